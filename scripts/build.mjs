@@ -1,0 +1,62 @@
+// Builds with esbuild.
+//   (default)     the extension host bundle dist/extension.js (Node, CommonJS)
+//   --production  the same, minified, without source maps (for the VSIX)
+//   --watch       rebuild the bundle on change
+//   --tests       transpile src/, test/, scripts/ and bench/ to out/ file by file for the Node test runner
+// Type-checking is `npm run typecheck` (tsc); esbuild only strips types.
+import * as esbuild from 'esbuild';
+import { readdirSync, statSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = new Set(process.argv.slice(2));
+const production = args.has('--production');
+
+/** vscode is provided by the host; onnxruntime-node is native and is shipped beside the bundle. */
+const external = ['vscode', 'onnxruntime-node', 'sharp'];
+
+const extensionBuild = {
+  entryPoints: ['src/extension.ts'],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  outfile: 'dist/extension.js',
+  external,
+  minify: production,
+  sourcemap: !production,
+  logLevel: 'warning',
+};
+
+function tsFilesUnder(dir) {
+  let found = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) found = found.concat(tsFilesUnder(path));
+    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) found.push(path);
+  }
+  return found;
+}
+
+if (args.has('--tests')) {
+  rmSync('out', { recursive: true, force: true });
+  const roots = ['src', 'test', 'scripts', 'bench'].filter((d) => {
+    try { return statSync(d).isDirectory(); } catch { return false; }
+  });
+  await esbuild.build({
+    entryPoints: roots.flatMap(tsFilesUnder),
+    outdir: 'out',
+    outbase: '.',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: 'inline',
+    logLevel: 'warning',
+  });
+} else if (args.has('--watch')) {
+  const context = await esbuild.context(extensionBuild);
+  await context.watch();
+  console.log('watching src/ for changes…');
+} else {
+  if (production) rmSync('dist', { recursive: true, force: true });
+  await esbuild.build(extensionBuild);
+}

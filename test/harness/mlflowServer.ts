@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './freePort';
+import { venvBin } from './paths';
+import { ProcessGroup } from './processGroup';
+
+export interface MlflowServerOptions {
+  /** `basic-auth` starts MLflow's authentication app with the admin user `basicAuthAdmin`. */
+  readonly appName?: 'basic-auth';
+  readonly port?: number;
+  /** Keeps the store in this folder (the demo); otherwise a temporary folder removed on stop. */
+  readonly dataDir?: string;
+  readonly startTimeoutMs?: number;
+}
+
+/**
+ * MLflow 3.17 ships no admin password and refuses the old `password1234` default, so the harness
+ * sets its own for the basic-auth app.
+ */
+export const basicAuthAdmin = { username: 'admin', password: 'phi3-mlflow-admin-pw-2026' } as const;
+
+export interface MlflowServer {
+  /** `http://127.0.0.1:PORT`, the tracking URI. */
+  readonly url: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly pid: number;
+  readonly log: () => string;
+  readonly stop: () => Promise<void>;
+}
+
+/**
+ * Starts a real `mlflow server` from the project's venv: sqlite backend, proxied artifacts, on
+ * 127.0.0.1 and a free port, and waits until `/health` answers. `stop()` ends it and its workers.
+ */
+export async function startMlflowServer(options: MlflowServerOptions = {}): Promise<MlflowServer> {
+  const port = options.port ?? (await freePort());
+  const ownsDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'phi3-mlflow-server-'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    // The job runner and its consumers are for server-side jobs that these tests do not use.
+    MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false',
+    PYTHONUNBUFFERED: '1',
+  };
+  delete env.MLFLOW_TRACKING_URI;
+  const args = [
+    'server',
+    '--host', '127.0.0.1',
+    '--port', String(port),
+    '--workers', '2',
+    '--backend-store-uri', `sqlite:///${join(dataDir, 'mlflow.db')}`,
+    '--artifacts-destination', join(dataDir, 'artifacts'),
+  ];
+  if (options.appName === 'basic-auth') {
+    const authConfig = join(dataDir, 'basic_auth.ini');
+    writeFileSync(
+      authConfig,
+      [
+        '[mlflow]',
+        'default_permission = READ',
+        `database_uri = sqlite:///${join(dataDir, 'basic_auth.db')}`,
+        `admin_username = ${basicAuthAdmin.username}`,
+        `admin_password = ${basicAuthAdmin.password}`,
+        'authorization_function = mlflow.server.auth:authenticate_request_basic_auth',
+        '',
+      ].join('\n'),
+    );
+    env.MLFLOW_AUTH_CONFIG_PATH = authConfig;
+    env.MLFLOW_FLASK_SERVER_SECRET_KEY = 'phi3-mlflow-tests';
+    args.push('--app-name', 'basic-auth');
+  }
+  const group = ProcessGroup.start(join(venvBin, 'mlflow'), args, { cwd: dataDir, env });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    await group.stop();
+    if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await waitForHealth(url, group, options.startTimeoutMs ?? 120_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, port, dataDir, pid: group.pid, log: () => group.log, stop };
+}
+
+async function waitForHealth(url: string, group: ProcessGroup, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (group.hasExited) throw new Error(`mlflow server exited while starting:\n${group.log.slice(-3000)}`);
+    try {
+      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
+      if (response.ok && (await response.text()).trim() === 'OK') return;
+    } catch {
+      // not listening yet: first start runs the database migrations
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`mlflow server did not answer /health within ${timeoutMs} ms:\n${group.log.slice(-3000)}`);
+}
