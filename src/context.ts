@@ -35,15 +35,15 @@ export class Ctx implements vscode.Disposable {
   }
 
   async connect(raw: string): Promise<ConnectionState> {
-    const attempt = ++this.attempt;
     let uri;
     try {
       uri = parseTrackingUri(raw);
     } catch (error) {
+      // A refused URI leaves the current connection as it is.
       this.log.error(`Tracking URI refused: ${(error as Error).message}`);
-      this.setState({ kind: 'disconnected' });
       throw error;
     }
+    const attempt = ++this.attempt;
     this.setState({ kind: 'connecting', uri });
     let next: ConnectionState;
     try {
