@@ -13,16 +13,18 @@ const target = targets[platformKey];
 if (!target) throw new Error(`onnxruntime-node ships no binaries for ${platformKey}`);
 
 const staged = join('dist', 'node_modules');
+// Only what runs: the CommonJS build and the binding, no source maps, type declarations or ESM copy.
+const runtimeOnly = { recursive: true, filter: (source) => !/\.map$|\.d\.ts$|[\\/]esm$/.test(source) };
 rmSync(staged, { recursive: true, force: true });
 const ortNode = join('node_modules', 'onnxruntime-node');
 const napi = JSON.parse(readFileSync(join(ortNode, 'package.json'), 'utf8')).binary.napi_versions[0];
 const binaries = join('bin', `napi-v${napi}`, process.platform, process.arch);
 for (const part of ['package.json', 'README.md', 'dist', binaries]) {
-  cpSync(join(ortNode, part), join(staged, 'onnxruntime-node', part), { recursive: true });
+  cpSync(join(ortNode, part), join(staged, 'onnxruntime-node', part), runtimeOnly);
 }
 mkdirSync(join(staged, 'onnxruntime-common'), { recursive: true });
 for (const part of ['package.json', 'README.md', 'dist']) {
-  cpSync(join('node_modules', 'onnxruntime-common', part), join(staged, 'onnxruntime-common', part), { recursive: true });
+  cpSync(join('node_modules', 'onnxruntime-common', part), join(staged, 'onnxruntime-common', part), runtimeOnly);
 }
 
 const { name, version } = JSON.parse(readFileSync('package.json', 'utf8'));

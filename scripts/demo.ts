@@ -1,0 +1,75 @@
+/**
+ * The product's main job on its embedded default: a local MLflow server (sqlite, proxied artifacts)
+ * seeded with a demo experiment, and VS Code (code-server) with the packaged extension installed and
+ * connected to it. Prints the URL to open; Ctrl+C stops both. State is kept in .demo/ between runs.
+ *
+ *   bash scripts/demo.sh [--port 8080] [--mlflow-port 5000]
+ */
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startCodeServer } from '../test/harness/codeServer';
+import { freePort } from '../test/harness/freePort';
+import { startMlflowServer } from '../test/harness/mlflowServer';
+import { repoRoot } from '../test/harness/paths';
+import { seedMlflow } from '../test/harness/seedMlflow';
+import { demoExperimentName, demoSeed } from './demoSeed';
+
+async function portOrFree(wanted: number): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolvePort) => {
+    const probe = createServer();
+    probe.once('error', () => void freePort().then(resolvePort));
+    probe.listen(wanted, '127.0.0.1', () => probe.close(() => resolvePort(wanted)));
+  });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { port: { type: 'string', default: '8080' }, 'mlflow-port': { type: 'string', default: '5000' } } });
+  const demoDir = join(repoRoot, '.demo');
+  const workspace = join(demoDir, 'workspace');
+  mkdirSync(workspace, { recursive: true });
+  mkdirSync(join(demoDir, 'mlflow'), { recursive: true });
+
+  const mlflow = await startMlflowServer({ port: await portOrFree(Number(values['mlflow-port'])), dataDir: join(demoDir, 'mlflow') });
+  const existing = await fetch(`${mlflow.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(demoExperimentName)}`);
+  if (existing.status === 404) {
+    const seeded = await seedMlflow(mlflow.url, demoSeed);
+    console.log(`Seeded "${demoExperimentName}" with ${seeded.experiments[0]!.runs.length} runs.`);
+  }
+
+  const vsix = readdirSync(repoRoot).find((f) => /^phi3-mlflow-.*\.vsix$/.test(f));
+  if (!vsix) throw new Error('No VSIX: run `npm run package` first (scripts/demo.sh does).');
+  const codeServer = await startCodeServer({
+    workspace,
+    port: await portOrFree(Number(values.port)),
+    dataDir: join(demoDir, 'code-server'),
+    installVsix: [join(repoRoot, vsix)],
+    // The demo workspace lies inside this repository: keep VS Code's git from offering to open it.
+    settings: { 'phi3Mlflow.trackingUri': mlflow.url, 'git.openRepositoryInParentFolders': 'never' },
+  });
+
+  console.log(`
+MLflow tracking server: ${mlflow.url}  (its web UI too)
+VS Code with Phi-3 MLflow: ${codeServer.url}/?folder=${encodeURIComponent(workspace)}
+
+Open the VS Code URL in a browser and click the MLflow (flask) icon in the activity bar.
+Press Ctrl+C to stop both servers.`);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping…');
+    await codeServer.stop();
+    await mlflow.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

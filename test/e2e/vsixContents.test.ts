@@ -1,0 +1,53 @@
+/**
+ * The packaged VSIX, unpacked as VS Code unpacks it: what ships, and that the native onnxruntime
+ * it carries loads from there (a bundler cannot follow the binding's path, so this is where it breaks).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { repoRoot, venvPython } from '../harness/paths';
+
+describe('the packaged VSIX', () => {
+  let unpacked: string;
+  let files: string[];
+
+  before(() => {
+    const vsix = readdirSync(repoRoot).filter((f) => /^phi3-mlflow-.*\.vsix$/.test(f));
+    assert.equal(vsix.length, 1, `expected one VSIX (npm run package), found: ${vsix.join(', ') || 'none'}`);
+    unpacked = mkdtempSync(join(tmpdir(), 'phi3-mlflow-vsix-'));
+    const unzip = spawnSync(venvPython, ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); z.extractall(sys.argv[2]); print("\\n".join(z.namelist()))', join(repoRoot, vsix[0]!), unpacked], { encoding: 'utf8' });
+    assert.equal(unzip.status, 0, unzip.stderr);
+    files = unzip.stdout.trim().split('\n');
+  });
+
+  after(() => rmSync(unpacked, { recursive: true, force: true }));
+
+  it('ships the bundle, the manifest and media, and no sources, tests, maps or type declarations', () => {
+    // vsce stores README, CHANGELOG and LICENSE under these names.
+    for (const needed of ['extension/package.json', 'extension/dist/extension.js', 'extension/media/mlflow.svg', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt']) {
+      assert.ok(files.includes(needed), `${needed} missing`);
+    }
+    const unwanted = files.filter((f) => /^extension\/(src|test|scripts|out|bench|node_modules)\/|\.map$|\.d\.ts$|\.ts$/.test(f));
+    assert.deepEqual(unwanted, []);
+  });
+
+  it(`carries onnxruntime's binding for ${process.platform}-${process.arch} only`, () => {
+    const bindings = files.filter((f) => f.endsWith('onnxruntime_binding.node'));
+    assert.deepEqual(bindings, [`extension/dist/node_modules/onnxruntime-node/bin/napi-v6/${process.platform}/${process.arch}/onnxruntime_binding.node`]);
+  });
+
+  it('loads onnxruntime from the unpacked extension, as the bundle requires it', () => {
+    const probe = spawnSync(
+      process.execPath,
+      ['-e', 'const ort = require(require.resolve("onnxruntime-node", { paths: [process.argv[1]] })); console.log(JSON.stringify({ versions: ort.env.versions, backends: ort.listSupportedBackends().map((b) => b.name) }))', join(unpacked, 'extension', 'dist')],
+      { encoding: 'utf8' },
+    );
+    assert.equal(probe.status, 0, probe.stderr);
+    const { versions, backends } = JSON.parse(probe.stdout) as { versions: { node: string }; backends: string[] };
+    assert.equal(versions.node, '1.30.0');
+    assert.ok(backends.includes('cpu'), `backends: ${backends.join(', ')}`);
+  });
+});
