@@ -1,0 +1,201 @@
+import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { Readable } from 'node:stream';
+import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
+import { authorizationHeader, type MlflowConnection } from './connection';
+import { cancelledError, type FailedCall, httpError, malformedError, MlflowError, timeoutError, unreachableError } from './errors';
+
+export type QueryValue = string | number | boolean | undefined | readonly (string | number)[];
+
+export interface RequestOptions {
+  /** Query parameters; an array is sent as a repeated key, as MLflow's GET endpoints take lists. */
+  readonly params?: Record<string, QueryValue>;
+  /** A JSON body (POST, PATCH, DELETE). */
+  readonly body?: unknown;
+  /** What the call is about, for messages such as "Experiment 42 does not exist". */
+  readonly subject?: string;
+  readonly signal?: AbortSignal;
+  /** Safe to send again: retried on 429, 503 and dropped connections. GET always is. */
+  readonly idempotent?: boolean;
+  readonly timeoutMs?: number;
+}
+
+export interface StreamRequestOptions extends RequestOptions {
+  /** A body streamed from disk (uploads). */
+  readonly data?: Readable;
+  readonly headers?: Record<string, string>;
+}
+
+export interface HttpOptions {
+  /** Time for a whole JSON call, and for a stream's headers; default 60 s. */
+  readonly timeoutMs?: number;
+  readonly maxRetries?: number;
+  /** First retry delay; doubles each time. */
+  readonly backoffMs?: number;
+}
+
+const retryableStatus = new Set([429, 503]);
+const droppedConnection = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED_BY_PEER', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+/**
+ * The transport under every MLflow call: one axios instance per connection with keep-alive agents,
+ * the Authorization header, timeouts, retries with backoff for idempotent calls, and every failure
+ * turned into an MlflowError. Answers are read as text and parsed here, so plain-text and malformed
+ * bodies get a clear error instead of a parser's.
+ */
+export class MlflowHttp {
+  private readonly axios: AxiosInstance;
+  private readonly timeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly backoffMs: number;
+
+  constructor(
+    readonly connection: MlflowConnection,
+    options: HttpOptions = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.maxRetries = options.maxRetries ?? 3;
+    this.backoffMs = options.backoffMs ?? 500;
+    const tls = connection.tls ?? {};
+    const clientPem = tls.clientCertPath ? readFileSync(tls.clientCertPath) : undefined;
+    const authorization = authorizationHeader(connection.auth);
+    this.axios = axios.create({
+      baseURL: connection.uri.restBase,
+      headers: authorization ? { Authorization: authorization } : {},
+      httpAgent: new HttpAgent({ keepAlive: true }),
+      httpsAgent: new HttpsAgent({
+        keepAlive: true,
+        rejectUnauthorized: !tls.insecure,
+        ca: tls.serverCertPath ? readFileSync(tls.serverCertPath) : undefined,
+        cert: clientPem,
+        key: clientPem,
+      }),
+      validateStatus: () => true,
+      maxRedirects: 5,
+      maxContentLength: Infinity,
+      maxBodyLength: Infinity,
+    });
+  }
+
+  /** `scheme://host[:port][/prefix]` of the server: what messages name. */
+  get base(): string {
+    return this.connection.uri.restBase;
+  }
+
+  /** A JSON API call; resolves to the parsed answer ({} for an empty one). */
+  async json<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT', path: string, options: RequestOptions = {}): Promise<T> {
+    const call: FailedCall = { method, path, subject: options.subject };
+    const response = await this.send(call, options, () =>
+      this.axios.request<string>({
+        method,
+        url: path,
+        params: options.params,
+        paramsSerializer: { serialize: serializeQuery },
+        data: options.body === undefined ? undefined : JSON.stringify(options.body),
+        headers: options.body === undefined ? {} : { 'Content-Type': 'application/json' },
+        responseType: 'text',
+        transformResponse: (body: string) => body,
+        timeout: options.timeoutMs ?? this.timeoutMs,
+        signal: options.signal,
+      }),
+    );
+    const body = response.data ?? '';
+    if (response.status >= 400) throw httpError(this.base, call, response.status, body, this.connection.auth.kind);
+    if (body.trim() === '') return {} as T;
+    try {
+      return JSON.parse(body) as T;
+    } catch (error) {
+      throw malformedError(call, body, (error as Error).message);
+    }
+  }
+
+  /**
+   * A call whose answer (or body) is a stream: artifact downloads and uploads. Resolves once the
+   * headers are in; an error status is read and thrown as MlflowError. The caller consumes `data`.
+   */
+  async stream(method: 'GET' | 'PUT' | 'POST', path: string, options: StreamRequestOptions = {}): Promise<AxiosResponse<Readable>> {
+    const call: FailedCall = { method, path, subject: options.subject };
+    const response = await this.send(call, options, () =>
+      this.axios.request<Readable>({
+        method,
+        url: path,
+        params: options.params,
+        paramsSerializer: { serialize: serializeQuery },
+        data: options.data,
+        headers: options.headers ?? {},
+        responseType: 'stream',
+        timeout: options.timeoutMs ?? this.timeoutMs,
+        signal: options.signal,
+      }),
+    );
+    if (response.status >= 400) {
+      const body = await readAll(response.data).catch(() => '');
+      throw httpError(this.base, call, response.status, body, this.connection.auth.kind);
+    }
+    return response;
+  }
+
+  /** Turns a transport failure into an MlflowError: what was happening when the connection failed. */
+  describeFailure(call: FailedCall, error: unknown, timeoutMs = this.timeoutMs): MlflowError {
+    if (error instanceof MlflowError) return error;
+    if (isAxiosError(error) || (error instanceof Error && 'code' in error)) {
+      const code = (error as { code?: string }).code;
+      if (code === 'ERR_CANCELED' || axios.isCancel(error)) return cancelledError(call);
+      if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return timeoutError(this.base, call, timeoutMs);
+      return unreachableError(this.base, call, code, (error as Error).message);
+    }
+    if (error instanceof Error && error.name === 'AbortError') return cancelledError(call);
+    return unreachableError(this.base, call, undefined, String(error));
+  }
+
+  private async send<R extends AxiosResponse>(call: FailedCall, options: RequestOptions, attempt: () => Promise<R>): Promise<R> {
+    const retryable = options.idempotent ?? call.method === 'GET';
+    for (let tries = 0; ; tries++) {
+      let response: R | undefined;
+      let failure: unknown;
+      try {
+        response = await attempt();
+      } catch (error) {
+        failure = error;
+      }
+      const canRetry = retryable && tries < this.maxRetries && !options.signal?.aborted;
+      if (response && !(canRetry && retryableStatus.has(response.status))) return response;
+      if (!response && !(canRetry && droppedConnection.has((failure as { code?: string }).code ?? ''))) {
+        throw this.describeFailure(call, failure, options.timeoutMs ?? this.timeoutMs);
+      }
+      if (response?.data && typeof (response.data as Readable).resume === 'function') (response.data as Readable).resume();
+      const retryAfter = Number(response?.headers['retry-after']);
+      await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, 30_000) : this.backoffMs * 2 ** tries, options.signal);
+      if (options.signal?.aborted) throw cancelledError(call);
+    }
+  }
+}
+
+export function serializeQuery(params: Record<string, QueryValue>): string {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const item of value) query.append(key, String(item));
+    else query.append(key, String(value));
+  }
+  return query.toString();
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolveSleep) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolveSleep();
+    }
+  });
+}
+
+async function readAll(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
