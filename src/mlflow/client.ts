@@ -1,3 +1,4 @@
+import { ArtifactsApi } from './artifacts';
 import type { MlflowConnection } from './connection';
 import { ExperimentsApi } from './experiments';
 import { type HttpOptions, MlflowHttp } from './http';
@@ -11,11 +12,13 @@ export class MlflowClient {
   readonly http: MlflowHttp;
   readonly experiments: ExperimentsApi;
   readonly runs: RunsApi;
+  readonly artifacts: ArtifactsApi;
 
   constructor(readonly connection: MlflowConnection, options: HttpOptions = {}) {
     this.http = new MlflowHttp(connection, options);
     this.experiments = new ExperimentsApi(this.http);
     this.runs = new RunsApi(this.http);
+    this.artifacts = new ArtifactsApi(this.http);
   }
 
   /** The server's MLflow version (`GET /version`, answered without authentication). */

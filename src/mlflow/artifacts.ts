@@ -1,0 +1,246 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { FileInfo, Page } from './entities';
+import { MlflowError } from './errors';
+import type { MlflowHttp } from './http';
+import { allItems } from './paging';
+import { resolveInside } from './safePath';
+import { toFileInfo, type WireFileInfo } from './wire';
+
+/** Bytes done, and the total when known: called as data moves, at most every 64 KiB or so. */
+export type ProgressCallback = (done: number, total: number | undefined) => void;
+
+export interface TransferOptions {
+  readonly onProgress?: ProgressCallback;
+  readonly signal?: AbortSignal;
+}
+
+export interface TransferResult {
+  readonly files: number;
+  readonly bytes: number;
+}
+
+/** Where a run's artifacts live, as `runs/get` gives it. */
+export interface ArtifactOwner {
+  readonly runId: string;
+  readonly artifactUri: string;
+}
+
+export interface UploadOptions extends TransferOptions {
+  /** Files at least this large go through multipart upload where the server offers it (default 100 MiB). */
+  readonly multipartThreshold?: number;
+  readonly multipartChunkSize?: number;
+}
+
+const proxyBase = '/api/2.0/mlflow-artifacts/artifacts';
+
+/**
+ * A run's artifacts: listing through the tracking API, downloads streamed to disk, uploads streamed
+ * from disk through MLflow's artifact proxy (`mlflow server` with artifact serving, the default).
+ */
+export class ArtifactsApi {
+  constructor(private readonly http: MlflowHttp) {}
+
+  async listPage(runId: string, path?: string, pageToken?: string, signal?: AbortSignal): Promise<Page<FileInfo>> {
+    const answer = await this.http.json<{ files?: WireFileInfo[]; next_page_token?: string }>('GET', '/api/2.0/mlflow/artifacts/list', {
+      params: { run_id: runId, path: path || undefined, page_token: pageToken },
+      subject: `Run ${runId}`,
+      signal,
+    });
+    return { items: (answer.files ?? []).map(toFileInfo), nextPageToken: answer.next_page_token || undefined };
+  }
+
+  /** The entries of one folder (empty for a file or a missing path). */
+  list(runId: string, path?: string, signal?: AbortSignal): AsyncGenerator<FileInfo> {
+    return allItems((token) => this.listPage(runId, path, token, signal));
+  }
+
+  /** Every file below a folder, depth first, listing one folder at a time. */
+  async *listFiles(runId: string, path?: string, signal?: AbortSignal): AsyncGenerator<FileInfo> {
+    for await (const entry of this.list(runId, path, signal)) {
+      if (entry.isDir) yield* this.listFiles(runId, entry.path, signal);
+      else yield entry;
+    }
+  }
+
+  /**
+   * Downloads a file or a whole folder into `destination`, keeping paths relative to `artifactPath`'s
+   * parent (a folder `model` lands as `destination/model/...`). Each file streams to a temporary name
+   * and is renamed only once complete, so an interrupted download never leaves a file that looks whole.
+   */
+  async download(runId: string, artifactPath: string, destination: string, options: TransferOptions = {}): Promise<TransferResult> {
+    const parent = artifactPath.includes('/') ? artifactPath.slice(0, artifactPath.lastIndexOf('/')) : '';
+    const entries: FileInfo[] = [];
+    for await (const file of this.listFiles(runId, artifactPath, options.signal)) entries.push(file);
+    if (entries.length === 0) entries.push({ path: artifactPath, isDir: false }); // a single file (or nothing: the GET says)
+    const total = entries.every((e) => e.fileSize !== undefined) ? entries.reduce((sum, e) => sum + (e.fileSize ?? 0), 0) : undefined;
+    // Check every path before writing anything.
+    const targets = entries.map((entry) => resolveInside(destination, parent ? entry.path.slice(parent.length + 1) : entry.path));
+    let done = 0;
+    for (const [index, entry] of entries.entries()) {
+      done += await this.downloadFile(runId, entry.path, targets[index]!, {
+        signal: options.signal,
+        onProgress: options.onProgress && ((fileDone) => options.onProgress!(done + fileDone, total)),
+      });
+    }
+    return { files: entries.length, bytes: done };
+  }
+
+  /** Streams one artifact file to `target` (a path already checked to be safe). Returns its size. */
+  async downloadFile(runId: string, artifactPath: string, target: string, options: TransferOptions = {}): Promise<number> {
+    const call = { method: 'GET', path: '/get-artifact', subject: `Artifact ${artifactPath} of run ${runId}` };
+    const response = await this.http.stream('GET', '/get-artifact', { params: { run_id: runId, path: artifactPath }, subject: call.subject, signal: options.signal });
+    const expected = Number(response.headers['content-length']);
+    await fs.mkdir(dirname(target), { recursive: true });
+    const partial = `${target}.partial-${randomBytes(4).toString('hex')}`;
+    let received = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        received += chunk.length;
+        options.onProgress?.(received, Number.isFinite(expected) ? expected : undefined);
+        callback(null, chunk);
+      },
+    });
+    try {
+      await pipeline(response.data, counter, createWriteStream(partial), { signal: options.signal });
+      if (Number.isFinite(expected) && received !== expected) {
+        throw new MlflowError('interrupted', `Download of ${artifactPath} stopped at ${received} of ${expected} bytes: the connection dropped`, call);
+      }
+      await fs.rename(partial, target);
+      return received;
+    } catch (error) {
+      await fs.rm(partial, { force: true });
+      if (error instanceof MlflowError) throw error;
+      if (options.signal?.aborted) throw new MlflowError('cancelled', `Cancelled: download of ${artifactPath}`, call);
+      throw new MlflowError('interrupted', `Download of ${artifactPath} stopped at ${received}${Number.isFinite(expected) ? ` of ${expected}` : ''} bytes: ${describe(error)}`, call);
+    }
+  }
+
+  /**
+   * Uploads a local file or folder under `artifactPath` (default: the run's artifact root), streamed
+   * from disk. Returns what was sent.
+   */
+  async upload(owner: ArtifactOwner, localPath: string, artifactPath = '', options: UploadOptions = {}): Promise<TransferResult> {
+    const root = proxyPath(owner.artifactUri);
+    const stat = await fs.stat(localPath);
+    const files = stat.isDirectory() ? await filesUnder(localPath) : [localPath];
+    const base = stat.isDirectory() ? localPath : dirname(localPath);
+    const sizes = await Promise.all(files.map(async (f) => (await fs.stat(f)).size));
+    const total = sizes.reduce((a, b) => a + b, 0);
+    let done = 0;
+    for (const [index, file] of files.entries()) {
+      const relativePath = relative(base, file).split(sep).join('/');
+      const prefix = stat.isDirectory() ? [artifactPath, basename(localPath)] : [artifactPath];
+      const destination = [root, ...prefix, relativePath].filter(Boolean).join('/');
+      await this.uploadFile(file, destination, sizes[index]!, {
+        ...options,
+        onProgress: options.onProgress && ((fileDone) => options.onProgress!(done + fileDone, total)),
+      });
+      done += sizes[index]!;
+    }
+    return { files: files.length, bytes: done };
+  }
+
+  private async uploadFile(file: string, destination: string, size: number, options: UploadOptions): Promise<void> {
+    if (size >= (options.multipartThreshold ?? 100 * 1024 * 1024)) {
+      const uploaded = await this.multipartUpload(file, destination, size, options);
+      if (uploaded) return;
+    }
+    const path = `${proxyBase}/${encodePath(destination)}`;
+    let sent = 0;
+    const body = createReadStream(file);
+    body.on('data', (chunk) => {
+      sent += chunk.length;
+      options.onProgress?.(sent, size);
+    });
+    const response = await this.http
+      .stream('PUT', path, { data: body, headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(size) }, signal: options.signal, idempotent: false, timeoutMs: 0 })
+      .finally(() => body.destroy());
+    response.data.resume();
+  }
+
+  /**
+   * MLflow's multipart upload (2.9+): create, PUT each part to the URL the server hands out, complete.
+   * Returns false when the server's artifact store does not offer it (501), so the caller sends one PUT.
+   */
+  private async multipartUpload(file: string, destination: string, size: number, options: UploadOptions): Promise<boolean> {
+    const chunkSize = options.multipartChunkSize ?? 100 * 1024 * 1024;
+    const numParts = Math.ceil(size / chunkSize);
+    const folder = destination.includes('/') ? destination.slice(0, destination.lastIndexOf('/')) : '';
+    const name = destination.slice(folder.length ? folder.length + 1 : 0);
+    let created: { upload_id?: string; credentials?: Array<{ part_number: number; url: string; headers?: Record<string, string> }> };
+    try {
+      created = await this.http.json('POST', `/api/2.0/mlflow-artifacts/mpu/create/${encodePath(folder)}`, { body: { path: name, num_parts: numParts }, signal: options.signal });
+    } catch (error) {
+      if (error instanceof MlflowError && (error.status === 501 || error.errorCode === 'NOT_IMPLEMENTED')) return false;
+      throw error;
+    }
+    const parts: Array<{ part_number: number; etag: string; url: string }> = [];
+    try {
+      for (const credential of created.credentials ?? []) {
+        const start = (credential.part_number - 1) * chunkSize;
+        const end = Math.min(start + chunkSize, size);
+        const body = createReadStream(file, { start, end: end - 1 });
+        let sent = 0;
+        body.on('data', (chunk) => {
+          sent += chunk.length;
+          options.onProgress?.(start + sent, size);
+        });
+        const response = await fetch(credential.url, {
+          method: 'PUT',
+          body: body as unknown as ReadableStream,
+          headers: { ...credential.headers, 'Content-Length': String(end - start) },
+          duplex: 'half',
+          signal: options.signal,
+        } as RequestInit);
+        if (!response.ok) throw new MlflowError('http', `Upload of part ${credential.part_number} of ${name} was refused (${response.status})`, { method: 'PUT', path: destination }, response.status);
+        parts.push({ part_number: credential.part_number, etag: response.headers.get('etag') ?? '', url: credential.url });
+      }
+      await this.http.json('POST', `/api/2.0/mlflow-artifacts/mpu/complete/${encodePath(folder)}`, { body: { path: name, upload_id: created.upload_id, parts }, signal: options.signal });
+      return true;
+    } catch (error) {
+      await this.http.json('POST', `/api/2.0/mlflow-artifacts/mpu/abort/${encodePath(folder)}`, { body: { path: name, upload_id: created.upload_id } }).catch(() => undefined);
+      throw error;
+    }
+  }
+}
+
+/**
+ * The proxy path of an `mlflow-artifacts:` URI (`mlflow-artifacts:/1/<run>/artifacts` or with a
+ * host, `mlflow-artifacts://host:port/1/<run>/artifacts`). Other stores are not reachable through
+ * the tracking server, so uploads there are refused with a message that says so.
+ */
+export function proxyPath(artifactUri: string): string {
+  const match = /^mlflow-artifacts:(?:\/\/[^/]*)?\/*(.*)$/.exec(artifactUri);
+  if (!match) {
+    throw new MlflowError(
+      'unsupported',
+      `This server keeps artifacts at ${artifactUri.replace(/\/\/[^/@]*@/, '//')}, outside its artifact proxy: uploading needs a server started with artifact serving (mlflow server --artifacts-destination …)`,
+      { method: 'PUT', path: artifactUri },
+    );
+  }
+  return match[1]!.replace(/\/+$/, '');
+}
+
+function encodePath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
+async function filesUnder(folder: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of (await fs.readdir(folder, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) found.push(...(await filesUnder(path)));
+    else if (entry.isFile()) found.push(path);
+  }
+  return found;
+}
+
+function describe(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNABORTED') return 'the connection dropped';
+  return error instanceof Error ? error.message : String(error);
+}

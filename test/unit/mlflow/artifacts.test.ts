@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { MlflowClient } from '../../../src/mlflow/client';
+import type { Run } from '../../../src/mlflow/entities';
+import { MlflowError } from '../../../src/mlflow/errors';
+import { collect } from '../../../src/mlflow/paging';
+import { resolveInside } from '../../../src/mlflow/safePath';
+import { parseTrackingUri } from '../../../src/mlflow/trackingUri';
+import { type MlflowServer, startMlflowServer } from '../../harness/mlflowServer';
+
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+/** Every file below a folder, as relative paths, sorted. */
+function treeOf(folder: string, prefix = ''): string[] {
+  return readdirSync(folder, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? treeOf(join(folder, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]))
+    .sort();
+}
+
+describe('MlflowClient artifacts, against a real server with proxied artifacts', () => {
+  let server: MlflowServer;
+  let client: MlflowClient;
+  let scratch: string;
+  let run: Run;
+
+  before(async () => {
+    server = await startMlflowServer();
+    client = new MlflowClient({ uri: parseTrackingUri(server.url), auth: { kind: 'none' } });
+    scratch = mkdtempSync(join(tmpdir(), 'phi3-mlflow-artifacts-'));
+    run = await client.runs.create(await client.experiments.create('artifacts'), { runName: 'with-artifacts' });
+  });
+  after(async () => {
+    await server?.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('uploads a model folder, lists it recursively and downloads it byte for byte', async () => {
+    const model = join(scratch, 'phi3-mini-onnx');
+    mkdirSync(join(model, 'cpu-int4'), { recursive: true });
+    writeFileSync(join(model, 'MLmodel'), 'flavors:\n  python_function: {}\n');
+    writeFileSync(join(model, 'cpu-int4', 'genai_config.json'), '{"model": {"type": "phi3"}}');
+    writeFileSync(join(model, 'cpu-int4', 'model.onnx.data'), randomBytes(3 * 1024 * 1024 + 17));
+    const progress: number[] = [];
+    const sent = await client.artifacts.upload(run.info, model, 'models', { onProgress: (done) => progress.push(done) });
+    assert.deepEqual(sent, { files: 3, bytes: 3 * 1024 * 1024 + 17 + 31 + 27 });
+    assert.equal(progress.at(-1), sent.bytes);
+    assert.ok(progress.every((value, i) => i === 0 || value >= progress[i - 1]!), 'upload progress never goes back');
+
+    const top = await collect(client.artifacts.list(run.info.runId));
+    assert.deepEqual(top, [{ path: 'models', isDir: true, fileSize: undefined }]);
+    const files = await collect(client.artifacts.listFiles(run.info.runId, 'models'));
+    assert.deepEqual(
+      files.map((f) => [f.path, f.fileSize]),
+      [
+        ['models/phi3-mini-onnx/MLmodel', 31],
+        ['models/phi3-mini-onnx/cpu-int4/genai_config.json', 27],
+        ['models/phi3-mini-onnx/cpu-int4/model.onnx.data', 3 * 1024 * 1024 + 17],
+      ],
+    );
+
+    const target = join(scratch, 'download-1');
+    const downloadProgress: Array<[number, number | undefined]> = [];
+    const received = await client.artifacts.download(run.info.runId, 'models/phi3-mini-onnx', target, { onProgress: (d, t) => downloadProgress.push([d, t]) });
+    assert.deepEqual(received, sent);
+    assert.deepEqual(treeOf(target), ['phi3-mini-onnx/MLmodel', 'phi3-mini-onnx/cpu-int4/genai_config.json', 'phi3-mini-onnx/cpu-int4/model.onnx.data']);
+    assert.equal(sha256(join(target, 'phi3-mini-onnx/cpu-int4/model.onnx.data')), sha256(join(model, 'cpu-int4/model.onnx.data')));
+    assert.deepEqual(downloadProgress.at(-1), [sent.bytes, sent.bytes]);
+  });
+
+  it('downloads a single file into the folder', async () => {
+    const target = join(scratch, 'download-2');
+    const result = await client.artifacts.download(run.info.runId, 'models/phi3-mini-onnx/MLmodel', target);
+    assert.deepEqual(result, { files: 1, bytes: 31 });
+    assert.equal(readFileSync(join(target, 'MLmodel'), 'utf8'), 'flavors:\n  python_function: {}\n');
+  });
+
+  it('falls back to one PUT when the server offers no multipart upload (501)', async () => {
+    const file = join(scratch, 'weights.bin');
+    writeFileSync(file, randomBytes(256 * 1024));
+    await client.artifacts.upload(run.info, file, 'big', { multipartThreshold: 1024, multipartChunkSize: 64 * 1024 });
+    const [entry] = await collect(client.artifacts.list(run.info.runId, 'big'));
+    assert.deepEqual(entry, { path: 'big/weights.bin', isDir: false, fileSize: 256 * 1024 });
+  });
+
+  it('says which artifact does not exist, and writes nothing', async () => {
+    const target = join(scratch, 'download-3');
+    await assert.rejects(client.artifacts.download(run.info.runId, 'nope.txt', target), (error: unknown) => {
+      assert.ok(error instanceof MlflowError);
+      assert.equal(error.status, 404);
+      assert.equal(error.message, `Artifact nope.txt of run ${run.info.runId} does not exist`);
+      return true;
+    });
+    assert.deepEqual(existsSync(target) ? treeOf(target) : [], []);
+  });
+
+  it('cancels a download and leaves no file behind', async () => {
+    const target = join(scratch, 'download-4');
+    const controller = new AbortController();
+    await assert.rejects(
+      client.artifacts.download(run.info.runId, 'models/phi3-mini-onnx/cpu-int4/model.onnx.data', target, {
+        signal: controller.signal,
+        onProgress: (done) => done > 64 * 1024 && controller.abort(),
+      }),
+      (error: unknown) => error instanceof MlflowError && error.kind === 'cancelled',
+    );
+    assert.deepEqual(treeOf(target), []);
+  });
+
+  it('refuses uploads to a run whose artifacts are not behind the proxy', async () => {
+    await assert.rejects(client.artifacts.upload({ runId: 'x', artifactUri: 's3://bucket/1/x/artifacts' }, join(scratch, 'weights.bin')), (error: unknown) => {
+      assert.ok(error instanceof MlflowError);
+      assert.equal(error.kind, 'unsupported');
+      assert.match(error.message, /^This server keeps artifacts at s3:\/\/bucket\/1\/x\/artifacts, outside its artifact proxy/);
+      return true;
+    });
+  });
+});
+
+describe('resolveInside', () => {
+  const root = mkdtempSync(join(tmpdir(), 'phi3-mlflow-safe-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('keeps ordinary paths inside the folder', () => {
+    assert.equal(resolveInside(root, 'model/cpu-int4/model.onnx'), join(root, 'model', 'cpu-int4', 'model.onnx'));
+    assert.equal(resolveInside(root, 'a/../b.txt'), join(root, 'b.txt'));
+  });
+
+  for (const [path, why] of [
+    ['../escape.txt', 'it leads outside the download folder'],
+    ['model/../../escape.txt', 'it leads outside the download folder'],
+    ['/etc/passwd', 'it is absolute'],
+    ['..\\..\\escape.txt', 'it leads outside the download folder'],
+    ['C:/Windows/win.ini', 'it is absolute'],
+    ['.', 'it leads outside the download folder'],
+  ] as const) {
+    it(`refuses ${JSON.stringify(path)}: ${why}`, () => {
+      assert.throws(() => resolveInside(root, path), (error: unknown) => error instanceof MlflowError && error.kind === 'unsafe-path' && error.message.includes(why));
+    });
+  }
+
+  it('refuses a path through a symbolic link', () => {
+    symlinkSync(tmpdir(), join(root, 'link'));
+    assert.throws(() => resolveInside(root, 'link/file.txt'), /is a symbolic link/);
+  });
+});
