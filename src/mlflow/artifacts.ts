@@ -23,9 +23,16 @@ export interface TransferResult {
   readonly bytes: number;
 }
 
-/** Where a run's artifacts live, as `runs/get` gives it. */
+/** Whose artifacts: a run's, or (MLflow 3) a logged model's, which live apart from any run. */
+export type ArtifactSource = { readonly kind: 'run'; readonly runId: string } | { readonly kind: 'loggedModel'; readonly modelId: string };
+
+export const runArtifacts = (runId: string): ArtifactSource => ({ kind: 'run', runId });
+export const loggedModelArtifacts = (modelId: string): ArtifactSource => ({ kind: 'loggedModel', modelId });
+
+const describeSource = (source: ArtifactSource) => (source.kind === 'run' ? `run ${source.runId}` : `logged model ${source.modelId}`);
+
+/** Where artifacts are uploaded to: the `artifactUri` a run's or a logged model's info gives. */
 export interface ArtifactOwner {
-  readonly runId: string;
   readonly artifactUri: string;
 }
 
@@ -38,30 +45,35 @@ export interface UploadOptions extends TransferOptions {
 const proxyBase = '/api/2.0/mlflow-artifacts/artifacts';
 
 /**
- * A run's artifacts: listing through the tracking API, downloads streamed to disk, uploads streamed
- * from disk through MLflow's artifact proxy (`mlflow server` with artifact serving, the default).
+ * Artifacts of runs and logged models: listing through the tracking API, downloads streamed to
+ * disk, uploads streamed from disk through MLflow's artifact proxy (`mlflow server` with artifact
+ * serving, the default).
  */
 export class ArtifactsApi {
   constructor(private readonly http: MlflowHttp) {}
 
-  async listPage(runId: string, path?: string, pageToken?: string, signal?: AbortSignal): Promise<Page<FileInfo>> {
-    const answer = await this.http.json<{ files?: WireFileInfo[]; next_page_token?: string }>('GET', '/api/2.0/mlflow/artifacts/list', {
-      params: { run_id: runId, path: path || undefined, page_token: pageToken },
-      subject: `Run ${runId}`,
+  async listPage(source: ArtifactSource, path?: string, pageToken?: string, signal?: AbortSignal): Promise<Page<FileInfo>> {
+    const [route, params] =
+      source.kind === 'run'
+        ? ['/api/2.0/mlflow/artifacts/list', { run_id: source.runId, path: path || undefined, page_token: pageToken }]
+        : [`/api/2.0/mlflow/logged-models/${encodeURIComponent(source.modelId)}/artifacts/directories`, { artifact_directory_path: path || undefined, page_token: pageToken }];
+    const answer = await this.http.json<{ files?: WireFileInfo[]; next_page_token?: string }>('GET', route, {
+      params,
+      subject: source.kind === 'run' ? `Run ${source.runId}` : `Logged model ${source.modelId}`,
       signal,
     });
     return { items: (answer.files ?? []).map(toFileInfo), nextPageToken: answer.next_page_token || undefined };
   }
 
   /** The entries of one folder (empty for a file or a missing path). */
-  list(runId: string, path?: string, signal?: AbortSignal): AsyncGenerator<FileInfo> {
-    return allItems((token) => this.listPage(runId, path, token, signal));
+  list(source: ArtifactSource, path?: string, signal?: AbortSignal): AsyncGenerator<FileInfo> {
+    return allItems((token) => this.listPage(source, path, token, signal));
   }
 
   /** Every file below a folder, depth first, listing one folder at a time. */
-  async *listFiles(runId: string, path?: string, signal?: AbortSignal): AsyncGenerator<FileInfo> {
-    for await (const entry of this.list(runId, path, signal)) {
-      if (entry.isDir) yield* this.listFiles(runId, entry.path, signal);
+  async *listFiles(source: ArtifactSource, path?: string, signal?: AbortSignal): AsyncGenerator<FileInfo> {
+    for await (const entry of this.list(source, path, signal)) {
+      if (entry.isDir) yield* this.listFiles(source, entry.path, signal);
       else yield entry;
     }
   }
@@ -71,17 +83,17 @@ export class ArtifactsApi {
    * parent (a folder `model` lands as `destination/model/...`). Each file streams to a temporary name
    * and is renamed only once complete, so an interrupted download never leaves a file that looks whole.
    */
-  async download(runId: string, artifactPath: string, destination: string, options: TransferOptions = {}): Promise<TransferResult> {
+  async download(source: ArtifactSource, artifactPath: string, destination: string, options: TransferOptions = {}): Promise<TransferResult> {
     const parent = artifactPath.includes('/') ? artifactPath.slice(0, artifactPath.lastIndexOf('/')) : '';
     const entries: FileInfo[] = [];
-    for await (const file of this.listFiles(runId, artifactPath, options.signal)) entries.push(file);
+    for await (const file of this.listFiles(source, artifactPath, options.signal)) entries.push(file);
     if (entries.length === 0) entries.push({ path: artifactPath, isDir: false }); // a single file (or nothing: the GET says)
     const total = entries.every((e) => e.fileSize !== undefined) ? entries.reduce((sum, e) => sum + (e.fileSize ?? 0), 0) : undefined;
     // Check every path before writing anything.
     const targets = entries.map((entry) => resolveInside(destination, parent ? entry.path.slice(parent.length + 1) : entry.path));
     let done = 0;
     for (const [index, entry] of entries.entries()) {
-      done += await this.downloadFile(runId, entry.path, targets[index]!, {
+      done += await this.downloadFile(source, entry.path, targets[index]!, {
         signal: options.signal,
         onProgress: options.onProgress && ((fileDone) => options.onProgress!(done + fileDone, total)),
       });
@@ -90,9 +102,13 @@ export class ArtifactsApi {
   }
 
   /** Streams one artifact file to `target` (a path already checked to be safe). Returns its size. */
-  async downloadFile(runId: string, artifactPath: string, target: string, options: TransferOptions = {}): Promise<number> {
-    const call = { method: 'GET', path: '/get-artifact', subject: `Artifact ${artifactPath} of run ${runId}` };
-    const response = await this.http.stream('GET', '/get-artifact', { params: { run_id: runId, path: artifactPath }, subject: call.subject, signal: options.signal });
+  async downloadFile(source: ArtifactSource, artifactPath: string, target: string, options: TransferOptions = {}): Promise<number> {
+    const [route, params] =
+      source.kind === 'run'
+        ? ['/get-artifact', { run_id: source.runId, path: artifactPath }]
+        : [`/ajax-api/2.0/mlflow/logged-models/${encodeURIComponent(source.modelId)}/artifacts/files`, { artifact_file_path: artifactPath }];
+    const call = { method: 'GET', path: route, subject: `Artifact ${artifactPath} of ${describeSource(source)}` };
+    const response = await this.http.stream('GET', route, { params, subject: call.subject, signal: options.signal });
     const expected = Number(response.headers['content-length']);
     await fs.mkdir(dirname(target), { recursive: true });
     const partial = `${target}.partial-${randomBytes(4).toString('hex')}`;

@@ -2,6 +2,8 @@ import { ArtifactsApi } from './artifacts';
 import type { MlflowConnection } from './connection';
 import { ExperimentsApi } from './experiments';
 import { type HttpOptions, MlflowHttp } from './http';
+import { LoggedModelsApi } from './loggedModels';
+import { RegistryApi } from './registry';
 import { RunsApi } from './runs';
 
 /**
@@ -13,12 +15,16 @@ export class MlflowClient {
   readonly experiments: ExperimentsApi;
   readonly runs: RunsApi;
   readonly artifacts: ArtifactsApi;
+  readonly registry: RegistryApi;
+  readonly loggedModels: LoggedModelsApi;
 
   constructor(readonly connection: MlflowConnection, options: HttpOptions = {}) {
     this.http = new MlflowHttp(connection, options);
     this.experiments = new ExperimentsApi(this.http);
     this.runs = new RunsApi(this.http);
     this.artifacts = new ArtifactsApi(this.http);
+    this.registry = new RegistryApi(this.http);
+    this.loggedModels = new LoggedModelsApi(this.http);
   }
 
   /** The server's MLflow version (`GET /version`, answered without authentication). */

@@ -149,7 +149,8 @@ export function toModelVersion(wire: WireModelVersion): ModelVersion {
     description: wire.description ?? '',
     source: wire.source ?? '',
     runId: wire.run_id || undefined,
-    modelId: wire.model_id || undefined,
+    // MLflow 3.17 leaves model_id out of its answers; the source `models:/m-…` names it.
+    modelId: wire.model_id || /^models:\/(m-[0-9a-f]+)$/.exec(wire.source ?? '')?.[1],
     status: (wire.status ?? 'READY') as ModelVersion['status'],
     statusMessage: wire.status_message || undefined,
     currentStage: (wire.current_stage ?? 'None') as ModelVersion['currentStage'],

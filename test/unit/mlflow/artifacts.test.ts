@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { runArtifacts } from '../../../src/mlflow/artifacts';
 import { MlflowClient } from '../../../src/mlflow/client';
 import type { Run } from '../../../src/mlflow/entities';
 import { MlflowError } from '../../../src/mlflow/errors';
@@ -50,9 +51,9 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
     assert.equal(progress.at(-1), sent.bytes);
     assert.ok(progress.every((value, i) => i === 0 || value >= progress[i - 1]!), 'upload progress never goes back');
 
-    const top = await collect(client.artifacts.list(run.info.runId));
+    const top = await collect(client.artifacts.list(runArtifacts(run.info.runId)));
     assert.deepEqual(top, [{ path: 'models', isDir: true, fileSize: undefined }]);
-    const files = await collect(client.artifacts.listFiles(run.info.runId, 'models'));
+    const files = await collect(client.artifacts.listFiles(runArtifacts(run.info.runId), 'models'));
     assert.deepEqual(
       files.map((f) => [f.path, f.fileSize]),
       [
@@ -64,7 +65,7 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
 
     const target = join(scratch, 'download-1');
     const downloadProgress: Array<[number, number | undefined]> = [];
-    const received = await client.artifacts.download(run.info.runId, 'models/phi3-mini-onnx', target, { onProgress: (d, t) => downloadProgress.push([d, t]) });
+    const received = await client.artifacts.download(runArtifacts(run.info.runId), 'models/phi3-mini-onnx', target, { onProgress: (d, t) => downloadProgress.push([d, t]) });
     assert.deepEqual(received, sent);
     assert.deepEqual(treeOf(target), ['phi3-mini-onnx/MLmodel', 'phi3-mini-onnx/cpu-int4/genai_config.json', 'phi3-mini-onnx/cpu-int4/model.onnx.data']);
     assert.equal(sha256(join(target, 'phi3-mini-onnx/cpu-int4/model.onnx.data')), sha256(join(model, 'cpu-int4/model.onnx.data')));
@@ -73,7 +74,7 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
 
   it('downloads a single file into the folder', async () => {
     const target = join(scratch, 'download-2');
-    const result = await client.artifacts.download(run.info.runId, 'models/phi3-mini-onnx/MLmodel', target);
+    const result = await client.artifacts.download(runArtifacts(run.info.runId), 'models/phi3-mini-onnx/MLmodel', target);
     assert.deepEqual(result, { files: 1, bytes: 31 });
     assert.equal(readFileSync(join(target, 'MLmodel'), 'utf8'), 'flavors:\n  python_function: {}\n');
   });
@@ -82,13 +83,13 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
     const file = join(scratch, 'weights.bin');
     writeFileSync(file, randomBytes(256 * 1024));
     await client.artifacts.upload(run.info, file, 'big', { multipartThreshold: 1024, multipartChunkSize: 64 * 1024 });
-    const [entry] = await collect(client.artifacts.list(run.info.runId, 'big'));
+    const [entry] = await collect(client.artifacts.list(runArtifacts(run.info.runId), 'big'));
     assert.deepEqual(entry, { path: 'big/weights.bin', isDir: false, fileSize: 256 * 1024 });
   });
 
   it('says which artifact does not exist, and writes nothing', async () => {
     const target = join(scratch, 'download-3');
-    await assert.rejects(client.artifacts.download(run.info.runId, 'nope.txt', target), (error: unknown) => {
+    await assert.rejects(client.artifacts.download(runArtifacts(run.info.runId), 'nope.txt', target), (error: unknown) => {
       assert.ok(error instanceof MlflowError);
       assert.equal(error.status, 404);
       assert.equal(error.message, `Artifact nope.txt of run ${run.info.runId} does not exist`);
@@ -101,7 +102,7 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
     const target = join(scratch, 'download-4');
     const controller = new AbortController();
     await assert.rejects(
-      client.artifacts.download(run.info.runId, 'models/phi3-mini-onnx/cpu-int4/model.onnx.data', target, {
+      client.artifacts.download(runArtifacts(run.info.runId), 'models/phi3-mini-onnx/cpu-int4/model.onnx.data', target, {
         signal: controller.signal,
         onProgress: (done) => done > 64 * 1024 && controller.abort(),
       }),
@@ -111,7 +112,7 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
   });
 
   it('refuses uploads to a run whose artifacts are not behind the proxy', async () => {
-    await assert.rejects(client.artifacts.upload({ runId: 'x', artifactUri: 's3://bucket/1/x/artifacts' }, join(scratch, 'weights.bin')), (error: unknown) => {
+    await assert.rejects(client.artifacts.upload({ artifactUri: 's3://bucket/1/x/artifacts' }, join(scratch, 'weights.bin')), (error: unknown) => {
       assert.ok(error instanceof MlflowError);
       assert.equal(error.kind, 'unsupported');
       assert.match(error.message, /^This server keeps artifacts at s3:\/\/bucket\/1\/x\/artifacts, outside its artifact proxy/);
