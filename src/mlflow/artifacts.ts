@@ -172,10 +172,23 @@ export class ArtifactsApi {
       sent += chunk.length;
       options.onProgress?.(sent, size);
     });
-    const response = await this.http
-      .stream('PUT', path, { data: body, headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(size) }, signal: options.signal, idempotent: false, timeoutMs: 0 })
-      .finally(() => body.destroy());
-    response.data.resume();
+    try {
+      const response = await this.http.stream('PUT', path, {
+        data: body,
+        headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(size) },
+        signal: options.signal,
+        idempotent: false,
+        timeoutMs: 0,
+      });
+      response.data.resume();
+    } catch (error) {
+      if (error instanceof MlflowError && error.kind === 'unreachable' && sent > 0) {
+        throw new MlflowError('interrupted', `Upload of ${basename(file)} stopped after ${sent} of ${size} bytes: ${error.message}`, error.call);
+      }
+      throw error;
+    } finally {
+      body.destroy();
+    }
   }
 
   /**

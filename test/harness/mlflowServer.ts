@@ -27,6 +27,8 @@ export interface MlflowServer {
   readonly dataDir: string;
   readonly pid: number;
   readonly log: () => string;
+  /** Signals the server and all its workers at once: SIGKILL to crash it, SIGSTOP/SIGCONT to freeze it. */
+  readonly signal: (signal: NodeJS.Signals) => void;
   readonly stop: () => Promise<void>;
 }
 
@@ -83,7 +85,7 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     await stop();
     throw error;
   }
-  return { url, port, dataDir, pid: group.pid, log: () => group.log, stop };
+  return { url, port, dataDir, pid: group.pid, log: () => group.log, signal: (name) => group.signalGroup(name), stop };
 }
 
 async function waitForHealth(url: string, group: ProcessGroup, timeoutMs: number): Promise<void> {

@@ -97,7 +97,8 @@ export class ProcessGroup {
     }
   }
 
-  private signalGroup(signal: NodeJS.Signals): void {
+  /** Sends a signal to every process of the group (tests use SIGKILL, SIGSTOP and SIGCONT). */
+  signalGroup(signal: NodeJS.Signals): void {
     try {
       process.kill(-this.pid, signal);
     } catch {

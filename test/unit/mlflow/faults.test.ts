@@ -1,0 +1,217 @@
+import assert from 'node:assert/strict';
+import { createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runArtifacts } from '../../../src/mlflow/artifacts';
+import { MlflowClient } from '../../../src/mlflow/client';
+import { MlflowError } from '../../../src/mlflow/errors';
+import { collect } from '../../../src/mlflow/paging';
+import { parseTrackingUri } from '../../../src/mlflow/trackingUri';
+import { freePort } from '../../harness/freePort';
+import { type MlflowServer, startMlflowServer } from '../../harness/mlflowServer';
+import { json, startStubServer } from '../../harness/stubServer';
+
+const clientFor = (url: string, options = {}) => new MlflowClient({ uri: parseTrackingUri(url), auth: { kind: 'none' } }, options);
+
+/** A file of `mib` MiB of incompressible bytes, written in 1 MiB blocks. */
+async function bigFile(path: string, mib: number): Promise<string> {
+  const out = createWriteStream(path);
+  const block = Buffer.alloc(1024 * 1024);
+  for (let i = 0; i < mib; i++) {
+    block.fill(i % 251);
+    if (!out.write(block)) await new Promise((r) => out.once('drain', () => r(undefined)));
+  }
+  await new Promise<void>((r) => out.end(() => r()));
+  return path;
+}
+
+describe('faults against a real server', () => {
+  let scratch: string;
+  before(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'phi3-mlflow-faults-'));
+  });
+  after(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('a server that is not running: Cannot reach … (connection refused)', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    await assert.rejects(clientFor(url).experiments.get('0'), (error: unknown) => {
+      assert.ok(error instanceof MlflowError);
+      assert.equal(error.kind, 'unreachable');
+      assert.equal(error.message, `Cannot reach ${url} (connection refused)`);
+      return true;
+    });
+  });
+
+  describe('a server killed mid-transfer', () => {
+    let server: MlflowServer;
+    before(async () => {
+      server = await startMlflowServer();
+    });
+    after(async () => server?.stop());
+
+    it('during a download: an interrupted error, and no file left that looks complete', async () => {
+      const client = clientFor(server.url);
+      const run = await client.runs.create('0', { runName: 'big' });
+      await client.artifacts.upload(run.info, await bigFile(join(scratch, 'weights.bin'), 256));
+      const target = join(scratch, 'download');
+      let killed = false;
+      await assert.rejects(
+        client.artifacts.download(runArtifacts(run.info.runId), 'weights.bin', target, {
+          onProgress: (done) => {
+            if (!killed && done > 16 * 1024 * 1024) {
+              killed = true;
+              server.signal('SIGKILL');
+            }
+          },
+        }),
+        (error: unknown) => {
+          assert.ok(error instanceof MlflowError, String(error));
+          assert.equal(error.kind, 'interrupted');
+          assert.match(error.message, /^Download of weights\.bin stopped at \d+ of 268435456 bytes: /);
+          return true;
+        },
+      );
+      assert.ok(killed);
+      assert.deepEqual(readdirSync(target), []);
+    });
+  });
+
+  it('during an upload: an interrupted error that says how far it got', async () => {
+    const server = await startMlflowServer();
+    try {
+      const client = clientFor(server.url);
+      const run = await client.runs.create('0', { runName: 'upload' });
+      const file = await bigFile(join(scratch, 'upload.bin'), 256);
+      let killed = false;
+      await assert.rejects(
+        client.artifacts.upload(run.info, file, '', {
+          onProgress: (done) => {
+            if (!killed && done > 16 * 1024 * 1024) {
+              killed = true;
+              server.signal('SIGKILL');
+            }
+          },
+        }),
+        (error: unknown) => {
+          assert.ok(error instanceof MlflowError, String(error));
+          assert.ok(['interrupted', 'unreachable'].includes(error.kind), error.kind);
+          assert.match(error.message, /^Upload of upload\.bin stopped after \d+ of 268435456 bytes: Cannot reach /);
+          return true;
+        },
+      );
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('a frozen server past the timeout: a timeout error naming the call', async () => {
+    const server = await startMlflowServer();
+    try {
+      server.signal('SIGSTOP');
+      const started = Date.now();
+      await assert.rejects(clientFor(server.url, { timeoutMs: 1500 }).experiments.get('0'), (error: unknown) => {
+        assert.ok(error instanceof MlflowError);
+        assert.equal(error.kind, 'timeout');
+        assert.equal(error.message, `${server.url} did not answer GET /api/2.0/mlflow/experiments/get within 2 s`);
+        return true;
+      });
+      assert.ok(Date.now() - started < 10_000, 'gave up near the timeout');
+    } finally {
+      server.signal('SIGCONT');
+      await server.stop();
+    }
+  });
+});
+
+describe('faults a real server will not produce on demand (stub servers)', () => {
+  it('malformed JSON: a malformed error, not a parser crash', async () => {
+    const stub = await startStubServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"experiment": {"experiment_id": "1", "name": ');
+    });
+    try {
+      await assert.rejects(clientFor(stub.url).experiments.get('1'), (error: unknown) => {
+        assert.ok(error instanceof MlflowError);
+        assert.equal(error.kind, 'malformed');
+        assert.match(error.message, /^The server answered GET \/api\/2\.0\/mlflow\/experiments\/get with malformed JSON \(46 bytes: .*\): is this an MLflow server\?$/);
+        return true;
+      });
+    } finally {
+      await stub.stop();
+    }
+  });
+
+  it('a path-traversal artifact listing: refused before anything is written', async () => {
+    const stub = await startStubServer((req, res) => {
+      if (req.url?.startsWith('/api/2.0/mlflow/artifacts/list')) {
+        const path = new URL(req.url, 'http://x').searchParams.get('path');
+        if (path === 'model') json(res, 200, { files: [{ path: 'model/ok.txt', is_dir: false, file_size: 2 }, { path: 'model/../../../escape.txt', is_dir: false, file_size: 6 }] });
+        else json(res, 200, {});
+      } else {
+        res.writeHead(200, { 'Content-Length': '6' });
+        res.end('owned!');
+      }
+    });
+    const target = mkdtempSync(join(tmpdir(), 'phi3-mlflow-traversal-'));
+    try {
+      await assert.rejects(clientFor(stub.url).artifacts.download(runArtifacts('r'), 'model', join(target, 'inside')), (error: unknown) => {
+        assert.ok(error instanceof MlflowError);
+        assert.equal(error.kind, 'unsafe-path');
+        assert.equal(error.message, `Refused artifact path "model/../../../escape.txt": it leads outside the download folder; nothing was written outside ${join(target, 'inside')}`);
+        return true;
+      });
+      assert.equal(existsSync(join(target, 'inside')), false, 'nothing written, not even the safe file');
+      assert.equal(existsSync(join(target, 'escape.txt')), false);
+      assert.deepEqual(stub.requests.filter((r) => r.url.startsWith('/get-artifact')), []);
+    } finally {
+      await stub.stop();
+      rmSync(target, { recursive: true, force: true });
+    }
+  });
+
+  it('retries an idempotent call on 503 and 429 with backoff, and succeeds', async () => {
+    let calls = 0;
+    const stub = await startStubServer((_req, res) => {
+      calls++;
+      if (calls === 1) json(res, 503, { error_code: 'TEMPORARILY_UNAVAILABLE', message: 'busy' });
+      else if (calls === 2) {
+        res.writeHead(429, { 'Retry-After': '0' });
+        res.end();
+      } else json(res, 200, { experiment: { experiment_id: '7', name: 'after-retries' } });
+    });
+    try {
+      const experiment = await clientFor(stub.url, { backoffMs: 10 }).experiments.get('7');
+      assert.equal(experiment.name, 'after-retries');
+      assert.equal(calls, 3);
+    } finally {
+      await stub.stop();
+    }
+  });
+
+  it('does not retry a call that is not idempotent, and gives up after the retry budget', async () => {
+    const stub = await startStubServer((_req, res) => json(res, 503, { error_code: 'TEMPORARILY_UNAVAILABLE', message: 'busy' }));
+    try {
+      await assert.rejects(clientFor(stub.url, { backoffMs: 5 }).experiments.create('x'), { message: 'The MLflow server failed (503 TEMPORARILY_UNAVAILABLE): busy' });
+      assert.equal(stub.requests.length, 1, 'create is sent once');
+      await assert.rejects(clientFor(stub.url, { backoffMs: 5, maxRetries: 2 }).experiments.get('1'), { status: 503 });
+      assert.equal(stub.requests.length, 1 + 3, 'get is tried three times with two retries');
+    } finally {
+      await stub.stop();
+    }
+  });
+
+  it('a route the server does not have (empty or HTML 404): not an MLflow endpoint', async () => {
+    const stub = await startStubServer((req, res) => {
+      res.writeHead(404, { 'Content-Type': 'text/html' });
+      res.end(req.url?.includes('search') ? '' : '<!doctype html><title>404 Not Found</title>');
+    });
+    try {
+      const client = clientFor(stub.url);
+      await assert.rejects(client.experiments.get('1'), { message: `${stub.url}/api/2.0/mlflow/experiments/get is not an MLflow API endpoint (404): the server may be an older MLflow or not MLflow at all` });
+      await assert.rejects(collect(client.experiments.search()), { message: `${stub.url}/api/2.0/mlflow/experiments/search is not an MLflow API endpoint (404): the server may be an older MLflow or not MLflow at all` });
+    } finally {
+      await stub.stop();
+    }
+  });
+});
