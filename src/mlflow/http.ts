@@ -125,6 +125,9 @@ export class MlflowHttp {
         data: options.data,
         headers: options.headers ?? {},
         responseType: 'stream',
+        // With redirects on, axios' redirect follower keeps the whole request body to replay it:
+        // a 1 GiB upload would be held in memory. Artifact routes do not redirect.
+        maxRedirects: 0,
         timeout: options.timeoutMs ?? this.timeoutMs,
         signal: options.signal,
       }),

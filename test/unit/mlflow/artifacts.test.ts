@@ -65,14 +65,17 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
 
     const target = join(scratch, 'download-1');
     const downloadProgress: Array<[number, number | undefined]> = [];
-    const received = await client.artifacts.download(runArtifacts(run.info.runId), 'models/phi3-mini-onnx', target, { onProgress: (d, t) => downloadProgress.push([d, t]) });
+    // With the run's artifact URI, files come through the artifact proxy route.
+    const received = await client.artifacts.download(runArtifacts(run.info.runId, run.info.artifactUri), 'models/phi3-mini-onnx', target, {
+      onProgress: (d, t) => downloadProgress.push([d, t]),
+    });
     assert.deepEqual(received, sent);
     assert.deepEqual(treeOf(target), ['phi3-mini-onnx/MLmodel', 'phi3-mini-onnx/cpu-int4/genai_config.json', 'phi3-mini-onnx/cpu-int4/model.onnx.data']);
     assert.equal(sha256(join(target, 'phi3-mini-onnx/cpu-int4/model.onnx.data')), sha256(join(model, 'cpu-int4/model.onnx.data')));
     assert.deepEqual(downloadProgress.at(-1), [sent.bytes, sent.bytes]);
   });
 
-  it('downloads a single file into the folder', async () => {
+  it('downloads a single file into the folder, through the generic route when the artifact URI is not known', async () => {
     const target = join(scratch, 'download-2');
     const result = await client.artifacts.download(runArtifacts(run.info.runId), 'models/phi3-mini-onnx/MLmodel', target);
     assert.deepEqual(result, { files: 1, bytes: 31 });

@@ -47,6 +47,8 @@ describe('MlflowClient registry and logged models, against a real server', () =>
     const target = join(scratch, 'download');
     await client.artifacts.download(loggedModelArtifacts(created.modelId), 'MLmodel', target);
     assert.equal(readFileSync(join(target, 'MLmodel'), 'utf8'), 'artifact_path: model\n');
+    await client.artifacts.download(loggedModelArtifacts(created.modelId, created.artifactUri), 'artifacts/genai_config.json', target);
+    assert.equal(readFileSync(join(target, 'genai_config.json'), 'utf8'), '{}');
 
     const ready = await client.loggedModels.finalize(created.modelId, 'LOGGED_MODEL_READY');
     assert.equal(ready.status, 'LOGGED_MODEL_READY');
