@@ -3,6 +3,7 @@ import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import axios from 'axios';
 import type { FileInfo, Page } from './entities';
 import { MlflowError } from './errors';
 import type { MlflowHttp } from './http';
@@ -21,6 +22,8 @@ export interface TransferOptions {
 export interface TransferResult {
   readonly files: number;
   readonly bytes: number;
+  /** Uploads only: how many files went up in parts (multipart), the rest as one PUT each. */
+  readonly multipartFiles?: number;
 }
 
 /**
@@ -157,23 +160,25 @@ export class ArtifactsApi {
     const sizes = await Promise.all(files.map(async (f) => (await fs.stat(f)).size));
     const total = sizes.reduce((a, b) => a + b, 0);
     let done = 0;
+    let multipartFiles = 0;
     for (const [index, file] of files.entries()) {
       const relativePath = relative(base, file).split(sep).join('/');
       const prefix = stat.isDirectory() ? [artifactPath, basename(localPath)] : [artifactPath];
       const destination = [root, ...prefix, relativePath].filter(Boolean).join('/');
-      await this.uploadFile(file, destination, sizes[index]!, {
+      const inParts = await this.uploadFile(file, destination, sizes[index]!, {
         ...options,
         onProgress: options.onProgress && ((fileDone) => options.onProgress!(done + fileDone, total)),
       });
+      if (inParts) multipartFiles++;
       done += sizes[index]!;
     }
-    return { files: files.length, bytes: done };
+    return { files: files.length, bytes: done, multipartFiles };
   }
 
-  private async uploadFile(file: string, destination: string, size: number, options: UploadOptions): Promise<void> {
+  /** Returns true when the file went up in parts. */
+  private async uploadFile(file: string, destination: string, size: number, options: UploadOptions): Promise<boolean> {
     if (size >= (options.multipartThreshold ?? 100 * 1024 * 1024)) {
-      const uploaded = await this.multipartUpload(file, destination, size, options);
-      if (uploaded) return;
+      if (await this.multipartUpload(file, destination, size, options)) return true;
     }
     const path = `${proxyBase}/${encodePath(destination)}`;
     let sent = 0;
@@ -199,6 +204,7 @@ export class ArtifactsApi {
     } finally {
       body.destroy();
     }
+    return false;
   }
 
   /**
@@ -228,15 +234,21 @@ export class ArtifactsApi {
           sent += chunk.length;
           options.onProgress?.(start + sent, size);
         });
-        const response = await fetch(credential.url, {
-          method: 'PUT',
-          body: body as unknown as ReadableStream,
-          headers: { ...credential.headers, 'Content-Length': String(end - start) },
-          duplex: 'half',
+        // The part goes to the storage's signed URL, not to MLflow: a bare request, without the
+        // tracking server's Authorization header, with the Content-Length signed URLs require.
+        const response = await axios.put(credential.url, body, {
+          // axios would send a form content type, which S3 servers may try to parse (moto fails with 500).
+          headers: { 'Content-Type': 'application/octet-stream', ...credential.headers, 'Content-Length': String(end - start) },
+          maxRedirects: 0,
+          maxBodyLength: Infinity,
+          validateStatus: () => true,
           signal: options.signal,
-        } as RequestInit);
-        if (!response.ok) throw new MlflowError('http', `Upload of part ${credential.part_number} of ${name} was refused (${response.status})`, { method: 'PUT', path: destination }, response.status);
-        parts.push({ part_number: credential.part_number, etag: response.headers.get('etag') ?? '', url: credential.url });
+        });
+        body.destroy();
+        if (response.status >= 300) {
+          throw new MlflowError('http', `Upload of part ${credential.part_number} of ${name} was refused by the artifact store (${response.status})`, { method: 'PUT', path: destination }, response.status);
+        }
+        parts.push({ part_number: credential.part_number, etag: String(response.headers.etag ?? ''), url: credential.url });
       }
       await this.http.json('POST', `/api/2.0/mlflow-artifacts/mpu/complete/${encodePath(folder)}`, { body: { path: name, upload_id: created.upload_id, parts }, signal: options.signal });
       return true;

@@ -12,6 +12,11 @@ export interface MlflowServerOptions {
   /** Keeps the store in this folder (the demo); otherwise a temporary folder removed on stop. */
   readonly dataDir?: string;
   readonly startTimeoutMs?: number;
+  /**
+   * `s3`: the artifacts go to a bucket on moto's S3 server (started here, on another free port),
+   * so the server offers what only cloud stores have, such as multipart upload.
+   */
+  readonly artifactStore?: 'local' | 's3';
 }
 
 /**
@@ -73,10 +78,23 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     env.MLFLOW_FLASK_SERVER_SECRET_KEY = 'phi3-mlflow-tests';
     args.push('--app-name', 'basic-auth');
   }
+  let s3: ProcessGroup | undefined;
+  if (options.artifactStore === 's3') {
+    const s3Port = await freePort();
+    s3 = ProcessGroup.start(join(venvBin, 'python'), ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(s3Port)], { cwd: dataDir, env });
+    await s3.waitForOutput(/Running on http/, 60_000);
+    const s3Url = `http://127.0.0.1:${s3Port}`;
+    // CreateBucket: moto takes unsigned requests.
+    const created = await fetch(`${s3Url}/mlflow-artifacts`, { method: 'PUT' });
+    if (!created.ok) throw new Error(`moto refused to create the bucket: ${created.status}`);
+    Object.assign(env, { MLFLOW_S3_ENDPOINT_URL: s3Url, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_DEFAULT_REGION: 'us-east-1' });
+    args[args.indexOf('--artifacts-destination') + 1] = 's3://mlflow-artifacts/artifacts';
+  }
   const group = ProcessGroup.start(join(venvBin, 'mlflow'), args, { cwd: dataDir, env });
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     await group.stop();
+    await s3?.stop();
     if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
   };
   try {

@@ -47,7 +47,7 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
     writeFileSync(join(model, 'cpu-int4', 'model.onnx.data'), randomBytes(3 * 1024 * 1024 + 17));
     const progress: number[] = [];
     const sent = await client.artifacts.upload(run.info, model, 'models', { onProgress: (done) => progress.push(done) });
-    assert.deepEqual(sent, { files: 3, bytes: 3 * 1024 * 1024 + 17 + 31 + 27 });
+    assert.deepEqual(sent, { files: 3, bytes: 3 * 1024 * 1024 + 17 + 31 + 27, multipartFiles: 0 });
     assert.equal(progress.at(-1), sent.bytes);
     assert.ok(progress.every((value, i) => i === 0 || value >= progress[i - 1]!), 'upload progress never goes back');
 
@@ -69,7 +69,7 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
     const received = await client.artifacts.download(runArtifacts(run.info.runId, run.info.artifactUri), 'models/phi3-mini-onnx', target, {
       onProgress: (d, t) => downloadProgress.push([d, t]),
     });
-    assert.deepEqual(received, sent);
+    assert.deepEqual(received, { files: sent.files, bytes: sent.bytes });
     assert.deepEqual(treeOf(target), ['phi3-mini-onnx/MLmodel', 'phi3-mini-onnx/cpu-int4/genai_config.json', 'phi3-mini-onnx/cpu-int4/model.onnx.data']);
     assert.equal(sha256(join(target, 'phi3-mini-onnx/cpu-int4/model.onnx.data')), sha256(join(model, 'cpu-int4/model.onnx.data')));
     assert.deepEqual(downloadProgress.at(-1), [sent.bytes, sent.bytes]);
@@ -85,7 +85,8 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
   it('falls back to one PUT when the server offers no multipart upload (501)', async () => {
     const file = join(scratch, 'weights.bin');
     writeFileSync(file, randomBytes(256 * 1024));
-    await client.artifacts.upload(run.info, file, 'big', { multipartThreshold: 1024, multipartChunkSize: 64 * 1024 });
+    const result = await client.artifacts.upload(run.info, file, 'big', { multipartThreshold: 1024, multipartChunkSize: 64 * 1024 });
+    assert.deepEqual(result, { files: 1, bytes: 256 * 1024, multipartFiles: 0 });
     const [entry] = await collect(client.artifacts.list(runArtifacts(run.info.runId), 'big'));
     assert.deepEqual(entry, { path: 'big/weights.bin', isDir: false, fileSize: 256 * 1024 });
   });
@@ -121,6 +122,36 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
       assert.match(error.message, /^This server keeps artifacts at s3:\/\/bucket\/1\/x\/artifacts, outside its artifact proxy/);
       return true;
     });
+  });
+});
+
+describe('multipart upload, against a real server whose artifacts are in S3 (moto)', () => {
+  let server: MlflowServer;
+  let scratch: string;
+  before(async () => {
+    server = await startMlflowServer({ artifactStore: 's3' });
+    scratch = mkdtempSync(join(tmpdir(), 'phi3-mlflow-multipart-'));
+  });
+  after(async () => {
+    await server?.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('uploads a large file in parts to the signed URLs, and it downloads back whole', async () => {
+    const client = new MlflowClient({ uri: parseTrackingUri(server.url), auth: { kind: 'none' } });
+    const run = await client.runs.create('0', { runName: 'multipart' });
+    const file = join(scratch, 'model.onnx.data');
+    writeFileSync(file, randomBytes(12 * 1024 * 1024 + 5));
+    const progress: number[] = [];
+    // S3 takes parts of 5 MiB or more (but the last): three parts.
+    const result = await client.artifacts.upload(run.info, file, 'onnx', { multipartThreshold: 1024 * 1024, multipartChunkSize: 5 * 1024 * 1024, onProgress: (done) => progress.push(done) });
+    assert.deepEqual(result, { files: 1, bytes: 12 * 1024 * 1024 + 5, multipartFiles: 1 });
+    assert.equal(progress.at(-1), 12 * 1024 * 1024 + 5);
+    const listed = await collect(client.artifacts.list(runArtifacts(run.info.runId), 'onnx'));
+    assert.deepEqual(listed, [{ path: 'onnx/model.onnx.data', isDir: false, fileSize: 12 * 1024 * 1024 + 5 }]);
+    const target = join(scratch, 'back');
+    await client.artifacts.download(runArtifacts(run.info.runId, run.info.artifactUri), 'onnx/model.onnx.data', target);
+    assert.equal(sha256(join(target, 'model.onnx.data')), sha256(file));
   });
 });
 
