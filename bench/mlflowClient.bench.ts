@@ -3,7 +3,7 @@
  *   - time to the first page of experiments and of runs, and to list all runs of a 5,000-run
  *     experiment (page size 1,000 for both), on a server seeded with 2,000 experiments and 20,000 runs;
  *   - upload and download of a 1 GiB artifact: throughput and peak RSS growth.
- * `npm run bench:mlflow [-- --experiments 2000 --runs 20000 --big-runs 5000 --artifact-mib 1024]`
+ * `npm run bench:mlflow [-- --experiments 2000 --runs 20000 --big-runs 5000 --artifact-mib 1024 --only listing|transfers]`
  */
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     'big-runs': { type: 'string', default: '5000' },
     'artifact-mib': { type: 'string', default: '1024' },
     repeat: { type: 'string', default: '5' },
+    only: { type: 'string' },
   },
 });
 const experimentCount = Number(values.experiments);
@@ -80,59 +81,67 @@ async function main(): Promise<void> {
   const server = await startMlflowServer({ dataDir: scratch });
   try {
     const client = new MlflowClient({ uri: parseTrackingUri(server.url), auth: { kind: 'none' } });
-    console.log(`MLflow ${await client.serverVersion()} at ${server.url}; seeding ${experimentCount} experiments and ${runCount} runs…`);
-    const seedStarted = performance.now();
-    const experimentIds: string[] = [];
-    await pool(Array.from({ length: experimentCount }, (_, i) => i), 8, async (i) => {
-      experimentIds[i] = await client.experiments.create(`bench-${String(i).padStart(5, '0')}`, { tags: { bench: 'yes' } });
-    });
-    const big = experimentIds[0]!;
-    const runTargets = Array.from({ length: runCount }, (_, i) => (i < bigRuns ? big : experimentIds[1 + ((i - bigRuns) % (experimentCount - 1))]!));
-    await pool(runTargets.map((experimentId, i) => ({ experimentId, i })), 8, async ({ experimentId, i }) => {
-      const run = await client.runs.create(experimentId, { runName: `run-${i}`, startTime: 1_700_000_000_000 + i });
-      await client.runs.logBatch(run.info.runId, {
-        params: { lr: String(0.001 * (i % 10)), max_length: '2048', quant: i % 2 ? 'int4' : 'fp32' },
-        metrics: [0, 1, 2].map((step) => ({ key: 'loss', value: 1 / (step + 1 + i), timestamp: 1_700_000_000_000 + step, step })),
-      });
-    });
-    console.log(`seeded in ${((performance.now() - seedStarted) / 1000).toFixed(0)} s\n`);
-
-    const mine = {
-      first_experiments_ms: await median(async () => void (await client.experiments.searchPage({ maxResults: 1000 }))),
-      first_runs_ms: await median(async () => void (await client.runs.searchPage({ experimentIds: [big], maxResults: 1000 }))),
-      all_runs_ms: await median(async () => {
-        const all = await collect(client.runs.search({ experimentIds: [big], maxResults: 1000 }));
-        if (all.length !== bigRuns) throw new Error(`listed ${all.length} runs, expected ${bigRuns}`);
-      }),
-    };
-    const theirs = python(['listing', '--experiment-id', big, '--page-size', '1000', '--repeat', String(repeat)], server.url);
-    console.log(`${'listing (median of ' + repeat + ')'.padEnd(30)}`.padEnd(44), '      ours     python  unit   ratio');
-    row('first page of experiments (1,000)', mine.first_experiments_ms, theirs.first_experiments_ms!, 'ms');
-    row('first page of runs (1,000)', mine.first_runs_ms, theirs.first_runs_ms!, 'ms');
-    row(`all ${bigRuns} runs of one experiment`, mine.all_runs_ms, theirs.all_runs_ms!, 'ms');
-
-    const file = join(scratch, 'artifact.bin');
-    await writeFile(file, artifactMib);
-    const bytes = statSync(file).size;
-    const run = await client.runs.create(big, { runName: 'transfer' });
-    const up = ours(['upload', server.url, run.info.runId, run.info.artifactUri, file]);
-    const pyUp = python(['upload', '--run-id', run.info.runId, '--file', file, '--artifact-path', 'python'], server.url);
-    const down = ours(['download', server.url, run.info.runId, 'ours/artifact.bin', join(scratch, 'down-ours')]);
-    rmSync(join(scratch, 'down-ours'), { recursive: true, force: true });
-    const pyDown = python(['download', '--run-id', run.info.runId, '--path', 'python/artifact.bin', '--dst', join(scratch, 'down-python')], server.url);
-    rmSync(join(scratch, 'down-python'), { recursive: true, force: true });
-    const mibps = (r: Record<string, number>) => bytes / 1024 / 1024 / r.seconds!;
-    const growth = (r: Record<string, number>) => r.peak_rss_mib! - r.baseline_rss_mib!;
-    console.log(`\n${`artifact of ${artifactMib} MiB`.padEnd(44)}       ours     python  unit   ratio`);
-    row('upload throughput', mibps(up), mibps(pyUp), 'MiB/s', true);
-    row('upload peak RSS growth', growth(up), growth(pyUp), 'MiB');
-    row('download throughput', mibps(down), mibps(pyDown), 'MiB/s', true);
-    row('download peak RSS growth', growth(down), growth(pyDown), 'MiB');
-    console.log(`\n(peak RSS: ours ${up.peak_rss_mib!.toFixed(0)}/${down.peak_rss_mib!.toFixed(0)} MiB from a ${up.baseline_rss_mib!.toFixed(0)} MiB baseline; python ${pyUp.peak_rss_mib!.toFixed(0)}/${pyDown.peak_rss_mib!.toFixed(0)} MiB from ${pyUp.baseline_rss_mib!.toFixed(0)} MiB)`);
+    console.log(`MLflow ${await client.serverVersion()} at ${server.url}`);
+    if (values.only !== 'transfers') await listing(client, server.url);
+    if (values.only !== 'listing') await transfers(client, server.url, scratch);
   } finally {
     await server.stop();
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+async function listing(client: MlflowClient, url: string): Promise<void> {
+  console.log(`seeding ${experimentCount} experiments and ${runCount} runs…`);
+  const seedStarted = performance.now();
+  const experimentIds: string[] = [];
+  await pool(Array.from({ length: experimentCount }, (_, i) => i), 8, async (i) => {
+    experimentIds[i] = await client.experiments.create(`bench-${String(i).padStart(5, '0')}`, { tags: { bench: 'yes' } });
+  });
+  const big = experimentIds[0]!;
+  const runTargets = Array.from({ length: runCount }, (_, i) => (i < bigRuns ? big : experimentIds[1 + ((i - bigRuns) % (experimentCount - 1))]!));
+  await pool(runTargets.map((experimentId, i) => ({ experimentId, i })), 8, async ({ experimentId, i }) => {
+    const run = await client.runs.create(experimentId, { runName: `run-${i}`, startTime: 1_700_000_000_000 + i });
+    await client.runs.logBatch(run.info.runId, {
+      params: { lr: String(0.001 * (i % 10)), max_length: '2048', quant: i % 2 ? 'int4' : 'fp32' },
+      metrics: [0, 1, 2].map((step) => ({ key: 'loss', value: 1 / (step + 1 + i), timestamp: 1_700_000_000_000 + step, step })),
+    });
+  });
+  console.log(`seeded in ${((performance.now() - seedStarted) / 1000).toFixed(0)} s\n`);
+
+  const mine = {
+    first_experiments_ms: await median(async () => void (await client.experiments.searchPage({ maxResults: 1000 }))),
+    first_runs_ms: await median(async () => void (await client.runs.searchPage({ experimentIds: [big], maxResults: 1000 }))),
+    all_runs_ms: await median(async () => {
+      const all = await collect(client.runs.search({ experimentIds: [big], maxResults: 1000 }));
+      if (all.length !== bigRuns) throw new Error(`listed ${all.length} runs, expected ${bigRuns}`);
+    }),
+  };
+  const theirs = python(['listing', '--experiment-id', big, '--page-size', '1000', '--repeat', String(repeat)], url);
+  console.log(`${'listing (median of ' + repeat + ')'.padEnd(30)}`.padEnd(44), '      ours     python  unit   ratio');
+  row('first page of experiments (1,000)', mine.first_experiments_ms, theirs.first_experiments_ms!, 'ms');
+  row('first page of runs (1,000)', mine.first_runs_ms, theirs.first_runs_ms!, 'ms');
+  row(`all ${bigRuns} runs of one experiment`, mine.all_runs_ms, theirs.all_runs_ms!, 'ms');
+}
+
+async function transfers(client: MlflowClient, url: string, scratch: string): Promise<void> {
+  const file = join(scratch, 'artifact.bin');
+  await writeFile(file, artifactMib);
+  const bytes = statSync(file).size;
+  const run = await client.runs.create('0', { runName: 'transfer' });
+  const up = ours(['upload', url, run.info.runId, run.info.artifactUri, file]);
+  const pyUp = python(['upload', '--run-id', run.info.runId, '--file', file, '--artifact-path', 'python'], url);
+  const down = ours(['download', url, run.info.runId, 'ours/artifact.bin', join(scratch, 'down-ours')]);
+  rmSync(join(scratch, 'down-ours'), { recursive: true, force: true });
+  const pyDown = python(['download', '--run-id', run.info.runId, '--path', 'python/artifact.bin', '--dst', join(scratch, 'down-python')], url);
+  rmSync(join(scratch, 'down-python'), { recursive: true, force: true });
+  const mibps = (r: Record<string, number>) => bytes / 1024 / 1024 / r.seconds!;
+  const growth = (r: Record<string, number>) => r.peak_rss_mib! - r.baseline_rss_mib!;
+  console.log(`\n${`artifact of ${artifactMib} MiB`.padEnd(44)}       ours     python  unit   ratio`);
+  row('upload throughput', mibps(up), mibps(pyUp), 'MiB/s', true);
+  row('upload peak RSS growth', growth(up), growth(pyUp), 'MiB');
+  row('download throughput', mibps(down), mibps(pyDown), 'MiB/s', true);
+  row('download peak RSS growth', growth(down), growth(pyDown), 'MiB');
+  console.log(`\n(peak RSS: ours ${up.peak_rss_mib!.toFixed(0)}/${down.peak_rss_mib!.toFixed(0)} MiB from a ${up.baseline_rss_mib!.toFixed(0)} MiB baseline; python ${pyUp.peak_rss_mib!.toFixed(0)}/${pyDown.peak_rss_mib!.toFixed(0)} MiB from ${pyUp.baseline_rss_mib!.toFixed(0)} MiB)`);
 }
 
 main().catch((error: unknown) => {
