@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'out/', 'node_modules/', '.venv/', '.venv-models/', '.tools/', '.demo/', 'test-results/', 'test/fixtures/'] },
+  { ignores: ['dist/', 'out/', 'node_modules/', '.venv/', '.venv-models/', '.venv-mlflow2/', '.tools/', '.demo/', 'test-results/', 'test/fixtures/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

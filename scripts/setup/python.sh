@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# Creates .venv with the pinned MLflow that the test harness and the demo start as a real server.
+# Creates the Python venvs: .venv with the pinned MLflow 3 that the tests and the demo run as a real
+# server (and the tools around it), and .venv-mlflow2 with an MLflow 2 server for compatibility tests.
+# Each is rebuilt only when its requirements file changes.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-venv="$root/.venv"
-stamp="$venv/.requirements.sha"
-want=$(sha256sum "$root/scripts/setup/requirements.txt" | cut -d' ' -f1)
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-  exit 0
-fi
-python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$root/scripts/setup/requirements.txt"
-echo "$want" > "$stamp"
+
+make_venv() {
+  local venv="$root/$1" requirements="$root/scripts/setup/$2"
+  local stamp="$venv/.requirements.sha" want
+  want=$(sha256sum "$requirements" | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    return 0
+  fi
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+  echo "$want" > "$stamp"
+}
+
+make_venv .venv requirements.txt &
+make_venv .venv-mlflow2 requirements-mlflow2.txt &
+wait -n && wait -n

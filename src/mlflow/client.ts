@@ -4,7 +4,9 @@ import { ExperimentsApi } from './experiments';
 import { type HttpOptions, MlflowHttp } from './http';
 import { LoggedModelsApi } from './loggedModels';
 import { RegistryApi } from './registry';
+import { MlflowError } from './errors';
 import { RunsApi } from './runs';
+import { featuresOf, type MlflowVersion, parseMlflowVersion, type ServerFeatures } from './serverVersion';
 
 /**
  * The extension's one way to reach MLflow: a connection and the REST services over it. Views, the
@@ -18,20 +20,44 @@ export class MlflowClient {
   readonly registry: RegistryApi;
   readonly loggedModels: LoggedModelsApi;
 
+  private version: Promise<MlflowVersion> | undefined;
+
   constructor(readonly connection: MlflowConnection, options: HttpOptions = {}) {
     this.http = new MlflowHttp(connection, options);
+    const requireMlflow3 = (what: string) => this.require('loggedModels', what);
     this.experiments = new ExperimentsApi(this.http);
-    this.runs = new RunsApi(this.http);
+    this.runs = new RunsApi(this.http, requireMlflow3);
     this.artifacts = new ArtifactsApi(this.http);
     this.registry = new RegistryApi(this.http);
-    this.loggedModels = new LoggedModelsApi(this.http);
+    this.loggedModels = new LoggedModelsApi(this.http, requireMlflow3);
   }
 
-  /** The server's MLflow version (`GET /version`, answered without authentication). */
+  /** The server's MLflow version (`GET /version`, answered without authentication), asked once. */
   async serverVersion(): Promise<string> {
-    const response = await this.http.stream('GET', '/version');
-    let text = '';
-    for await (const chunk of response.data) text += (chunk as Buffer).toString();
-    return text.trim();
+    return (await this.mlflowVersion()).text;
+  }
+
+  async features(): Promise<ServerFeatures> {
+    return featuresOf(await this.mlflowVersion());
+  }
+
+  private mlflowVersion(): Promise<MlflowVersion> {
+    this.version ??= (async () => {
+      const response = await this.http.stream('GET', '/version');
+      let text = '';
+      for await (const chunk of response.data) text += (chunk as Buffer).toString();
+      return parseMlflowVersion(text);
+    })();
+    // A failed probe is not remembered: the next call asks again.
+    this.version.catch(() => (this.version = undefined));
+    return this.version;
+  }
+
+  /** Throws an 'unsupported' error, before any call is made, when the server is too old for `what`. */
+  private async require(feature: keyof ServerFeatures, what: string): Promise<void> {
+    const version = await this.mlflowVersion();
+    if (!featuresOf(version)[feature]) {
+      throw new MlflowError('unsupported', `${what} need an MLflow 3 server; ${this.http.base} runs MLflow ${version.text}`, { method: 'GET', path: '/version' });
+    }
   }
 }

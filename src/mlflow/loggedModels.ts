@@ -26,10 +26,15 @@ const route = (modelId: string) => `/api/2.0/mlflow/logged-models/${encodeURICom
 
 /** MLflow 3's logged models: a model as an object of its own (`models:/<model_id>`), apart from runs. */
 export class LoggedModelsApi {
-  constructor(private readonly http: MlflowHttp) {}
+  /** `requireMlflow3` throws a clear 'unsupported' error on an MLflow 2 server, before the call. */
+  constructor(
+    private readonly http: MlflowHttp,
+    private readonly requireMlflow3: (what: string) => Promise<void>,
+  ) {}
 
   /** Creates a model in LOGGED_MODEL_PENDING; upload its files to `artifactUri`, then `finalize`. */
   async create(spec: NewLoggedModel): Promise<LoggedModel> {
+    await this.requireMlflow3('Logged models');
     const answer = await this.http.json<{ model: WireLoggedModel }>('POST', '/api/2.0/mlflow/logged-models', {
       body: { experiment_id: spec.experimentId, name: spec.name, model_type: spec.modelType, source_run_id: spec.sourceRunId, params: toWirePairs(spec.params), tags: toWirePairs(spec.tags) },
       subject: `Experiment ${spec.experimentId}`,
@@ -38,11 +43,13 @@ export class LoggedModelsApi {
   }
 
   async get(modelId: string): Promise<LoggedModel> {
+    await this.requireMlflow3('Logged models');
     const answer = await this.http.json<{ model: WireLoggedModel }>('GET', route(modelId), { subject: subject(modelId) });
     return toLoggedModel(answer.model);
   }
 
   async searchPage(search: LoggedModelSearch, pageToken?: string, signal?: AbortSignal): Promise<Page<LoggedModel>> {
+    await this.requireMlflow3('Logged models');
     const answer = await this.http.json<{ models?: WireLoggedModel[]; next_page_token?: string }>('POST', '/api/2.0/mlflow/logged-models/search', {
       body: {
         experiment_ids: search.experimentIds,
@@ -63,23 +70,28 @@ export class LoggedModelsApi {
 
   /** Marks the upload done (READY) or failed (UPLOAD_FAILED). */
   async finalize(modelId: string, status: Extract<LoggedModelStatus, 'LOGGED_MODEL_READY' | 'LOGGED_MODEL_UPLOAD_FAILED'>): Promise<LoggedModel> {
+    await this.requireMlflow3('Logged models');
     const answer = await this.http.json<{ model: WireLoggedModel }>('PATCH', route(modelId), { body: { model_id: modelId, status }, subject: subject(modelId), idempotent: true });
     return toLoggedModel(answer.model);
   }
 
   async setTags(modelId: string, tags: Record<string, string>): Promise<void> {
+    await this.requireMlflow3('Logged models');
     await this.http.json('PATCH', `${route(modelId)}/tags`, { body: { model_id: modelId, tags: toWirePairs(tags) }, subject: subject(modelId), idempotent: true });
   }
 
   async deleteTag(modelId: string, key: string): Promise<void> {
+    await this.requireMlflow3('Logged models');
     await this.http.json('DELETE', `${route(modelId)}/tags/${encodeURIComponent(key)}`, { subject: subject(modelId) });
   }
 
   async logParams(modelId: string, params: Record<string, string>): Promise<void> {
+    await this.requireMlflow3('Logged models');
     await this.http.json('POST', `${route(modelId)}/params`, { body: { model_id: modelId, params: toWirePairs(params) }, subject: subject(modelId) });
   }
 
   async delete(modelId: string): Promise<void> {
+    await this.requireMlflow3('Logged models');
     await this.http.json('DELETE', route(modelId), { subject: subject(modelId) });
   }
 }

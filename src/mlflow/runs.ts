@@ -22,7 +22,11 @@ export interface RunUpdate {
 }
 
 export class RunsApi {
-  constructor(private readonly http: MlflowHttp) {}
+  /** `requireMlflow3` throws a clear 'unsupported' error on an MLflow 2 server, before the call. */
+  constructor(
+    private readonly http: MlflowHttp,
+    private readonly requireMlflow3: (what: string) => Promise<void>,
+  ) {}
 
   async searchPage(search: RunSearch, pageToken?: string, signal?: AbortSignal): Promise<Page<Run>> {
     const answer = await this.http.json<{ runs?: WireRun[]; next_page_token?: string }>('POST', '/api/2.0/mlflow/runs/search', {
@@ -107,6 +111,7 @@ export class RunsApi {
 
   /** MLflow 3: records that this run produced these logged models (the run's outputs). */
   async logOutputs(runId: string, models: ReadonlyArray<{ modelId: string; step?: number }>): Promise<void> {
+    await this.requireMlflow3("A run's model outputs");
     await this.http.json('POST', '/api/2.0/mlflow/runs/outputs', {
       body: { run_id: runId, models: models.map((m) => ({ model_id: m.modelId, step: m.step ?? 0 })) },
       subject: `Run ${runId}`,

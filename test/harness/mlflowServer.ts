@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './freePort';
-import { venvBin } from './paths';
+import { mlflow2VenvBin, venvBin } from './paths';
 import { ProcessGroup } from './processGroup';
 
 export interface MlflowServerOptions {
@@ -17,6 +17,8 @@ export interface MlflowServerOptions {
    * so the server offers what only cloud stores have, such as multipart upload.
    */
   readonly artifactStore?: 'local' | 's3';
+  /** 2: the MLflow 2 server of .venv-mlflow2, for compatibility tests. */
+  readonly mlflowMajor?: 2 | 3;
 }
 
 /**
@@ -90,7 +92,7 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     Object.assign(env, { MLFLOW_S3_ENDPOINT_URL: s3Url, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_DEFAULT_REGION: 'us-east-1' });
     args[args.indexOf('--artifacts-destination') + 1] = 's3://mlflow-artifacts/artifacts';
   }
-  const group = ProcessGroup.start(join(venvBin, 'mlflow'), args, { cwd: dataDir, env });
+  const group = ProcessGroup.start(join(options.mlflowMajor === 2 ? mlflow2VenvBin : venvBin, 'mlflow'), args, { cwd: dataDir, env });
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     await group.stop();

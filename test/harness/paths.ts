@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 export const repoRoot = resolve(__dirname, __dirname.includes(`${join('out', 'test')}`) ? '../../..' : '../..');
 export const venvBin = join(repoRoot, '.venv', 'bin');
 export const venvPython = join(venvBin, 'python');
+/** A venv with MLflow 2, for compatibility tests against an older server. */
+export const mlflow2VenvBin = join(repoRoot, '.venv-mlflow2', 'bin');
 export const codeServerEntry = join(repoRoot, '.tools', 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 export const testResultsDir = join(repoRoot, 'test-results');
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -127,7 +127,8 @@ describe('MlflowClient experiments and runs, against a real server', () => {
     });
   });
 
-  it('reads the server version', async () => {
+  it('reads the server version and what it offers', async () => {
     assert.match(await client.serverVersion(), /^3\.\d+\.\d+$/);
+    assert.deepEqual(await client.features(), { loggedModels: true, multipartUpload: true, pagedMetricHistory: true });
   });
 });
