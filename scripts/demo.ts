@@ -65,6 +65,7 @@ Press Ctrl+C to stop both servers.`);
     await mlflow.stop();
     process.exit(0);
   };
+  // With these, the harness leaves Ctrl+C to the demo, which stops both servers gracefully.
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
 }

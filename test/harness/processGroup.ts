@@ -7,12 +7,25 @@ import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process'
 export class ProcessGroup {
   /** Groups still running: killed when this Node process exits, so a crashed test leaves no server behind. */
   private static readonly live = new Set<ProcessGroup>();
+  private static handlersInstalled = false;
   private exited: Promise<number | null>;
   readonly output: string[] = [];
 
   private constructor(readonly child: ChildProcess) {
     this.exited = new Promise((resolveExit) => child.once('exit', (code) => resolveExit(code)));
-    if (ProcessGroup.live.size === 0) process.once('exit', ProcessGroup.killAll);
+    if (!ProcessGroup.handlersInstalled) {
+      ProcessGroup.handlersInstalled = true;
+      process.once('exit', ProcessGroup.killAll);
+      // 'exit' does not run when a signal ends the process (a test runner's timeout, Ctrl+C).
+      for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+        process.once(signal, () => {
+          // Someone else handles this signal (the demo stops gracefully): leave it to them.
+          if (process.listenerCount(signal) > 0) return;
+          ProcessGroup.killAll();
+          process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15));
+        });
+      }
+    }
     ProcessGroup.live.add(this);
     const keep = (chunk: Buffer) => {
       this.output.push(chunk.toString());
