@@ -6,13 +6,14 @@
  * `npm run bench:mlflow [-- --experiments 2000 --runs 20000 --big-runs 5000 --artifact-mib 1024 --only listing|transfers]`
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MlflowClient } from '../src/mlflow/client';
 import { collect } from '../src/mlflow/paging';
 import { parseTrackingUri } from '../src/mlflow/trackingUri';
+import { writeLargeFile } from '../test/harness/largeFile';
 import { startMlflowServer } from '../test/harness/mlflowServer';
 import { repoRoot, venvPython } from '../test/harness/paths';
 
@@ -59,16 +60,6 @@ function ours(args: string[]): Record<string, number> {
   const run = spawnSync(process.execPath, [join(repoRoot, 'out', 'bench', 'transferWorker.js'), ...args], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`transfer worker failed: ${run.stderr.slice(-2000)}`);
   return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
-}
-
-async function writeFile(path: string, mib: number): Promise<void> {
-  const out = createWriteStream(path);
-  const block = Buffer.alloc(1024 * 1024);
-  for (let i = 0; i < mib; i++) {
-    block.fill(i % 251);
-    if (!out.write(block)) await new Promise((r) => out.once('drain', () => r(undefined)));
-  }
-  await new Promise<void>((r) => out.end(() => r()));
 }
 
 const row = (what: string, oursValue: number, theirs: number, unit: string, higherIsBetter = false) => {
@@ -125,7 +116,7 @@ async function listing(client: MlflowClient, url: string): Promise<void> {
 
 async function transfers(client: MlflowClient, url: string, scratch: string): Promise<void> {
   const file = join(scratch, 'artifact.bin');
-  await writeFile(file, artifactMib);
+  await writeLargeFile(file, artifactMib);
   const bytes = statSync(file).size;
   const run = await client.runs.create('0', { runName: 'transfer' });
   const up = ours(['upload', url, run.info.runId, run.info.artifactUri, file]);

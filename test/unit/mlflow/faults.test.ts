@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,20 +11,9 @@ import { parseTrackingUri } from '../../../src/mlflow/trackingUri';
 import { freePort } from '../../harness/freePort';
 import { type MlflowServer, startMlflowServer } from '../../harness/mlflowServer';
 import { json, startStubServer } from '../../harness/stubServer';
+import { writeLargeFile } from '../../harness/largeFile';
 
 const clientFor = (url: string, options = {}) => new MlflowClient({ uri: parseTrackingUri(url), auth: { kind: 'none' } }, options);
-
-/** A file of `mib` MiB of incompressible bytes, written in 1 MiB blocks. */
-async function bigFile(path: string, mib: number): Promise<string> {
-  const out = createWriteStream(path);
-  const block = Buffer.alloc(1024 * 1024);
-  for (let i = 0; i < mib; i++) {
-    block.fill(i % 251);
-    if (!out.write(block)) await new Promise((r) => out.once('drain', () => r(undefined)));
-  }
-  await new Promise<void>((r) => out.end(() => r()));
-  return path;
-}
 
 describe('faults against a real server', () => {
   let scratch: string;
@@ -53,7 +42,7 @@ describe('faults against a real server', () => {
     it('during a download: an interrupted error, and no file left that looks complete', async () => {
       const client = clientFor(server.url);
       const run = await client.runs.create('0', { runName: 'big' });
-      await client.artifacts.upload(run.info, await bigFile(join(scratch, 'weights.bin'), 256));
+      await client.artifacts.upload(run.info, await writeLargeFile(join(scratch, 'weights.bin'), 256));
       const target = join(scratch, 'download');
       let killed = false;
       await assert.rejects(
@@ -83,7 +72,7 @@ describe('faults against a real server', () => {
     try {
       const client = clientFor(server.url);
       const run = await client.runs.create('0', { runName: 'upload' });
-      const file = await bigFile(join(scratch, 'upload.bin'), 256);
+      const file = await writeLargeFile(join(scratch, 'upload.bin'), 256);
       let killed = false;
       await assert.rejects(
         client.artifacts.upload(run.info, file, '', {
