@@ -1,0 +1,131 @@
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { InferenceError } from './inferenceError';
+import { emptyKvCache, truncateKvCache, type KvCache } from './kvCache';
+import type { ModelSpec } from './modelSpec';
+
+type Ort = typeof import('onnxruntime-node');
+
+export interface DecoderSessionOptions {
+  /** onnxruntime's intra-op threads; default onnxruntime's own choice (the physical cores). */
+  readonly threads?: number;
+}
+
+export interface DecoderStep {
+  /** Logits of the last position: the distribution of the next token. */
+  readonly logits: Float32Array;
+  readonly cache: KvCache;
+}
+
+/**
+ * One loaded decoder graph, run one step at a time: the new tokens and the cache of the tokens
+ * before them go in; the next token's logits and the grown cache come out. The graph's inputs and
+ * outputs are checked against the config at load, so a config and graph that don't belong together
+ * are refused up front rather than failing mid-generation.
+ */
+export class DecoderSession {
+  private constructor(
+    private readonly ort: Ort,
+    private readonly session: InferenceSession,
+    readonly spec: ModelSpec,
+  ) {}
+
+  static async load(spec: ModelSpec, options: DecoderSessionOptions = {}): Promise<DecoderSession> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- native; loaded only when a model is
+    const ort = require('onnxruntime-node') as Ort;
+    let session: InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(spec.graphPath, {
+        executionProviders: ['cpu'],
+        graphOptimizationLevel: 'all',
+        ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+      });
+    } catch (error) {
+      throw new InferenceError(
+        'load-failed',
+        `onnxruntime could not load ${spec.graphPath}: ${firstLine((error as Error).message)}. The file may be incomplete or corrupt, or its external weights (.onnx.data) missing.`,
+      );
+    }
+    try {
+      checkGraph(session, spec);
+    } catch (error) {
+      await session.release();
+      throw error;
+    }
+    return new DecoderSession(ort, session, spec);
+  }
+
+  emptyCache(): KvCache {
+    return emptyKvCache(this.ort.Tensor, this.spec.numLayers, this.spec.numKeyValueHeads, this.spec.headSize);
+  }
+
+  truncate(cache: KvCache, length: number): KvCache {
+    return truncateKvCache(this.ort.Tensor, cache, length);
+  }
+
+  async step(tokens: readonly number[], cache: KvCache): Promise<DecoderStep> {
+    const { Tensor } = this.ort;
+    const { io, numLayers } = this.spec;
+    const total = cache.length + tokens.length;
+    const feeds: Record<string, Tensor> = {
+      [io.inputIds]: new Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, tokens.length]),
+      [io.attentionMask]: new Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
+    };
+    if (io.positionIds) {
+      const positions = new BigInt64Array(tokens.length);
+      for (let i = 0; i < tokens.length; i++) positions[i] = BigInt(cache.length + i);
+      feeds[io.positionIds] = new Tensor('int64', positions, [1, tokens.length]);
+    }
+    for (let layer = 0; layer < numLayers; layer++) {
+      feeds[io.pastKey(layer)] = cache.keys[layer]!;
+      feeds[io.pastValue(layer)] = cache.values[layer]!;
+    }
+    const outputs = await this.session.run(feeds);
+    const logits = outputs[io.logits]!;
+    const [, seq, vocab] = logits.dims as [number, number, number];
+    const data = logits.data as Float32Array;
+    const keys: Tensor[] = [];
+    const values: Tensor[] = [];
+    for (let layer = 0; layer < numLayers; layer++) {
+      keys.push(outputs[io.presentKey(layer)]!);
+      values.push(outputs[io.presentValue(layer)]!);
+    }
+    return { logits: data.slice((seq - 1) * vocab, seq * vocab), cache: { length: total, keys, values } };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function checkGraph(session: InferenceSession, spec: ModelSpec): void {
+  const { io } = spec;
+  const file = spec.graphPath.slice(spec.folder.length + 1);
+  const configFile = spec.layout === 'genai' ? 'genai_config.json' : 'config.json';
+  const inputs = [io.inputIds, io.attentionMask, ...(io.positionIds ? [io.positionIds] : [])];
+  const outputs = [io.logits];
+  for (let layer = 0; layer < spec.numLayers; layer++) {
+    inputs.push(io.pastKey(layer), io.pastValue(layer));
+    outputs.push(io.presentKey(layer), io.presentValue(layer));
+  }
+  const missingInputs = inputs.filter((name) => !session.inputNames.includes(name));
+  const missingOutputs = outputs.filter((name) => !session.outputNames.includes(name));
+  if (missingInputs.length > 0 || missingOutputs.length > 0) {
+    const missing = [...missingInputs.map((n) => `input ${n}`), ...missingOutputs.map((n) => `output ${n}`)];
+    throw new InferenceError(
+      'graph-mismatch',
+      `${file} has no ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` (and ${missing.length - 3} more)` : ''} that ${configFile} names: the config and the graph do not belong together (a graph with ${session.inputNames.length} inputs for a ${spec.numLayers}-layer config).`,
+    );
+  }
+  const unexpected = session.inputNames.filter((name) => !inputs.includes(name));
+  if (unexpected.length > 0) {
+    throw new InferenceError('graph-mismatch', `${file} takes inputs that ${configFile} does not name: ${unexpected.slice(0, 3).join(', ')}.`);
+  }
+  const logits = session.outputMetadata.find((m) => m.name === io.logits);
+  if (logits && logits.isTensor && logits.type !== 'float32') {
+    throw new InferenceError('graph-mismatch', `${file} gives ${logits.type} logits; this CPU engine runs float32 graphs (built with "-e cpu").`);
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]!.trim();
+}
