@@ -14,13 +14,27 @@ const production = args.has('--production');
 /** vscode is provided by the host; onnxruntime-node is native and is shipped beside the bundle. */
 const external = ['vscode', 'onnxruntime-node', 'sharp'];
 
+/**
+ * transformers.js (the tokenizer) requires sharp for images at load; the engine never touches images,
+ * so sharp resolves to nothing instead of a native module the VSIX does not carry.
+ */
+const withoutSharp = {
+  name: 'without-sharp',
+  setup(build) {
+    build.onResolve({ filter: /^sharp$/ }, () => ({ path: 'sharp', namespace: 'without-sharp' }));
+    build.onLoad({ filter: /.*/, namespace: 'without-sharp' }, () => ({ contents: 'module.exports = undefined;', loader: 'js' }));
+  },
+};
+
 const extensionBuild = {
-  entryPoints: ['src/extension.ts'],
+  // The extension, and the local inference engine's worker thread (loaded only when a model is).
+  entryPoints: { extension: 'src/extension.ts', engineWorker: 'src/inference/worker/engineWorker.ts' },
   bundle: true,
+  plugins: [withoutSharp],
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  outfile: 'dist/extension.js',
+  outdir: 'dist',
   external,
   minify: production,
   sourcemap: !production,

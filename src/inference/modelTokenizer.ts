@@ -54,6 +54,7 @@ export class ModelTokenizer {
 
   /** Text of the ids, without special tokens (a byte-fallback sequence cut short decodes to U+FFFD). */
   decode(ids: readonly number[]): string {
+    if (ids.length === 0) return '';
     return this.tokenizer.decode([...ids], { skip_special_tokens: true });
   }
 }
