@@ -15,14 +15,15 @@ const production = args.has('--production');
 const external = ['vscode', 'onnxruntime-node', 'sharp'];
 
 /**
- * transformers.js (the tokenizer) requires sharp for images at load; the engine never touches images,
- * so sharp resolves to nothing instead of a native module the VSIX does not carry.
+ * transformers.js (the tokenizer) requires sharp for images at load, and refuses to load without it;
+ * the engine never touches images, so sharp becomes a stand-in that throws only if called, instead of
+ * a native module the VSIX does not carry.
  */
 const withoutSharp = {
   name: 'without-sharp',
   setup(build) {
     build.onResolve({ filter: /^sharp$/ }, () => ({ path: 'sharp', namespace: 'without-sharp' }));
-    build.onLoad({ filter: /.*/, namespace: 'without-sharp' }, () => ({ contents: 'module.exports = undefined;', loader: 'js' }));
+    build.onLoad({ filter: /.*/, namespace: 'without-sharp' }, () => ({ contents: 'module.exports = function sharp() { throw new Error("Image processing is not part of this extension."); };', loader: 'js' }));
   },
 };
 

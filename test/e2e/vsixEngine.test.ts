@@ -1,0 +1,56 @@
+/**
+ * The local engine as the VSIX ships it: dist/engineWorker.js (our code and transformers.js in one
+ * bundle, onnxruntime beside it in dist/node_modules), started from the unpacked extension as the
+ * extension starts it, generating the reference ids of a test model.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { after, before, describe, it } from 'node:test';
+import type { EngineReply, EngineRequest } from '../../src/inference/worker/engineProtocol';
+import { repoRoot, venvPython } from '../harness/paths';
+
+const model = join(repoRoot, 'test', 'fixtures', 'models', 'phi3-tiny-genai-int4');
+
+describe('the packaged local engine', () => {
+  let unpacked: string;
+
+  before(() => {
+    const vsix = readdirSync(repoRoot).filter((f) => /^phi3-mlflow-.*\.vsix$/.test(f));
+    assert.equal(vsix.length, 1, `expected one VSIX (npm run package), found: ${vsix.join(', ') || 'none'}`);
+    unpacked = mkdtempSync(join(tmpdir(), 'phi3-mlflow-engine-'));
+    const unzip = spawnSync(venvPython, ['-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', join(repoRoot, vsix[0]!), unpacked], { encoding: 'utf8' });
+    assert.equal(unzip.status, 0, unzip.stderr);
+  });
+
+  after(() => rmSync(unpacked, { recursive: true, force: true }));
+
+  it('runs from the unpacked extension and generates the reference ids', async () => {
+    const reference = JSON.parse(readFileSync(join(model, 'reference.json'), 'utf8')) as { prompts: { input_ids: number[]; max_length: number; output_ids: number[] }[] };
+    const prompt = reference.prompts[0]!;
+    const worker = new Worker(join(unpacked, 'extension', 'dist', 'engineWorker.js'), { workerData: { stopFlag: new SharedArrayBuffer(4) } });
+    const ask = (request: EngineRequest) =>
+      new Promise<unknown>((resolve, reject) => {
+        const onMessage = (reply: EngineReply) => {
+          if (reply.id !== request.id || reply.type === 'text') return;
+          worker.off('message', onMessage);
+          if (reply.type === 'done') resolve(reply.value);
+          else reject(new Error(`${reply.kind}: ${reply.message}`));
+        };
+        worker.on('message', onMessage);
+        worker.postMessage(request);
+      });
+    try {
+      const info = (await ask({ type: 'load', id: 1, folder: model, options: {} })) as { layout: string };
+      assert.equal(info.layout, 'genai');
+      assert.deepEqual(await ask({ type: 'tokenize', id: 2, input: { prompt: '<|user|>\nHello<|end|>\n<|assistant|>\n' } }), [32010, 15043, 32007, 32001]);
+      const result = (await ask({ type: 'generate', id: 3, input: { inputIds: prompt.input_ids }, options: { maxLength: prompt.max_length } })) as { tokenIds: number[] };
+      assert.deepEqual(result.tokenIds, prompt.output_ids);
+    } finally {
+      await worker.terminate();
+    }
+  });
+});
