@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ort_greedy import OrtGreedy
 from phi3_tokenizer import PHI3_VOCAB_SIZE, TOKENIZER_FILES, write_json, write_phi3_tokenizer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,6 +33,7 @@ SEED = 20240423  # Phi-3's release date; any fixed value works.
 CONTEXT_LENGTH = 4096
 NEW_TOKENS = 32
 TOP_K_LOGITS = 50
+EOS_IDS = [32000, 32001, 32007]
 
 # Tiny sizes: the 32064 x hidden embedding and LM head dominate the file size (fp32: 128 KB per unit of
 # hidden, each), so hidden is 32, two heads of 16 (head size must be a multiple of 16 for the CPU kernels).
@@ -132,6 +134,16 @@ def run_genai_builder(hf_dir: Path, out_dir: Path, precision: str, cache_dir: Pa
     for stray in ["chat_template.jinja", "tokenizer.model"]:
         (out_dir / stray).unlink(missing_ok=True)
     shutil.copyfile(hf_dir / "config.json", out_dir / "config.json")
+    drop_build_stamp(out_dir / "model.onnx")
+
+
+def drop_build_stamp(onnx_path: Path):
+    """The builder stamps a per-run hash into producer_version; drop it so rebuilds are byte-identical."""
+    import onnx
+
+    model = onnx.load(str(onnx_path), load_external_data=False)
+    model.producer_version = model.producer_version.split("+")[0]
+    onnx.save_model(model, str(onnx_path))
 
 
 def top_logits(row: np.ndarray):
@@ -165,14 +177,24 @@ def genai_greedy(model, tokenizer, prompt_ids, new_tokens):
     return generated, first_logits, margins
 
 
-def genai_multi_turn(model, tokenizer, new_tokens):
-    """Two chat turns on one generator: the second user turn is appended to the cache after the first answer."""
+GENAI_APPEND_NOTE = (
+    "onnxruntime-genai 0.18's append_tokens after generate_next_token never runs the last generated token "
+    "through the model: its KV-cache slot stays zero while the attention mask counts it (reproduced exactly by "
+    "feeding a zero K/V slot to the graph in onnxruntime). genai_second_* are what genai produces that way; "
+    "second_* are the correct continuation (the pending token fed together with the appended turn), recorded "
+    "with onnxruntime on the same graph and equal to a fresh genai generator over the whole history."
+)
+
+
+def genai_multi_turn(model, tokenizer, ort_greedy, new_tokens):
+    """Two chat turns: the second user turn is appended to the cache after the first answer."""
     import onnxruntime_genai as og
 
     first_ids = [int(i) for i in tokenizer.encode(MULTI_TURN["first"])]
     second_ids = [int(i) for i in tokenizer.encode(MULTI_TURN["second"])]
+    max_length = len(first_ids) + len(second_ids) + 2 * new_tokens
     params = og.GeneratorParams(model)
-    params.set_search_options(do_sample=False, max_length=len(first_ids) + len(second_ids) + 2 * new_tokens)
+    params.set_search_options(do_sample=False, max_length=max_length)
     generator = og.Generator(model, params)
     generator.append_tokens(np.asarray(first_ids, dtype=np.int32))
     first_answer = []
@@ -182,15 +204,23 @@ def genai_multi_turn(model, tokenizer, new_tokens):
     if generator.is_done():
         raise SystemExit("multi-turn: the first answer ended on an eos id; choose another seed or prompt")
     generator.append_tokens(np.asarray(second_ids, dtype=np.int32))
-    second_logits = np.asarray(generator.get_logits(), dtype=np.float32).reshape(-1)[-PHI3_VOCAB_SIZE:]
-    second_answer = []
+    genai_second_logits = np.asarray(generator.get_logits(), dtype=np.float32).reshape(-1)[-PHI3_VOCAB_SIZE:]
+    genai_second_answer = []
     while not generator.is_done():
         generator.generate_next_token()
-        second_answer.append(int(generator.get_next_tokens()[0]))
-    sequence = [int(i) for i in generator.get_sequence(0)]
-    expected = first_ids + first_answer + second_ids + second_answer
-    if sequence != expected:
-        raise SystemExit(f"multi-turn: generator sequence {sequence} differs from the recorded turns {expected}")
+        genai_second_answer.append(int(generator.get_next_tokens()[0]))
+
+    # The correct continuation: the cache holds every token of the history.
+    eos_ids = set(EOS_IDS)
+    ort_greedy.reset()
+    ort_first, _, _ = ort_greedy.greedy(first_ids, new_tokens, eos_ids)
+    if ort_first != first_answer:
+        raise SystemExit(f"multi-turn: onnxruntime's first answer {ort_first} != genai's {first_answer}")
+    second_answer, second_logits, _ = ort_greedy.greedy([first_answer[-1]] + second_ids, new_tokens, eos_ids)
+    history = first_ids + first_answer + second_ids
+    recomputed, _, _ = genai_greedy(model, tokenizer, history, len(second_answer))
+    if recomputed != second_answer:
+        raise SystemExit(f"multi-turn: cache append {second_answer} != genai over the whole history {recomputed}")
     return {
         "first_text": MULTI_TURN["first"],
         "first_input_ids": first_ids,
@@ -199,9 +229,18 @@ def genai_multi_turn(model, tokenizer, new_tokens):
         "second_input_ids": second_ids,
         "second_output_ids": second_answer,
         "second_logits_top": top_logits(second_logits),
-        "max_length": len(first_ids) + len(second_ids) + 2 * new_tokens,
-        "sequence": sequence,
+        "max_length": max_length,
+        "sequence": history + second_answer,
+        "genai_second_output_ids": genai_second_answer,
+        "genai_second_logits_top": top_logits(genai_second_logits),
+        "note": GENAI_APPEND_NOTE,
     }
+
+
+def ort_greedy_for(model_dir: Path):
+    decoder = json.loads((model_dir / "genai_config.json").read_text())["model"]["decoder"]
+    return OrtGreedy(model_dir / decoder["filename"], decoder["num_hidden_layers"], decoder["num_key_value_heads"],
+                     decoder["head_size"])
 
 
 def tokenizer_case(tokenizer, text):
@@ -214,10 +253,16 @@ def record_genai_reference(model_dir: Path, name: str):
 
     model = og.Model(str(model_dir))
     tokenizer = og.Tokenizer(model)
+    ort_greedy = ort_greedy_for(model_dir)
     prompts = []
     for prompt_id, text in PROMPTS:
         ids = [int(i) for i in tokenizer.encode(text)]
         output, first_logits, margins = genai_greedy(model, tokenizer, ids, NEW_TOKENS)
+        ort_greedy.reset()
+        ort_output, ort_first_logits, _ = ort_greedy.greedy(ids, NEW_TOKENS, set(EOS_IDS))
+        if ort_output != output:
+            raise SystemExit(f"{name}/{prompt_id}: onnxruntime on the graph {ort_output} != genai {output}")
+        ort_diff = float(np.max(np.abs(ort_first_logits - first_logits)))
         logits_file = f"reference-logits-{prompt_id}.bin"
         write_logits_bin(model_dir / logits_file, first_logits)
         prompts.append({
@@ -229,6 +274,7 @@ def record_genai_reference(model_dir: Path, name: str):
             "output_text": tokenizer.decode(np.asarray(output, dtype=np.int32)),
             "first_logits_file": logits_file,
             "first_logits_top": top_logits(first_logits),
+            "first_logits_max_abs_diff_vs_onnxruntime": ort_diff,
             "step_top2_margins": margins,
         })
     reference = {
@@ -238,7 +284,7 @@ def record_genai_reference(model_dir: Path, name: str):
         "logits_format": "first step (after the prompt), last position, full vocabulary row of "
                          f"{PHI3_VOCAB_SIZE} little-endian float32",
         "prompts": prompts,
-        "multi_turn": genai_multi_turn(model, tokenizer, NEW_TOKENS),
+        "multi_turn": genai_multi_turn(model, tokenizer, ort_greedy, NEW_TOKENS),
         # genai_decoded is what og.Tokenizer.decode gives back: it keeps the leading space of the first `▁`
         # (the tokenizer.json decoder's Strip step, which transformers.js applies, is not applied there).
         "tokenizer_cases": [tokenizer_case(tokenizer, t) for t in TOKENIZER_CASES],

@@ -6,17 +6,17 @@ optimum gives a decoder-with-past export). optimum-onnx would be the usual expor
 transformers<4.58 while onnxruntime-genai 0.18's builder needs transformers 5, so the graph is exported here
 with torch.onnx.export (TorchScript path) under the same input and output names.
 
-The reference is recorded by a plain greedy loop over the exported graph in onnxruntime (Python), the way
-transformers.js drives it (prefill with an empty past, then one token at a time with position_ids), and is
+The reference is recorded by a plain greedy loop over the exported graph in onnxruntime (Python, ort_greedy.py),
+the way transformers.js drives it (prefill with an empty past, then one token at a time with position_ids), and is
 checked against transformers' own greedy `generate` on the PyTorch weights.
 """
 
-import json
 import shutil
 from pathlib import Path
 
 import numpy as np
 
+from ort_greedy import OrtGreedy
 from phi3_tokenizer import PHI3_VOCAB_SIZE, TOKENIZER_FILES, write_json
 
 OPSET = 17
@@ -92,61 +92,12 @@ def export_onnx(hf_dir: Path, onnx_path: Path):
     return model
 
 
-class OrtDecoder:
-    """Greedy decoding over the exported graph with a growing past, as transformers.js runs it."""
-
-    def __init__(self, onnx_path: Path, config):
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1
-        self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
-        self.layers = config.num_hidden_layers
-        self.kv_heads = config.num_key_value_heads
-        self.head_dim = config.hidden_size // config.num_attention_heads
-        self.reset()
-
-    def reset(self):
-        empty = np.zeros((1, self.kv_heads, 0, self.head_dim), dtype=np.float32)
-        self.past = [empty] * (2 * self.layers)
-        self.length = 0
-
-    def append(self, ids):
-        """Runs the graph over `ids` after the cached tokens; returns the last position's logits."""
-        n = len(ids)
-        feeds = {
-            "input_ids": np.asarray([ids], dtype=np.int64),
-            "attention_mask": np.ones((1, self.length + n), dtype=np.int64),
-            "position_ids": np.arange(self.length, self.length + n, dtype=np.int64)[None, :],
-        }
-        for layer in range(self.layers):
-            feeds[f"past_key_values.{layer}.key"] = self.past[2 * layer]
-            feeds[f"past_key_values.{layer}.value"] = self.past[2 * layer + 1]
-        logits, *present = self.session.run(None, feeds)
-        self.past = present
-        self.length += n
-        return logits[0, -1, :]
-
-    def greedy(self, ids, new_tokens, eos_ids):
-        logits = self.append(ids)
-        first = logits.copy()
-        out, margins = [], []
-        while True:
-            top2 = np.sort(logits)[-2:]
-            margins.append(float(top2[1] - top2[0]))
-            token = int(np.argmax(logits))
-            out.append(token)
-            if token in eos_ids or len(out) == new_tokens:
-                return out, first, margins
-            logits = self.append([token])
-
-
 def build_transformersjs(hf_dir: Path, out_dir: Path, name, prompts, new_tokens, tokenizer_cases):
     import onnxruntime as ort
     import torch
     from tokenizers import Tokenizer
 
-    from build_test_models import MULTI_TURN, top_logits, write_logits_bin
+    from build_test_models import EOS_IDS, MULTI_TURN, top_logits, write_logits_bin
 
     if out_dir.exists():
         shutil.rmtree(out_dir)
@@ -158,8 +109,10 @@ def build_transformersjs(hf_dir: Path, out_dir: Path, name, prompts, new_tokens,
         shutil.copyfile(hf_dir / file, out_dir / file)
 
     tokenizer = Tokenizer.from_file(str(out_dir / "tokenizer.json"))
-    eos_ids = {32000, 32001, 32007}
-    decoder = OrtDecoder(onnx_path, model.config)
+    eos_ids = set(EOS_IDS)
+    config = model.config
+    decoder = OrtGreedy(onnx_path, config.num_hidden_layers, config.num_key_value_heads,
+                        config.hidden_size // config.num_attention_heads)
     records = []
     for prompt_id, text in prompts:
         ids = tokenizer.encode(text).ids
@@ -224,6 +177,7 @@ def build_transformersjs(hf_dir: Path, out_dir: Path, name, prompts, new_tokens,
             "second_logits_top": top_logits(second_logits),
             "max_length": len(first_ids) + len(second_ids) + 2 * new_tokens,
             "sequence": sequence,
+            "note": "The last token of the first answer is fed together with the appended turn, in one run.",
         },
         "tokenizer_cases": [{"text": t, "ids": tokenizer.encode(t).ids} for t in tokenizer_cases],
     }
