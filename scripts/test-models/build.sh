@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the random-weight Phi-3 test models into test/fixtures/models/ (or, with --bench, the
 # Phi-3-mini-width benchmark models into .bench-models/) and records onnxruntime-genai's reference outputs.
-# Makes the Python venv .venv-models/ on first use. Extra arguments go to build_test_models.py.
+# Makes the Python venv .venv-models/ on first use. Extra arguments go to build_test_models.py
+# (--only NAME..., --bench [--bench-layers N] [--bench-skip-transformersjs]). Then checks the fixtures with
+# transformers.js (check_transformersjs.mjs).
 # torch comes from PyPI with its CUDA wheels on Linux: the first install is large and slow.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -25,4 +27,9 @@ if [[ ! -f "$tokenizer_pkg/package/llama-tokenizer.js" ]]; then
 fi
 
 cd "$here"
-exec "$venv/bin/python" build_test_models.py --llama-tokenizer-js "$tokenizer_pkg/package/llama-tokenizer.js" "$@"
+"$venv/bin/python" build_test_models.py --llama-tokenizer-js "$tokenizer_pkg/package/llama-tokenizer.js" "$@"
+
+# The fixtures as the engine's tokenizer sees them (needs the project's npm ci).
+if [[ " $* " != *" --bench "* && -d "$repo/node_modules/@huggingface/transformers" ]]; then
+  cd "$repo" && node scripts/test-models/check_transformersjs.mjs test/fixtures/models
+fi
