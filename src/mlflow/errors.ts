@@ -42,6 +42,8 @@ export class MlflowError extends Error {
   }
 }
 
+const untrustedFix = 'set MLFLOW_TRACKING_SERVER_CERT_PATH to its CA certificate, or MLFLOW_TRACKING_INSECURE_TLS=true to skip verification';
+
 const networkReasons: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
   ENOTFOUND: 'host not found',
@@ -51,13 +53,23 @@ const networkReasons: Record<string, string> = {
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
   CERT_HAS_EXPIRED: 'TLS certificate expired',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed TLS certificate: set MLFLOW_TRACKING_INSECURE_TLS or MLFLOW_TRACKING_SERVER_CERT_PATH',
-  SELF_SIGNED_CERT_IN_CHAIN: 'self-signed TLS certificate: set MLFLOW_TRACKING_INSECURE_TLS or MLFLOW_TRACKING_SERVER_CERT_PATH',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted: set MLFLOW_TRACKING_SERVER_CERT_PATH',
+  DEPTH_ZERO_SELF_SIGNED_CERT: `self-signed TLS certificate: ${untrustedFix}`,
+  SELF_SIGNED_CERT_IN_CHAIN: `TLS certificate signed by an authority this client does not trust: ${untrustedFix}`,
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: `TLS certificate signed by an authority this client does not trust: ${untrustedFix}`,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: `TLS certificate signed by an authority this client does not trust: ${untrustedFix}`,
+  ERR_TLS_CERT_ALTNAME_INVALID: 'the TLS certificate is not for this host name',
+  // Not Node's codes: the TLS agent's reading of a connection closed right after a CertificateRequest.
+  CLIENT_CERT_REQUIRED: 'the server requires a TLS client certificate: set MLFLOW_TRACKING_CLIENT_CERT_PATH',
+  CLIENT_CERT_REJECTED: 'the server did not accept the TLS client certificate of MLFLOW_TRACKING_CLIENT_CERT_PATH',
 };
 
+/** A user's words for a network or TLS failure code, when there are any. */
+export function networkReason(code: string | undefined): string | undefined {
+  return code ? networkReasons[code] : undefined;
+}
+
 export function unreachableError(base: string, call: FailedCall, code: string | undefined, detail: string): MlflowError {
-  const reason = (code && networkReasons[code]) ?? detail;
+  const reason = networkReason(code) ?? detail;
   return new MlflowError('unreachable', `Cannot reach ${base} (${reason})`, call);
 }
 

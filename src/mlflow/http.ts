@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
 import { authorizationHeader, type MlflowConnection } from './connection';
 import { cancelledError, type FailedCall, httpError, malformedError, MlflowError, timeoutError, unreachableError } from './errors';
+import { TlsAgent } from './tlsAgent';
 
 export type QueryValue = string | number | boolean | undefined | readonly (string | number)[];
 
@@ -49,6 +48,9 @@ export class MlflowHttp {
   private readonly timeoutMs: number;
   private readonly maxRetries: number;
   private readonly backoffMs: number;
+  /** Keep-alive agents, shared by every call on this connection (JSON and streams). */
+  readonly httpAgent: HttpAgent;
+  readonly httpsAgent: TlsAgent;
 
   constructor(
     readonly connection: MlflowConnection,
@@ -57,20 +59,15 @@ export class MlflowHttp {
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.maxRetries = options.maxRetries ?? 3;
     this.backoffMs = options.backoffMs ?? 500;
-    const tls = connection.tls ?? {};
-    const clientPem = tls.clientCertPath ? readFileSync(tls.clientCertPath) : undefined;
     const authorization = authorizationHeader(connection.auth);
+    this.httpAgent = new HttpAgent({ keepAlive: true });
+    // Throws a clear MlflowError now when a TLS setting names a missing or non-PEM file.
+    this.httpsAgent = new TlsAgent(connection.tls ?? {}, connection.uri.restBase);
     this.axios = axios.create({
       baseURL: connection.uri.restBase,
       headers: authorization ? { Authorization: authorization } : {},
-      httpAgent: new HttpAgent({ keepAlive: true }),
-      httpsAgent: new HttpsAgent({
-        keepAlive: true,
-        rejectUnauthorized: !tls.insecure,
-        ca: tls.serverCertPath ? readFileSync(tls.serverCertPath) : undefined,
-        cert: clientPem,
-        key: clientPem,
-      }),
+      httpAgent: this.httpAgent,
+      httpsAgent: this.httpsAgent,
       validateStatus: () => true,
       maxRedirects: 5,
       maxContentLength: Infinity,
@@ -146,10 +143,18 @@ export class MlflowHttp {
       const code = (error as { code?: string }).code;
       if (code === 'ERR_CANCELED' || axios.isCancel(error)) return cancelledError(call);
       if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return timeoutError(this.base, call, timeoutMs);
+      const refusal = this.clientCertificateRefusal(code);
+      if (refusal) return unreachableError(this.base, call, refusal === 'required' ? 'CLIENT_CERT_REQUIRED' : 'CLIENT_CERT_REJECTED', (error as Error).message);
       return unreachableError(this.base, call, code, (error as Error).message);
     }
     if (error instanceof Error && error.name === 'AbortError') return cancelledError(call);
     return unreachableError(this.base, call, undefined, String(error));
+  }
+
+  /** A dropped connection that the TLS agent saw follow a request for a client certificate. */
+  private clientCertificateRefusal(code: string | undefined): 'required' | 'rejected' | undefined {
+    if (code !== 'ECONNRESET' && code !== 'EPIPE' && code !== 'ERR_STREAM_PREMATURE_CLOSE') return undefined;
+    return this.httpsAgent.clientCertificateRefusal;
   }
 
   private async send<R extends AxiosResponse>(call: FailedCall, options: RequestOptions, attempt: () => Promise<R>): Promise<R> {
@@ -164,7 +169,9 @@ export class MlflowHttp {
       }
       const canRetry = retryable && tries < this.maxRetries && !options.signal?.aborted;
       if (response && !(canRetry && retryableStatus.has(response.status))) return response;
-      if (!response && !(canRetry && droppedConnection.has((failure as { code?: string }).code ?? ''))) {
+      const code = (failure as { code?: string } | undefined)?.code ?? '';
+      // A server refusing our client certificate drops every connection the same way: do not ask again.
+      if (!response && !(canRetry && droppedConnection.has(code) && !this.clientCertificateRefusal(code))) {
         throw this.describeFailure(call, failure, options.timeoutMs ?? this.timeoutMs);
       }
       if (response?.data && typeof (response.data as Readable).resume === 'function') (response.data as Readable).resume();

@@ -1,4 +1,7 @@
 import axios, { AxiosError } from 'axios';
+import { tlsFromEnvironment, type TlsOptions } from './connection';
+import { networkReason } from './errors';
+import { TlsAgent } from './tlsAgent';
 import type { TrackingUri } from './trackingUri';
 
 /** What a tracking server says of itself: enough to tell the user they are connected, and to what. */
@@ -13,25 +16,34 @@ export class ServerUnreachableError extends Error {
 /**
  * Asks the server for `/health` and `/version` (both answered by every `mlflow server` since 2.x,
  * without authentication), so a connection can be shown as live before any real call is made.
+ * An `https://` server is reached with the same TLS settings as the client's calls (by default
+ * MLflow's environment variables), so a private CA or a client certificate works here too.
  */
-export async function probeServer(uri: TrackingUri, timeoutMs = 10_000): Promise<ServerInfo> {
+export async function probeServer(uri: TrackingUri, timeoutMs = 10_000, tls: TlsOptions = tlsFromEnvironment()): Promise<ServerInfo> {
+  let httpsAgent: TlsAgent;
+  try {
+    httpsAgent = new TlsAgent(tls, uri.restBase, { keepAlive: false });
+  } catch (error) {
+    throw new ServerUnreachableError((error as Error).message);
+  }
   const get = async (path: string): Promise<string> => {
     try {
       const response = await axios.get<string>(`${uri.restBase}${path}`, {
+        httpsAgent,
         timeout: timeoutMs,
         responseType: 'text',
         transformResponse: (body: string) => body,
       });
       return response.data.trim();
     } catch (error) {
-      throw new ServerUnreachableError(describeFailure(uri, path, error));
+      throw new ServerUnreachableError(describeFailure(uri, path, error, httpsAgent));
     }
   };
   await get('/health');
   return { version: await get('/version') };
 }
 
-function describeFailure(uri: TrackingUri, path: string, error: unknown): string {
+function describeFailure(uri: TrackingUri, path: string, error: unknown, httpsAgent: TlsAgent): string {
   if (error instanceof AxiosError) {
     if (error.response) {
       return `${uri.restBase}${path} answered ${error.response.status}: is this an MLflow tracking server?`;
@@ -39,7 +51,9 @@ function describeFailure(uri: TrackingUri, path: string, error: unknown): string
     if (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT') {
       return `Cannot reach ${uri.restBase} (no answer within the time limit)`;
     }
-    const reason = error.code === 'ECONNREFUSED' ? 'connection refused' : error.code === 'ENOTFOUND' ? 'host not found' : error.message;
+    const refusal = error.code === 'ECONNRESET' ? httpsAgent.clientCertificateRefusal : undefined;
+    const code = refusal === 'required' ? 'CLIENT_CERT_REQUIRED' : refusal === 'rejected' ? 'CLIENT_CERT_REJECTED' : error.code;
+    const reason = networkReason(code) ?? error.message;
     return `Cannot reach ${uri.restBase} (${reason})`;
   }
   return `Cannot reach ${uri.restBase} (${String(error)})`;

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './freePort';
@@ -19,6 +20,18 @@ export interface MlflowServerOptions {
   readonly artifactStore?: 'local' | 's3';
   /** 2: the MLflow 2 server of .venv-mlflow2, for compatibility tests. */
   readonly mlflowMajor?: 2 | 3;
+  /**
+   * Serve HTTPS: uvicorn's own TLS (through `--uvicorn-opts`) with this certificate and key, so the
+   * real server is the TLS endpoint. With `requireClientCert`, only clients presenting a certificate
+   * signed by `caCert` get in; `clientPem` is what the harness itself presents to check `/health`.
+   */
+  readonly tls?: {
+    readonly serverCert: string;
+    readonly serverKey: string;
+    readonly caCert: string;
+    readonly requireClientCert?: boolean;
+    readonly clientPem?: string;
+  };
 }
 
 /**
@@ -28,7 +41,7 @@ export interface MlflowServerOptions {
 export const basicAuthAdmin = { username: 'admin', password: 'phi3-mlflow-admin-pw-2026' } as const;
 
 export interface MlflowServer {
-  /** `http://127.0.0.1:PORT`, the tracking URI. */
+  /** `http://127.0.0.1:PORT` (`https://` with `tls`), the tracking URI. */
   readonly url: string;
   readonly port: number;
   readonly dataDir: string;
@@ -80,6 +93,13 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     env.MLFLOW_FLASK_SERVER_SECRET_KEY = 'phi3-mlflow-tests';
     args.push('--app-name', 'basic-auth');
   }
+  if (options.tls) {
+    const quote = (path: string) => `'${path.replace(/'/g, `'\\''`)}'`;
+    const tlsOpts = ['--ssl-certfile', quote(options.tls.serverCert), '--ssl-keyfile', quote(options.tls.serverKey)];
+    // 2 is ssl.CERT_REQUIRED.
+    if (options.tls.requireClientCert) tlsOpts.push('--ssl-ca-certs', quote(options.tls.caCert), '--ssl-cert-reqs', '2');
+    args.push('--uvicorn-opts', tlsOpts.join(' '));
+  }
   let s3: ProcessGroup | undefined;
   if (options.artifactStore === 's3') {
     const s3Port = await freePort();
@@ -93,14 +113,14 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     args[args.indexOf('--artifacts-destination') + 1] = 's3://mlflow-artifacts/artifacts';
   }
   const group = ProcessGroup.start(join(options.mlflowMajor === 2 ? mlflow2VenvBin : venvBin, 'mlflow'), args, { cwd: dataDir, env });
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const stop = async () => {
     await group.stop();
     await s3?.stop();
     if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    await waitForHealth(url, group, options.startTimeoutMs ?? 120_000);
+    await waitForHealth(url, group, options.startTimeoutMs ?? 120_000, options.tls);
   } catch (error) {
     await stop();
     throw error;
@@ -108,17 +128,38 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
   return { url, port, dataDir, pid: group.pid, log: () => group.log, signal: (name) => group.signalGroup(name), stop };
 }
 
-async function waitForHealth(url: string, group: ProcessGroup, timeoutMs: number): Promise<void> {
+async function waitForHealth(url: string, group: ProcessGroup, timeoutMs: number, tls?: MlflowServerOptions['tls']): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (group.hasExited) throw new Error(`mlflow server exited while starting:\n${group.log.slice(-3000)}`);
     try {
-      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
-      if (response.ok && (await response.text()).trim() === 'OK') return;
+      if (tls) {
+        if ((await httpsHealth(url, tls)) === 'OK') return;
+      } else {
+        const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
+        if (response.ok && (await response.text()).trim() === 'OK') return;
+      }
     } catch {
       // not listening yet: first start runs the database migrations
     }
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`mlflow server did not answer /health within ${timeoutMs} ms:\n${group.log.slice(-3000)}`);
+}
+
+/** `GET /health` over HTTPS trusting only the test CA (fetch cannot be given a CA in Node 20). */
+function httpsHealth(url: string, tls: NonNullable<MlflowServerOptions['tls']>): Promise<string> {
+  const clientPem = tls.clientPem ? readFileSync(tls.clientPem) : undefined;
+  return new Promise((resolveHealth, reject) => {
+    const request = httpsRequest(`${url}/health`, { ca: readFileSync(tls.caCert), cert: clientPem, key: clientPem, timeout: 2000 }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolveHealth(response.statusCode === 200 ? body.trim() : `status ${response.statusCode}`));
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error('timeout')));
+    request.on('error', reject);
+    request.end();
+  });
 }
