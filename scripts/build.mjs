@@ -28,8 +28,8 @@ const withoutSharp = {
 };
 
 const extensionBuild = {
-  // The extension, and the local inference engine's worker thread (loaded only when a model is).
-  entryPoints: { extension: 'src/extension.ts', engineWorker: 'src/inference/worker/engineWorker.ts' },
+  // The extension, and the local inference engine's own process (started only when a model is loaded).
+  entryPoints: { extension: 'src/extension.ts', engineProcess: 'src/inference/process/engineProcess.ts' },
   bundle: true,
   plugins: [withoutSharp],
   platform: 'node',

@@ -1,6 +1,6 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { InferenceError } from './inferenceError';
-import { emptyKvCache, truncateKvCache, type KvCache } from './kvCache';
+import { emptyKvCache, reserveKvCache, truncateKvCache, type KvCache } from './kvCache';
 import type { ModelSpec } from './modelSpec';
 
 type Ort = typeof import('onnxruntime-node');
@@ -23,11 +23,18 @@ export interface DecoderStep {
  * are refused up front rather than failing mid-generation.
  */
 export class DecoderSession {
+  /** Whether steps update one fixed buffer in place (see KvCache); settled at load by a probe. */
+  private sharedBuffer = false;
+
   private constructor(
     private readonly ort: Ort,
     private readonly session: InferenceSession,
     readonly spec: ModelSpec,
   ) {}
+
+  get sharesPastPresentBuffer(): boolean {
+    return this.sharedBuffer;
+  }
 
   static async load(spec: ModelSpec, options: DecoderSessionOptions = {}): Promise<DecoderSession> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- native; loaded only when a model is
@@ -51,21 +58,47 @@ export class DecoderSession {
       await session.release();
       throw error;
     }
-    return new DecoderSession(ort, session, spec);
+    const decoder = new DecoderSession(ort, session, spec);
+    if (spec.sharesPastPresentBuffer) decoder.sharedBuffer = await decoder.sharedBufferWorks();
+    return decoder;
+  }
+
+  /**
+   * A config can claim a shared buffer that its graph (or this onnxruntime) does not honour, which
+   * would give wrong tokens silently. So the first load compares three tokens computed in one step
+   * on a growing cache with the same tokens in two steps on a shared buffer.
+   */
+  private async sharedBufferWorks(): Promise<boolean> {
+    const tokens = [1, 2, 3];
+    try {
+      const whole = await this.step(tokens, emptyKvCache(this.ort.Tensor, this.spec.numLayers, this.spec.numKeyValueHeads, this.spec.headSize, false));
+      const first = await this.step(tokens.slice(0, 2), emptyKvCache(this.ort.Tensor, this.spec.numLayers, this.spec.numKeyValueHeads, this.spec.headSize, true), 4);
+      const split = await this.step(tokens.slice(2), first.cache);
+      let worst = 0;
+      for (let i = 0; i < whole.logits.length; i++) worst = Math.max(worst, Math.abs(whole.logits[i]! - split.logits[i]!));
+      return worst < 1e-3;
+    } catch {
+      return false;
+    }
   }
 
   emptyCache(): KvCache {
-    return emptyKvCache(this.ort.Tensor, this.spec.numLayers, this.spec.numKeyValueHeads, this.spec.headSize);
+    return emptyKvCache(this.ort.Tensor, this.spec.numLayers, this.spec.numKeyValueHeads, this.spec.headSize, this.sharedBuffer);
   }
 
   truncate(cache: KvCache, length: number): KvCache {
     return truncateKvCache(this.ort.Tensor, cache, length);
   }
 
-  async step(tokens: readonly number[], cache: KvCache): Promise<DecoderStep> {
+  /**
+   * Runs `tokens` after the cached ones. `capacityHint`: the sequence length the caller expects to
+   * reach, so a shared buffer is sized once rather than grown step by step.
+   */
+  async step(tokens: readonly number[], previous: KvCache, capacityHint = 0): Promise<DecoderStep> {
     const { Tensor } = this.ort;
     const { io, numLayers } = this.spec;
-    const total = cache.length + tokens.length;
+    const total = previous.length + tokens.length;
+    const cache = previous.shared ? reserveKvCache(Tensor, previous, Math.max(total, capacityHint), this.spec.contextLength) : previous;
     const feeds: Record<string, Tensor> = {
       [io.inputIds]: new Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, tokens.length]),
       [io.attentionMask]: new Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
@@ -79,17 +112,30 @@ export class DecoderSession {
       feeds[io.pastKey(layer)] = cache.keys[layer]!;
       feeds[io.pastValue(layer)] = cache.values[layer]!;
     }
-    const outputs = await this.session.run(feeds);
+    let outputs: InferenceSession.ReturnType;
+    if (cache.shared) {
+      // The past buffers double as the present outputs: the graph writes the new positions in place.
+      const fetches: Record<string, Tensor | null> = { [io.logits]: null };
+      for (let layer = 0; layer < numLayers; layer++) {
+        fetches[io.presentKey(layer)] = cache.keys[layer]!;
+        fetches[io.presentValue(layer)] = cache.values[layer]!;
+      }
+      outputs = await this.session.run(feeds, fetches);
+    } else {
+      outputs = await this.session.run(feeds);
+    }
     const logits = outputs[io.logits]!;
     const [, seq, vocab] = logits.dims as [number, number, number];
     const data = logits.data as Float32Array;
+    const lastRow = data.slice((seq - 1) * vocab, seq * vocab);
+    if (cache.shared) return { logits: lastRow, cache: { ...cache, length: total } };
     const keys: Tensor[] = [];
     const values: Tensor[] = [];
     for (let layer = 0; layer < numLayers; layer++) {
       keys.push(outputs[io.presentKey(layer)]!);
       values.push(outputs[io.presentValue(layer)]!);
     }
-    return { logits: data.slice((seq - 1) * vocab, seq * vocab), cache: { length: total, keys, values } };
+    return { logits: lastRow, cache: { length: total, capacity: total, shared: false, keys, values } };
   }
 
   async dispose(): Promise<void> {

@@ -69,6 +69,7 @@ export function parseGenaiConfig(text: string): GenaiSpec {
       presentValue: layerName(optionalString(outputs.present_value_names, 'present.%d.value')),
     },
     searchDefaults: searchDefaultsFrom(search),
+    sharesPastPresentBuffer: search.past_present_share_buffer === true,
   };
 }
 

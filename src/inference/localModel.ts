@@ -77,6 +77,11 @@ export class LocalModel {
     return new LocalModel(spec, tokenizer, session);
   }
 
+  /** True when the KV cache is one buffer the graph updates in place (genai graphs with GroupQueryAttention). */
+  get sharesKvBuffer(): boolean {
+    return this.session.sharesPastPresentBuffer;
+  }
+
   /** The token ids a request's input stands for. */
   tokenize(input: GenerationInput): number[] {
     if ('inputIds' in input) return [...input.inputIds];
@@ -131,8 +136,10 @@ export class LocalModel {
     let text = '';
     let firstTokenAt = 0;
     let stopReason: StopReason;
+    // The length this request can reach: a shared cache buffer is sized for it once.
+    const reach = Math.min(options.maxLength, ids.length + (options.maxNewTokens ?? options.maxLength));
     for (;;) {
-      const step = await this.session.step(toFeed, cache);
+      const step = await this.session.step(toFeed, cache, reach);
       cache = step.cache;
       this.cache = cache;
       this.cachedIds = sequence.slice();

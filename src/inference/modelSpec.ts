@@ -24,6 +24,11 @@ export interface ModelSpec {
   readonly io: DecoderIoNames;
   /** The folder's own search defaults (genai_config.json's `search`, or generation_config.json). */
   readonly searchDefaults: Partial<SearchOptions>;
+  /**
+   * The config says the graph can write `present` into the `past` buffer (GroupQueryAttention with
+   * `past_present_share_buffer`), so the cache is a fixed-size buffer updated in place.
+   */
+  readonly sharesPastPresentBuffer: boolean;
 }
 
 export interface DecoderIoNames {

@@ -57,6 +57,8 @@ export function parseTransformersJsConfig(configText: string, generationConfigTe
       presentValue: layerName('present.%d.value'),
     },
     searchDefaults,
+    // optimum graphs concatenate past and new keys themselves: no shared buffer.
+    sharesPastPresentBuffer: false,
   };
 }
 

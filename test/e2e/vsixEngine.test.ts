@@ -1,16 +1,15 @@
 /**
- * The local engine as the VSIX ships it: dist/engineWorker.js (our code and transformers.js in one
+ * The local engine as the VSIX ships it: dist/engineProcess.js (our code and transformers.js in one
  * bundle, onnxruntime beside it in dist/node_modules), started from the unpacked extension as the
  * extension starts it, generating the reference ids of a test model.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { after, before, describe, it } from 'node:test';
-import type { EngineReply, EngineRequest } from '../../src/inference/worker/engineProtocol';
+import type { EngineReply, EngineRequest } from '../../src/inference/process/engineProtocol';
 import { repoRoot, venvPython } from '../harness/paths';
 
 const model = join(repoRoot, 'test', 'fixtures', 'models', 'phi3-tiny-genai-int4');
@@ -31,17 +30,17 @@ describe('the packaged local engine', () => {
   it('runs from the unpacked extension and generates the reference ids', async () => {
     const reference = JSON.parse(readFileSync(join(model, 'reference.json'), 'utf8')) as { prompts: { input_ids: number[]; max_length: number; output_ids: number[] }[] };
     const prompt = reference.prompts[0]!;
-    const worker = new Worker(join(unpacked, 'extension', 'dist', 'engineWorker.js'), { workerData: { stopFlag: new SharedArrayBuffer(4) } });
+    const engine = fork(join(unpacked, 'extension', 'dist', 'engineProcess.js'), [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     const ask = (request: EngineRequest) =>
       new Promise<unknown>((resolve, reject) => {
         const onMessage = (reply: EngineReply) => {
           if (reply.id !== request.id || reply.type === 'text') return;
-          worker.off('message', onMessage);
+          engine.off('message', onMessage);
           if (reply.type === 'done') resolve(reply.value);
           else reject(new Error(`${reply.kind}: ${reply.message}`));
         };
-        worker.on('message', onMessage);
-        worker.postMessage(request);
+        engine.on('message', onMessage);
+        engine.send(request);
       });
     try {
       const info = (await ask({ type: 'load', id: 1, folder: model, options: {} })) as { layout: string };
@@ -50,7 +49,7 @@ describe('the packaged local engine', () => {
       const result = (await ask({ type: 'generate', id: 3, input: { inputIds: prompt.input_ids }, options: { maxLength: prompt.max_length } })) as { tokenIds: number[] };
       assert.deepEqual(result.tokenIds, prompt.output_ids);
     } finally {
-      await worker.terminate();
+      engine.kill();
     }
   });
 });

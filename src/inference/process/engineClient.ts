@@ -1,7 +1,8 @@
+import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { InferenceError } from '../inferenceError';
 import type { GenerationInput, GenerationResult, LoadOptions } from '../localModel';
+import { formatBytes } from '../modelFolder';
 import type { SearchOptions } from '../searchOptions';
 import type { EngineReply, EngineRequest, LoadedModelInfo, MemoryReport } from './engineProtocol';
 
@@ -14,23 +15,26 @@ interface Pending {
 }
 
 export interface EngineClientOptions {
-  /** The worker script; default `engineWorker.js` beside this file (true of the bundle and of out/). */
-  readonly workerScript?: string;
+  /** The engine process's script; default `engineProcess.js` beside this file (true of the bundle and of out/). */
+  readonly processScript?: string;
+  /** Lines the engine process writes to stderr (onnxruntime's warnings), for the extension's log. */
+  readonly onLog?: (line: string) => void;
 }
 
 /**
- * The local engine as the extension host sees it: every call goes to a worker thread, so loading a
- * model and generating never block the editor. One model at a time; `unload()` frees it and
- * `dispose()` ends the worker. If the worker dies, pending calls fail with `worker-crashed` and
+ * The local engine as the extension host sees it: every call goes to a child process, so loading a
+ * model and generating never block the editor, and a crash or an out-of-memory kill of the engine
+ * cannot take the editor down. One model at a time; `unload()` frees it, `dispose()` ends the
+ * process. If the process dies, pending calls fail with `worker-crashed` saying how it died, and
  * the next `load()` starts a new one.
  */
 export class EngineClient {
-  private worker: Worker | undefined;
-  private readonly stopFlag = new Int32Array(new SharedArrayBuffer(4));
+  private child: ChildProcess | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private loadedInfo: LoadedModelInfo | undefined;
   private lastMemory: MemoryReport | undefined;
+  private stderrTail: string[] = [];
 
   constructor(private readonly options: EngineClientOptions = {}) {}
 
@@ -38,9 +42,14 @@ export class EngineClient {
     return this.loadedInfo;
   }
 
-  /** Memory as of the worker's last answer (the whole process's RSS: threads share it). */
+  /** The engine process's memory as of its last answer. */
   get memory(): MemoryReport | undefined {
     return this.lastMemory;
+  }
+
+  /** The engine process's id while it runs (for tests and diagnostics). */
+  get pid(): number | undefined {
+    return this.child?.pid;
   }
 
   async load(folder: string, options: LoadOptions = {}): Promise<LoadedModelInfo> {
@@ -50,17 +59,13 @@ export class EngineClient {
     return info;
   }
 
-  generate(
-    input: GenerationInput,
-    options: Partial<SearchOptions> = {},
-    onText?: (text: string, tokenId: number) => void,
-  ): Promise<GenerationResult> {
+  generate(input: GenerationInput, options: Partial<SearchOptions> = {}, onText?: (text: string, tokenId: number) => void): Promise<GenerationResult> {
     return this.send({ type: 'generate', input, options }, onText) as Promise<GenerationResult>;
   }
 
   /** Stops the running generation after the step in progress; its promise resolves with what was made. */
   stop(): void {
-    Atomics.store(this.stopFlag, 0, 1);
+    this.child?.send({ type: 'stop', id: 0 } satisfies EngineRequest);
   }
 
   tokenize(input: GenerationInput): Promise<number[]> {
@@ -73,36 +78,48 @@ export class EngineClient {
 
   async unload(): Promise<void> {
     this.loadedInfo = undefined;
-    if (this.worker) await this.send({ type: 'unload' });
+    if (this.child) await this.send({ type: 'unload' });
   }
 
-  /** Ends the worker (and with it the model). */
-  async dispose(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
+  /** Ends the engine process (and with it the model). */
+  dispose(): void {
+    const child = this.child;
+    this.child = undefined;
     this.loadedInfo = undefined;
-    if (worker) await worker.terminate();
+    this.failPending('The local engine was shut down.');
+    child?.kill('SIGKILL');
   }
 
   private send(request: RequestWithoutId, onText?: (text: string, tokenId: number) => void): Promise<unknown> {
-    const worker = this.ensureWorker();
+    const child = this.ensureProcess();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, ...(onText ? { onText } : {}) });
-      worker.postMessage({ ...request, id } as EngineRequest);
+      child.send({ ...request, id } as EngineRequest);
     });
   }
 
-  private ensureWorker(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(this.options.workerScript ?? join(__dirname, 'engineWorker.js'), {
-      workerData: { stopFlag: this.stopFlag.buffer },
+  private ensureProcess(): ChildProcess {
+    if (this.child) return this.child;
+    this.stderrTail = [];
+    // ELECTRON_RUN_AS_NODE: in desktop VS Code process.execPath is the editor's binary, run here as plain Node.
+    const child = fork(this.options.processScript ?? join(__dirname, 'engineProcess.js'), [], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      execArgv: [],
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
     });
-    worker.on('message', (reply: EngineReply) => this.onReply(reply));
-    worker.on('error', (error) => this.onExit(worker, `it threw ${error.message}`));
-    worker.on('exit', (code) => this.onExit(worker, `exit code ${code}`));
-    this.worker = worker;
-    return worker;
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      for (const line of chunk.split('\n').filter((l) => l.trim())) {
+        this.stderrTail = [...this.stderrTail.slice(-19), line];
+        this.options.onLog?.(line);
+      }
+    });
+    child.on('message', (reply: EngineReply) => this.onReply(reply));
+    child.on('exit', (code, signal) => this.onExit(child, code, signal));
+    child.on('error', () => undefined); // 'exit' follows and says how it ended
+    this.child = child;
+    return child;
   }
 
   private onReply(reply: EngineReply): void {
@@ -113,22 +130,28 @@ export class EngineClient {
       return;
     }
     this.pending.delete(reply.id);
-    if (reply.type === 'done') {
-      this.lastMemory = reply.memory;
-      pending.resolve(reply.value);
-    } else {
-      pending.reject(new InferenceError(reply.kind === 'internal' ? 'load-failed' : reply.kind, reply.message));
-    }
+    this.lastMemory = reply.memory;
+    if (reply.type === 'done') pending.resolve(reply.value);
+    else pending.reject(new InferenceError(reply.kind === 'internal' ? 'load-failed' : reply.kind, reply.message));
   }
 
-  private onExit(worker: Worker, how: string): void {
-    if (this.worker !== worker) return;
-    this.worker = undefined;
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.child !== child) return;
+    this.child = undefined;
     this.loadedInfo = undefined;
+    const reached = this.lastMemory ? ` (it had reached ${formatBytes(this.lastMemory.peakRssBytes)})` : '';
+    const how =
+      signal === 'SIGKILL'
+        ? `was killed (SIGKILL), most likely by the system for running out of memory${reached}`
+        : signal
+          ? `was ended by ${signal}${reached}`
+          : `exited with code ${code}${this.stderrTail.length ? `: ${this.stderrTail[this.stderrTail.length - 1]}` : ''}`;
+    this.failPending(`The local engine process ${how}; the model was unloaded. Load it again to continue.`);
+  }
+
+  private failPending(message: string): void {
     const failed = [...this.pending.values()];
     this.pending.clear();
-    for (const pending of failed) {
-      pending.reject(new InferenceError('worker-crashed', `The inference worker stopped unexpectedly (${how}); the model was unloaded. Load it again to continue.`));
-    }
+    for (const pending of failed) pending.reject(new InferenceError('worker-crashed', message));
   }
 }

@@ -1,34 +1,42 @@
-import { parentPort, workerData } from 'node:worker_threads';
 import { InferenceError } from '../inferenceError';
 import { LocalModel } from '../localModel';
 import type { EngineReply, EngineRequest, LoadedModelInfo, MemoryReport } from './engineProtocol';
 
 /**
- * The inference worker: owns the one loaded model and runs it off the extension host's thread
- * (onnxruntime-node's session.run blocks the thread it is called on). Requests are handled one at a
- * time; a stop request arrives through shared memory so it is seen between two decode steps even
- * while this thread is busy.
+ * The engine process: owns the one loaded model and runs it outside the extension host.
+ * onnxruntime-node's session.run blocks its thread, and a native failure (an abort, running out of
+ * memory) ends the whole process it happens in: here that is this process, not the editor's.
+ * Requests run one at a time; `stop` is handled as soon as it arrives, which is between two decode
+ * steps, because every step yields to the event loop.
  */
-const port = parentPort!;
-const stopFlag = new Int32Array(workerData.stopFlag as SharedArrayBuffer);
 let model: LocalModel | undefined;
+let stopRequested = false;
 let queue = Promise.resolve();
 
-port.on('message', (request: EngineRequest) => {
-  queue = queue.then(() => handle(request));
-});
+type QueuedRequest = Exclude<EngineRequest, { type: 'stop' }>;
 
-async function handle(request: EngineRequest): Promise<void> {
+process.on('message', (request: EngineRequest) => {
+  if (request.type === 'stop') {
+    stopRequested = true;
+    return;
+  }
+  const queued: QueuedRequest = request;
+  queue = queue.then(() => handle(queued));
+});
+// The client is gone (the editor closed or reloaded): so is the reason to exist.
+process.on('disconnect', () => process.exit(0));
+
+async function handle(request: QueuedRequest): Promise<void> {
   try {
     const value = await answer(request);
     reply({ type: 'done', id: request.id, value, memory: memory() });
   } catch (error) {
     const kind = error instanceof InferenceError ? error.kind : 'internal';
-    reply({ type: 'failed', id: request.id, kind, message: (error as Error).message ?? String(error) });
+    reply({ type: 'failed', id: request.id, kind, message: (error as Error).message ?? String(error), memory: memory() });
   }
 }
 
-async function answer(request: EngineRequest): Promise<unknown> {
+async function answer(request: QueuedRequest): Promise<unknown> {
   switch (request.type) {
     case 'load': {
       const previous = model;
@@ -36,16 +44,20 @@ async function answer(request: EngineRequest): Promise<unknown> {
       await previous?.dispose();
       model = await LocalModel.load(request.folder, request.options);
       const { io, ...rest } = model.spec;
-      const info: LoadedModelInfo = { ...rest, inputNames: [io.inputIds, io.attentionMask, ...(io.positionIds ? [io.positionIds] : [])] };
+      const info: LoadedModelInfo = {
+        ...rest,
+        inputNames: [io.inputIds, io.attentionMask, ...(io.positionIds ? [io.positionIds] : [])],
+        sharedKvBuffer: model.sharesKvBuffer,
+      };
       return info;
     }
     case 'generate': {
-      Atomics.store(stopFlag, 0, 0);
+      stopRequested = false;
       return loaded().generate({
         input: request.input,
         options: request.options,
         onText: (text, tokenId) => reply({ type: 'text', id: request.id, text, tokenId }),
-        shouldStop: () => Atomics.load(stopFlag, 0) === 1,
+        shouldStop: () => stopRequested,
       });
     }
     case 'tokenize':
@@ -68,10 +80,9 @@ function loaded(): LocalModel {
 }
 
 function memory(): MemoryReport {
-  const usage = process.memoryUsage();
-  return { rssBytes: usage.rss, externalBytes: usage.external };
+  return { rssBytes: process.memoryUsage.rss(), peakRssBytes: process.resourceUsage().maxRSS * 1024 };
 }
 
 function reply(message: EngineReply): void {
-  port.postMessage(message);
+  process.send?.(message);
 }

@@ -1,21 +1,35 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { InferenceError } from '../../../src/inference/inferenceError';
-import { EngineClient } from '../../../src/inference/worker/engineClient';
+import { EngineClient } from '../../../src/inference/process/engineClient';
 import { fixtureModel } from './fixtureModels';
 import { referencedModels } from './referenceModels';
 
 const name = 'phi3-tiny-genai-fp32';
 const reference = referencedModels().find((m) => m.name === name)!.reference;
 
-describe('the engine on its worker thread', () => {
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+}
+
+describe('the engine in its own process', () => {
   const client = new EngineClient();
   after(() => client.dispose());
 
-  it('loads a model and generates the reference ids, streaming text while the main thread stays free', async () => {
+  it('loads a model and generates the reference ids, streaming text while this thread stays free', async () => {
     const info = await client.load(fixtureModel(name));
-    assert.deepEqual([info.layout, info.modelType, info.numLayers, info.contextLength], ['genai', 'phi3', 2, 4096]);
-    assert.ok(client.memory!.rssBytes > 0);
+    assert.deepEqual([info.layout, info.modelType, info.numLayers, info.contextLength, info.sharedKvBuffer], ['genai', 'phi3', 2, 4096, true]);
+    assert.ok(client.pid !== undefined && client.pid !== process.pid);
+    assert.ok(client.memory!.rssBytes > 0 && client.memory!.peakRssBytes >= client.memory!.rssBytes);
     const prompt = reference.prompts[0]!;
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);
@@ -24,16 +38,15 @@ describe('the engine on its worker thread', () => {
     clearInterval(timer);
     assert.deepEqual(result.tokenIds, prompt.output_ids);
     assert.equal(pieces.join(''), result.text);
-    assert.ok(ticks > 0, 'the main thread ran timers during generation');
+    assert.ok(ticks > 0, 'this thread ran timers during generation');
   });
 
-  it('stops a generation in progress and stays usable', async () => {
-    const pieces: string[] = [];
-    const running = client.generate({ prompt: 'Tell me a long story' }, { maxNewTokens: 3000 }, (text) => {
-      pieces.push(text);
-      if (pieces.length === 5) client.stop();
+  it('stops a generation in progress within a step and stays usable', async () => {
+    let pieces = 0;
+    const result = await client.generate({ prompt: 'Tell me a long story' }, { maxNewTokens: 3000 }, () => {
+      pieces++;
+      if (pieces === 5) client.stop();
     });
-    const result = await running;
     assert.equal(result.stopReason, 'cancelled');
     assert.ok(result.tokenIds.length < 40, `${result.tokenIds.length} tokens`);
     const next = await client.generate({ prompt: 'Hello' }, { maxNewTokens: 3 });
@@ -46,15 +59,35 @@ describe('the engine on its worker thread', () => {
     await assert.rejects(client.generate({ prompt: 'Hello' }), (error: unknown) => error instanceof InferenceError && error.kind === 'no-model');
   });
 
-  it('fails pending calls clearly when the worker dies, and recovers on the next load', async () => {
+  it('says the process was most likely out of memory when it is SIGKILLed, and recovers on the next load', async () => {
     await client.load(fixtureModel(name));
-    const running = client.generate({ prompt: 'Hello' }, { maxNewTokens: 4000 });
-    // What an out-of-memory abort in native code looks like from here: the thread is gone.
-    setTimeout(() => void (client as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate(), 50);
-    await assert.rejects(running, (error: unknown) => error instanceof InferenceError && error.kind === 'worker-crashed' && /stopped unexpectedly.*Load it again/.test(error.message));
+    const pid = client.pid!;
+    const running = client.generate({ prompt: 'Hello' }, { maxNewTokens: 4000 }, () => undefined);
+    setTimeout(() => process.kill(pid, 'SIGKILL'), 50);
+    await assert.rejects(
+      running,
+      (error: unknown) =>
+        error instanceof InferenceError &&
+        error.kind === 'worker-crashed' &&
+        /The local engine process was killed \(SIGKILL\), most likely by the system for running out of memory \(it had reached [\d.]+ MiB\); the model was unloaded\. Load it again/.test(error.message),
+    );
     assert.equal(client.model, undefined);
     await client.load(fixtureModel(name));
-    const result = await client.generate({ inputIds: reference.prompts[1]!.input_ids }, { maxLength: reference.prompts[1]!.max_length });
-    assert.deepEqual(result.tokenIds, reference.prompts[1]!.output_ids);
+    assert.notEqual(client.pid, pid);
+    const prompt = reference.prompts[1]!;
+    const result = await client.generate({ inputIds: prompt.input_ids }, { maxLength: prompt.max_length });
+    assert.deepEqual(result.tokenIds, prompt.output_ids);
+  });
+
+  it('ends the process on dispose, even mid-generation, leaving no orphan and this process unharmed', async () => {
+    const other = new EngineClient();
+    await other.load(fixtureModel(name));
+    const pid = other.pid!;
+    const running = other.generate({ prompt: 'Hello' }, { maxNewTokens: 4000 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    other.dispose();
+    await assert.rejects(running, /The local engine was shut down/);
+    await waitUntil(() => !isAlive(pid));
+    assert.equal(isAlive(pid), false);
   });
 });

@@ -1,0 +1,126 @@
+/**
+ * The local engine against the runtimes it must match or beat, on random-weight models with
+ * Phi-3-mini's real width (hidden 3072, 32 heads of 96, intermediate 8192, vocabulary 32064) and
+ * fewer layers, built at bench time into .bench-models/ by scripts/test-models/build.sh --bench:
+ *   (a) ours on the onnxruntime-genai int4 folder  vs  (b) onnxruntime-genai in Python on the same folder;
+ *   (c) ours on the transformers.js-layout folder   vs  (d) transformers.js' text-generation pipeline on it.
+ * Each runs in a process of its own (peak RSS is its own), greedy, the same prompt ids, eos suppressed
+ * so every runtime makes the same number of tokens; the median of --repeat runs is printed.
+ *   npm run bench:inference [-- --prompt-tokens 256 --new-tokens 64 --repeat 3 --threads N]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ModelTokenizer } from '../src/inference/modelTokenizer';
+import { repoRoot } from '../test/harness/paths';
+
+const { values } = parseArgs({
+  options: {
+    'prompt-tokens': { type: 'string', default: '256' },
+    'new-tokens': { type: 'string', default: '64' },
+    repeat: { type: 'string', default: '3' },
+    threads: { type: 'string' },
+    models: { type: 'string', default: join(repoRoot, '.bench-models') },
+  },
+});
+const promptTokens = Number(values['prompt-tokens']);
+const newTokens = Number(values['new-tokens']);
+const repeat = Number(values.repeat);
+const modelsPython = join(repoRoot, '.venv-models', 'bin', 'python');
+
+interface Figures {
+  engine: string;
+  loadMs: number;
+  promptTokens: number;
+  newTokens: number;
+  timeToFirstTokenMs: number;
+  prefillTokensPerSecond: number;
+  decodeTokensPerSecond: number;
+  peakRssMiB: number;
+  tokenIds: number[];
+}
+
+function run(command: string, args: string[]): Figures {
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stderr.slice(-3000)}`);
+  return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Figures;
+}
+
+function median(runs: Figures[]): Figures {
+  const mid = (key: keyof Figures) => (runs.map((r) => r[key] as number).sort((a, b) => a - b)[Math.floor(runs.length / 2)]!);
+  return {
+    ...runs[0]!,
+    loadMs: mid('loadMs'),
+    timeToFirstTokenMs: mid('timeToFirstTokenMs'),
+    prefillTokensPerSecond: mid('prefillTokensPerSecond'),
+    decodeTokensPerSecond: mid('decodeTokensPerSecond'),
+    peakRssMiB: mid('peakRssMiB'),
+  };
+}
+
+function measure(label: string, once: () => Figures): Figures {
+  const runs: Figures[] = [];
+  for (let i = 0; i < repeat; i++) {
+    process.stderr.write(`  ${label}: run ${i + 1}/${repeat}\n`);
+    runs.push(once());
+  }
+  return median(runs);
+}
+
+function table(rows: Figures[]): void {
+  const header = ['engine', 'load s', 'TTFT ms', 'prefill tok/s', 'decode tok/s', 'peak RSS MiB'];
+  const lines = rows.map((r) => [r.engine, (r.loadMs / 1000).toFixed(2), r.timeToFirstTokenMs.toFixed(0), r.prefillTokensPerSecond.toFixed(1), r.decodeTokensPerSecond.toFixed(2), r.peakRssMiB.toFixed(0)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  for (const line of [header, ...lines]) console.log(line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+}
+
+function ratios(ours: Figures, theirs: Figures): void {
+  const r = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+  console.log(
+    `ours / ${theirs.engine}: decode ${r(ours.decodeTokensPerSecond, theirs.decodeTokensPerSecond)}, prefill ${r(ours.prefillTokensPerSecond, theirs.prefillTokensPerSecond)}, ` +
+      `TTFT ${r(ours.timeToFirstTokenMs, theirs.timeToFirstTokenMs)} (lower is better), peak RSS ${r(ours.peakRssMiB, theirs.peakRssMiB)}; ` +
+      `same tokens: ${JSON.stringify(ours.tokenIds) === JSON.stringify(theirs.tokenIds) ? 'yes' : 'NO'}`,
+  );
+}
+
+async function main(): Promise<void> {
+  const genaiFolder = join(values.models, 'phi3-mini-width-genai-int4');
+  if (!existsSync(join(genaiFolder, 'genai_config.json'))) {
+    console.log('building the benchmark models (scripts/test-models/build.sh --bench)…');
+    const build = spawnSync('bash', [join(repoRoot, 'scripts', 'test-models', 'build.sh'), '--bench'], { stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('building the benchmark models failed');
+  }
+  const transformersJsFolder = readdirSync(values.models).map((name) => join(values.models, name)).find((folder) => existsSync(join(folder, 'onnx')));
+  // The same prompt ids for every runtime: a text long enough, cut to the asked length.
+  const tokenizer = await ModelTokenizer.load(genaiFolder);
+  const text = 'The history of machine learning on small devices begins with simple models and grows into language models that answer questions. '.repeat(Math.ceil(promptTokens / 8));
+  const ids = [32010, ...tokenizer.encode(text).slice(0, promptTokens - 1)];
+  const idsFile = join(mkdtempSync(join(tmpdir(), 'phi3-bench-')), 'ids.json');
+  writeFileSync(idsFile, JSON.stringify(ids));
+  const threads = values.threads ? [values.threads] : [];
+  console.log(`prompt ${ids.length} tokens, ${newTokens} new tokens, greedy, median of ${repeat}; machine: ${(await import('node:os')).cpus().length} cores`);
+
+  console.log(`\n(a)/(b) ${genaiFolder}`);
+  const ours = measure('ours', () => run(process.execPath, [join(repoRoot, 'out', 'bench', 'localEngineRun.js'), genaiFolder, idsFile, String(newTokens), ...threads]));
+  const genai = measure('onnxruntime-genai', () => run(modelsPython, [join(repoRoot, 'bench', 'inference_genai_bench.py'), '--model', genaiFolder, '--ids-file', idsFile, '--new-tokens', String(newTokens), '--json']));
+  table([ours, genai]);
+  ratios(ours, genai);
+
+  if (transformersJsFolder) {
+    console.log(`\n(c)/(d) ${transformersJsFolder}`);
+    const dtype = existsSync(join(transformersJsFolder, 'onnx', 'model_q4.onnx')) ? 'q4' : 'fp32';
+    const oursTjs = measure('ours', () => run(process.execPath, [join(repoRoot, 'out', 'bench', 'localEngineRun.js'), transformersJsFolder, idsFile, String(newTokens), ...threads]));
+    const tjs = measure('transformers.js', () => run(process.execPath, [join(repoRoot, 'out', 'bench', 'transformersJsRun.js'), transformersJsFolder, idsFile, String(newTokens), dtype]));
+    table([oursTjs, tjs]);
+    ratios(oursTjs, tjs);
+  } else {
+    console.log('\n(c)/(d) skipped: no transformers.js-layout benchmark model in', values.models);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
