@@ -308,15 +308,22 @@ def check_tokenizer_agreement(model_dir: Path):
 
 
 def build_genai(name, sizes, precision, work: Path, llama_tokenizer_js: Path, out_root: Path, record=True):
-    hf_dir = work / f"hf-{sizes_key(sizes)}"
-    if not (hf_dir / "config.json").exists():
-        save_hf_checkpoint(sizes, hf_dir, llama_tokenizer_js)
+    hf_dir = fresh_hf_checkpoint(sizes, work, llama_tokenizer_js)
     out_dir = out_root / name
     run_genai_builder(hf_dir, out_dir, precision, work / "builder-cache")
     if record:
         check_tokenizer_agreement(out_dir)
         record_genai_reference(out_dir, name)
     return out_dir
+
+
+def fresh_hf_checkpoint(sizes, work: Path, llama_tokenizer_js: Path):
+    """Saved anew on every run (it takes a second), so a changed script never reuses stale weights."""
+    hf_dir = work / f"hf-{sizes_key(sizes)}"
+    if hf_dir.exists():
+        shutil.rmtree(hf_dir)
+    save_hf_checkpoint(sizes, hf_dir, llama_tokenizer_js)
+    return hf_dir
 
 
 def sizes_key(sizes):
@@ -331,6 +338,8 @@ def main():
     parser.add_argument("--work-dir", type=Path, default=REPO / ".venv-models" / "build-work")
     parser.add_argument("--bench", action="store_true", help="build the Phi-3-mini-width benchmark models instead")
     parser.add_argument("--bench-layers", type=int, default=4)
+    parser.add_argument("--bench-skip-transformersjs", action="store_true",
+                        help="with --bench: build only the genai int4 folder")
     args = parser.parse_args()
     args.work_dir.mkdir(parents=True, exist_ok=True)
 
@@ -348,9 +357,7 @@ def main():
         else:
             from transformersjs_export import build_transformersjs
 
-            hf_dir = args.work_dir / f"hf-{sizes_key(sizes)}"
-            if not (hf_dir / "config.json").exists():
-                save_hf_checkpoint(sizes, hf_dir, args.llama_tokenizer_js)
+            hf_dir = fresh_hf_checkpoint(sizes, args.work_dir, args.llama_tokenizer_js)
             build_transformersjs(hf_dir, FIXTURES / name, name, PROMPTS, NEW_TOKENS, TOKENIZER_CASES)
 
 
