@@ -19,6 +19,8 @@ export interface ModelReference {
     readonly first_input_ids: readonly number[];
     readonly first_output_ids: readonly number[];
     readonly second_input_ids: readonly number[];
+    /** The continuation a full recompute gives (what the cache must reproduce). */
+    readonly second_output_ids: readonly number[];
     readonly max_length: number;
     readonly sequence: readonly number[];
   };
