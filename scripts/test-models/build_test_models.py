@@ -18,7 +18,6 @@ import json
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -67,6 +66,12 @@ MULTI_TURN = {
     # Appended after the model's first answer: close that answer, then a new user turn.
     "second": "<|end|>\n<|user|>\nTell me more.<|end|>\n<|assistant|>\n",
 }
+# Greedy runs under other search options (prompt id, genai search options).
+SEARCH_CASES = [
+    ("plain", {"repetition_penalty": 1.5}),
+    ("non_ascii", {"repetition_penalty": 1.2}),
+    ("chat", {"repetition_penalty": 0.8}),
+]
 # Tokenizer-only cases: both the engine's tokenizer and onnxruntime-genai's must give these ids.
 TOKENIZER_CASES = [
     "Hello world!",
@@ -155,12 +160,12 @@ def write_logits_bin(path: Path, row: np.ndarray):
     path.write_bytes(np.ascontiguousarray(row, dtype="<f4").tobytes())
 
 
-def genai_greedy(model, tokenizer, prompt_ids, new_tokens):
+def genai_greedy(model, tokenizer, prompt_ids, new_tokens, **search_options):
     """Greedy generation with og.Generator; returns generated ids, first-step logits row, per-step margins."""
     import onnxruntime_genai as og
 
     params = og.GeneratorParams(model)
-    params.set_search_options(do_sample=False, max_length=len(prompt_ids) + new_tokens)
+    params.set_search_options(do_sample=False, max_length=len(prompt_ids) + new_tokens, **search_options)
     generator = og.Generator(model, params)
     generator.append_tokens(np.asarray(prompt_ids, dtype=np.int32))
     first_logits = None
@@ -237,6 +242,15 @@ def genai_multi_turn(model, tokenizer, ort_greedy, new_tokens):
     }
 
 
+def search_case(model, tokenizer, prompt_id, options):
+    """Greedy under other search options: still deterministic, so the engine must give the same ids."""
+    text = dict(PROMPTS)[prompt_id]
+    ids = [int(i) for i in tokenizer.encode(text)]
+    output, _, _ = genai_greedy(model, tokenizer, ids, NEW_TOKENS, **options)
+    return {"prompt": prompt_id, "input_ids": ids, "search": dict(options, do_sample=False),
+            "max_length": len(ids) + NEW_TOKENS, "output_ids": output}
+
+
 def ort_greedy_for(model_dir: Path):
     decoder = json.loads((model_dir / "genai_config.json").read_text())["model"]["decoder"]
     return OrtGreedy(model_dir / decoder["filename"], decoder["num_hidden_layers"], decoder["num_key_value_heads"],
@@ -285,6 +299,7 @@ def record_genai_reference(model_dir: Path, name: str):
                          f"{PHI3_VOCAB_SIZE} little-endian float32",
         "prompts": prompts,
         "multi_turn": genai_multi_turn(model, tokenizer, ort_greedy, NEW_TOKENS),
+        "search_cases": [search_case(model, tokenizer, prompt_id, options) for prompt_id, options in SEARCH_CASES],
         # genai_decoded is what og.Tokenizer.decode gives back: it keeps the leading space of the first `▁`
         # (the tokenizer.json decoder's Strip step, which transformers.js applies, is not applied there).
         "tokenizer_cases": [tokenizer_case(tokenizer, t) for t in TOKENIZER_CASES],
