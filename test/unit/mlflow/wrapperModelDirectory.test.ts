@@ -115,7 +115,7 @@ utc_time_created: '2026-11-23 21:17:42.762000'
     assert.match(wrapper, /^ARTIFACT_NAME = "phi3-mini-onnx"$/m);
     assert.match(wrapper, /^PROMPT_INPUT = "prompt"$/m);
     assert.match(wrapper, /^SEARCH_OPTIONS = \{"max_length": 2048, "do_sample": True, "temperature": 0\.6, "top_p": 1\.0\}$/m);
-    assert.match(wrapper, /^        self\.model = og\.Model\(context\.artifacts\[ARTIFACT_NAME\]\)$/m);
+    assert.match(wrapper, /^ {8}self\.model = og\.Model\(context\.artifacts\[ARTIFACT_NAME\]\)$/m);
     assert.match(wrapper, /^mlflow\.models\.set_model\(Phi3OnnxGenaiModel\(\)\)$/m);
     // The project's own MLmodel reader agrees.
     const summary = parseMlmodel(read('MLmodel'));
