@@ -2,10 +2,13 @@
  * The local engine against the runtimes it must match or beat, on random-weight models with
  * Phi-3-mini's real width (hidden 3072, 32 heads of 96, intermediate 8192, vocabulary 32064) and
  * fewer layers, built at bench time into .bench-models/ by scripts/test-models/build.sh --bench:
- *   (a) ours on the onnxruntime-genai int4 folder  vs  (b) onnxruntime-genai in Python on the same folder;
+ *   (a) ours on the onnxruntime-genai int4 folder  vs  (b) onnxruntime-genai in Python on the same folder,
+ *       as PyPI ships it (onnxruntime 1.32), and (b') the same genai on onnxruntime 1.30, the version
+ *       onnxruntime-node ships (its newest), to tell our loop's cost from the runtime version's;
  *   (c) ours on the transformers.js-layout folder   vs  (d) transformers.js' text-generation pipeline on it.
  * Each runs in a process of its own (peak RSS is its own), greedy, the same prompt ids, eos suppressed
- * so every runtime makes the same number of tokens; the median of --repeat runs is printed.
+ * so every runtime makes the same number of tokens. The engines take turns, round after round, so
+ * the machine's other load falls on each alike; the median of --repeat rounds is printed.
  *   npm run bench:inference [-- --prompt-tokens 256 --new-tokens 64 --repeat 3 --threads N]
  */
 import { spawnSync } from 'node:child_process';
@@ -29,6 +32,24 @@ const promptTokens = Number(values['prompt-tokens']);
 const newTokens = Number(values['new-tokens']);
 const repeat = Number(values.repeat);
 const modelsPython = join(repoRoot, '.venv-models', 'bin', 'python');
+/** onnxruntime-genai 0.18 over onnxruntime 1.30 (genai declares no minimum; it runs on 1.30). */
+const ort130Venv = join(repoRoot, '.venv-bench-ort130');
+
+function ensureOrt130Venv(): string {
+  const python = join(ort130Venv, 'bin', 'python');
+  if (!existsSync(python)) {
+    console.log('making .venv-bench-ort130 (onnxruntime 1.30.0 + onnxruntime-genai 0.18.0)…');
+    const steps: [string, string[]][] = [
+      ['python3', ['-m', 'venv', ort130Venv]],
+      [join(ort130Venv, 'bin', 'pip'), ['install', '--quiet', 'onnxruntime==1.30.0', 'numpy==2.4.6']],
+      [join(ort130Venv, 'bin', 'pip'), ['install', '--quiet', '--no-deps', 'onnxruntime-genai==0.18.0']],
+    ];
+    for (const [command, args] of steps) {
+      if (spawnSync(command, args, { stdio: 'inherit' }).status !== 0) throw new Error(`${command} ${args.join(' ')} failed`);
+    }
+  }
+  return python;
+}
 
 interface Figures {
   engine: string;
@@ -60,13 +81,16 @@ function median(runs: Figures[]): Figures {
   };
 }
 
-function measure(label: string, once: () => Figures): Figures {
-  const runs: Figures[] = [];
-  for (let i = 0; i < repeat; i++) {
-    process.stderr.write(`  ${label}: run ${i + 1}/${repeat}\n`);
-    runs.push(once());
+/** Runs every engine once per round, `repeat` rounds, and gives each engine's medians. */
+function measureInTurns(engines: readonly [string, () => Figures][]): Figures[] {
+  const runs = engines.map(() => [] as Figures[]);
+  for (let round = 0; round < repeat; round++) {
+    engines.forEach(([label, once], i) => {
+      process.stderr.write(`  round ${round + 1}/${repeat}: ${label}\n`);
+      runs[i]!.push({ ...once(), engine: label });
+    });
   }
-  return median(runs);
+  return runs.map(median);
 }
 
 function table(rows: Figures[]): void {
@@ -102,17 +126,25 @@ async function main(): Promise<void> {
   const threads = values.threads ? [values.threads] : [];
   console.log(`prompt ${ids.length} tokens, ${newTokens} new tokens, greedy, median of ${repeat}; machine: ${(await import('node:os')).cpus().length} cores`);
 
-  console.log(`\n(a)/(b) ${genaiFolder}`);
-  const ours = measure('ours', () => run(process.execPath, [join(repoRoot, 'out', 'bench', 'localEngineRun.js'), genaiFolder, idsFile, String(newTokens), ...threads]));
-  const genai = measure('onnxruntime-genai', () => run(modelsPython, [join(repoRoot, 'bench', 'inference_genai_bench.py'), '--model', genaiFolder, '--ids-file', idsFile, '--new-tokens', String(newTokens), '--json']));
-  table([ours, genai]);
+  console.log(`\n(a)/(b)/(b') ${genaiFolder}`);
+  const genaiArgs = [join(repoRoot, 'bench', 'inference_genai_bench.py'), '--model', genaiFolder, '--ids-file', idsFile, '--new-tokens', String(newTokens), '--json', ...(values.threads ? ['--threads', values.threads] : [])];
+  const ort130Python = ensureOrt130Venv();
+  const [ours, genai, genai130] = measureInTurns([
+    ['ours (onnxruntime-node 1.30)', () => run(process.execPath, [join(repoRoot, 'out', 'bench', 'localEngineRun.js'), genaiFolder, idsFile, String(newTokens), ...threads])],
+    ['onnxruntime-genai 0.18 (onnxruntime 1.32)', () => run(modelsPython, genaiArgs)],
+    ['onnxruntime-genai 0.18 (onnxruntime 1.30)', () => run(ort130Python, genaiArgs)],
+  ]) as [Figures, Figures, Figures];
+  table([ours, genai, genai130]);
   ratios(ours, genai);
+  ratios(ours, genai130);
 
   if (transformersJsFolder) {
     console.log(`\n(c)/(d) ${transformersJsFolder}`);
     const dtype = existsSync(join(transformersJsFolder, 'onnx', 'model_q4.onnx')) ? 'q4' : 'fp32';
-    const oursTjs = measure('ours', () => run(process.execPath, [join(repoRoot, 'out', 'bench', 'localEngineRun.js'), transformersJsFolder, idsFile, String(newTokens), ...threads]));
-    const tjs = measure('transformers.js', () => run(process.execPath, [join(repoRoot, 'out', 'bench', 'transformersJsRun.js'), transformersJsFolder, idsFile, String(newTokens), dtype]));
+    const [oursTjs, tjs] = measureInTurns([
+      [`ours (${dtype})`, () => run(process.execPath, [join(repoRoot, 'out', 'bench', 'localEngineRun.js'), transformersJsFolder, idsFile, String(newTokens), threads[0] ?? '0', dtype])],
+      [`transformers.js 4.3.1 pipeline (${dtype})`, () => run(process.execPath, [join(repoRoot, 'out', 'bench', 'transformersJsRun.js'), transformersJsFolder, idsFile, String(newTokens), dtype])],
+    ]) as [Figures, Figures];
     table([oursTjs, tjs]);
     ratios(oursTjs, tjs);
   } else {

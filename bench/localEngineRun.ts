@@ -2,17 +2,20 @@
  * One engine measurement in a process of its own (so peak RSS is this engine's alone): loads a model
  * folder with our engine, feeds it the given prompt ids, generates greedily with eos suppressed, and
  * prints one JSON line of figures. Driven by inference.bench.ts.
- *   node out/bench/localEngineRun.js FOLDER IDS_JSON_FILE NEW_TOKENS [THREADS]
+ *   node out/bench/localEngineRun.js FOLDER IDS_JSON_FILE NEW_TOKENS [THREADS (0: onnxruntime's choice)] [DTYPE]
  */
 import { readFileSync } from 'node:fs';
 import { LocalModel } from '../src/inference/localModel';
 
 async function main(): Promise<void> {
-  const [folder, idsFile, newTokensArg, threadsArg] = process.argv.slice(2);
+  const [folder, idsFile, newTokensArg, threadsArg, dtype] = process.argv.slice(2);
   const ids = JSON.parse(readFileSync(idsFile!, 'utf8')) as number[];
   const newTokens = Number(newTokensArg);
   const loadStarted = performance.now();
-  const model = await LocalModel.load(folder!, threadsArg ? { threads: Number(threadsArg) } : {});
+  const model = await LocalModel.load(folder!, {
+    ...(Number(threadsArg) > 0 ? { threads: Number(threadsArg) } : {}),
+    ...(dtype ? { dtype: dtype as 'fp32' | 'q4' } : {}),
+  });
   const loadMs = performance.now() - loadStarted;
   const total = ids.length + newTokens;
   // A warm-up step, as the other runtimes get one: the first run of a session allocates its arenas.
