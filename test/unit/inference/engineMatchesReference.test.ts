@@ -45,6 +45,17 @@ describe('the engine matches the reference runtime', () => {
         });
       }
 
+      for (const run of reference.search_cases ?? []) {
+        it(`prompt "${run.prompt}" with repetition penalty ${run.search.repetition_penalty}: the reference's ids`, async () => {
+          model.resetCache();
+          const result = await model.generate({
+            input: { inputIds: run.input_ids },
+            options: { doSample: false, maxLength: run.max_length, repetitionPenalty: run.search.repetition_penalty ?? 1 },
+          });
+          assert.deepEqual(result.tokenIds, run.output_ids);
+        });
+      }
+
       for (const sample of reference.tokenizer_cases ?? []) {
         it(`tokenizes ${JSON.stringify(sample.text.slice(0, 40))} to the reference ids`, () => {
           assert.deepEqual(model.tokenize({ prompt: sample.text }), sample.ids);

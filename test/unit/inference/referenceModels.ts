@@ -24,6 +24,14 @@ export interface ModelReference {
     readonly max_length: number;
     readonly sequence: readonly number[];
   };
+  /** Greedy runs with other search options (repetition penalties), genai folders only. */
+  readonly search_cases?: readonly {
+    readonly prompt: string;
+    readonly input_ids: readonly number[];
+    readonly search: { readonly repetition_penalty?: number; readonly do_sample?: boolean };
+    readonly max_length: number;
+    readonly output_ids: readonly number[];
+  }[];
   readonly tokenizer_cases?: readonly { readonly text: string; readonly ids: readonly number[] }[];
 }
 
