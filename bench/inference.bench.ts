@@ -61,6 +61,11 @@ interface Figures {
   decodeTokensPerSecond: number;
   peakRssMiB: number;
   tokenIds: number[];
+  /** Ours only: where the generation's time went. */
+  timeInModelMs?: number;
+  timeInSamplingMs?: number;
+  timeInDetokenizerMs?: number;
+  totalMs?: number;
 }
 
 function run(command: string, args: string[]): Figures {
@@ -100,6 +105,16 @@ function table(rows: Figures[]): void {
   for (const line of [header, ...lines]) console.log(line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
 }
 
+function timeSplit(ours: Figures): void {
+  if (ours.totalMs === undefined) return;
+  const share = (ms: number | undefined) => `${(((ms ?? 0) / ours.totalMs!) * 100).toFixed(1)}%`;
+  const other = ours.totalMs - (ours.timeInModelMs ?? 0) - (ours.timeInSamplingMs ?? 0) - (ours.timeInDetokenizerMs ?? 0);
+  console.log(
+    `where ours spent its ${(ours.totalMs / 1000).toFixed(2)} s: onnxruntime runs ${share(ours.timeInModelMs)}, sampling ${share(ours.timeInSamplingMs)}, ` +
+      `detokenizing ${share(ours.timeInDetokenizerMs)}, the rest (feeds, tokenizing, bookkeeping) ${share(other)}`,
+  );
+}
+
 function ratios(ours: Figures, theirs: Figures): void {
   const r = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
   console.log(
@@ -135,6 +150,7 @@ async function main(): Promise<void> {
     ['onnxruntime-genai 0.18 (onnxruntime 1.30)', () => run(ort130Python, genaiArgs)],
   ]) as [Figures, Figures, Figures];
   table([ours, genai, genai130]);
+  timeSplit(ours);
   ratios(ours, genai);
   ratios(ours, genai130);
 
@@ -146,6 +162,7 @@ async function main(): Promise<void> {
       [`transformers.js 4.3.1 pipeline (${dtype})`, () => run(process.execPath, [join(repoRoot, 'out', 'bench', 'transformersJsRun.js'), transformersJsFolder, idsFile, String(newTokens), dtype])],
     ]) as [Figures, Figures];
     table([oursTjs, tjs]);
+    timeSplit(oursTjs);
     ratios(oursTjs, tjs);
   } else {
     console.log('\n(c)/(d) skipped: no transformers.js-layout benchmark model in', values.models);

@@ -33,6 +33,10 @@ async function main(): Promise<void> {
       prefillTokensPerSecond: stats.prefillTokensPerSecond,
       decodeTokensPerSecond: stats.decodeTokensPerSecond,
       peakRssMiB: process.resourceUsage().maxRSS / 1024,
+      timeInModelMs: stats.timeInModelMs,
+      timeInSamplingMs: stats.timeInSamplingMs,
+      timeInDetokenizerMs: stats.timeInDetokenizerMs,
+      totalMs: stats.totalMs,
       tokenIds: result.tokenIds,
     }),
   );

@@ -14,6 +14,8 @@ export interface DecoderStep {
   /** Logits of the last position: the distribution of the next token. */
   readonly logits: Float32Array;
   readonly cache: KvCache;
+  /** Time inside onnxruntime's run, of the step's total. */
+  readonly runMs: number;
 }
 
 /**
@@ -118,6 +120,7 @@ export class DecoderSession {
       feeds[io.pastValue(layer)] = cache.values[layer]!;
     }
     let outputs: InferenceSession.ReturnType;
+    const runStarted = performance.now();
     if (cache.shared) {
       // The past buffers double as the present outputs: the graph writes the new positions in place.
       const fetches: Record<string, Tensor | null> = { [io.logits]: null };
@@ -129,18 +132,19 @@ export class DecoderSession {
     } else {
       outputs = await this.session.run(feeds);
     }
+    const runMs = performance.now() - runStarted;
     const logits = outputs[io.logits]!;
     const [, seq, vocab] = logits.dims as [number, number, number];
     const data = logits.data as Float32Array;
     const lastRow = data.slice((seq - 1) * vocab, seq * vocab);
-    if (cache.shared) return { logits: lastRow, cache: { ...cache, length: total } };
+    if (cache.shared) return { logits: lastRow, cache: { ...cache, length: total }, runMs };
     const keys: Tensor[] = [];
     const values: Tensor[] = [];
     for (let layer = 0; layer < numLayers; layer++) {
       keys.push(outputs[io.presentKey(layer)]!);
       values.push(outputs[io.presentValue(layer)]!);
     }
-    return { logits: lastRow, cache: { length: total, capacity: total, shared: false, keys, values } };
+    return { logits: lastRow, cache: { length: total, capacity: total, shared: false, keys, values }, runMs };
   }
 
   async dispose(): Promise<void> {

@@ -39,6 +39,10 @@ export interface GenerationStats {
   readonly decodeTokensPerSecond: number;
   readonly totalMs: number;
   readonly contextLength: number;
+  /** Where the time went: inside onnxruntime's runs, picking tokens, and turning them into text. */
+  readonly timeInModelMs: number;
+  readonly timeInSamplingMs: number;
+  readonly timeInDetokenizerMs: number;
 }
 
 export interface GenerationResult {
@@ -135,15 +139,21 @@ export class LocalModel {
     const random = seededRandom(options.seed ?? Math.floor(Math.random() * 0x100000000));
     let text = '';
     let firstTokenAt = 0;
+    let modelMs = 0;
+    let samplingMs = 0;
+    let detokenizerMs = 0;
     let stopReason: StopReason;
     // The length this request can reach: a shared cache buffer is sized for it once.
     const reach = Math.min(options.maxLength, ids.length + (options.maxNewTokens ?? options.maxLength));
     for (;;) {
       const step = await this.session.step(toFeed, cache, reach);
       cache = step.cache;
+      modelMs += step.runMs;
       this.cache = cache;
       this.cachedIds = sequence.slice();
+      const samplingStarted = performance.now();
       const token = pickNextToken(step.logits, options, { sequence, eosTokenIds: this.spec.eosTokenIds, random });
+      samplingMs += performance.now() - samplingStarted;
       if (generated.length === 0) firstTokenAt = performance.now();
       generated.push(token);
       sequence.push(token);
@@ -151,7 +161,9 @@ export class LocalModel {
         stopReason = 'eos';
         break;
       }
+      const detokenizerStarted = performance.now();
       const piece = detokenizer.push(token);
+      detokenizerMs += performance.now() - detokenizerStarted;
       if (piece) {
         text += piece;
         request.onText?.(piece, token);
@@ -187,6 +199,9 @@ export class LocalModel {
         decodeTokensPerSecond: generated.length > 1 ? ((generated.length - 1) * 1000) / Math.max(decodeMs, 1e-3) : 0,
         totalMs: finished - started,
         contextLength: this.spec.contextLength,
+        timeInModelMs: modelMs,
+        timeInSamplingMs: samplingMs,
+        timeInDetokenizerMs: detokenizerMs,
       },
     };
   }
