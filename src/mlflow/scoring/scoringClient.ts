@@ -1,0 +1,148 @@
+import type { ChatMessage } from '../../inference/phi3ChatFormat';
+import { invocationBody, MalformedAnswerError, parseInvocationAnswer, type ScoredAnswer, type ServedSettings } from './scoringFormats';
+import type { ScoringSignature } from './scoringSignature';
+
+export type ScoringErrorKind =
+  | 'invalid-url' // not an http(s) URL
+  | 'unreachable' // nothing answers (refused, unknown host, reset)
+  | 'timeout' // no answer in time
+  | 'cancelled' // the caller aborted (Stop)
+  | 'rejected' // 4xx: the server refused the request (schema, bad input, no /invocations)
+  | 'server-error' // 5xx
+  | 'malformed'; // an answer that does not fit the signature
+
+/** What went wrong talking to a scoring server, in one sentence fit to show a user. */
+export class ScoringError extends Error {
+  override readonly name = 'ScoringError';
+
+  constructor(
+    readonly kind: ScoringErrorKind,
+    message: string,
+    /** The HTTP status, for `rejected` and `server-error`. */
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface ServedAnswer extends ScoredAnswer {
+  /** From sending the request to the whole answer (a scoring server does not stream). */
+  readonly latencyMs: number;
+}
+
+export interface ScoringClientOptions {
+  /** Longest wait for one answer; generation on a CPU can be slow. Default 10 minutes. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * A model served by MLflow's scoring server (`mlflow models serve`, or anything speaking its
+ * `/invocations` protocol), asked in one of the two Phi-3 signatures.
+ */
+export class ScoringClient {
+  readonly baseUrl: string;
+
+  constructor(
+    url: string,
+    readonly signature: ScoringSignature,
+    private readonly options: ScoringClientOptions = {},
+  ) {
+    this.baseUrl = normalizeScoringUrl(url);
+  }
+
+  /** GET /ping: resolves when the server is up and its model loaded. */
+  async ping(signal?: AbortSignal): Promise<void> {
+    const response = await this.request('/ping', { method: 'GET' }, signal ?? AbortSignal.timeout(10_000));
+    if (!response.ok) throw await this.statusError(response, '/ping');
+  }
+
+  /** POST /invocations with the conversation in this client's signature. */
+  async answer(messages: readonly ChatMessage[], settings: ServedSettings = {}, signal?: AbortSignal): Promise<ServedAnswer> {
+    const started = performance.now();
+    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 600_000);
+    const response = await this.request(
+      '/invocations',
+      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(invocationBody(this.signature, messages, settings)) },
+      signal ? AbortSignal.any([signal, timeout]) : timeout,
+    );
+    if (!response.ok) throw await this.statusError(response, '/invocations');
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new ScoringError('malformed', `The served model at ${this.baseUrl} answered with something that is not JSON: ${clip(text) || '(an empty body)'}`);
+    }
+    try {
+      return { ...parseInvocationAnswer(this.signature, body), latencyMs: performance.now() - started };
+    } catch (error) {
+      if (error instanceof MalformedAnswerError) throw new ScoringError('malformed', `${error.message} Is the signature right (${this.signature.kind})?`);
+      throw error;
+    }
+  }
+
+  private async request(path: string, init: RequestInit, signal: AbortSignal): Promise<Response> {
+    try {
+      return await fetch(`${this.baseUrl}${path}`, { ...init, signal });
+    } catch (error) {
+      throw this.transportError(error, signal);
+    }
+  }
+
+  private transportError(error: unknown, signal: AbortSignal): ScoringError {
+    const reason = signal.reason as { name?: string } | undefined;
+    if (signal.aborted && reason?.name === 'TimeoutError') return new ScoringError('timeout', `The served model at ${this.baseUrl} did not answer in time.`);
+    if (signal.aborted) return new ScoringError('cancelled', 'Stopped: the request to the served model was cancelled.');
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const code = cause?.code ?? '';
+    const what =
+      code === 'ECONNREFUSED'
+        ? 'the connection was refused'
+        : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+          ? 'the host name is unknown'
+          : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET'
+            ? 'the connection was closed before it answered'
+            : (cause?.message ?? (error as Error).message);
+    return new ScoringError('unreachable', `Nothing answers at ${this.baseUrl} (${what}): is \`mlflow models serve\` running there?`);
+  }
+
+  private async statusError(response: Response, path: string): Promise<ScoringError> {
+    const text = await response.text().catch(() => '');
+    let detail = clip(text);
+    try {
+      const json = JSON.parse(text) as { error_code?: unknown; message?: unknown; detail?: unknown };
+      // MLflow's own messages name the failing schema check late in a long text: keep more of them.
+      if (typeof json.message === 'string') detail = `${typeof json.error_code === 'string' ? `${json.error_code}: ` : ''}${clip(json.message, 1500)}`;
+      else if (typeof json.detail === 'string') detail = json.detail;
+    } catch {
+      // plain text, kept as it is
+    }
+    const status = response.status;
+    if (status === 404) {
+      return new ScoringError('rejected', `${this.baseUrl} has no ${path} (404${detail ? `: ${detail}` : ''}): is this the address of an MLflow scoring server?`, status);
+    }
+    if (status >= 500) return new ScoringError('server-error', `The served model failed (HTTP ${status})${detail ? `: ${detail}` : ''}`, status);
+    return new ScoringError('rejected', `The served model refused the request (HTTP ${status})${detail ? `: ${detail}` : ''}`, status);
+  }
+}
+
+/** `http://host:port` without a trailing slash or `/invocations`; throws `invalid-url` otherwise. */
+export function normalizeScoringUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ScoringError('invalid-url', `"${raw}" is not a URL: give the scoring server's address, for example http://127.0.0.1:5001.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ScoringError('invalid-url', `"${raw}" is not an http or https URL: give the scoring server's address, for example http://127.0.0.1:5001.`);
+  }
+  if (url.username || url.password) throw new ScoringError('invalid-url', 'A scoring server URL with a user name or password in it is refused: credentials are never kept in plain text.');
+  const path = url.pathname.replace(/\/+$/, '').replace(/\/invocations$/, '');
+  return `${url.origin}${path}`;
+}
+
+function clip(text: string, length = 300): string {
+  const line = text.trim();
+  return line.length > length ? `${line.slice(0, length)}…` : line;
+}

@@ -1,0 +1,97 @@
+"""Saves two small pyfunc models that answer deterministically, for tests of the served-model client
+against a real `mlflow models serve`:
+
+- prompt-echo: the custom wrapper's signature, `{prompt: string} -> string`; answers each prompt
+  with "echo: " and the prompt as received, so a test sees exactly what the client sent.
+- chat-echo: exactly the `llm/v1/chat` signature (MLflow's own chat input and output schemas, the
+  `task: llm/v1/chat` metadata); answers OpenAI-style, describing the conversation and settings it
+  got, with usage counted in whitespace-separated words.
+
+Usage: python save_scoring_models.py TARGET_DIR (writes TARGET_DIR/prompt-echo and TARGET_DIR/chat-echo).
+"""
+import os
+import sys
+
+import mlflow
+from mlflow.models.signature import ModelSignature
+from mlflow.types.llm import CHAT_MODEL_INPUT_SCHEMA, CHAT_MODEL_OUTPUT_SCHEMA
+from mlflow.types.schema import ColSpec, Schema
+
+
+class PromptEcho(mlflow.pyfunc.PythonModel):
+    def predict(self, context, model_input, params=None):
+        # A DataFrame with a "prompt" column (dataframe_records, or inputs {"prompt": [...]}).
+        prompts = []
+        for value in model_input["prompt"]:
+            prompts.extend(value if isinstance(value, list) else [value])
+        return ["echo: " + prompt for prompt in prompts]
+
+
+def _words(text):
+    return len((text or "").split())
+
+
+class ChatEcho(mlflow.pyfunc.PythonModel):
+    def predict(self, context, model_input, params=None):
+        # After schema enforcement, one row per request: the messages and the optional settings.
+        rows = model_input.to_dict(orient="records") if hasattr(model_input, "to_dict") else [model_input]
+        answers = []
+        for row in rows:
+            messages = list(row["messages"])
+            last = messages[-1]
+            settings = {
+                key: row.get(key)
+                for key in ("temperature", "max_tokens", "top_p", "top_k")
+                if row.get(key) is not None and row.get(key) == row.get(key)  # NaN is unset
+            }
+            content = "{} messages; last from {}: {}; settings {}".format(
+                len(messages),
+                last["role"],
+                last.get("content"),
+                ", ".join(f"{k}={settings[k]}" for k in sorted(settings)) or "none",
+            )
+            prompt_tokens = sum(_words(m.get("content")) for m in messages)
+            completion_tokens = _words(content)
+            answers.append(
+                {
+                    "id": "chatcmpl-echo",
+                    "object": "chat.completion",
+                    "created": 1700000000,
+                    "model": "chat-echo",
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": content},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    "usage": {
+                        "prompt_tokens": prompt_tokens,
+                        "completion_tokens": completion_tokens,
+                        "total_tokens": prompt_tokens + completion_tokens,
+                    },
+                }
+            )
+        return answers
+
+
+def main():
+    target = sys.argv[1]
+    mlflow.pyfunc.save_model(
+        os.path.join(target, "prompt-echo"),
+        python_model=PromptEcho(),
+        signature=ModelSignature(inputs=Schema([ColSpec("string", "prompt")]), outputs=Schema([ColSpec("string")])),
+        input_example={"prompt": "<|user|>\nHello<|end|>\n<|assistant|>\n"},
+        pip_requirements=[f"mlflow=={mlflow.__version__}"],
+    )
+    mlflow.pyfunc.save_model(
+        os.path.join(target, "chat-echo"),
+        python_model=ChatEcho(),
+        signature=ModelSignature(inputs=CHAT_MODEL_INPUT_SCHEMA, outputs=CHAT_MODEL_OUTPUT_SCHEMA),
+        metadata={"task": "llm/v1/chat"},
+        pip_requirements=[f"mlflow=={mlflow.__version__}"],
+    )
+
+
+if __name__ == "__main__":
+    main()
