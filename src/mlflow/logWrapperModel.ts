@@ -165,7 +165,7 @@ async function preflight(request: WrapperLogRequest): Promise<void> {
 }
 
 function throwIfCancelled(signal: AbortSignal | undefined, where: string): void {
-  if (signal?.aborted) throw new MlflowError('cancelled', `Cancelled ${where}`, { method: 'PUT', path: '' });
+  if (signal?.aborted) throw new MlflowError('cancelled', `Cancelled ${where}`, { method: 'PUT', path: '/api/2.0/mlflow-artifacts/artifacts', subject: 'Wrapper model upload' });
 }
 
 /**

@@ -150,6 +150,16 @@ describe('wrapper models logged without Python, against a real MLflow 3 server',
       assert.deepEqual(records, { status: 200, json: { predictions: [plain.output_text, chat.output_text] } });
       const split = await postJson(`${serving.url}/invocations`, { dataframe_split: { columns: ['prompt'], data: [[chat.text]] } });
       assert.deepEqual(split, { status: 200, json: { predictions: [chat.output_text] } });
+      // The serving example written with the model is a body the server takes as it is: a top-level
+      // "prompt" is an unwrapped LLM request, answered with the bare predictions.
+      const servingExample = join(scratch, 'serving');
+      await client.artifacts.download(loggedModelArtifacts(modelUri.slice('models:/'.length)), 'serving_input_example.json', servingExample);
+      const exampleBody = readFileSync(join(servingExample, 'serving_input_example.json'), 'utf8');
+      assert.equal(exampleBody, '{\n  "prompt": "What is MLflow?"\n}');
+      const viaInputs = await postJson(`${serving.url}/invocations`, { inputs: { prompt: ['What is MLflow?'] } });
+      const [answer] = (viaInputs.json as { predictions: string[] }).predictions;
+      assert.ok(answer && answer.length > 0);
+      assert.deepEqual(await postJson(`${serving.url}/invocations`, exampleBody), { status: 200, json: [answer] });
       // A request that does not fit the signature is refused by MLflow, not by the wrapper.
       const wrong = await postJson(`${serving.url}/invocations`, { dataframe_records: [{ question: 'x' }] });
       assert.equal(wrong.status, 400);
