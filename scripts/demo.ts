@@ -12,7 +12,7 @@ import { startCodeServer } from '../test/harness/codeServer';
 import { freePort } from '../test/harness/freePort';
 import { startMlflowServer } from '../test/harness/mlflowServer';
 import { repoRoot } from '../test/harness/paths';
-import { seedMlflow } from '../test/harness/seedMlflow';
+import { seedExplorer } from '../test/harness/seedExplorer';
 import { demoExperimentName, demoSeed } from './demoSeed';
 
 async function portOrFree(wanted: number): Promise<number> {
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const mlflow = await startMlflowServer({ port: await portOrFree(Number(values['mlflow-port'])), dataDir: join(demoDir, 'mlflow') });
   const existing = await fetch(`${mlflow.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(demoExperimentName)}`);
   if (existing.status === 404) {
-    const seeded = await seedMlflow(mlflow.url, demoSeed);
+    const seeded = await seedExplorer(mlflow.url, demoSeed);
     console.log(`Seeded "${demoExperimentName}" with ${seeded.experiments[0]!.runs.length} runs.`);
   }
 

@@ -1,4 +1,4 @@
-import type { SeedSpec } from '../test/harness/seedMlflow';
+import type { ExplorerSeedSpec } from '../test/harness/seedExplorer';
 
 export const demoExperimentName = 'Phi-3 Mini wrappers';
 
@@ -10,8 +10,11 @@ const prompts = [
   .map((p) => JSON.stringify(p))
   .join('\n');
 
-/** A demo experiment shaped like what users of the two Phi-3 recipes log: runs, settings, speed figures. */
-export const demoSeed: SeedSpec = {
+/**
+ * A demo experiment shaped like what users of the two Phi-3 recipes log: runs, settings, speed figures,
+ * a logged model registered with an alias, so every part of the explorer has something to show.
+ */
+export const demoSeed: ExplorerSeedSpec = {
   experiments: [
     {
       name: demoExperimentName,
@@ -38,6 +41,18 @@ export const demoSeed: SeedSpec = {
           status: 'FAILED',
         },
       ],
+      loggedModel: {
+        name: 'phi3-mini-onnx',
+        register: [
+          {
+            name: 'phi3-mini',
+            description: 'Phi-3 Mini 4k instruct as an MLflow pyfunc (demo stand-in).',
+            tags: { recipe: 'onnx-pyfunc' },
+            versions: 2,
+            aliases: { champion: '1', challenger: '2' },
+          },
+        ],
+      },
     },
   ],
 };

@@ -1,40 +1,83 @@
 import * as vscode from 'vscode';
-import { configuredTrackingUri } from './config';
-import type { ConnectionState } from './connectionState';
-import { probeServer } from './mlflow/serverProbe';
+import { configuredTrackingUri, savedConnection } from './config';
+import type { AuthKind, ConnectionState } from './connectionState';
+import { authKindOf, CredentialStore } from './credentials';
+import { MlflowClient } from './mlflow/client';
+import { authFromEnvironment, type MlflowAuth, tlsFromEnvironment } from './mlflow/connection';
+import { MlflowError } from './mlflow/errors';
 import { parseTrackingUri } from './mlflow/trackingUri';
 import { ConnectionStatusBar } from './statusBar';
+import { ArtifactDocumentProvider } from './views/artifactDocuments';
+import { Explorer } from './views/explorer';
+
+/** Time the explorer waits for one answer: a slow server shows an error node with Retry, never a frozen tree. */
+const explorerTimeoutMs = 30_000;
 
 /**
- * The one object the commands and views share: the log, the connection and what shows it.
+ * The one object the commands and views share: the log, the connection, its client and what shows it.
  * Commands are factories over it (see commands.ts); nothing else holds global state.
  */
 export class Ctx implements vscode.Disposable {
   readonly log = vscode.window.createOutputChannel('Phi-3 MLflow', { log: true });
+  readonly credentials: CredentialStore;
   private readonly statusBar = new ConnectionStatusBar();
   private readonly stateChanged = new vscode.EventEmitter<ConnectionState>();
   readonly onDidChangeConnection = this.stateChanged.event;
   private current: ConnectionState = { kind: 'disconnected' };
+  private mlflow: MlflowClient | undefined;
   /** Each connect attempt gets a number, so the answer of a slow, superseded probe is dropped. */
   private attempt = 0;
+
+  /** The Experiments and Models trees; reloaded whenever the connection changes. */
+  readonly explorer: Explorer;
+  /** Artifact text for the read-only `mlflow-artifact:` editors. */
+  readonly artifactDocuments: ArtifactDocumentProvider;
+
+  constructor(readonly extension: vscode.ExtensionContext) {
+    this.credentials = new CredentialStore(extension.secrets);
+    this.explorer = new Explorer(() => this.client, this.log);
+    this.artifactDocuments = new ArtifactDocumentProvider(() => this.client);
+  }
 
   get connection(): ConnectionState {
     return this.current;
   }
 
+  /** The client of the connected server; undefined unless connected. */
+  get client(): MlflowClient | undefined {
+    return this.current.kind === 'connected' ? this.mlflow : undefined;
+  }
+
+  /** The client, or an error a command can show: "connect first". */
+  requireClient(): MlflowClient {
+    const client = this.client;
+    if (!client) throw new Error('Connect to an MLflow tracking server first (MLflow: Connect to Tracking Server…).');
+    return client;
+  }
+
+  /** After Disconnect, the configured server (or MLFLOW_TRACKING_URI) is not connected again until the user connects. */
+  private get userDisconnected(): boolean {
+    return this.extension.globalState.get<boolean>('phi3Mlflow.disconnected', false);
+  }
+
   /** Connects to the configured server, if there is one; called at activation and when the setting changes. */
   async connectToConfigured(): Promise<ConnectionState> {
     const raw = configuredTrackingUri();
-    if (!raw) {
-      this.setState({ kind: 'disconnected' });
+    if (!raw || this.userDisconnected) {
+      if (this.current.kind !== 'disconnected') this.setState({ kind: 'disconnected' });
       return this.current;
     }
     // Saving the URI after a successful connect lands here too: do not probe the same server twice.
-    if (this.current.kind === 'connected' && this.current.uri.original === raw.trim()) return this.current;
+    if ((this.current.kind === 'connected' || this.current.kind === 'connecting') && this.current.uri.original === raw.trim()) return this.current;
     return this.connect(raw);
   }
 
-  async connect(raw: string): Promise<ConnectionState> {
+  /**
+   * Probes the server, then makes one authenticated call so a wrong password shows as "auth failed"
+   * rather than as a tree full of errors. Without `auth`, a saved connection's credentials are used,
+   * else MLflow's own conventions (MLFLOW_TRACKING_USERNAME/PASSWORD/TOKEN) for the environment's server.
+   */
+  async connect(raw: string, auth?: MlflowAuth): Promise<ConnectionState> {
     let uri;
     try {
       uri = parseTrackingUri(raw);
@@ -43,25 +86,60 @@ export class Ctx implements vscode.Disposable {
       this.log.error(`Tracking URI refused: ${(error as Error).message}`);
       throw error;
     }
+    await this.extension.globalState.update('phi3Mlflow.disconnected', undefined);
     const attempt = ++this.attempt;
     this.setState({ kind: 'connecting', uri });
+    const resolvedAuth = auth ?? (await this.savedAuth(uri.original));
     let next: ConnectionState;
-    try {
-      const server = await probeServer(uri);
-      next = { kind: 'connected', uri, server };
-      this.log.info(`Connected to ${uri.original} (MLflow ${server.version})`);
-    } catch (error) {
-      next = { kind: 'unreachable', uri, message: (error as Error).message };
-      this.log.warn(next.message);
+    let client: MlflowClient | undefined;
+    if (!resolvedAuth) {
+      const authKind = savedConnection(uri.original)?.auth ?? 'none';
+      next = { kind: 'authFailed', uri, authKind, message: `No saved ${authKind === 'token' ? 'token' : 'password'} for ${uri.original}: connect again to sign in` };
+    } else {
+      try {
+        client = new MlflowClient({ uri, auth: resolvedAuth, tls: tlsFromEnvironment() }, { timeoutMs: explorerTimeoutMs, maxRetries: 1 });
+        // Both with the credentials: a basic-auth server refuses even /version without them.
+        const server = { version: await client.serverVersion() };
+        await client.experiments.searchPage({ maxResults: 1 });
+        next = { kind: 'connected', uri, server, authKind: authKindOf(resolvedAuth) };
+        this.log.info(`Connected to ${uri.original} (MLflow ${server.version}, auth: ${authKindOf(resolvedAuth)})`);
+      } catch (error) {
+        const message = (error as Error).message;
+        next =
+          error instanceof MlflowError && (error.status === 401 || error.status === 403)
+            ? { kind: 'authFailed', uri, message, authKind: authKindOf(resolvedAuth) }
+            : { kind: 'unreachable', uri, message };
+        client = undefined;
+      }
     }
-    if (attempt === this.attempt) this.setState(next);
+    if (next.kind !== 'connected') this.log.warn(next.message);
+    if (attempt === this.attempt) {
+      this.mlflow = client;
+      this.setState(next);
+    }
     return next;
+  }
+
+  private async savedAuth(uri: string): Promise<MlflowAuth | undefined> {
+    const saved = savedConnection(uri);
+    if (saved) return this.credentials.get(uri, saved.auth);
+    if (process.env.MLFLOW_TRACKING_URI?.trim() === uri) return authFromEnvironment();
+    return { kind: 'none' };
+  }
+
+  async disconnect(): Promise<void> {
+    this.attempt++;
+    await this.extension.globalState.update('phi3Mlflow.disconnected', true);
+    this.mlflow = undefined;
+    this.setState({ kind: 'disconnected' });
+    this.log.info('Disconnected');
   }
 
   private setState(state: ConnectionState): void {
     this.current = state;
     this.statusBar.show(state);
     void vscode.commands.executeCommand('setContext', 'phi3Mlflow.connected', state.kind === 'connected');
+    this.explorer.refresh();
     this.stateChanged.fire(state);
   }
 
@@ -69,9 +147,17 @@ export class Ctx implements vscode.Disposable {
     return this.statusBar.text;
   }
 
+  get statusBarTooltip(): string {
+    return this.statusBar.tooltip;
+  }
+
   dispose(): void {
+    this.explorer.dispose();
+    this.artifactDocuments.dispose();
     this.statusBar.dispose();
     this.stateChanged.dispose();
     this.log.dispose();
   }
 }
+
+export type { AuthKind };

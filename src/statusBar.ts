@@ -20,19 +20,24 @@ export class ConnectionStatusBar implements vscode.Disposable {
         this.item.backgroundColor = undefined;
         break;
       case 'connecting':
-        this.item.text = `$(sync~spin) MLflow ${state.uri.original}`;
+        this.item.text = `$(sync~spin) MLflow ${hostOf(state.uri.restBase)}`;
         this.item.tooltip = `Connecting to ${state.uri.original}…`;
         this.item.backgroundColor = undefined;
         break;
       case 'connected':
-        this.item.text = `$(pass) MLflow ${state.server.version}`;
-        this.item.tooltip = `Connected to ${state.uri.original} (MLflow ${state.server.version}). Click to connect to another server.`;
+        this.item.text = `$(pass) MLflow ${state.server.version} · ${hostOf(state.uri.restBase)}`;
+        this.item.tooltip = `Connected to ${state.uri.original} (MLflow ${state.server.version}${state.authKind === 'none' ? '' : `, signed in with a ${state.authKind === 'basic' ? 'username and password' : 'token'}`}). Click to connect to another server.`;
         this.item.backgroundColor = undefined;
         break;
       case 'unreachable':
-        this.item.text = '$(warning) MLflow unreachable';
+        this.item.text = `$(warning) MLflow unreachable · ${hostOf(state.uri.restBase)}`;
         this.item.tooltip = `${state.message}. Click to connect.`;
         this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+        break;
+      case 'authFailed':
+        this.item.text = `$(lock) MLflow auth failed · ${hostOf(state.uri.restBase)}`;
+        this.item.tooltip = `${state.message}. Click to sign in again.`;
+        this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
         break;
     }
   }
@@ -41,7 +46,16 @@ export class ConnectionStatusBar implements vscode.Disposable {
     return this.item.text;
   }
 
+  get tooltip(): string {
+    return typeof this.item.tooltip === 'string' ? this.item.tooltip : (this.item.tooltip?.value ?? '');
+  }
+
   dispose(): void {
     this.item.dispose();
   }
+}
+
+/** `host:port[/path]` of a server: short enough for the status bar. */
+function hostOf(restBase: string): string {
+  return restBase.replace(/^https?:\/\//, '');
 }

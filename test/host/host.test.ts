@@ -14,14 +14,17 @@ import { probeServer } from '../../src/mlflow/serverProbe';
 import { parseTrackingUri } from '../../src/mlflow/trackingUri';
 import { launchChromium, saveScreenshot } from '../harness/browser';
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
-import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
+import { explorerSeed } from '../harness/explorerSeed';
+import { basicAuthAdmin, type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { repoRoot } from '../harness/paths';
+import { seedExplorer } from '../harness/seedExplorer';
 import type { HostTestReport } from './index';
 
-const hostTimeoutMs = 5 * 60_000;
+const hostTimeoutMs = 12 * 60_000;
 
 describe('in-host tests in VS Code (code-server)', () => {
   let mlflow: MlflowServer;
+  let authServer: MlflowServer | undefined;
   let codeServer: CodeServer;
   let browser: Browser;
   let scratch: string;
@@ -30,11 +33,21 @@ describe('in-host tests in VS Code (code-server)', () => {
   before(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'phi3-mlflow-host-'));
     const resultsFile = join(scratch, 'results.json');
-    mlflow = await startMlflowServer();
+    // A plain server seeded with what the explorer browses, and one with MLflow's basic-auth app.
+    [mlflow, authServer] = await Promise.all([startMlflowServer(), startMlflowServer({ appName: 'basic-auth' })]);
     const { version } = await probeServer(parseTrackingUri(mlflow.url));
+    const seeded = await seedExplorer(mlflow.url, explorerSeed);
     codeServer = await startCodeServer({
       workspace: mkdtempSync(join(scratch, 'workspace-')),
-      env: { PHI3_MLFLOW_HOST_RESULTS: resultsFile, PHI3_MLFLOW_TEST_SERVER_URL: mlflow.url, PHI3_MLFLOW_TEST_SERVER_VERSION: version },
+      env: {
+        PHI3_MLFLOW_HOST_RESULTS: resultsFile,
+        PHI3_MLFLOW_TEST_SERVER_URL: mlflow.url,
+        PHI3_MLFLOW_TEST_SERVER_VERSION: version,
+        PHI3_MLFLOW_TEST_SEED: JSON.stringify(seeded),
+        PHI3_MLFLOW_TEST_AUTH_SERVER_URL: authServer.url,
+        PHI3_MLFLOW_TEST_AUTH_USER: basicAuthAdmin.username,
+        PHI3_MLFLOW_TEST_AUTH_PASSWORD: basicAuthAdmin.password,
+      },
     });
     browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -61,6 +74,7 @@ describe('in-host tests in VS Code (code-server)', () => {
     await browser?.close();
     await codeServer?.stop();
     await mlflow?.stop();
+    await authServer?.stop();
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 

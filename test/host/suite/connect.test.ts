@@ -25,7 +25,7 @@ describe('the Connect command', () => {
     assert.equal(state.kind, 'connected');
     assert.equal(state.server?.version, serverVersion);
     assert.equal(api.connection().kind, 'connected');
-    assert.equal(api.statusBarText(), `$(pass) MLflow ${serverVersion}`);
+    assert.equal(api.statusBarText(), `$(pass) MLflow ${serverVersion} · ${serverUrl.replace('http://', '')}`);
     assert.equal(savedTrackingUri(), serverUrl);
   });
 
@@ -36,7 +36,7 @@ describe('the Connect command', () => {
     const state = await vscode.commands.executeCommand<{ kind: string; message?: string }>('phi3Mlflow.connect', closed);
     assert.equal(state.kind, 'unreachable');
     assert.equal(state.message, `Cannot reach ${closed} (connection refused)`);
-    assert.equal(api.statusBarText(), '$(warning) MLflow unreachable');
+    assert.equal(api.statusBarText(), '$(warning) MLflow unreachable · 127.0.0.1:9');
     assert.equal(savedTrackingUri(), serverUrl);
   });
 

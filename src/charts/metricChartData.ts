@@ -1,0 +1,50 @@
+import type { MlflowClient } from '../mlflow/client';
+import type { Metric } from '../mlflow/entities';
+
+/** What the chart webview draws: for each metric, one series per run. Plain data, sent as a message. */
+export interface ChartData {
+  readonly runs: ReadonlyArray<{ readonly runId: string; readonly name: string }>;
+  readonly metrics: ReadonlyArray<{
+    readonly key: string;
+    /** One per run that logged the metric, `run` indexing `runs`. */
+    readonly series: ReadonlyArray<{ readonly run: number; readonly steps: number[]; readonly timestamps: number[]; readonly values: number[] }>;
+  }>;
+  /** The metric to scroll to first (the one clicked in the tree). */
+  readonly focus?: string;
+  /** Points left out of a series longer than the limit. */
+  readonly truncated: number;
+}
+
+/** A chart past this many points per series says so rather than hold the editor up. */
+export const maxPointsPerSeries = 100_000;
+
+export interface ChartRun {
+  readonly runId: string;
+  readonly name: string;
+  readonly metricKeys: readonly string[];
+}
+
+/** Fetches the history of every metric of the runs (all pages, up to the limit), keys sorted. */
+export async function loadChartData(client: MlflowClient, runs: readonly ChartRun[], focus?: string, signal?: AbortSignal): Promise<ChartData> {
+  const keys = [...new Set(runs.flatMap((r) => r.metricKeys))].sort((a, b) => a.localeCompare(b));
+  let truncated = 0;
+  const metrics = [];
+  for (const key of keys) {
+    const series = [];
+    for (const [index, run] of runs.entries()) {
+      if (!run.metricKeys.includes(key)) continue;
+      const points: Metric[] = [];
+      for await (const point of client.runs.metricHistory(run.runId, key, { signal })) {
+        if (points.length >= maxPointsPerSeries) {
+          truncated++;
+          continue;
+        }
+        points.push(point);
+      }
+      points.sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
+      series.push({ run: index, steps: points.map((p) => p.step), timestamps: points.map((p) => p.timestamp), values: points.map((p) => p.value) });
+    }
+    metrics.push({ key, series });
+  }
+  return { runs: runs.map((r) => ({ runId: r.runId, name: r.name })), metrics, focus, truncated };
+}

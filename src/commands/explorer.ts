@@ -1,0 +1,76 @@
+import * as vscode from 'vscode';
+import type { CommandFactory } from '../commands';
+import type { Ctx } from '../context';
+import { ErrorNode, ExplorerNode, LoadMoreNode } from '../views/explorerNode';
+import { textArgument } from './nodeArgument';
+
+/** Refreshes the node it is run on, or both trees. */
+export const refresh: CommandFactory = (ctx) => (node?: unknown): void => {
+  ctx.explorer.refresh(node instanceof ExplorerNode ? node : undefined);
+};
+
+/** The Retry action of an error node: reloads what failed. */
+export const retry: CommandFactory = (ctx) => (node?: unknown): void => {
+  if (node instanceof ErrorNode) node.retry();
+  else ctx.explorer.refresh();
+};
+
+/** Loads the next page into the listing the "Load more…" item ends. */
+export const loadMore: CommandFactory = (ctx) => async (node?: unknown): Promise<void> => {
+  if (!(node instanceof LoadMoreNode)) return;
+  await vscode.window.withProgress({ location: { viewId: ctx.explorer.experiments.owns(node) ? 'phi3Mlflow.experiments' : 'phi3Mlflow.models' } }, () => node.loadMore());
+  ctx.explorer.redraw(node.parent ?? node);
+  if (!node.parent || node.parent === ctx.explorer.experiments.root || node.parent === ctx.explorer.models.root) {
+    ctx.explorer[ctx.explorer.experiments.owns(node) ? 'experiments' : 'models'].redraw();
+  }
+};
+
+async function nameFilter(current: string, what: string, arg: unknown): Promise<string | undefined> {
+  return (
+    textArgument(arg) ??
+    vscode.window.showInputBox({ title: `Filter ${what} by Name`, prompt: `Show ${what} whose name contains this text (case-insensitive); empty shows all`, value: current, ignoreFocusOut: true })
+  );
+}
+
+export const filterExperiments: CommandFactory = (ctx) => async (arg?: unknown): Promise<void> => {
+  const root = ctx.explorer.experiments.root;
+  const value = await nameFilter(root.nameFilter, 'experiments', arg);
+  if (value === undefined) return;
+  root.nameFilter = value.trim();
+  await syncFilterContext(ctx);
+  ctx.explorer.experiments.refresh();
+};
+
+export const clearExperimentFilter: CommandFactory = (ctx) => async (): Promise<void> => {
+  ctx.explorer.experiments.root.nameFilter = '';
+  await syncFilterContext(ctx);
+  ctx.explorer.experiments.refresh();
+};
+
+export const showDeletedExperiments: CommandFactory = (ctx) => async (): Promise<void> => {
+  ctx.explorer.experiments.root.showDeleted = true;
+  await syncFilterContext(ctx);
+  ctx.explorer.experiments.refresh();
+};
+
+export const hideDeletedExperiments: CommandFactory = (ctx) => async (): Promise<void> => {
+  ctx.explorer.experiments.root.showDeleted = false;
+  await syncFilterContext(ctx);
+  ctx.explorer.experiments.refresh();
+};
+
+export const filterModels: CommandFactory = (ctx) => async (arg?: unknown): Promise<void> => {
+  const root = ctx.explorer.models.root;
+  const value = await nameFilter(root.nameFilter, 'registered models', arg);
+  if (value === undefined) return;
+  root.nameFilter = value.trim();
+  await syncFilterContext(ctx);
+  ctx.explorer.models.refresh();
+};
+
+/** Context keys for the view title buttons (filter set, deleted shown) and the message above each tree. */
+async function syncFilterContext(ctx: Ctx): Promise<void> {
+  ctx.explorer.updateMessages();
+  await vscode.commands.executeCommand('setContext', 'phi3Mlflow.experimentFilter', ctx.explorer.experiments.root.nameFilter !== '');
+  await vscode.commands.executeCommand('setContext', 'phi3Mlflow.showDeletedExperiments', ctx.explorer.experiments.root.showDeleted);
+}

@@ -1,0 +1,159 @@
+import * as vscode from 'vscode';
+import type { CommandFactory } from '../commands';
+import type { Ctx } from '../context';
+import type { MlflowClient } from '../mlflow/client';
+import type { ModelVersion, Stage } from '../mlflow/entities';
+import { aliasModelUri, loggedModelUri, runModelUri, versionModelUri } from '../mlflow/modelUris';
+import { ArtifactFolderNode, MlmodelNode } from '../views/artifactNodes';
+import type { ExplorerNode } from '../views/explorerNode';
+import { AliasNode, ModelVersionNode } from '../views/modelNodes';
+import { LoggedModelNode } from '../views/runNodes';
+import { nodeOf, textArgument, UserFacingError } from './nodeArgument';
+
+const selectionOf = (ctx: Ctx): readonly ExplorerNode[] => [...ctx.explorer.experimentsView.selection, ...ctx.explorer.modelsView.selection];
+
+/** A model that can be registered: its source URI, and the run / logged model it comes from. */
+interface Registrable {
+  readonly client: MlflowClient;
+  readonly source: string;
+  readonly runId?: string;
+  readonly modelId?: string;
+  readonly label: string;
+}
+
+async function registrableOf(arg: unknown, selection: readonly ExplorerNode[]): Promise<Registrable> {
+  for (const node of [arg, ...selection]) {
+    if (node instanceof LoggedModelNode) {
+      return { client: node.client, source: loggedModelUri(node.model.modelId), modelId: node.model.modelId, runId: node.model.sourceRunId, label: node.model.name };
+    }
+    if (node instanceof MlmodelNode || node instanceof ArtifactFolderNode) {
+      const folder = node instanceof MlmodelNode ? node.modelFolder : node.path;
+      if (node.source.kind === 'loggedModel') return { client: node.client, source: loggedModelUri(node.source.modelId), modelId: node.source.modelId, label: node.source.modelId };
+      if (node instanceof ArtifactFolderNode) {
+        let hasMlmodel = false;
+        for await (const entry of node.client.artifacts.list(node.source, folder || undefined)) if (entry.path.endsWith('MLmodel') && !entry.isDir) hasMlmodel = true;
+        if (!hasMlmodel) throw new UserFacingError(`${folder || 'The artifact root'} holds no MLmodel file: it is not an MLflow model.`);
+      }
+      return { client: node.client, source: runModelUri(node.source.runId, folder), runId: node.source.runId, label: folder };
+    }
+  }
+  throw new UserFacingError('Select a logged model, or an artifact folder holding an MLmodel, first.');
+}
+
+/**
+ * Registers a logged model (or a model folder of a run) under a new or an existing registered-model
+ * name, and shows the new version in the Models view.
+ */
+export const registerModel: CommandFactory = (ctx) => async (arg?: unknown, nameArg?: unknown): Promise<ModelVersion | undefined> => {
+  const model = await registrableOf(arg, selectionOf(ctx));
+  let name = textArgument(nameArg);
+  if (!name) {
+    const existing = await model.client.registry.searchModelsPage({ maxResults: 200, orderBy: ['name ASC'] });
+    const newItem = { label: '$(add) New registered model…', name: undefined as string | undefined };
+    const picked = await vscode.window.showQuickPick([newItem, ...existing.items.map((m) => ({ label: m.name, description: 'add a version', name: m.name as string | undefined }))], {
+      title: `Register ${model.label}`,
+      placeHolder: 'A new registered model, or a new version of an existing one',
+      ignoreFocusOut: true,
+    });
+    if (!picked) return undefined;
+    name = picked.name ?? (await vscode.window.showInputBox({ title: 'New Registered Model', prompt: 'Name', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'Enter a name') }))?.trim();
+    if (!name) return undefined;
+  }
+  try {
+    await model.client.registry.getModel(name);
+  } catch (error) {
+    if (!(error as { isNotFound?: boolean }).isNotFound) throw error;
+    await model.client.registry.createModel(name);
+  }
+  const version = await model.client.registry.createVersion({ name, source: model.source, runId: model.runId, modelId: model.modelId });
+  ctx.log.info(`Registered ${model.source} as ${name} version ${version.version}`);
+  ctx.explorer.models.refresh();
+  void vscode.window.showInformationMessage(`Registered ${model.label} as "${name}" version ${version.version}.`);
+  return version;
+};
+
+/** Copies the URI MLflow loads the model from: runs:/, models:/<name>/<version>, models:/<name>@<alias>, models:/<model_id>. */
+export const copyModelUri: CommandFactory = (ctx) => async (arg?: unknown, which?: unknown): Promise<string | undefined> => {
+  const node = [arg, ...selectionOf(ctx)].find(
+    (n) => n instanceof LoggedModelNode || n instanceof ModelVersionNode || n instanceof AliasNode || n instanceof MlmodelNode || n instanceof ArtifactFolderNode,
+  );
+  let uri: string | undefined;
+  if (node instanceof LoggedModelNode) uri = loggedModelUri(node.model.modelId);
+  else if (node instanceof AliasNode) uri = aliasModelUri(node.versionNode.version.name, node.alias);
+  else if (node instanceof ModelVersionNode) {
+    const { name, version, modelId } = node.version;
+    const choices = [versionModelUri(name, version), ...node.aliases.map((a) => aliasModelUri(name, a)), ...(modelId ? [loggedModelUri(modelId)] : [])];
+    uri = which === 'version' || choices.length === 1 ? choices[0] : (await vscode.window.showQuickPick(choices, { title: 'Copy Model URI' }));
+  } else if (node instanceof MlmodelNode || node instanceof ArtifactFolderNode) {
+    const folder = node instanceof MlmodelNode ? node.modelFolder : node.path;
+    uri = node.source.kind === 'loggedModel' ? loggedModelUri(node.source.modelId) : runModelUri(node.source.runId, folder);
+  } else throw new UserFacingError('Select a model version, an alias, a logged model or a model folder first.');
+  if (!uri) return undefined;
+  await vscode.env.clipboard.writeText(uri);
+  void vscode.window.setStatusBarMessage(`Copied ${uri}`, 3000);
+  return uri;
+};
+
+export const setAlias: CommandFactory = (ctx) => async (arg?: unknown, aliasArg?: unknown): Promise<void> => {
+  const node = nodeOf(arg, ModelVersionNode, selectionOf(ctx), 'a model version');
+  const alias =
+    textArgument(aliasArg) ??
+    (await vscode.window.showInputBox({
+      title: `Set Alias on ${node.version.name} Version ${node.version.version}`,
+      prompt: 'An alias such as champion; it moves here from any other version',
+      ignoreFocusOut: true,
+      validateInput: (v) => (/^[A-Za-z0-9_-]+$/.test(v.trim()) ? undefined : 'Letters, digits, - and _ only'),
+    }));
+  if (!alias?.trim()) return;
+  await node.client.registry.setAlias(node.version.name, alias.trim(), node.version.version);
+  ctx.explorer.refresh(node.parent);
+};
+
+export const removeAlias: CommandFactory = (ctx) => async (arg?: unknown, aliasArg?: unknown): Promise<void> => {
+  let versionNode: ModelVersionNode;
+  let alias: string | undefined;
+  if (arg instanceof AliasNode) {
+    versionNode = arg.versionNode;
+    alias = arg.alias;
+  } else {
+    versionNode = nodeOf(arg, ModelVersionNode, selectionOf(ctx), 'a model version');
+    if (!versionNode.aliases.length) throw new UserFacingError(`Version ${versionNode.version.version} has no alias.`);
+    alias = textArgument(aliasArg) ?? (await vscode.window.showQuickPick([...versionNode.aliases], { title: 'Remove Alias' }));
+  }
+  if (!alias) return;
+  await versionNode.client.registry.deleteAlias(versionNode.version.name, alias);
+  ctx.explorer.refresh(versionNode.parent);
+};
+
+const stages: Stage[] = ['None', 'Staging', 'Production', 'Archived'];
+
+/** Stages are deprecated since MLflow 2.9 (aliases replace them): offered for older workflows, and said so. */
+export const transitionStage: CommandFactory = (ctx) => async (arg?: unknown, stageArg?: unknown): Promise<void> => {
+  const node = nodeOf(arg, ModelVersionNode, selectionOf(ctx), 'a model version');
+  const stage =
+    (stages.find((s) => s === stageArg) as Stage | undefined) ??
+    (await vscode.window.showQuickPick(
+      stages.filter((s) => s !== node.version.currentStage),
+      { title: `Transition ${node.version.name} Version ${node.version.version} (deprecated: MLflow recommends aliases)`, placeHolder: `Now: ${node.version.currentStage}` },
+    ));
+  if (!stage) return;
+  await node.client.registry.transitionStage(node.version.name, node.version.version, stage as Stage);
+  ctx.explorer.refresh(node.parent);
+};
+
+/** Deletes a model version for good (MLflow has no restore for versions): asks first. */
+export const deleteModelVersion: CommandFactory = (ctx) => async (arg?: unknown, confirmed?: unknown): Promise<boolean> => {
+  const node = nodeOf(arg, ModelVersionNode, selectionOf(ctx), 'a model version');
+  if (confirmed !== 'confirmed') {
+    const answer = await vscode.window.showWarningMessage(
+      `Delete version ${node.version.version} of "${node.version.name}"?`,
+      { modal: true, detail: 'MLflow deletes model versions permanently; its aliases go with it. The source run and its artifacts stay.' },
+      'Delete Version',
+    );
+    if (answer !== 'Delete Version') return false;
+  }
+  await node.client.registry.deleteVersion(node.version.name, node.version.version);
+  ctx.explorer.refresh(node.parent);
+  return true;
+};
+

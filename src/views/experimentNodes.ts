@@ -1,0 +1,125 @@
+import * as vscode from 'vscode';
+import type { MlflowClient } from '../mlflow/client';
+import type { Experiment, Run } from '../mlflow/entities';
+import { webUiPaths } from '../mlflow/modelUris';
+import { ExplorerNode, LoadMoreNode, MessageNode, plainTooltip } from './explorerNode';
+import { Pager } from './pager';
+import { formatTime } from './runPresentation';
+import { RunNode } from './runNodes';
+
+export const experimentsPageSize = 100;
+export const runsPageSize = 50;
+
+/** A string literal in MLflow's search syntax. */
+export function searchLiteral(value: string): string {
+  return value.includes("'") ? `"${value.replace(/"/g, '')}"` : `'${value}'`;
+}
+
+/**
+ * The Experiments view's invisible root: experiments by last update, a page at a time, with the
+ * view's name filter and whether deleted experiments are shown.
+ */
+export class ExperimentsRoot extends ExplorerNode {
+  nameFilter = '';
+  showDeleted = false;
+  private pager: Pager<Experiment> | undefined;
+
+  constructor(private readonly clientOf: () => MlflowClient | undefined) {
+    super(undefined);
+  }
+
+  treeItem(): vscode.TreeItem {
+    return new vscode.TreeItem('Experiments');
+  }
+
+  override reset(): void {
+    this.pager = undefined;
+  }
+
+  override async children(): Promise<ExplorerNode[]> {
+    const client = this.clientOf();
+    if (!client) return [];
+    this.pager ??= new Pager((token) =>
+      client.experiments.searchPage(
+        {
+          maxResults: experimentsPageSize,
+          orderBy: ['last_update_time DESC'],
+          filter: this.nameFilter ? `name ILIKE ${searchLiteral(`%${this.nameFilter}%`)}` : undefined,
+          viewType: this.showDeleted ? 'ALL' : 'ACTIVE_ONLY',
+        },
+        token,
+      ),
+    );
+    const pager = this.pager;
+    const { items, more } = await pager.items();
+    const nodes: ExplorerNode[] = items.map((experiment) => new ExperimentNode(this, client, experiment));
+    if (nodes.length === 0 && this.nameFilter) nodes.push(new MessageNode(this, `No experiment name contains "${this.nameFilter}"`));
+    if (more) nodes.push(new LoadMoreNode(this, () => pager.loadMore(), `next ${experimentsPageSize} experiments`));
+    return nodes;
+  }
+}
+
+/** An experiment; its children are its runs, newest first, 50 a page, filtered by MLflow's search syntax. */
+export class ExperimentNode extends ExplorerNode {
+  runFilter = '';
+  showDeletedRuns = false;
+  private pager: Pager<Run> | undefined;
+
+  constructor(
+    parent: ExplorerNode,
+    readonly client: MlflowClient,
+    readonly experiment: Experiment,
+  ) {
+    super(parent);
+  }
+
+  get deleted(): boolean {
+    return this.experiment.lifecycleStage === 'deleted';
+  }
+
+  treeItem(): vscode.TreeItem {
+    const e = this.experiment;
+    const item = new vscode.TreeItem(e.name, vscode.TreeItemCollapsibleState.Collapsed);
+    const notes = [this.deleted ? 'deleted' : '', this.runFilter ? `filter: ${this.runFilter}` : '', this.showDeletedRuns ? 'with deleted runs' : ''].filter(Boolean);
+    item.description = notes.length ? notes.join(' · ') : formatTime(e.lastUpdateTime);
+    item.iconPath = new vscode.ThemeIcon(this.deleted ? 'trash' : 'beaker');
+    item.contextValue = this.deleted ? 'experiment.deleted' : 'experiment';
+    const lines = [e.name, `Experiment ID: ${e.experimentId}`, `Artifact location: ${e.artifactLocation}`, `Last updated: ${formatTime(e.lastUpdateTime)}`];
+    const note = e.tags['mlflow.note.content'];
+    if (note) lines.push('', note);
+    item.tooltip = plainTooltip(lines.join('\n'));
+    return item;
+  }
+
+  override reset(): void {
+    this.pager = undefined;
+  }
+
+  override webUiPath(): string {
+    return webUiPaths.experiment(this.experiment.experimentId);
+  }
+
+  /** One page of runs as the view would show them (also used to check a filter before applying it). */
+  searchRuns(filter: string, pageToken?: string, maxResults = runsPageSize) {
+    return this.client.runs.searchPage(
+      {
+        experimentIds: [this.experiment.experimentId],
+        filter: filter || undefined,
+        orderBy: ['attributes.start_time DESC'],
+        maxResults,
+        runViewType: this.showDeletedRuns ? 'ALL' : 'ACTIVE_ONLY',
+      },
+      pageToken,
+    );
+  }
+
+  override async children(): Promise<ExplorerNode[]> {
+    this.pager ??= new Pager((token) => this.searchRuns(this.runFilter, token));
+    const pager = this.pager;
+    const { items, more } = await pager.items();
+    const nodes: ExplorerNode[] = items.map((run) => new RunNode(this, this.client, run));
+    if (nodes.length === 0) nodes.push(new MessageNode(this, this.runFilter ? `No run matches ${this.runFilter}` : 'No runs'));
+    if (more) nodes.push(new LoadMoreNode(this, () => pager.loadMore(), `next ${runsPageSize} runs`));
+    return nodes;
+  }
+}

@@ -1,0 +1,143 @@
+import * as vscode from 'vscode';
+
+/**
+ * A node of the explorer trees. Each kind of MLflow object has its node class (experimentNodes.ts,
+ * runNodes.ts, artifactNodes.ts, modelNodes.ts); a node knows how to show itself and how to list its
+ * children through the REST services, and nothing else. Providers catch what `children()` throws.
+ */
+export abstract class ExplorerNode {
+  constructor(readonly parent: ExplorerNode | undefined) {}
+
+  abstract treeItem(): vscode.TreeItem;
+
+  /** Children of an expandable node; throwing shows an error node with Retry in their place. */
+  children(): Promise<ExplorerNode[]> {
+    return Promise.resolve([]);
+  }
+
+  /** Drops what the node has loaded, so the next expansion asks the server again. */
+  reset(): void {}
+
+  /** The node's page in MLflow's web UI, as the part after `#` (e.g. `/experiments/1`). */
+  webUiPath(): string | undefined {
+    return this.parent?.webUiPath();
+  }
+}
+
+/** A fixed line of text: an empty listing, a "not on MLflow 2" note. */
+export class MessageNode extends ExplorerNode {
+  constructor(parent: ExplorerNode | undefined, private readonly message: string, private readonly icon = 'info') {
+    super(parent);
+  }
+
+  treeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.message, vscode.TreeItemCollapsibleState.None);
+    item.iconPath = new vscode.ThemeIcon(this.icon);
+    item.contextValue = 'message';
+    return item;
+  }
+}
+
+/**
+ * What a failed listing shows in its place: the server's message and a Retry action (the node's
+ * click and its inline button), so a server that is down, a rejected password or an object deleted
+ * elsewhere never leaves a blank or spinning tree.
+ */
+export class ErrorNode extends ExplorerNode {
+  constructor(
+    parent: ExplorerNode | undefined,
+    readonly message: string,
+    /** Reloads what failed: the parent node, or the whole tree. */
+    readonly retry: () => void,
+  ) {
+    super(parent);
+  }
+
+  treeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.message, vscode.TreeItemCollapsibleState.None);
+    item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+    item.tooltip = `${this.message}\n\nClick to retry.`;
+    item.contextValue = 'error';
+    item.command = { command: 'phi3Mlflow.retry', title: 'Retry', arguments: [this] };
+    return item;
+  }
+}
+
+/** The last item of a paged listing: loads the next page into its parent. */
+export class LoadMoreNode extends ExplorerNode {
+  constructor(
+    parent: ExplorerNode | undefined,
+    readonly loadMore: () => Promise<void>,
+    private readonly what: string,
+  ) {
+    super(parent);
+  }
+
+  treeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem('Load more…', vscode.TreeItemCollapsibleState.None);
+    item.description = this.what;
+    item.iconPath = new vscode.ThemeIcon('ellipsis');
+    item.contextValue = 'loadMore';
+    item.command = { command: 'phi3Mlflow.loadMore', title: 'Load more', arguments: [this] };
+    return item;
+  }
+}
+
+/** A `key = value` line: a param, a latest metric, a tag. */
+export class KeyValueNode extends ExplorerNode {
+  constructor(
+    parent: ExplorerNode | undefined,
+    readonly key: string,
+    readonly value: string,
+    readonly contextValue: string,
+    private readonly icon: string,
+    private readonly detail?: string,
+  ) {
+    super(parent);
+  }
+
+  treeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.key, vscode.TreeItemCollapsibleState.None);
+    item.description = this.value;
+    item.tooltip = plainTooltip(`${this.key} = ${this.value}${this.detail ? `\n${this.detail}` : ''}`);
+    item.iconPath = new vscode.ThemeIcon(this.icon);
+    item.contextValue = this.contextValue;
+    return item;
+  }
+}
+
+/** A group of already loaded children under a fixed label (Parameters, Metrics, Tags). */
+export class GroupNode extends ExplorerNode {
+  constructor(
+    parent: ExplorerNode | undefined,
+    readonly label: string,
+    private readonly icon: string,
+    private readonly makeChildren: (group: GroupNode) => ExplorerNode[] | Promise<ExplorerNode[]>,
+    private readonly description?: string,
+    readonly contextValue = 'group',
+  ) {
+    super(parent);
+  }
+
+  treeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.Collapsed);
+    item.iconPath = new vscode.ThemeIcon(this.icon);
+    item.description = this.description;
+    item.contextValue = this.contextValue;
+    item.id = undefined;
+    return item;
+  }
+
+  override async children(): Promise<ExplorerNode[]> {
+    const found = await this.makeChildren(this);
+    return found.length ? found : [new MessageNode(this, `No ${this.label.toLowerCase()}`)];
+  }
+}
+
+/**
+ * A tooltip that shows names as the text they are. A plain string tooltip is never rendered as
+ * Markdown or HTML, so a run named `<img src=x onerror=alert(1)>` reads as those characters.
+ */
+export function plainTooltip(text: string): string {
+  return text;
+}

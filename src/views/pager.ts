@@ -1,0 +1,33 @@
+import type { Page } from '../mlflow/entities';
+
+/**
+ * A listing loaded a page at a time, as the user asks for more: the explorer never fetches a whole
+ * listing of thousands of runs or experiments at once.
+ */
+export class Pager<T> {
+  private loaded: T[] = [];
+  private token: string | undefined;
+  private started = false;
+
+  constructor(private readonly fetchPage: (pageToken: string | undefined) => Promise<Page<T>>) {}
+
+  /** The items loaded so far (the first page on the first call), and whether there are more. */
+  async items(): Promise<{ items: readonly T[]; more: boolean }> {
+    if (!this.started) await this.loadMore();
+    return { items: this.loaded, more: this.token !== undefined };
+  }
+
+  async loadMore(): Promise<void> {
+    if (this.started && this.token === undefined) return;
+    const page = await this.fetchPage(this.token);
+    this.loaded = this.started ? [...this.loaded, ...page.items] : [...page.items];
+    this.token = page.nextPageToken || undefined;
+    this.started = true;
+  }
+
+  reset(): void {
+    this.loaded = [];
+    this.token = undefined;
+    this.started = false;
+  }
+}
