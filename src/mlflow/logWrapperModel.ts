@@ -67,6 +67,17 @@ export class WrapperPreflightError extends Error {
   }
 }
 
+/** The model was logged, but registering it (or setting the alias) failed: `logged` says where it is. */
+export class WrapperRegistrationError extends Error {
+  override readonly name = 'WrapperRegistrationError';
+  constructor(
+    readonly logged: LoggedWrapperModel,
+    override readonly cause: unknown,
+  ) {
+    super(`The model was logged as ${logged.modelUri}, but registering it failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
 /** The Python written into the environment files when neither the request nor the caller names one. */
 export const fallbackPythonVersion = '3.11';
 
@@ -94,6 +105,7 @@ export async function logWrapperModel(client: MlflowClient, request: WrapperLogR
   const runId = run.info.runId;
   const scratch = await fs.mkdtemp(join(options.scratchDir ?? tmpdir(), 'phi3-mlflow-wrapper-'));
   let modelId: string | undefined;
+  let result: LoggedWrapperModel;
   try {
     const logged = hasLoggedModels ? await client.loggedModels.create({ experimentId, name: request.modelName, sourceRunId: runId, tags }) : undefined;
     modelId = logged?.modelId;
@@ -111,13 +123,13 @@ export async function logWrapperModel(client: MlflowClient, request: WrapperLogR
     let sent = 0;
     const upload = async (path: string, artifactPath: string) => {
       const base = sent;
-      const result = await client.artifacts.upload(owner, path, artifactPath, {
+      const uploaded = await client.artifacts.upload(owner, path, artifactPath, {
         signal: options.signal,
         onProgress: (done) => report({ phase: 'uploading', bytesDone: base + done, bytesTotal: total }),
       });
-      sent = base + result.bytes;
+      sent = base + uploaded.bytes;
       report({ phase: 'uploading', bytesDone: sent, bytesTotal: total });
-      return result.files;
+      return uploaded.files;
     };
     report({ phase: 'uploading', bytesDone: 0, bytesTotal: total });
     let files = await upload(model.onnxFolder, [prefix, 'artifacts'].filter(Boolean).join('/'));
@@ -136,12 +148,7 @@ export async function logWrapperModel(client: MlflowClient, request: WrapperLogR
 
     const modelUri = logged ? `models:/${logged.modelId}` : `runs:/${runId}/${request.modelName}`;
     const artifactUri = logged ? logged.artifactUri : `${run.info.artifactUri}/${request.modelName}`;
-    let registeredVersion: ModelVersion | undefined;
-    if (request.registeredModelName) {
-      report({ phase: 'registering' });
-      registeredVersion = await register(client, request.registeredModelName, { source: logged ? modelUri : artifactUri, runId, modelId: logged?.modelId }, request.alias);
-    }
-    return { modelUri, experimentId, runId, modelId, artifactUri, signature: model.signature, mlflowVersion, files, bytes: sent, registeredVersion };
+    result = { modelUri, experimentId, runId, modelId, artifactUri, signature: model.signature, mlflowVersion, files, bytes: sent };
   } catch (error) {
     const cancelled = options.signal?.aborted === true || (error instanceof MlflowError && error.kind === 'cancelled');
     // Record the failure where the user will look; a second failure must not hide the first.
@@ -150,6 +157,15 @@ export async function logWrapperModel(client: MlflowClient, request: WrapperLogR
     throw error;
   } finally {
     await fs.rm(scratch, { recursive: true, force: true });
+  }
+  if (!request.registeredModelName) return result;
+  // The model is logged whatever happens now: a failed registration must not lose it.
+  report({ phase: 'registering' });
+  try {
+    const registeredVersion = await register(client, request.registeredModelName, { source: result.modelId ? result.modelUri : result.artifactUri, runId, modelId: result.modelId }, request.alias);
+    return { ...result, registeredVersion };
+  } catch (error) {
+    throw new WrapperRegistrationError(result, error);
   }
 }
 

@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { loggedModelArtifacts, runArtifacts } from '../../../src/mlflow/artifacts';
 import { MlflowClient } from '../../../src/mlflow/client';
 import { MlflowError } from '../../../src/mlflow/errors';
-import { logWrapperModel, type WrapperLogProgress, WrapperPreflightError } from '../../../src/mlflow/logWrapperModel';
+import { logWrapperModel, type WrapperLogProgress, WrapperPreflightError, WrapperRegistrationError } from '../../../src/mlflow/logWrapperModel';
 import { collect } from '../../../src/mlflow/paging';
 import { parseTrackingUri } from '../../../src/mlflow/trackingUri';
 import { parseWrapperSpec, type WrapperSpec } from '../../../src/notebook/wrapperSpec';
@@ -184,6 +184,23 @@ describe('wrapper models logged without Python, against a real MLflow 3 server',
       return true;
     });
     assert.equal(await client.experiments.getByName('never-created'), undefined);
+  });
+
+  it('a refused registration keeps the logged model and says where it is', { timeout: 300_000 }, async () => {
+    const spec = specOf(cell().replace('run_name: declarative-phi3', 'run_name: alias-refused'));
+    // The cell parser refuses "latest" as an alias; the server's own refusal is what is tested here.
+    const failure = await logWrapperModel(client, { ...spec, registeredModelName: 'phi3-refused', alias: 'latest' }).then(
+      () => assert.fail('MLflow refuses the alias "latest"'),
+      (error: unknown) => error,
+    );
+    assert.ok(failure instanceof WrapperRegistrationError, String(failure));
+    assert.match(failure.message, new RegExp(`^The model was logged as models:/${failure.logged.modelId}, but registering it failed: `));
+    assert.ok(failure.cause instanceof MlflowError);
+    assert.equal(failure.cause.errorCode, 'INVALID_PARAMETER_VALUE');
+    assert.equal((await client.loggedModels.get(failure.logged.modelId!)).status, 'LOGGED_MODEL_READY');
+    assert.equal((await client.runs.get(failure.logged.runId)).info.status, 'FINISHED');
+    // The version itself was created; only the alias was refused.
+    assert.deepEqual((await client.registry.getVersion('phi3-refused', '1')).aliases, []);
   });
 
   it('a cancelled upload leaves the logged model UPLOAD_FAILED and the run KILLED', { timeout: 300_000 }, async () => {
