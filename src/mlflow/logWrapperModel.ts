@@ -99,7 +99,11 @@ export async function logWrapperModel(client: MlflowClient, request: WrapperLogR
   report({ phase: 'creating' });
   const mlflowVersion = await client.serverVersion();
   const { loggedModels: hasLoggedModels } = await client.features();
-  const experimentId = (await client.experiments.getByName(request.experiment))?.experimentId ?? (await client.experiments.create(request.experiment));
+  const experiment = await client.experiments.getByName(request.experiment);
+  if (experiment?.lifecycleStage === 'deleted') {
+    throw new WrapperPreflightError([`The experiment "${request.experiment}" is deleted: restore it, or log to another experiment`]);
+  }
+  const experimentId = experiment?.experimentId ?? (await client.experiments.create(request.experiment));
   const tags = { 'mlflow.user': userInfo().username, 'mlflow.source.type': 'LOCAL', 'mlflow.source.name': options.sourceName ?? 'mlflow-wrapper cell' };
   const run = await client.runs.create(experimentId, { runName: request.runName, tags });
   const runId = run.info.runId;

@@ -79,7 +79,9 @@ describe('wrapper models logged without Python, against a real MLflow 3 server',
     assert.equal(logged.mlflowVersion, '3.17.2');
     assert.deepEqual(logged.signature, { inputs: [{ name: 'prompt', type: 'string', required: true }], outputs: [{ type: 'string', required: true }] });
     assert.deepEqual([...new Set(progress.map((p) => p.phase))], ['checking', 'creating', 'uploading', 'finalizing', 'registering']);
-    const last = progress.filter((p) => p.phase === 'uploading').at(-1)!;
+    const uploads = progress.filter((p) => p.phase === 'uploading');
+    assert.ok(uploads.every((p, i) => i === 0 || p.bytesDone! >= uploads[i - 1]!.bytesDone!), 'upload progress never goes back');
+    const last = uploads.at(-1)!;
     assert.equal(last.bytesDone, last.bytesTotal);
     assert.equal(last.bytesDone, logged.bytes);
 
@@ -184,6 +186,14 @@ describe('wrapper models logged without Python, against a real MLflow 3 server',
       return true;
     });
     assert.equal(await client.experiments.getByName('never-created'), undefined);
+
+    const deletedId = await client.experiments.create('deleted-wrappers');
+    await client.experiments.delete(deletedId);
+    await assert.rejects(logWrapperModel(client, specOf(cell().replace('experiment: phi3-wrappers', 'experiment: deleted-wrappers'))), {
+      name: 'WrapperPreflightError',
+      message: 'The experiment "deleted-wrappers" is deleted: restore it, or log to another experiment',
+    });
+    assert.deepEqual(await collect(client.runs.search({ experimentIds: [deletedId], runViewType: 'ALL' })), []);
   });
 
   it('a refused registration keeps the logged model and says where it is', { timeout: 300_000 }, async () => {
