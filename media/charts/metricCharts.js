@@ -11,6 +11,7 @@
   const runsElement = document.getElementById('runs');
   let data;
   let plots = [];
+  const stepIncrements = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 2e6, 5e6, 1e7];
   xAxisSelect.value = saved.xAxis || 'step';
 
   function themeColor(name, fallback) {
@@ -72,7 +73,8 @@
         width: Math.max(300, chartsElement.clientWidth - 16),
         height: 240,
         scales: { x: { time: xAxis === 'time' } },
-        axes: [Object.assign({ label: xAxis === 'step' ? 'step' : xAxis === 'relative' ? 'seconds' : '' }, axis), axis],
+        // Steps are whole numbers: no tick at step 0.5.
+        axes: [Object.assign({ label: xAxis === 'step' ? 'step' : xAxis === 'relative' ? 'seconds' : '' }, axis, xAxis === 'step' ? { incrs: stepIncrements } : {}), axis],
         series: [{ label: xAxis === 'step' ? 'step' : 'time' }].concat(metric.series.map(function (series) {
           return { label: data.runs[series.run].name, stroke: colors[series.run % colors.length], width: 2, spanGaps: true, points: { show: series.values.length < 60 } };
         })),
