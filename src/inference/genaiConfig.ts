@@ -1,6 +1,6 @@
 import { InferenceError } from './inferenceError';
 import { layerName, type ModelSpec } from './modelSpec';
-import type { SearchOptions } from './searchOptions';
+import { searchDefaultsFromConfig } from './searchOptions';
 
 /** Model types whose decoder is the plain causal LM this engine runs (Phi-3 and its text siblings). */
 const decoderOnlyTypes = new Set(['phi3', 'phi', 'phimoe', 'llama', 'mistral', 'qwen2', 'gemma', 'gemma2']);
@@ -68,21 +68,8 @@ export function parseGenaiConfig(text: string): GenaiSpec {
       presentKey: layerName(optionalString(outputs.present_key_names, 'present.%d.key')),
       presentValue: layerName(optionalString(outputs.present_value_names, 'present.%d.value')),
     },
-    searchDefaults: searchDefaultsFrom(search),
+    searchDefaults: searchDefaultsFromConfig(search),
     sharesPastPresentBuffer: search.past_present_share_buffer === true,
-  };
-}
-
-function searchDefaultsFrom(search: Record<string, unknown>): Partial<SearchOptions> {
-  const num = (key: string) => (typeof search[key] === 'number' ? (search[key] as number) : undefined);
-  return {
-    doSample: typeof search.do_sample === 'boolean' ? search.do_sample : undefined,
-    temperature: num('temperature'),
-    topK: num('top_k'),
-    topP: num('top_p'),
-    repetitionPenalty: num('repetition_penalty'),
-    maxLength: num('max_length'),
-    minLength: num('min_length'),
   };
 }
 

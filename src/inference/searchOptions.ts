@@ -56,6 +56,23 @@ export function resolveSearchOptions(
   return options;
 }
 
+/**
+ * The search defaults a model folder declares, in the snake_case both genai_config.json's `search`
+ * section and Hugging Face's generation_config.json use. Fields of the wrong type are left out.
+ */
+export function searchDefaultsFromConfig(section: Record<string, unknown>): Partial<SearchOptions> {
+  const num = (key: string) => (typeof section[key] === 'number' ? (section[key] as number) : undefined);
+  return {
+    doSample: typeof section.do_sample === 'boolean' ? section.do_sample : undefined,
+    temperature: num('temperature'),
+    topK: num('top_k'),
+    topP: num('top_p'),
+    repetitionPenalty: num('repetition_penalty'),
+    maxLength: num('max_length'),
+    minLength: num('min_length'),
+  };
+}
+
 function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,6 +1,6 @@
 import { InferenceError } from './inferenceError';
 import { layerName, type ModelSpec } from './modelSpec';
-import type { SearchOptions } from './searchOptions';
+import { searchDefaultsFromConfig } from './searchOptions';
 
 export type TransformersJsSpec = Omit<ModelSpec, 'folder' | 'graphPath' | 'weightBytes'>;
 
@@ -24,16 +24,6 @@ export function parseTransformersJsConfig(configText: string, generationConfigTe
   const eos = generation.eos_token_id ?? config.eos_token_id;
   const eosTokenIds = (Array.isArray(eos) ? eos : eos === undefined ? [] : [eos]).filter((id): id is number => typeof id === 'number');
   if (eosTokenIds.length === 0) throw new InferenceError('unsupported-config', 'config.json names no eos_token_id, so generation could not stop.');
-  const num = (key: string) => (typeof generation[key] === 'number' ? (generation[key] as number) : undefined);
-  const searchDefaults: Partial<SearchOptions> = {
-    doSample: typeof generation.do_sample === 'boolean' ? generation.do_sample : undefined,
-    temperature: num('temperature'),
-    topK: num('top_k'),
-    topP: num('top_p'),
-    repetitionPenalty: num('repetition_penalty'),
-    maxLength: num('max_length'),
-    minLength: num('min_length'),
-  };
   return {
     layout: 'transformers.js',
     modelType,
@@ -56,7 +46,7 @@ export function parseTransformersJsConfig(configText: string, generationConfigTe
       presentKey: layerName('present.%d.key'),
       presentValue: layerName('present.%d.value'),
     },
-    searchDefaults,
+    searchDefaults: searchDefaultsFromConfig(generation),
     // optimum graphs concatenate past and new keys themselves: no shared buffer.
     sharesPastPresentBuffer: false,
   };
