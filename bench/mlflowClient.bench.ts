@@ -3,11 +3,14 @@
  *   - time to the first page of experiments and of runs, and to list all runs of a 5,000-run
  *     experiment (page size 1,000 for both), on a server seeded with 2,000 experiments and 20,000 runs;
  *   - upload and download of a 1 GiB artifact: throughput and peak RSS growth.
- * `npm run bench:mlflow [-- --experiments 2000 --runs 20000 --big-runs 5000 --artifact-mib 1024 --only listing|transfers]`
+ *   - each transfer is done `--rounds` times, ours and Python's alternating (who goes first swaps
+ *     every round), since other work on the machine moves absolute figures from one minute to the
+ *     next: compare the per-round ratios and their median, and the CPU seconds each client spent.
+ * `npm run bench:mlflow [-- --experiments 2000 --runs 20000 --big-runs 5000 --artifact-mib 1024 --rounds 3 --only listing|transfers]`
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MlflowClient } from '../src/mlflow/client';
@@ -24,6 +27,7 @@ const { values } = parseArgs({
     'big-runs': { type: 'string', default: '5000' },
     'artifact-mib': { type: 'string', default: '1024' },
     repeat: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
     only: { type: 'string' },
   },
 });
@@ -32,6 +36,7 @@ const runCount = Number(values.runs);
 const bigRuns = Number(values['big-runs']);
 const artifactMib = Number(values['artifact-mib']);
 const repeat = Number(values.repeat);
+const rounds = Number(values.rounds);
 
 async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -114,25 +119,66 @@ async function listing(client: MlflowClient, url: string): Promise<void> {
   row(`all ${bigRuns} runs of one experiment`, mine.all_runs_ms, theirs.all_runs_ms!, 'ms');
 }
 
+const load = () => loadavg().map((l) => l.toFixed(2)).join(', ');
+const middle = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
+
 async function transfers(client: MlflowClient, url: string, scratch: string): Promise<void> {
   const file = join(scratch, 'artifact.bin');
   await writeLargeFile(file, artifactMib);
   const bytes = statSync(file).size;
   const run = await client.runs.create('0', { runName: 'transfer' });
-  const up = ours(['upload', url, run.info.runId, run.info.artifactUri, file]);
-  const pyUp = python(['upload', '--run-id', run.info.runId, '--file', file, '--artifact-path', 'python'], url);
-  const down = ours(['download', url, run.info.runId, 'ours/artifact.bin', join(scratch, 'down-ours')]);
-  rmSync(join(scratch, 'down-ours'), { recursive: true, force: true });
-  const pyDown = python(['download', '--run-id', run.info.runId, '--path', 'python/artifact.bin', '--dst', join(scratch, 'down-python')], url);
-  rmSync(join(scratch, 'down-python'), { recursive: true, force: true });
-  const mibps = (r: Record<string, number>) => bytes / 1024 / 1024 / r.seconds!;
-  const growth = (r: Record<string, number>) => r.peak_rss_mib! - r.baseline_rss_mib!;
-  console.log(`\n${`artifact of ${artifactMib} MiB`.padEnd(44)}       ours     python  unit   ratio`);
-  row('upload throughput', mibps(up), mibps(pyUp), 'MiB/s', true);
-  row('upload peak RSS growth', growth(up), growth(pyUp), 'MiB');
-  row('download throughput', mibps(down), mibps(pyDown), 'MiB/s', true);
-  row('download peak RSS growth', growth(down), growth(pyDown), 'MiB');
-  console.log(`\n(peak RSS: ours ${up.peak_rss_mib!.toFixed(0)}/${down.peak_rss_mib!.toFixed(0)} MiB from a ${up.baseline_rss_mib!.toFixed(0)} MiB baseline; python ${pyUp.peak_rss_mib!.toFixed(0)}/${pyDown.peak_rss_mib!.toFixed(0)} MiB from ${pyUp.baseline_rss_mib!.toFixed(0)} MiB)`);
+  type Result = Record<string, number>;
+  const results = { up: [] as Result[], pyUp: [] as Result[], down: [] as Result[], pyDown: [] as Result[] };
+  const mine = {
+    up: () => ours(['upload', url, run.info.runId, run.info.artifactUri, file]),
+    down: () => {
+      const result = ours(['download', url, run.info.runId, 'ours/artifact.bin', join(scratch, 'down-ours')]);
+      rmSync(join(scratch, 'down-ours'), { recursive: true, force: true });
+      return result;
+    },
+  };
+  const theirs = {
+    up: () => python(['upload', '--run-id', run.info.runId, '--file', file, '--artifact-path', 'python'], url),
+    down: () => {
+      const result = python(['download', '--run-id', run.info.runId, '--path', 'python/artifact.bin', '--dst', join(scratch, 'down-python')], url);
+      rmSync(join(scratch, 'down-python'), { recursive: true, force: true });
+      return result;
+    },
+  };
+  console.log(`\ntransfers of ${artifactMib} MiB, ${rounds} rounds; load average at the start ${load()}`);
+  for (let round = 0; round < rounds; round++) {
+    const oursFirst = round % 2 === 0;
+    for (const kind of ['up', 'down'] as const) {
+      const pyKey = kind === 'up' ? 'pyUp' : 'pyDown';
+      if (oursFirst) {
+        results[kind].push(mine[kind]());
+        results[pyKey].push(theirs[kind]());
+      } else {
+        results[pyKey].push(theirs[kind]());
+        results[kind].push(mine[kind]());
+      }
+    }
+    const mibps = (r: Result) => bytes / 1024 / 1024 / r.seconds!;
+    const [up, pyUp, down, pyDown] = [results.up[round]!, results.pyUp[round]!, results.down[round]!, results.pyDown[round]!];
+    console.log(
+      `round ${round + 1} (${oursFirst ? 'ours' : 'python'} first, load ${load()}): ` +
+        `upload ${mibps(up).toFixed(0)} vs ${mibps(pyUp).toFixed(0)} MiB/s (${(mibps(up) / mibps(pyUp)).toFixed(2)}x), ` +
+        `download ${mibps(down).toFixed(0)} vs ${mibps(pyDown).toFixed(0)} MiB/s (${(mibps(down) / mibps(pyDown)).toFixed(2)}x)`,
+    );
+  }
+  const mibps = (r: Result) => bytes / 1024 / 1024 / r.seconds!;
+  const growth = (r: Result) => r.peak_rss_mib! - r.baseline_rss_mib!;
+  const ratios = (a: Result[], b: Result[]) => a.map((r, i) => mibps(r) / mibps(b[i]!));
+  console.log(`\n${`artifact of ${artifactMib} MiB (median of ${rounds})`.padEnd(44)}       ours     python  unit   ratio`);
+  row('upload throughput', middle(results.up.map(mibps)), middle(results.pyUp.map(mibps)), 'MiB/s', true);
+  row('upload CPU time (user + system)', middle(results.up.map((r) => r.cpu_seconds!)), middle(results.pyUp.map((r) => r.cpu_seconds!)), 's');
+  row('upload peak RSS growth (largest)', Math.max(...results.up.map(growth)), Math.max(...results.pyUp.map(growth)), 'MiB');
+  row('download throughput', middle(results.down.map(mibps)), middle(results.pyDown.map(mibps)), 'MiB/s', true);
+  row('download CPU time (user + system)', middle(results.down.map((r) => r.cpu_seconds!)), middle(results.pyDown.map((r) => r.cpu_seconds!)), 's');
+  row('download peak RSS growth (largest)', Math.max(...results.down.map(growth)), Math.max(...results.pyDown.map(growth)), 'MiB');
+  const fmt = (values: number[]) => values.map((v) => v.toFixed(2)).join(', ');
+  console.log(`\nper-round throughput ratios, ours / python: upload ${fmt(ratios(results.up, results.pyUp))} (median ${middle(ratios(results.up, results.pyUp)).toFixed(2)}), download ${fmt(ratios(results.down, results.pyDown))} (median ${middle(ratios(results.down, results.pyDown)).toFixed(2)})`);
+  console.log(`load average at the end ${load()}; RSS baselines: ours ${results.down[0]!.baseline_rss_mib!.toFixed(0)} MiB, python ${results.pyDown[0]!.baseline_rss_mib!.toFixed(0)} MiB`);
 }
 
 main().catch((error: unknown) => {

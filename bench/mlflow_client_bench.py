@@ -1,7 +1,8 @@
 """The reference side of bench/mlflowClient.bench.ts: the same work with MLflow's Python client.
 
 Each subcommand prints one JSON object on its last stdout line. Transfers report peak RSS from
-getrusage and the baseline before the transfer, so the growth can be compared with ours.
+getrusage and the baseline before the transfer, so the growth can be compared with ours, and the
+CPU seconds (user + system, all threads) the transfer took.
 """
 import argparse
 import json
@@ -22,6 +23,11 @@ def rss_mib():
 
 def peak_rss_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def timed(fn, repeat):
@@ -75,18 +81,20 @@ def main():
         }
     elif args.command == "upload":
         baseline = rss_mib()
+        cpu = cpu_seconds()
         start = time.perf_counter()
         client.log_artifact(args.run_id, args.file, args.artifact_path)
         seconds = time.perf_counter() - start
-        result = {"seconds": seconds, "bytes": os.path.getsize(args.file), "baseline_rss_mib": baseline, "peak_rss_mib": peak_rss_mib()}
+        result = {"seconds": seconds, "bytes": os.path.getsize(args.file), "cpu_seconds": cpu_seconds() - cpu, "baseline_rss_mib": baseline, "peak_rss_mib": peak_rss_mib()}
     else:
         import mlflow.artifacts
 
         baseline = rss_mib()
+        cpu = cpu_seconds()
         start = time.perf_counter()
         local = mlflow.artifacts.download_artifacts(run_id=args.run_id, artifact_path=args.path, dst_path=args.dst)
         seconds = time.perf_counter() - start
-        result = {"seconds": seconds, "bytes": os.path.getsize(local), "baseline_rss_mib": baseline, "peak_rss_mib": peak_rss_mib()}
+        result = {"seconds": seconds, "bytes": os.path.getsize(local), "cpu_seconds": cpu_seconds() - cpu, "baseline_rss_mib": baseline, "peak_rss_mib": peak_rss_mib()}
     print(json.dumps(result))
 
 

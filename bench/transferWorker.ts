@@ -2,7 +2,8 @@
  * One artifact transfer in a process of its own, so its peak RSS (VmHWM) is the transfer's alone.
  *   node out/bench/transferWorker.js upload URL RUN_ID ARTIFACT_URI FILE
  *   node out/bench/transferWorker.js download URL RUN_ID PATH DESTINATION
- * Prints one JSON line: seconds, bytes, baseline and peak RSS in MiB.
+ * Prints one JSON line: seconds, bytes, CPU seconds (user + system, all threads) spent on the
+ * transfer, baseline and peak RSS in MiB.
  */
 import { readFileSync } from 'node:fs';
 import { runArtifacts } from '../src/mlflow/artifacts';
@@ -18,13 +19,16 @@ async function main(): Promise<void> {
   const [command, url, runId, pathOrUri, fileOrDestination] = process.argv.slice(2) as [string, string, string, string, string];
   const client = new MlflowClient({ uri: parseTrackingUri(url), auth: { kind: 'none' } });
   const baseline = statusMib('VmRSS');
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const result =
     command === 'upload'
       ? await client.artifacts.upload({ artifactUri: pathOrUri }, fileOrDestination, 'ours')
       : await client.artifacts.download(runArtifacts(runId, (await client.runs.get(runId)).info.artifactUri), pathOrUri, fileOrDestination);
   const seconds = (performance.now() - started) / 1000;
-  console.log(JSON.stringify({ seconds, bytes: result.bytes, baseline_rss_mib: baseline, peak_rss_mib: statusMib('VmHWM') }));
+  const used = process.cpuUsage(cpu);
+  const cpuSeconds = (used.user + used.system) / 1e6;
+  console.log(JSON.stringify({ seconds, bytes: result.bytes, cpu_seconds: cpuSeconds, baseline_rss_mib: baseline, peak_rss_mib: statusMib('VmHWM') }));
 }
 
 main().catch((error: unknown) => {

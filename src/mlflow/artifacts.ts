@@ -65,6 +65,13 @@ export interface UploadOptions extends TransferOptions {
   readonly multipartChunkSize?: number;
 }
 
+/** A download's answer, from the tracking server (node:http) or a signed URL's storage (axios). */
+interface FileAnswer {
+  readonly status: number;
+  readonly headers: Record<string, unknown>;
+  readonly data: Readable;
+}
+
 const proxyBase = '/api/2.0/mlflow-artifacts/artifacts';
 const rangeSize = 32 * 1024 * 1024;
 const parallelRanges = 4;
@@ -129,14 +136,17 @@ export class ArtifactsApi {
   /**
    * Streams one artifact file to `target` (a path already checked to be safe). Returns its size.
    * Through the artifact proxy, which serves byte ranges, a large file comes in 32 MiB ranges four
-   * at a time, written at their offsets: MLflow's server sends one stream slower than a client can
-   * take it (1 GiB here: one stream 173 MiB/s, the Python client 208, four ranges see bench/).
+   * at a time, each written at its offset into one open file: one stream from MLflow's server is
+   * slower than a client can take it, and several spread over its workers (see bench/).
    */
   async downloadFile(source: ArtifactSource, artifactPath: string, target: string, options: TransferOptions = {}): Promise<number> {
     const call = { method: 'GET', path: artifactPath, subject: `Artifact ${artifactPath} of ${describeSource(source)}` };
     await fs.mkdir(dirname(target), { recursive: true });
     const partial = `${target}.partial-${randomBytes(4).toString('hex')}`;
-    await fs.writeFile(partial, '');
+    const file = await fs.open(partial, 'w');
+    // The ranges still running when one fails are stopped before the file is closed and removed.
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
     let received = 0;
     let total: number | undefined;
     const count = (bytes: number) => {
@@ -144,29 +154,36 @@ export class ArtifactsApi {
       options.onProgress?.(received, total);
     };
     try {
-      const ranged = source.artifactUri?.startsWith('mlflow-artifacts:') === true;
-      let first = await this.openFile(source, artifactPath, call.subject, options.signal, ranged ? [0, rangeSize - 1] : undefined).catch((error: unknown) => {
-        // An empty file has no byte 0: the server answers 416; ask for it whole.
-        if (error instanceof MlflowError && error.status === 416) return undefined;
-        throw error;
-      });
-      first ??= await this.openFile(source, artifactPath, call.subject, options.signal);
-      if (first.status === 206) {
-        total = Number(/\/(\d+)\s*$/.exec(String(first.headers['content-range']))?.[1]);
-        const starts: number[] = [];
-        for (let start = rangeSize; start < total; start += rangeSize) starts.push(start);
-        await writeAt(partial, first.data, 0, count);
-        await inParallel(starts, parallelRanges, async (start) => {
-          const end = Math.min(start + rangeSize, total!) - 1;
-          const part = await this.openFile(source, artifactPath, call.subject, options.signal, [start, end]);
-          if (part.status !== 206) throw new MlflowError('malformed', `The server ignored the byte range of ${artifactPath} it offered`, call, part.status);
-          const written = await writeAt(partial, part.data, start, count);
-          if (written !== end - start + 1) throw new MlflowError('interrupted', `Download of ${artifactPath} stopped at ${received} of ${total} bytes: the connection dropped`, call);
+      try {
+        const ranged = source.artifactUri?.startsWith('mlflow-artifacts:') === true;
+        let first = await this.openFile(source, artifactPath, call.subject, signal, ranged ? [0, rangeSize - 1] : undefined).catch((error: unknown) => {
+          // An empty file has no byte 0: the server answers 416; ask for it whole.
+          if (error instanceof MlflowError && error.status === 416) return undefined;
+          throw error;
         });
-      } else {
-        const length = Number(first.headers['content-length']);
-        total = Number.isFinite(length) ? length : undefined;
-        await writeAt(partial, first.data, 0, count);
+        first ??= await this.openFile(source, artifactPath, call.subject, signal);
+        if (first.status === 206) {
+          total = Number(/\/(\d+)\s*$/.exec(String(first.headers['content-range']))?.[1]);
+          const starts: number[] = [0];
+          for (let start = rangeSize; start < total; start += rangeSize) starts.push(start);
+          const firstPart = first;
+          await inParallel(starts, parallelRanges, stop, async (start) => {
+            const end = Math.min(start + rangeSize, total!) - 1;
+            const part = start === 0 ? firstPart : await this.openFile(source, artifactPath, call.subject, signal, [start, end]);
+            if (part.status !== 206) {
+              part.data.resume();
+              throw new MlflowError('malformed', `The server ignored the byte range of ${artifactPath} it offered`, call, part.status);
+            }
+            const written = await writeAt(file.fd, partial, part.data, start, count);
+            if (written !== end - start + 1) throw new MlflowError('interrupted', `Download of ${artifactPath} stopped at ${received} of ${total} bytes: the connection dropped`, call);
+          });
+        } else {
+          const length = Number(first.headers['content-length']);
+          total = Number.isFinite(length) ? length : undefined;
+          await writeAt(file.fd, partial, first.data, 0, count);
+        }
+      } finally {
+        await file.close();
       }
       if (total !== undefined && received !== total) {
         throw new MlflowError('interrupted', `Download of ${artifactPath} stopped at ${received} of ${total} bytes: the connection dropped`, call);
@@ -183,7 +200,7 @@ export class ArtifactsApi {
   }
 
   /** The answer whose body is the file: from the artifact proxy, MLflow's generic routes, or a signed URL. */
-  private async openFile(source: ArtifactSource, artifactPath: string, subject: string, signal?: AbortSignal, range?: [number, number]): Promise<AxiosResponse<Readable>> {
+  private async openFile(source: ArtifactSource, artifactPath: string, subject: string, signal?: AbortSignal, range?: [number, number]): Promise<FileAnswer> {
     if (source.kind === 'run' && usesSignedUrls(source.artifactUri)) {
       const credential = await this.signedUrl('read', source.runId, artifactPath, subject, signal);
       return this.storageRequest('GET', credential, artifactPath, { signal });
@@ -196,7 +213,7 @@ export class ArtifactsApi {
         : source.kind === 'run'
           ? ['/get-artifact', { run_id: source.runId, path: artifactPath }]
           : [`/ajax-api/2.0/mlflow/logged-models/${encodeURIComponent(source.modelId)}/artifacts/files`, { artifact_file_path: artifactPath }];
-    return this.http.stream('GET', route, { params, subject, signal, headers: range ? { Range: `bytes=${range[0]}-${range[1]}` } : undefined });
+    return this.http.getStream(route, { params, subject, signal, headers: range ? { Range: `bytes=${range[0]}-${range[1]}` } : undefined });
   }
 
   private async signedUrl(direction: 'read' | 'write', runId: string, path: string, subject: string, signal?: AbortSignal): Promise<WireCredential> {
@@ -397,33 +414,41 @@ export function proxyPath(artifactUri: string): string {
   return match[1]!.replace(/\/+$/, '');
 }
 
-/** Pipes a stream into the (existing) file at `position`, 1 MiB writes at a time; returns the byte count. */
-async function writeAt(file: string, stream: Readable, position: number, count: (bytes: number) => void): Promise<number> {
+/**
+ * Pipes a response body into the open file `fd` at `position` (positional writes: several ranges
+ * share the descriptor), at most 1 MiB waiting to be written; returns the byte count.
+ */
+async function writeAt(fd: number, path: string, stream: Readable, position: number, count: (bytes: number) => void): Promise<number> {
   let written = 0;
   stream.on('data', (chunk: Buffer) => {
     written += chunk.length;
     count(chunk.length);
   });
-  await pipeline(stream, createWriteStream(file, { flags: 'r+', start: position, highWaterMark: 1 << 20 }));
+  await pipeline(stream, createWriteStream(path, { fd, autoClose: false, start: position, highWaterMark: 1 << 20 }));
   return written;
 }
 
-/** Runs `work` over the items, at most `limit` at a time; the first failure rejects (the rest finish their item). */
-async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+/**
+ * Runs `work` over the items, at most `limit` at a time. On the first failure `stop` is aborted
+ * (the work in flight takes it as its signal) and, once every worker has settled, that failure is
+ * thrown: nothing still writes when the caller cleans up.
+ */
+async function inParallel<T>(items: readonly T[], limit: number, stop: AbortController, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  let failed = false;
+  let failure: { error: unknown } | undefined;
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (!failed && next < items.length) {
+      while (!failure && next < items.length) {
         try {
           await work(items[next++]!);
         } catch (error) {
-          failed = true;
-          throw error;
+          failure ??= { error };
+          stop.abort();
         }
       }
     }),
   );
+  if (failure) throw failure.error;
 }
 
 function encodePath(path: string): string {
