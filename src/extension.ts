@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerChat } from './chat/chatCommands';
 import { MetricChartsPanel } from './charts/metricChartsPanel';
 import type { CommandFactory } from './commands';
 import * as artifacts from './commands/artifacts';
@@ -83,6 +84,7 @@ export function activate(context: vscode.ExtensionContext): Phi3MlflowApi {
     context.subscriptions.push(vscode.commands.registerCommand(`phi3Mlflow.${id}`, guarded));
   }
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(artifactScheme, ctx.artifactDocuments));
+  context.subscriptions.push(registerChat(context, (line) => ctx.log.info(line)));
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((event) => {

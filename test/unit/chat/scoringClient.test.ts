@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { ServedChatBackend } from '../../../src/chat/chatBackend';
+import { defaultChatSettings } from '../../../src/chat/generationSettings';
 import { normalizeScoringUrl, ScoringClient, ScoringError } from '../../../src/mlflow/scoring/scoringClient';
 import { chatSignature, promptSignature } from '../../../src/mlflow/scoring/scoringSignature';
 import { freePort } from '../../harness/freePort';
@@ -86,6 +88,31 @@ describe('the served-model client against real MLflow scoring servers', () => {
       kind: 'unreachable',
       message: `Nothing answers at http://127.0.0.1:${port} (the connection was refused): is \`mlflow models serve\` running there?`,
     });
+  });
+
+  it('through the chat backend: llm/v1/chat gets max tokens (and sampling settings only with sampling on), figures from usage', async () => {
+    const backend = new ServedChatBackend({ kind: 'served', url: chatServer.url, signature: chatSignature });
+    await backend.open();
+    const pieces: string[] = [];
+    const answer = await backend.answer([{ role: 'user', content: 'Hi there' }], { ...defaultChatSettings, maxNewTokens: 9 }, (piece) => pieces.push(piece));
+    assert.equal(answer.text, '1 messages; last from user: Hi there; settings max_tokens=9');
+    assert.deepEqual(pieces, [answer.text]);
+    assert.equal(answer.figures.newTokens, 9);
+    assert.equal(answer.figures.promptTokens, 2);
+    assert.equal(answer.figures.stopReason, 'stop');
+    const sampled = await backend.answer([{ role: 'user', content: 'Hi' }], { ...defaultChatSettings, maxNewTokens: 9, doSample: true, temperature: 0.3, topP: 0.8, topK: 5 }, () => undefined);
+    assert.equal(sampled.text, '1 messages; last from user: Hi; settings max_tokens=9, temperature=0.3, top_k=5, top_p=0.8');
+  });
+
+  it('through the chat backend: {prompt} gets the Phi-3 prompt and no settings; a stopped request is cancelled', async () => {
+    const backend = new ServedChatBackend({ kind: 'served', url: promptServer.url, signature: promptSignature });
+    assert.match(backend.settingsNote!, /takes only a prompt/);
+    const answer = await backend.answer([{ role: 'user', content: 'Hi' }], { ...defaultChatSettings, maxNewTokens: 3 }, () => undefined);
+    assert.equal(answer.text, 'echo: <|user|>\nHi<|end|>\n<|assistant|>\n');
+    assert.equal(answer.figures.newTokens, undefined);
+    const pending = backend.answer([{ role: 'user', content: 'Hi' }], defaultChatSettings, () => undefined);
+    backend.stop();
+    await assert.rejects(pending, { name: 'ScoringError', kind: 'cancelled' });
   });
 
   it('a cancelled request rejects at once as cancelled', async () => {

@@ -1,0 +1,161 @@
+// The chat panel's webview: draws the state the extension sends (src/chat/chatProtocol.ts has the
+// message types) and sends back what the user does. It holds no conversation of its own; assistant
+// HTML arrives sanitized (src/chat/markdownRenderer.ts) and everything else is set as text.
+/* global acquireVsCodeApi, document, window */
+(function () {
+  const vscode = acquireVsCodeApi();
+  let state;
+  let settingsDirty = false;
+
+  function el(tag, props, children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props || {})) {
+      if (key === 'text') node.textContent = value;
+      else if (key === 'className') node.className = value;
+      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value);
+    }
+    for (const child of children || []) if (child) node.append(child);
+    return node;
+  }
+
+  // The fixed layout, built once; render() only updates it.
+  const header = el('header', { className: 'model' });
+  const modelTitle = el('h1');
+  const modelDetail = el('div', { className: 'detail' });
+  const modelProblem = el('div', { className: 'problem', role: 'alert' });
+  const retryButton = el('button', { text: 'Load Again', onclick: () => vscode.postMessage({ type: 'retryLoad' }) });
+  header.append(modelTitle, modelDetail, modelProblem, retryButton);
+
+  const systemPrompt = el('textarea', { id: 'system-prompt', rows: '2', placeholder: 'System prompt (optional)', 'aria-label': 'System prompt' });
+  systemPrompt.addEventListener('change', () => vscode.postMessage({ type: 'systemPrompt', text: systemPrompt.value }));
+
+  const fields = {
+    maxNewTokens: el('input', { id: 'max-new-tokens', type: 'number', min: '1', step: '1' }),
+    doSample: el('input', { id: 'do-sample', type: 'checkbox' }),
+    temperature: el('input', { id: 'temperature', type: 'number', step: '0.05' }),
+    topP: el('input', { id: 'top-p', type: 'number', step: '0.05' }),
+    topK: el('input', { id: 'top-k', type: 'number', step: '1', min: '0' }),
+    repetitionPenalty: el('input', { id: 'repetition-penalty', type: 'number', step: '0.05' }),
+    seed: el('input', { id: 'seed', type: 'number', step: '1', min: '0', placeholder: 'random' }),
+  };
+  const labels = { maxNewTokens: 'Max new tokens', doSample: 'Sampling', temperature: 'Temperature', topP: 'Top-p', topK: 'Top-k', repetitionPenalty: 'Repetition penalty', seed: 'Seed' };
+  const settingsNote = el('p', { className: 'note' });
+  const settings = el('details', { className: 'settings' }, [
+    el('summary', { text: 'Generation settings' }),
+    el('div', { className: 'grid' }, Object.entries(fields).map(([key, input]) => el('label', {}, [el('span', { text: labels[key] }), input]))),
+    settingsNote,
+  ]);
+  function sendSettings() {
+    settingsDirty = false;
+    vscode.postMessage({
+      type: 'settings',
+      settings: {
+        maxNewTokens: fields.maxNewTokens.value,
+        doSample: fields.doSample.checked,
+        temperature: fields.temperature.value,
+        topP: fields.topP.value,
+        topK: fields.topK.value,
+        repetitionPenalty: fields.repetitionPenalty.value,
+        seed: fields.seed.value,
+      },
+    });
+  }
+  for (const input of Object.values(fields)) {
+    input.addEventListener('input', () => (settingsDirty = true));
+    input.addEventListener('change', sendSettings);
+  }
+
+  const conversation = el('main', { className: 'conversation', 'aria-live': 'polite' });
+  const notice = el('div', { className: 'notice', role: 'status' });
+  const contextBar = el('div', { className: 'context' }, [el('div', { className: 'bar' }, [el('div', { className: 'fill' })]), el('span', { className: 'label' })]);
+
+  const input = el('textarea', { id: 'message', rows: '3', placeholder: 'Message (Enter sends, Shift+Enter for a new line)', 'aria-label': 'Message' });
+  const sendButton = el('button', { id: 'send', text: 'Send', onclick: send });
+  const stopButton = el('button', { id: 'stop', text: 'Stop', onclick: () => vscode.postMessage({ type: 'stop' }) });
+  const clearButton = el('button', { id: 'clear', className: 'secondary', text: 'Clear', onclick: () => vscode.postMessage({ type: 'clear' }) });
+  const exportMarkdown = el('button', { id: 'export-markdown', className: 'secondary', text: 'Export Markdown', onclick: () => vscode.postMessage({ type: 'export', format: 'markdown' }) });
+  const exportJson = el('button', { id: 'export-json', className: 'secondary', text: 'Export JSON', onclick: () => vscode.postMessage({ type: 'export', format: 'json' }) });
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      send();
+    }
+  });
+  const composer = el('footer', { className: 'composer' }, [input, el('div', { className: 'actions' }, [sendButton, stopButton, clearButton, exportMarkdown, exportJson])]);
+
+  document.body.append(header, el('section', { className: 'setup' }, [systemPrompt, settings]), conversation, notice, contextBar, composer);
+
+  function send() {
+    const text = input.value;
+    if (!text.trim() || !state || state.busy) return;
+    if (settingsDirty) sendSettings();
+    vscode.postMessage({ type: 'send', text });
+    input.value = '';
+  }
+
+  function turnElement(turn) {
+    const body = el('div', { className: 'body' });
+    if (turn.role === 'user') body.textContent = turn.text;
+    else body.innerHTML = turn.html || ''; // sanitized by the extension (markdown-it, html off, safe links only)
+    const copy = el('button', { className: 'copy secondary', text: 'Copy', title: 'Copy this message', onclick: () => vscode.postMessage({ type: 'copy', turnId: turn.id }) });
+    return el('article', { className: `turn ${turn.role}${turn.pending ? ' pending' : ''}`, 'data-turn-id': String(turn.id) }, [
+      el('div', { className: 'role' }, [el('span', { text: turn.role === 'user' ? 'You' : 'Assistant' }), turn.pending ? undefined : copy]),
+      body,
+      turn.figures ? el('div', { className: 'figures', text: turn.figures }) : undefined,
+      turn.error ? el('div', { className: 'error', role: 'alert', text: turn.error }) : undefined,
+    ]);
+  }
+
+  function render() {
+    vscode.setState({ sessionId: state.sessionId });
+    modelTitle.textContent = state.model.title;
+    modelDetail.textContent = state.model.status === 'loading' ? `${state.model.detail} (loading…)` : state.model.detail;
+    modelProblem.textContent = state.model.problem || '';
+    modelProblem.hidden = !state.model.problem;
+    retryButton.hidden = state.model.status !== 'failed';
+    if (document.activeElement !== systemPrompt) systemPrompt.value = state.systemPrompt;
+    if (!settingsDirty && !settings.contains(document.activeElement)) {
+      for (const [key, field] of Object.entries(fields)) {
+        if (key === 'doSample') field.checked = state.settings.doSample;
+        else field.value = state.settings[key] === undefined || state.settings[key] === null ? '' : String(state.settings[key]);
+      }
+    }
+    settingsNote.textContent = state.settingsNote || '';
+    const atBottom = conversation.scrollHeight - conversation.scrollTop - conversation.clientHeight < 40;
+    conversation.replaceChildren(...state.turns.map(turnElement));
+    if (atBottom) conversation.scrollTop = conversation.scrollHeight;
+    notice.textContent = state.notice ? state.notice.message : '';
+    notice.className = `notice ${state.notice ? state.notice.kind : ''}`;
+    notice.hidden = !state.notice;
+    const context = state.context;
+    contextBar.hidden = !context;
+    if (context) {
+      const share = Math.min(1, context.usedTokens / context.contextLength);
+      contextBar.querySelector('.fill').style.width = `${(share * 100).toFixed(1)}%`;
+      contextBar.classList.toggle('full', Boolean(context.problem));
+      contextBar.querySelector('.label').textContent = `Context: ${context.usedTokens} of ${context.contextLength} tokens`;
+    }
+    sendButton.disabled = state.busy;
+    stopButton.disabled = !state.busy;
+    clearButton.disabled = state.busy;
+  }
+
+  window.addEventListener('message', (event) => {
+    const message = event.data;
+    if (message.type === 'state') {
+      state = message.state;
+      render();
+    } else if (message.type === 'progress') {
+      const body = conversation.querySelector(`[data-turn-id="${message.turnId}"] .body`);
+      if (body) {
+        const atBottom = conversation.scrollHeight - conversation.scrollTop - conversation.clientHeight < 40;
+        body.innerHTML = message.html; // sanitized by the extension
+        if (atBottom) conversation.scrollTop = conversation.scrollHeight;
+      }
+    } else if (message.type === 'restoreDraft') {
+      if (!input.value) input.value = message.text;
+    }
+  });
+  vscode.postMessage({ type: 'ready' });
+})();

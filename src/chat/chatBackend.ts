@@ -1,0 +1,170 @@
+import { InferenceError } from '../inference/inferenceError';
+import type { ChatMessage } from '../inference/phi3ChatFormat';
+import { EngineClient } from '../inference/process/engineClient';
+import { ScoringClient } from '../mlflow/scoring/scoringClient';
+import { describeScoringSignature, type ScoringSignature } from '../mlflow/scoring/scoringSignature';
+import type { AnswerFigures } from './conversation';
+import type { ExportedModel } from './conversationExport';
+import { toSearchOptions, toServedSettings, type ChatSettings } from './generationSettings';
+
+/** Which model a chat talks to: saved with the conversation so a reload reopens the same one. */
+export type ChatModelRef = { readonly kind: 'local'; readonly folder: string } | { readonly kind: 'served'; readonly url: string; readonly signature: ScoringSignature };
+
+export interface ChatAnswer {
+  readonly text: string;
+  readonly figures: AnswerFigures;
+}
+
+/**
+ * A model the chat panel can talk to: the local engine on an ONNX folder, or a served MLflow
+ * model. Plain TS: the panel stays a thin layer over this.
+ */
+export interface ChatBackend {
+  readonly ref: ChatModelRef;
+  readonly exported: ExportedModel;
+  /** Short name for the panel's title. */
+  readonly title: string;
+  /** Loads the model (local) or checks the server answers (served). */
+  open(): Promise<void>;
+  /** The model's context window, once known (local models). */
+  readonly contextLength: number | undefined;
+  /** Tokens of the prompt these messages make (local models), for the context bar. */
+  countTokens(messages: readonly ChatMessage[]): Promise<number | undefined>;
+  /** Generates an answer; `onText` gets each piece as it comes (a served model gives one piece at the end). */
+  answer(messages: readonly ChatMessage[], settings: ChatSettings, onText: (text: string) => void): Promise<ChatAnswer>;
+  /** Halts the answer being generated: it resolves with what was made (local) or is cancelled (served). */
+  stop(): void;
+  /** Why some settings do not apply to this model, if they do not. */
+  readonly settingsNote: string | undefined;
+  dispose(): void;
+}
+
+export function createChatBackend(ref: ChatModelRef, log: (line: string) => void): ChatBackend {
+  return ref.kind === 'local' ? new LocalChatBackend(ref, log) : new ServedChatBackend(ref);
+}
+
+export class LocalChatBackend implements ChatBackend {
+  private readonly engine: EngineClient;
+  private loaded: Promise<void> | undefined;
+  readonly exported: ExportedModel;
+  readonly settingsNote = undefined;
+
+  constructor(
+    readonly ref: Extract<ChatModelRef, { kind: 'local' }>,
+    log: (line: string) => void,
+    processScript?: string,
+  ) {
+    this.engine = new EngineClient({ onLog: log, ...(processScript ? { processScript } : {}) });
+    this.exported = { kind: 'local', location: ref.folder };
+  }
+
+  get title(): string {
+    return this.ref.folder.split(/[\\/]/).filter(Boolean).pop() ?? this.ref.folder;
+  }
+
+  get contextLength(): number | undefined {
+    return this.engine.model?.contextLength;
+  }
+
+  open(): Promise<void> {
+    // After an engine crash the model is gone: load it again.
+    if (!this.loaded || !this.engine.model) {
+      const loading = this.engine.load(this.ref.folder).then(() => undefined);
+      this.loaded = loading;
+      loading.catch(() => {
+        if (this.loaded === loading) this.loaded = undefined;
+      });
+    }
+    return this.loaded;
+  }
+
+  async countTokens(messages: readonly ChatMessage[]): Promise<number | undefined> {
+    await this.open();
+    return (await this.engine.tokenize({ messages })).length;
+  }
+
+  async answer(messages: readonly ChatMessage[], settings: ChatSettings, onText: (text: string) => void): Promise<ChatAnswer> {
+    await this.open();
+    const result = await this.engine.generate({ messages }, toSearchOptions(settings), (text) => onText(text));
+    const { stats } = result;
+    return {
+      text: result.text,
+      figures: {
+        newTokens: stats.newTokens,
+        promptTokens: stats.promptTokens,
+        timeToFirstTokenMs: stats.timeToFirstTokenMs,
+        tokensPerSecond: stats.newTokens > 1 ? stats.decodeTokensPerSecond : undefined,
+        stopReason: result.stopReason,
+      },
+    };
+  }
+
+  stop(): void {
+    this.engine.stop();
+  }
+
+  dispose(): void {
+    this.engine.dispose();
+  }
+}
+
+export class ServedChatBackend implements ChatBackend {
+  private readonly client: ScoringClient;
+  private running: AbortController | undefined;
+  readonly exported: ExportedModel;
+  readonly contextLength = undefined;
+
+  constructor(readonly ref: Extract<ChatModelRef, { kind: 'served' }>) {
+    this.client = new ScoringClient(ref.url, ref.signature);
+    this.exported = { kind: 'served', location: this.client.baseUrl, signature: ref.signature.kind };
+  }
+
+  get title(): string {
+    return this.client.baseUrl.replace(/^https?:\/\//, '');
+  }
+
+  get settingsNote(): string | undefined {
+    return this.ref.signature.kind === 'prompt'
+      ? `This served model takes only a prompt (${describeScoringSignature(this.ref.signature)}): it answers with its own generation settings.`
+      : 'A served llm/v1/chat model takes max new tokens, and temperature, top-p and top-k with sampling on; repetition penalty and seed stay the server\'s.';
+  }
+
+  open(): Promise<void> {
+    return this.client.ping();
+  }
+
+  async countTokens(): Promise<undefined> {
+    return undefined;
+  }
+
+  async answer(messages: readonly ChatMessage[], settings: ChatSettings, onText: (text: string) => void): Promise<ChatAnswer> {
+    if (this.running) throw new InferenceError('busy', 'The served model is already answering; stop it or wait for it to finish.');
+    const controller = new AbortController();
+    this.running = controller;
+    try {
+      const answer = await this.client.answer(messages, this.ref.signature.kind === 'llm/v1/chat' ? toServedSettings(settings) : {}, controller.signal);
+      onText(answer.text);
+      const tokens = answer.usage?.completionTokens;
+      return {
+        text: answer.text,
+        figures: {
+          newTokens: tokens,
+          promptTokens: answer.usage?.promptTokens,
+          timeToFirstTokenMs: answer.latencyMs,
+          tokensPerSecond: tokens !== undefined && answer.latencyMs > 0 ? (tokens * 1000) / answer.latencyMs : undefined,
+          stopReason: answer.finishReason,
+        },
+      };
+    } finally {
+      if (this.running === controller) this.running = undefined;
+    }
+  }
+
+  stop(): void {
+    this.running?.abort();
+  }
+
+  dispose(): void {
+    this.stop();
+  }
+}

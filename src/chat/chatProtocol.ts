@@ -1,0 +1,80 @@
+/**
+ * Every message between the chat panel (extension host) and its webview (media/chat/chat.js), in
+ * one place. The host owns the conversation and sends whole states; only streaming text comes as
+ * small `progress` messages. Assistant text arrives as HTML already sanitized by markdownRenderer.
+ */
+import type { ChatSettings } from './generationSettings';
+
+export interface ViewTurn {
+  readonly id: number;
+  readonly role: 'user' | 'assistant';
+  /** User turns: the text as typed (the webview sets it as text, never as HTML). */
+  readonly text: string;
+  /** Assistant turns: sanitized HTML of the Markdown answer. */
+  readonly html?: string;
+  /** "12 tokens · 35 ms to first token · 140.2 tokens/s". */
+  readonly figures?: string;
+  readonly pending?: boolean;
+  readonly error?: string;
+}
+
+export interface ViewModel {
+  readonly title: string;
+  /** Folder path or URL and signature, shown under the title. */
+  readonly detail: string;
+  readonly status: 'loading' | 'ready' | 'failed';
+  /** Set when status is failed: why, and the panel offers to try again. */
+  readonly problem?: string;
+}
+
+export interface ChatViewState {
+  /** Key of this chat in workspaceState; the webview keeps it in its own state for restore. */
+  readonly sessionId: string;
+  readonly model: ViewModel;
+  readonly systemPrompt: string;
+  readonly turns: readonly ViewTurn[];
+  readonly settings: ChatSettings;
+  /** Why some settings do not apply (a served `{prompt}` model takes none). */
+  readonly settingsNote?: string;
+  readonly busy: boolean;
+  readonly context?: { readonly usedTokens: number; readonly contextLength: number; readonly problem?: string };
+  /** A message for the whole panel (an invalid setting, a refused prompt, an export written). */
+  readonly notice?: { readonly kind: 'error' | 'info'; readonly message: string };
+}
+
+export type HostToView =
+  | { readonly type: 'state'; readonly state: ChatViewState }
+  | { readonly type: 'progress'; readonly turnId: number; readonly html: string }
+  /** The message was not sent (it would not fit, or no model): put it back in the input box. */
+  | { readonly type: 'restoreDraft'; readonly text: string };
+
+export type ViewToHost =
+  | { readonly type: 'ready' }
+  | { readonly type: 'send'; readonly text: string }
+  | { readonly type: 'stop' }
+  | { readonly type: 'systemPrompt'; readonly text: string }
+  | { readonly type: 'settings'; readonly settings: unknown }
+  | { readonly type: 'clear' }
+  | { readonly type: 'copy'; readonly turnId: number }
+  | { readonly type: 'export'; readonly format: 'markdown' | 'json' }
+  | { readonly type: 'retryLoad' };
+
+const viewMessageTypes = new Set<ViewToHost['type']>(['ready', 'send', 'stop', 'systemPrompt', 'settings', 'clear', 'copy', 'export', 'retryLoad']);
+
+/** A message from the webview, checked: anything malformed is dropped (the webview is not trusted with shapes). */
+export function parseViewMessage(raw: unknown): ViewToHost | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const message = raw as Record<string, unknown>;
+  if (!viewMessageTypes.has(message.type as ViewToHost['type'])) return undefined;
+  switch (message.type) {
+    case 'send':
+    case 'systemPrompt':
+      return typeof message.text === 'string' ? (message as unknown as ViewToHost) : undefined;
+    case 'copy':
+      return typeof message.turnId === 'number' ? (message as unknown as ViewToHost) : undefined;
+    case 'export':
+      return message.format === 'markdown' || message.format === 'json' ? (message as unknown as ViewToHost) : undefined;
+    default:
+      return message as unknown as ViewToHost;
+  }
+}

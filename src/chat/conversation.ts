@@ -1,0 +1,107 @@
+import type { ChatMessage } from '../inference/phi3ChatFormat';
+
+/** The figures under an answer. */
+export interface AnswerFigures {
+  /** Tokens generated (a served model's completion tokens, when it reports them). */
+  readonly newTokens: number | undefined;
+  readonly promptTokens: number | undefined;
+  /** Time to first token; for a served model (no streaming) the whole answer's latency. */
+  readonly timeToFirstTokenMs: number;
+  /** Generation speed after the first token (for a served model: tokens over the whole latency). */
+  readonly tokensPerSecond: number | undefined;
+  /** Why generation ended: eos, max-new-tokens, max-length, cancelled, or the server's finish reason. */
+  readonly stopReason: string | undefined;
+}
+
+export interface Turn {
+  readonly id: number;
+  readonly role: 'user' | 'assistant';
+  readonly content: string;
+  /** Assistant turns: set once the answer is complete (or stopped). */
+  readonly figures?: AnswerFigures;
+  /** Assistant turns: still being generated. */
+  readonly pending?: boolean;
+  /** Assistant turns that failed: the message shown in their place (the turn is not sent again). */
+  readonly error?: string;
+}
+
+export interface ConversationSnapshot {
+  readonly systemPrompt: string;
+  readonly turns: readonly Turn[];
+}
+
+/**
+ * One chat's state, kept in the extension host (the webview only shows it): the system prompt and
+ * the turns. Plain data in and out, so it is saved as it is and restored after a reload.
+ */
+export class Conversation {
+  private turnList: Turn[];
+  private nextId: number;
+  systemPrompt: string;
+
+  constructor(snapshot: ConversationSnapshot = { systemPrompt: '', turns: [] }) {
+    // An answer cut off by a reload is kept as it was, no longer pending.
+    this.turnList = snapshot.turns.map((turn) => (turn.pending ? { ...turn, pending: false, error: turn.error ?? 'Interrupted: the window was reloaded while this answer was generated.' } : turn));
+    this.systemPrompt = snapshot.systemPrompt;
+    this.nextId = Math.max(0, ...this.turnList.map((turn) => turn.id)) + 1;
+  }
+
+  get turns(): readonly Turn[] {
+    return this.turnList;
+  }
+
+  get snapshot(): ConversationSnapshot {
+    return { systemPrompt: this.systemPrompt, turns: this.turnList };
+  }
+
+  get isGenerating(): boolean {
+    return this.turnList.some((turn) => turn.pending);
+  }
+
+  /** Adds the user's message and an empty pending answer; returns the answer's id. */
+  ask(content: string): number {
+    this.turnList.push({ id: this.nextId++, role: 'user', content });
+    const id = this.nextId++;
+    this.turnList.push({ id, role: 'assistant', content: '', pending: true });
+    return id;
+  }
+
+  append(id: number, text: string): void {
+    this.update(id, (turn) => ({ ...turn, content: turn.content + text }));
+  }
+
+  finish(id: number, content: string, figures: AnswerFigures): void {
+    this.update(id, (turn) => ({ id: turn.id, role: turn.role, content, figures }));
+  }
+
+  /** The answer failed: its partial text is kept, the message shown; the user's question stays. */
+  fail(id: number, message: string): void {
+    this.update(id, (turn) => ({ id: turn.id, role: turn.role, content: turn.content, error: message }));
+  }
+
+  clear(): void {
+    this.turnList = [];
+  }
+
+  turn(id: number): Turn | undefined {
+    return this.turnList.find((turn) => turn.id === id);
+  }
+
+  /**
+   * What the model is asked to continue: the system prompt, then every user message and every
+   * answer that completed (failed answers and the empty one being generated are left out).
+   */
+  messagesForModel(): ChatMessage[] {
+    const messages: ChatMessage[] = this.systemPrompt.trim() ? [{ role: 'system', content: this.systemPrompt }] : [];
+    for (const turn of this.turnList) {
+      if (turn.role === 'user') messages.push({ role: 'user', content: turn.content });
+      else if (!turn.pending && !turn.error) messages.push({ role: 'assistant', content: turn.content });
+    }
+    return messages;
+  }
+
+  private update(id: number, change: (turn: Turn) => Turn): void {
+    const index = this.turnList.findIndex((turn) => turn.id === id);
+    if (index >= 0) this.turnList[index] = change(this.turnList[index]!);
+  }
+}

@@ -1,0 +1,44 @@
+import MarkdownIt from 'markdown-it';
+
+/**
+ * Model output as Markdown, made safe to put into the chat webview's DOM. markdown-it (the parser
+ * VS Code's own Markdown preview uses) with raw HTML off escapes every tag the model writes, so no
+ * element or attribute comes from the text except what the Markdown grammar makes. On top of that:
+ * - links keep only http, https and mailto targets; any other (`javascript:`, `data:`, `file:`,
+ *   `command:`, relative) is not a link at all and shows as the plain text the model wrote;
+ * - images are never loaded: an image becomes its alt text in brackets;
+ * - fenced code keeps its language only as a `language-*` class of safe characters.
+ * The webview's CSP (scripts by nonce only, no remote sources) is the second wall.
+ */
+const markdown = new MarkdownIt({ html: false, linkify: false, typographer: false, breaks: true });
+
+const allowedLink = /^(https?:|mailto:)/i;
+
+markdown.validateLink = (url: string) => allowedLink.test(url.trim());
+
+markdown.renderer.rules.image = (tokens, index) => {
+  const token = tokens[index]!;
+  const alt = token.children ? markdown.renderer.renderInlineAsText(token.children, markdown.options, {}) : token.content;
+  return `[${markdown.utils.escapeHtml(alt || 'image')}]`;
+};
+
+markdown.renderer.rules.fence = (tokens, index) => {
+  const token = tokens[index]!;
+  const language = token.info.trim().split(/\s+/)[0] ?? '';
+  const safeLanguage = /^[\w+#.-]{1,40}$/.test(language) ? language : '';
+  const classAttribute = safeLanguage ? ` class="language-${safeLanguage}"` : '';
+  return `<pre><code${classAttribute}>${markdown.utils.escapeHtml(token.content)}</code></pre>\n`;
+};
+
+const defaultLinkOpen = markdown.renderer.rules.link_open ?? ((tokens, index, options, _env, self) => self.renderToken(tokens, index, options));
+markdown.renderer.rules.link_open = (tokens, index, options, env, self) => {
+  // Only the href survives (a title would be harmless, but nothing else is needed).
+  const token = tokens[index]!;
+  token.attrs = (token.attrs ?? []).filter(([name]) => name === 'href');
+  return defaultLinkOpen(tokens, index, options, env, self);
+};
+
+/** Sanitized HTML for a model's Markdown answer (also for a partial answer while it streams). */
+export function renderModelMarkdown(text: string): string {
+  return markdown.render(text);
+}

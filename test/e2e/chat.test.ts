@@ -1,0 +1,206 @@
+/**
+ * The chat panel as a user drives it in Chromium, on the installed VSIX and a random-weight Phi-3
+ * test model (its output is gibberish, but greedy decoding makes it the same every time): open the
+ * chat from the palette, see the answer grow while it streams, Stop it, set max new tokens and see
+ * the figures respect it, a prompt too long for the context window refused with a message, reload
+ * and find the conversation again, export it as Markdown and JSON. Screenshots go to test-results/.
+ */
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { launchChromium, saveScreenshot } from '../harness/browser';
+import { type CodeServer, startCodeServer } from '../harness/codeServer';
+import { repoRoot } from '../harness/paths';
+
+const modelName = 'phi3-tiny-genai-int4';
+
+/** The packaged VSIX: the one `npm run package` left in the repository (PHI3_MLFLOW_VSIX names another). */
+function builtVsix(): string {
+  if (process.env.PHI3_MLFLOW_VSIX) return process.env.PHI3_MLFLOW_VSIX;
+  const found = readdirSync(repoRoot).filter((f) => /^phi3-mlflow-.*\.vsix$/.test(f));
+  assert.equal(found.length, 1, `expected one VSIX in ${repoRoot} (npm run package), found: ${found.join(', ') || 'none'}`);
+  return join(repoRoot, found[0]!);
+}
+
+async function runCommand(page: Page, title: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: title }).first();
+  // The workbench takes F1 only once it has started, and lists an extension's commands once it is installed: try again until it does.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ timeout: 3000 });
+      await input.fill(`>${title}`);
+      await row.waitFor({ timeout: 3000 });
+      break;
+    } catch (error) {
+      if (attempt === 20) throw error;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+  }
+  await row.click();
+}
+
+/** The figures under the last answer: "N tokens · … ms to first token · … tokens/s". */
+async function lastFigures(chat: FrameLocator): Promise<string> {
+  const figures = chat.locator('.turn.assistant').last().locator('.figures');
+  await figures.waitFor({ timeout: 60_000 });
+  return (await figures.textContent()) ?? '';
+}
+
+async function setMaxNewTokens(chat: FrameLocator, value: number): Promise<void> {
+  const settings = chat.locator('details.settings');
+  if ((await settings.getAttribute('open')) === null) await settings.locator('summary').click();
+  const field = chat.locator('#max-new-tokens');
+  await field.fill(String(value));
+  await field.press('Tab'); // 'change' sends the settings
+}
+
+async function send(chat: FrameLocator, text: string): Promise<void> {
+  const message = chat.locator('#message');
+  await message.fill(text);
+  await message.press('Enter');
+}
+
+describe('the chat panel in the browser, on a local test model', () => {
+  let scratch: string;
+  let workspace: string;
+  let browser: Browser;
+  let codeServer: CodeServer;
+  let page: Page;
+  let chat: FrameLocator;
+
+  before(async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'phi3-mlflow-e2e-chat-'));
+    workspace = join(scratch, 'ws');
+    mkdirSync(join(workspace, 'models'), { recursive: true });
+    cpSync(join(repoRoot, 'test', 'fixtures', 'models', modelName), join(workspace, 'models', modelName), { recursive: true });
+    codeServer = await startCodeServer({ workspace, installVsix: [builtVsix()], env: { MLFLOW_TRACKING_URI: '' } });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(`${codeServer.url}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator('.activitybar').waitFor({ timeout: 60_000 });
+    chat = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  });
+
+  after(async () => {
+    if (page) await saveScreenshot(page, 'e2e-chat-last').catch(() => undefined);
+    await browser?.close();
+    await codeServer?.stop();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('opens from "Phi-3: Open Chat…" on a model folder of the workspace and loads the model', async () => {
+    await runCommand(page, 'Phi-3: Open Chat…');
+    await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: `models/${modelName}` }).first().click({ timeout: 30_000 });
+    await chat.locator('h1', { hasText: modelName }).waitFor({ timeout: 60_000 });
+    // Loaded: the context bar counts the (empty) conversation against the model's 4096 tokens.
+    await chat.locator('.context .label', { hasText: /^Context: \d+ of 4096 tokens$/ }).waitFor({ timeout: 120_000 });
+    assert.equal(await chat.locator('#stop').isDisabled(), true);
+    await saveScreenshot(page, 'e2e-chat-opened');
+  });
+
+  it('streams the answer as it is generated, and Stop halts it', async () => {
+    await setMaxNewTokens(chat, 4000);
+    await send(chat, 'Hello');
+    const answer = chat.locator('.turn.assistant.pending .body');
+    await answer.waitFor({ timeout: 60_000 });
+    assert.equal(await chat.locator('#stop').isDisabled(), false);
+    // The answer grows while it is generated: sample its length until it has grown three times.
+    const lengths: number[] = [];
+    for (let i = 0; i < 200 && new Set(lengths.filter((n) => n > 0)).size < 3; i++) {
+      lengths.push(((await answer.textContent({ timeout: 5000 })) ?? '').length);
+      await page.waitForTimeout(30);
+    }
+    const seen = [...new Set(lengths.filter((n) => n > 0))];
+    assert.ok(seen.length >= 3, `the answer grew while streaming (lengths seen: ${seen.join(', ')})`);
+    assert.deepEqual([...seen].sort((a, b) => a - b), seen, 'it only grows');
+    await saveScreenshot(page, 'e2e-chat-streaming');
+    await chat.locator('#stop').click();
+    const figures = await lastFigures(chat);
+    const tokens = Number(/^(\d+) tokens? · \d+ ms to first token/.exec(figures)?.[1]);
+    assert.match(figures, / · stopped$/, figures);
+    assert.ok(tokens > 0 && tokens < 4000, `stopped after ${tokens} of at most 4000 tokens`);
+    await saveScreenshot(page, 'e2e-chat-stopped');
+  });
+
+  it('respects max new tokens: the figures count exactly that many', async () => {
+    await chat.locator('#clear').click();
+    await chat.locator('.turn').first().waitFor({ state: 'detached', timeout: 15_000 });
+    await setMaxNewTokens(chat, 7);
+    await send(chat, 'Hello');
+    assert.match(await lastFigures(chat), /^7 tokens · \d+ ms to first token · [\d.]+ tokens\/s · max new tokens reached$/);
+    await setMaxNewTokens(chat, 3);
+    await send(chat, 'Tell me more');
+    await chat.locator('.turn.assistant .figures').nth(1).waitFor({ timeout: 60_000 });
+    assert.match(await lastFigures(chat), /^3 tokens · /);
+    assert.equal(await chat.locator('.turn.user').count(), 2);
+    await saveScreenshot(page, 'e2e-chat-max-new-tokens');
+  });
+
+  it('refuses a prompt that would not fit the context window, with a message, and keeps the draft', async () => {
+    const systemPrompt = chat.locator('#system-prompt');
+    await systemPrompt.fill('lorem ipsum '.repeat(3000));
+    await systemPrompt.press('Tab');
+    await send(chat, 'Does this fit?');
+    const notice = chat.locator('.notice.error');
+    await notice.waitFor({ timeout: 30_000 });
+    assert.match((await notice.textContent()) ?? '', /^The prompt is \d+ tokens and the model's context window is 4096: it does not fit\./);
+    assert.equal(await chat.locator('#message').inputValue(), 'Does this fit?');
+    assert.equal(await chat.locator('.turn.user').count(), 2, 'nothing was added to the conversation');
+    await saveScreenshot(page, 'e2e-chat-too-long');
+    await systemPrompt.fill('');
+    await systemPrompt.press('Tab');
+    await chat.locator('#message').fill('');
+  });
+
+  it('finds the conversation again after a reload', async () => {
+    const before = await chat.locator('.turn').allTextContents();
+    assert.equal(before.length, 4);
+    await page.reload();
+    await chat.locator('h1', { hasText: modelName }).waitFor({ timeout: 60_000 });
+    await chat.locator('.turn').nth(3).waitFor({ timeout: 60_000 });
+    assert.deepEqual(await chat.locator('.turn').allTextContents(), before);
+    assert.match(await lastFigures(chat), /^3 tokens · /);
+    await saveScreenshot(page, 'e2e-chat-restored');
+  });
+
+  it('exports the conversation as Markdown and as JSON', async () => {
+    for (const [button, extension] of [
+      ['#export-markdown', '.md'],
+      ['#export-json', '.json'],
+    ] as const) {
+      await chat.locator(button).click();
+      // code-server's save dialog is a quick input holding the proposed path in the workspace.
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ timeout: 15_000 });
+      // The dialog fills in the folder first, then the proposed name.
+      const proposed = new RegExp(`^${workspace}/chat-[\\d-]+\\${extension}$`);
+      for (let i = 0; i < 100 && !proposed.test(await input.inputValue()); i++) await page.waitForTimeout(100);
+      assert.match(await input.inputValue(), proposed);
+      await page.keyboard.press('Enter');
+      await chat.locator('.notice.info', { hasText: /^Exported to / }).waitFor({ timeout: 30_000 });
+    }
+    const exported = readdirSync(workspace).filter((name) => name.startsWith('chat-'));
+    const markdown = readFileSync(join(workspace, exported.find((name) => name.endsWith('.md'))!), 'utf8');
+    const json = JSON.parse(readFileSync(join(workspace, exported.find((name) => name.endsWith('.json'))!), 'utf8')) as { model: unknown; messages: Array<{ role: string; content: string; figures?: { newTokens: number } }> };
+    assert.match(markdown, new RegExp(`^# Chat with a Phi-3 model\\n\\n- Model: local ONNX folder \`${workspace}/models/${modelName}\`\\n- Settings: max new tokens 3, greedy,`));
+    assert.match(markdown, /\n## User\n\nHello\n\n## Assistant\n\n[^]*\n_7 tokens · \d+ ms to first token · [\d.]+ tokens\/s · max new tokens reached_\n\n## User\n\nTell me more\n/);
+    assert.deepEqual(json.model, { kind: 'local', location: `${workspace}/models/${modelName}` });
+    assert.deepEqual(
+      json.messages.map((m) => [m.role, m.role === 'user' ? m.content : m.figures?.newTokens]),
+      [
+        ['user', 'Hello'],
+        ['assistant', 7],
+        ['user', 'Tell me more'],
+        ['assistant', 3],
+      ],
+    );
+    assert.ok(existsSync(join(workspace, 'models', modelName, 'genai_config.json')));
+    await saveScreenshot(page, 'e2e-chat-exported');
+  });
+});
