@@ -145,7 +145,7 @@ async function main(): Promise<void> {
   const genaiArgs = [join(repoRoot, 'bench', 'inference_genai_bench.py'), '--model', genaiFolder, '--ids-file', idsFile, '--new-tokens', String(newTokens), '--json', ...(values.threads ? ['--threads', values.threads] : [])];
   const ort130Python = ensureOrt130Venv();
   const [ours, genai, genai130] = measureInTurns([
-    ['ours (onnxruntime-node 1.30)', () => run(process.execPath, [join(repoRoot, 'out', 'bench', 'localEngineRun.js'), genaiFolder, idsFile, String(newTokens), ...threads])],
+    ['ours (onnxruntime-node 1.30)', () => run(process.execPath, [join(__dirname, 'localEngineRun.js'), genaiFolder, idsFile, String(newTokens), ...threads])],
     ['onnxruntime-genai 0.18 (onnxruntime 1.32)', () => run(modelsPython, genaiArgs)],
     ['onnxruntime-genai 0.18 (onnxruntime 1.30)', () => run(ort130Python, genaiArgs)],
   ]) as [Figures, Figures, Figures];
@@ -158,8 +158,8 @@ async function main(): Promise<void> {
     console.log(`\n(c)/(d) ${transformersJsFolder}`);
     const dtype = existsSync(join(transformersJsFolder, 'onnx', 'model_q4.onnx')) ? 'q4' : 'fp32';
     const [oursTjs, tjs] = measureInTurns([
-      [`ours (${dtype})`, () => run(process.execPath, [join(repoRoot, 'out', 'bench', 'localEngineRun.js'), transformersJsFolder, idsFile, String(newTokens), threads[0] ?? '0', dtype])],
-      [`transformers.js 4.3.1 pipeline (${dtype})`, () => run(process.execPath, [join(repoRoot, 'out', 'bench', 'transformersJsRun.js'), transformersJsFolder, idsFile, String(newTokens), dtype])],
+      [`ours (${dtype})`, () => run(process.execPath, [join(__dirname, 'localEngineRun.js'), transformersJsFolder, idsFile, String(newTokens), threads[0] ?? '0', dtype])],
+      [`transformers.js 4.3.1 pipeline (${dtype})`, () => run(process.execPath, [join(__dirname, 'transformersJsRun.js'), transformersJsFolder, idsFile, String(newTokens), dtype])],
     ]) as [Figures, Figures];
     table([oursTjs, tjs]);
     timeSplit(oursTjs);

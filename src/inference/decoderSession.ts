@@ -8,6 +8,12 @@ type Ort = typeof import('onnxruntime-node');
 export interface DecoderSessionOptions {
   /** onnxruntime's intra-op threads; default onnxruntime's own choice (the physical cores). */
   readonly threads?: number;
+  /**
+   * Let onnxruntime's threads spin-wait for work between operators. Off by default: spinning burns
+   * the CPU the editor and everything else on the machine need, and with other load on the cores it
+   * doubled the CPU time of a decode step and halved tokens/s (bench/inference.bench.ts).
+   */
+  readonly spinWait?: boolean;
 }
 
 export interface DecoderStep {
@@ -47,6 +53,7 @@ export class DecoderSession {
         executionProviders: ['cpu'],
         graphOptimizationLevel: 'all',
         ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+        ...(options.spinWait ? {} : { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }),
       });
     } catch (error) {
       throw new InferenceError(
