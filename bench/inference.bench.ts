@@ -60,6 +60,8 @@ interface Figures {
   prefillTokensPerSecond: number;
   decodeTokensPerSecond: number;
   peakRssMiB: number;
+  /** CPU time of the generation (prefill and decode): its cost, however busy the machine was. */
+  cpuSeconds: number;
   tokenIds: number[];
   /** Ours only: where the generation's time went. */
   timeInModelMs?: number;
@@ -83,6 +85,7 @@ function median(runs: Figures[]): Figures {
     prefillTokensPerSecond: mid('prefillTokensPerSecond'),
     decodeTokensPerSecond: mid('decodeTokensPerSecond'),
     peakRssMiB: mid('peakRssMiB'),
+    cpuSeconds: mid('cpuSeconds'),
   };
 }
 
@@ -99,8 +102,8 @@ function measureInTurns(engines: readonly [string, () => Figures][]): Figures[] 
 }
 
 function table(rows: Figures[]): void {
-  const header = ['engine', 'load s', 'TTFT ms', 'prefill tok/s', 'decode tok/s', 'peak RSS MiB'];
-  const lines = rows.map((r) => [r.engine, (r.loadMs / 1000).toFixed(2), r.timeToFirstTokenMs.toFixed(0), r.prefillTokensPerSecond.toFixed(1), r.decodeTokensPerSecond.toFixed(2), r.peakRssMiB.toFixed(0)]);
+  const header = ['engine', 'load s', 'TTFT ms', 'prefill tok/s', 'decode tok/s', 'CPU s', 'peak RSS MiB'];
+  const lines = rows.map((r) => [r.engine, (r.loadMs / 1000).toFixed(2), r.timeToFirstTokenMs.toFixed(0), r.prefillTokensPerSecond.toFixed(1), r.decodeTokensPerSecond.toFixed(2), r.cpuSeconds.toFixed(2), r.peakRssMiB.toFixed(0)]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   for (const line of [header, ...lines]) console.log(line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
 }
@@ -119,7 +122,7 @@ function ratios(ours: Figures, theirs: Figures): void {
   const r = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
   console.log(
     `ours / ${theirs.engine}: decode ${r(ours.decodeTokensPerSecond, theirs.decodeTokensPerSecond)}, prefill ${r(ours.prefillTokensPerSecond, theirs.prefillTokensPerSecond)}, ` +
-      `TTFT ${r(ours.timeToFirstTokenMs, theirs.timeToFirstTokenMs)} (lower is better), peak RSS ${r(ours.peakRssMiB, theirs.peakRssMiB)}; ` +
+      `TTFT ${r(ours.timeToFirstTokenMs, theirs.timeToFirstTokenMs)}, CPU time ${r(ours.cpuSeconds, theirs.cpuSeconds)}, peak RSS ${r(ours.peakRssMiB, theirs.peakRssMiB)} (these three: lower is better); ` +
       `same tokens: ${JSON.stringify(ours.tokenIds) === JSON.stringify(theirs.tokenIds) ? 'yes' : 'NO'}`,
   );
 }

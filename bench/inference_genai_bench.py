@@ -23,6 +23,12 @@ import numpy as np
 import onnxruntime_genai as og
 
 
+def cpu_seconds():
+    """User plus system CPU time of this process: what the generation cost, whatever else the machine runs."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def peak_rss_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -81,7 +87,9 @@ def main():
     load_ms = (time.perf_counter() - load_start) * 1000
     generate(model, prompt_ids[:8], 4)  # warm-up
 
+    cpu_before = cpu_seconds()
     tokens, start, prefilled, first, end = generate(model, prompt_ids, args.new_tokens)
+    cpu_used = cpu_seconds() - cpu_before
     figures = {
         "engine": f"onnxruntime-genai {og.__version__} (Python)",
         "loadMs": load_ms,
@@ -91,6 +99,7 @@ def main():
         "prefillTokensPerSecond": len(prompt_ids) / (prefilled - start),
         "decodeTokensPerSecond": (len(tokens) - 1) / (end - first),
         "peakRssMiB": peak_rss_mib(),
+        "cpuSeconds": cpu_used,
         "tokenIds": tokens,
     }
     if not args.json:

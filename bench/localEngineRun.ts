@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   // A warm-up step, as the other runtimes get one: the first run of a session allocates its arenas.
   await model.generate({ input: { inputIds: ids.slice(0, 8) }, options: { maxNewTokens: 2, minLength: 10 } });
   model.resetCache();
+  const cpuBefore = process.cpuUsage();
   const result = await model.generate({ input: { inputIds: ids }, options: { doSample: false, maxLength: total, minLength: total } });
+  const cpu = process.cpuUsage(cpuBefore);
   const stats = result.stats;
   console.log(
     JSON.stringify({
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
       prefillTokensPerSecond: stats.prefillTokensPerSecond,
       decodeTokensPerSecond: stats.decodeTokensPerSecond,
       peakRssMiB: process.resourceUsage().maxRSS / 1024,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
       timeInModelMs: stats.timeInModelMs,
       timeInSamplingMs: stats.timeInSamplingMs,
       timeInDetokenizerMs: stats.timeInDetokenizerMs,

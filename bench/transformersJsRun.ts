@@ -46,7 +46,9 @@ async function main(): Promise<void> {
     return { started, firstTokenAt, finished, tokenIds: output.tolist()[0]!.slice(promptIds.length).map(Number) };
   };
   await run(ids.slice(0, 8), 2);
+  const cpuBefore = process.cpuUsage();
   const { started, firstTokenAt, finished, tokenIds } = await run(ids, newTokens);
+  const cpu = process.cpuUsage(cpuBefore);
   console.log(
     JSON.stringify({
       engine: 'transformers.js',
@@ -57,6 +59,7 @@ async function main(): Promise<void> {
       prefillTokensPerSecond: (ids.length * 1000) / (firstTokenAt - started),
       decodeTokensPerSecond: ((tokenIds.length - 1) * 1000) / (finished - firstTokenAt),
       peakRssMiB: process.resourceUsage().maxRSS / 1024,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
       tokenIds,
     }),
   );
