@@ -12,6 +12,7 @@ import * as registry from './commands/registry';
 import { affectsTrackingUri } from './config';
 import type { ConnectionState } from './connectionState';
 import { Ctx } from './context';
+import { registerNotebooks } from './notebook/registerNotebooks';
 import { artifactScheme } from './views/artifactDocuments';
 import type { Explorer } from './views/explorer';
 
@@ -84,6 +85,7 @@ export function activate(context: vscode.ExtensionContext): Phi3MlflowApi {
     context.subscriptions.push(vscode.commands.registerCommand(`phi3Mlflow.${id}`, guarded));
   }
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(artifactScheme, ctx.artifactDocuments));
+  context.subscriptions.push(registerNotebooks(ctx));
   context.subscriptions.push(registerChat(context, (line) => ctx.log.info(line)));
 
   context.subscriptions.push(
