@@ -199,9 +199,9 @@ export class ChatPanel {
         this.context = contextUsage(answer.figures.promptTokens + (answer.figures.newTokens ?? 0), contextLength);
       }
     } catch (error) {
+      // The message shows in place of the answer; the question stays, and the next send works again.
       const message = messageOf(error);
       this.conversation.fail(id, message);
-      this.notice = { kind: 'error', message };
       // The engine process died: the model must be loaded again before the next message.
       if ((error as { kind?: string }).kind === 'worker-crashed') {
         this.status = 'failed';

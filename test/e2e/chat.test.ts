@@ -3,9 +3,12 @@
  * test model (its output is gibberish, but greedy decoding makes it the same every time): open the
  * chat from the palette, see the answer grow while it streams, Stop it, set max new tokens and see
  * the figures respect it, a prompt too long for the context window refused with a message, reload
- * and find the conversation again, export it as Markdown and JSON. Screenshots go to test-results/.
+ * and find the conversation again, export it as Markdown and JSON; then trouble (an invalid setting,
+ * the engine process killed) and two models served by a real `mlflow models serve`, one in each
+ * Phi-3 signature, and an address where nothing answers. Screenshots go to test-results/.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +16,10 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { launchChromium, saveScreenshot } from '../harness/browser';
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
+import { freePort } from '../harness/freePort';
+import { type ModelServer, startModelServer } from '../harness/modelServer';
 import { repoRoot } from '../harness/paths';
+import { saveScoringModels } from '../harness/scoringModels';
 
 const modelName = 'phi3-tiny-genai-int4';
 
@@ -27,7 +33,8 @@ function builtVsix(): string {
 
 async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: title }).first();
+  const exactly = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactly }) }).first();
   // The workbench takes F1 only once it has started, and lists an extension's commands once it is installed: try again until it does.
   for (let attempt = 1; ; attempt++) {
     await page.keyboard.press('F1');
@@ -79,7 +86,8 @@ describe('the chat panel in the browser, on a local test model', () => {
     workspace = join(scratch, 'ws');
     mkdirSync(join(workspace, 'models'), { recursive: true });
     cpSync(join(repoRoot, 'test', 'fixtures', 'models', modelName), join(workspace, 'models', modelName), { recursive: true });
-    codeServer = await startCodeServer({ workspace, installVsix: [builtVsix()], env: { MLFLOW_TRACKING_URI: '' } });
+    // Our own data folder: the engine process runs from the extension installed under it, which is how the test finds it.
+    codeServer = await startCodeServer({ workspace, installVsix: [builtVsix()], env: { MLFLOW_TRACKING_URI: '' }, dataDir: join(scratch, 'code-server') });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(`${codeServer.url}/?folder=${encodeURIComponent(workspace)}`);
@@ -87,10 +95,13 @@ describe('the chat panel in the browser, on a local test model', () => {
     chat = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
   });
 
+  const modelServers: ModelServer[] = [];
+
   after(async () => {
     if (page) await saveScreenshot(page, 'e2e-chat-last').catch(() => undefined);
     await browser?.close();
     await codeServer?.stop();
+    await Promise.all(modelServers.map((server) => server.stop()));
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
@@ -161,8 +172,15 @@ describe('the chat panel in the browser, on a local test model', () => {
   it('finds the conversation again after a reload', async () => {
     const before = await chat.locator('.turn').allTextContents();
     assert.equal(before.length, 4);
-    await page.reload();
-    await chat.locator('h1', { hasText: modelName }).waitFor({ timeout: 60_000 });
+    // As a user reloads VS Code: the workbench saves its state (and the extension's) before it goes.
+    await runCommand(page, 'Developer: Reload Window');
+    await page.waitForEvent('load', { timeout: 60_000 });
+    try {
+      await chat.locator('h1', { hasText: modelName }).waitFor({ timeout: 60_000 });
+    } catch (error) {
+      await saveScreenshot(page, 'e2e-chat-not-restored');
+      throw error;
+    }
     await chat.locator('.turn').nth(3).waitFor({ timeout: 60_000 });
     assert.deepEqual(await chat.locator('.turn').allTextContents(), before);
     assert.match(await lastFigures(chat), /^3 tokens · /);
@@ -202,5 +220,72 @@ describe('the chat panel in the browser, on a local test model', () => {
     );
     assert.ok(existsSync(join(workspace, 'models', modelName, 'genai_config.json')));
     await saveScreenshot(page, 'e2e-chat-exported');
+  });
+  it('shows an invalid setting and a killed engine in the panel, keeps the conversation, and answers again', async () => {
+    const settings = chat.locator('details.settings');
+    if ((await settings.getAttribute('open')) === null) await settings.locator('summary').click();
+    await chat.locator('#do-sample').check();
+    await chat.locator('#top-p').fill('0');
+    await chat.locator('#top-p').press('Tab');
+    await chat.locator('.notice.error', { hasText: 'Invalid generation setting: top-p must be above 0 and at most 1 (got 0).' }).waitFor({ timeout: 15_000 });
+    await chat.locator('#top-p').fill('0.9');
+    await chat.locator('#top-p').press('Tab');
+    await chat.locator('#do-sample').uncheck();
+    await chat.locator('.notice.error').waitFor({ state: 'hidden', timeout: 15_000 });
+
+    await setMaxNewTokens(chat, 4000);
+    await send(chat, 'Hello again');
+    await chat.locator('.turn.assistant.pending').waitFor({ timeout: 60_000 });
+    // The engine's own process, started from the extension this code-server installed: kill it as the system would.
+    const engines = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.includes(join(scratch, 'code-server', 'extensions')) && line.includes('engineProcess.js'))
+      .map((line) => Number(line.trim().split(/\s+/)[0]));
+    assert.equal(engines.length, 1, `one engine process (found ${engines.length})`);
+    process.kill(engines[0]!, 'SIGKILL');
+    const error = chat.locator('.turn.assistant').last().locator('.error');
+    await error.waitFor({ timeout: 30_000 });
+    assert.match((await error.textContent()) ?? '', /^The local engine process was killed \(SIGKILL\), most likely by the system for running out of memory.*; the model was unloaded\. Load it again to continue\.$/);
+    assert.equal(await chat.locator('.turn.user').count(), 3, 'the conversation is kept');
+    await saveScreenshot(page, 'e2e-chat-engine-killed');
+    // Sending again loads the model in a new engine process.
+    await setMaxNewTokens(chat, 2);
+    await send(chat, 'Still there?');
+    await chat.locator('.turn.assistant .figures').nth(2).waitFor({ timeout: 120_000 });
+    assert.match(await lastFigures(chat), /^2 tokens · /);
+  });
+
+  it('chats with models served by mlflow models serve, in both signatures, and says why when nothing answers', async () => {
+    const models = saveScoringModels(join(scratch, 'served-models'));
+    const [chatServer, promptServer] = await Promise.all([startModelServer('', models.chatEcho), startModelServer('', models.promptEcho)]);
+    modelServers.push(chatServer, promptServer);
+    const port = await freePort();
+    const cases = [
+      { url: chatServer.url, signature: 'llm/v1/chat', answer: /^1 messages; last from user: Hi; settings max_tokens=256$/, figures: /^8 tokens · \d+ ms to first token · [\d.]+ tokens\/s$/ },
+      { url: promptServer.url, signature: '{prompt} → string', answer: /^echo: <\|user\|>\s*Hi<\|end\|>\s*<\|assistant\|>$/, figures: /^\d+ ms to first token$/ },
+      { url: `http://127.0.0.1:${port}`, signature: 'llm/v1/chat', problem: `Nothing answers at http://127.0.0.1:${port} (the connection was refused): is \`mlflow models serve\` running there?` },
+    ];
+    for (const served of cases) {
+      await page.keyboard.press('Escape');
+      await runCommand(page, 'View: Close All Editors');
+      await runCommand(page, 'Phi-3: Chat with a Served Model…');
+      const input = page.locator('.quick-input-widget input');
+      await input.fill(served.url);
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: served.signature }).first().click({ timeout: 15_000 });
+      await chat.locator('h1', { hasText: served.url.replace('http://', '') }).waitFor({ timeout: 60_000 });
+      if (served.problem) {
+        await chat.locator('.problem', { hasText: served.problem }).waitFor({ timeout: 30_000 });
+        assert.equal(await chat.locator('button', { hasText: 'Load Again' }).isVisible(), true);
+        await saveScreenshot(page, 'e2e-chat-served-down');
+        continue;
+      }
+      await chat.locator('.detail', { hasText: /^Served by MLflow: / }).waitFor({ timeout: 30_000 });
+      await send(chat, 'Hi');
+      const figures = await lastFigures(chat);
+      assert.match(((await chat.locator('.turn.assistant .body').last().textContent()) ?? '').trim(), served.answer!);
+      assert.match(figures, served.figures!);
+      await saveScreenshot(page, `e2e-chat-served-${served.signature === 'llm/v1/chat' ? 'chat' : 'prompt'}`);
+    }
   });
 });
