@@ -66,6 +66,13 @@
     input.addEventListener('change', sendSettings);
   }
 
+  // Phi-3's special tokens (<|system|>, <|user|>, <|end|>, …) stand out wherever a prompt is shown.
+  function withMarkers(node, text) {
+    node.replaceChildren(...text.split(/(<\|[a-z_]+\|>)/).filter(Boolean).map((part) => (/^<\|[a-z_]+\|>$/.test(part) ? el('span', { className: 'marker', text: part }) : document.createTextNode(part))));
+    return node;
+  }
+  const exactPromptText = el('pre', { id: 'exact-prompt-text' });
+  const exactPrompt = el('details', { id: 'exact-prompt', className: 'exact-prompt' }, [el('summary', { text: 'Exact prompt of the last answer' }), exactPromptText]);
   const conversation = el('main', { className: 'conversation', 'aria-live': 'polite' });
   const notice = el('div', { className: 'notice', role: 'status' });
   const contextBar = el('div', { className: 'context' }, [el('div', { className: 'bar' }, [el('div', { className: 'fill' })]), el('span', { className: 'label' })]);
@@ -75,6 +82,9 @@
   const stopButton = el('button', { id: 'stop', text: 'Stop', onclick: () => vscode.postMessage({ type: 'stop' }) });
   const clearButton = el('button', { id: 'clear', className: 'secondary', text: 'Clear', onclick: () => vscode.postMessage({ type: 'clear' }) });
   const exportMarkdown = el('button', { id: 'export-markdown', className: 'secondary', text: 'Export Markdown', onclick: () => vscode.postMessage({ type: 'export', format: 'markdown' }) });
+  const rawMode = el('input', { id: 'raw-mode', type: 'checkbox' });
+  rawMode.addEventListener('change', () => vscode.postMessage({ type: 'rawMode', on: rawMode.checked }));
+  const rawLabel = el('label', { className: 'raw', title: 'Send exactly what you type, special tokens and all (<|system|>…<|end|><|user|>…<|end|><|assistant|>)' }, [rawMode, el('span', { text: 'Raw prompt' })]);
   const exportJson = el('button', { id: 'export-json', className: 'secondary', text: 'Export JSON', onclick: () => vscode.postMessage({ type: 'export', format: 'json' }) });
   input.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
@@ -82,9 +92,9 @@
       send();
     }
   });
-  const composer = el('footer', { className: 'composer' }, [input, el('div', { className: 'actions' }, [sendButton, stopButton, clearButton, exportMarkdown, exportJson])]);
+  const composer = el('footer', { className: 'composer' }, [input, el('div', { className: 'actions' }, [sendButton, stopButton, clearButton, exportMarkdown, exportJson, rawLabel])]);
 
-  document.body.append(header, el('section', { className: 'setup' }, [systemPrompt, settings]), conversation, notice, contextBar, composer);
+  document.body.append(header, el('section', { className: 'setup' }, [systemPrompt, settings, exactPrompt]), conversation, notice, contextBar, composer);
 
   function send() {
     const text = input.value;
@@ -96,11 +106,14 @@
 
   function turnElement(turn) {
     const body = el('div', { className: 'body' });
-    if (turn.role === 'user') body.textContent = turn.text;
+    if (turn.role === 'user') {
+      if (turn.raw) withMarkers(body, turn.text);
+      else body.textContent = turn.text;
+    }
     else body.innerHTML = turn.html || ''; // sanitized by the extension (markdown-it, html off, safe links only)
     const copy = el('button', { className: 'copy secondary', text: 'Copy', title: 'Copy this message', onclick: () => vscode.postMessage({ type: 'copy', turnId: turn.id }) });
     return el('article', { className: `turn ${turn.role}${turn.pending ? ' pending' : ''}`, 'data-turn-id': String(turn.id) }, [
-      el('div', { className: 'role' }, [el('span', { text: turn.role === 'user' ? 'You' : 'Assistant' }), turn.pending ? undefined : copy]),
+      el('div', { className: 'role' }, [el('span', { text: `${turn.role === 'user' ? 'You' : 'Assistant'}${turn.raw ? ' (raw prompt)' : ''}` }), turn.pending ? undefined : copy]),
       body,
       turn.figures ? el('div', { className: 'figures', text: turn.figures }) : undefined,
       turn.error ? el('div', { className: 'error', role: 'alert', text: turn.error }) : undefined,
@@ -122,6 +135,10 @@
       }
     }
     settingsNote.textContent = state.settingsNote || '';
+    rawMode.checked = state.rawMode;
+    input.placeholder = state.rawMode ? 'Raw prompt, sent exactly as typed (Enter sends, Shift+Enter for a new line)' : 'Message (Enter sends, Shift+Enter for a new line)';
+    exactPrompt.hidden = state.lastPrompt === undefined;
+    withMarkers(exactPromptText, state.lastPrompt || '');
     const atBottom = conversation.scrollHeight - conversation.scrollTop - conversation.clientHeight < 40;
     conversation.replaceChildren(...state.turns.map(turnElement));
     if (atBottom) conversation.scrollTop = conversation.scrollHeight;

@@ -1,7 +1,8 @@
 import { InferenceError } from '../inference/inferenceError';
-import type { ChatMessage } from '../inference/phi3ChatFormat';
+import { formatPhi3Chat } from '../inference/phi3ChatFormat';
 import { EngineClient } from '../inference/process/engineClient';
 import { ScoringClient } from '../mlflow/scoring/scoringClient';
+import { invocationBody, promptTextOf, type ServedInput } from '../mlflow/scoring/scoringFormats';
 import { describeScoringSignature, type ScoringSignature } from '../mlflow/scoring/scoringSignature';
 import type { AnswerFigures } from './conversation';
 import type { ExportedModel } from './conversationExport';
@@ -9,6 +10,9 @@ import { toSearchOptions, toServedSettings, type ChatSettings } from './generati
 
 /** Which model a chat talks to: saved with the conversation so a reload reopens the same one. */
 export type ChatModelRef = { readonly kind: 'local'; readonly folder: string } | { readonly kind: 'served'; readonly url: string; readonly signature: ScoringSignature };
+
+/** A conversation, or (raw-prompt mode) a prompt sent exactly as typed, special tokens and all. */
+export type ChatInput = ServedInput;
 
 export interface ChatAnswer {
   readonly text: string;
@@ -28,10 +32,12 @@ export interface ChatBackend {
   open(): Promise<void>;
   /** The model's context window, once known (local models). */
   readonly contextLength: number | undefined;
-  /** Tokens of the prompt these messages make (local models), for the context bar. */
-  countTokens(messages: readonly ChatMessage[]): Promise<number | undefined>;
+  /** Tokens of the prompt this input makes (local models), for the context bar. */
+  countTokens(input: ChatInput): Promise<number | undefined>;
+  /** Exactly what the model gets for this input: the prompt after the Phi-3 chat template, or the request body of an llm/v1/chat model. */
+  exactPrompt(input: ChatInput): string;
   /** Generates an answer; `onText` gets each piece as it comes (a served model gives one piece at the end). */
-  answer(messages: readonly ChatMessage[], settings: ChatSettings, onText: (text: string) => void): Promise<ChatAnswer>;
+  answer(input: ChatInput, settings: ChatSettings, onText: (text: string) => void): Promise<ChatAnswer>;
   /** Halts the answer being generated: it resolves with what was made (local) or is cancelled (served). */
   stop(): void;
   /** Why some settings do not apply to this model, if they do not. */
@@ -78,14 +84,18 @@ export class LocalChatBackend implements ChatBackend {
     return this.loaded;
   }
 
-  async countTokens(messages: readonly ChatMessage[]): Promise<number | undefined> {
+  async countTokens(input: ChatInput): Promise<number | undefined> {
     await this.open();
-    return (await this.engine.tokenize({ messages })).length;
+    return (await this.engine.tokenize(input)).length;
   }
 
-  async answer(messages: readonly ChatMessage[], settings: ChatSettings, onText: (text: string) => void): Promise<ChatAnswer> {
+  exactPrompt(input: ChatInput): string {
+    return 'prompt' in input ? input.prompt : formatPhi3Chat(input.messages);
+  }
+
+  async answer(input: ChatInput, settings: ChatSettings, onText: (text: string) => void): Promise<ChatAnswer> {
     await this.open();
-    const result = await this.engine.generate({ messages }, toSearchOptions(settings), (text) => onText(text));
+    const result = await this.engine.generate(input, toSearchOptions(settings), (text) => onText(text));
     const { stats } = result;
     return {
       text: result.text,
@@ -137,12 +147,16 @@ export class ServedChatBackend implements ChatBackend {
     return undefined;
   }
 
-  async answer(messages: readonly ChatMessage[], settings: ChatSettings, onText: (text: string) => void): Promise<ChatAnswer> {
+  exactPrompt(input: ChatInput): string {
+    return this.ref.signature.kind === 'llm/v1/chat' ? JSON.stringify(invocationBody(this.ref.signature, input), null, 2) : promptTextOf(input);
+  }
+
+  async answer(input: ChatInput, settings: ChatSettings, onText: (text: string) => void): Promise<ChatAnswer> {
     if (this.running) throw new InferenceError('busy', 'The served model is already answering; stop it or wait for it to finish.');
     const controller = new AbortController();
     this.running = controller;
     try {
-      const answer = await this.client.answer(messages, this.ref.signature.kind === 'llm/v1/chat' ? toServedSettings(settings) : {}, controller.signal);
+      const answer = await this.client.answer(input, this.ref.signature.kind === 'llm/v1/chat' ? toServedSettings(settings) : {}, controller.signal);
       onText(answer.text);
       const tokens = answer.usage?.completionTokens;
       return {

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { createChatBackend, type ChatBackend, type ChatModelRef } from './chatBackend';
+import { createChatBackend, type ChatBackend, type ChatInput, type ChatModelRef } from './chatBackend';
 import { parseViewMessage, type ChatViewState, type HostToView, type ViewToHost } from './chatProtocol';
 import { contextUsage, type ContextUsage } from './contextUsage';
 import { Conversation, type ConversationSnapshot } from './conversation';
@@ -15,6 +15,8 @@ interface SavedChat {
   readonly model: ChatModelRef;
   readonly conversation: ConversationSnapshot;
   readonly context?: ContextUsage;
+  readonly rawMode?: boolean;
+  readonly lastPrompt?: string;
 }
 
 export interface ChatPanelHost {
@@ -41,6 +43,8 @@ export class ChatPanel {
   private problem: string | undefined;
   private notice: ChatViewState['notice'];
   private context: ContextUsage | undefined;
+  private rawMode: boolean;
+  private lastPrompt: string | undefined;
   private progressTimer: NodeJS.Timeout | undefined;
   private disposed = false;
 
@@ -75,6 +79,8 @@ export class ChatPanel {
     ChatPanel.open.add(this);
     this.conversation = new Conversation(saved.conversation);
     this.context = saved.context;
+    this.rawMode = saved.rawMode ?? false;
+    this.lastPrompt = saved.lastPrompt;
     this.backend = createChatBackend(saved.model, host.log);
     this.settings = this.storedSettings();
     panel.title = `Chat: ${this.backend.title}`;
@@ -138,10 +144,15 @@ export class ChatPanel {
           this.notice = { kind: 'error', message: messageOf(error) };
         }
         return this.post();
+      case 'rawMode':
+        this.rawMode = message.on;
+        this.save();
+        return this.post();
       case 'clear':
         if (this.conversation.isGenerating) return;
         this.conversation.clear();
         this.notice = undefined;
+        this.lastPrompt = undefined;
         this.save();
         await this.refreshContext();
         return this.post();
@@ -168,9 +179,20 @@ export class ChatPanel {
         return;
       }
     }
-    const messages = [...this.conversation.messagesForModel(), { role: 'user' as const, content: text }];
+    const raw = this.rawMode;
+    const input: ChatInput = raw ? { prompt: text } : { messages: [...this.conversation.messagesForModel(), { role: 'user' as const, content: text }] };
+    let exactPrompt: string;
     try {
-      const tokens = await this.backend.countTokens(messages);
+      exactPrompt = this.backend.exactPrompt(input);
+    } catch (error) {
+      // A raw prompt for a model that takes only messages.
+      this.notice = { kind: 'error', message: messageOf(error) };
+      this.post();
+      this.postMessage({ type: 'restoreDraft', text });
+      return;
+    }
+    try {
+      const tokens = await this.backend.countTokens(input);
       const contextLength = this.backend.contextLength;
       if (tokens !== undefined && contextLength !== undefined) {
         this.context = contextUsage(tokens, contextLength);
@@ -185,11 +207,12 @@ export class ChatPanel {
       this.host.log(`Chat: counting tokens failed: ${messageOf(error)}`);
     }
     this.notice = undefined;
-    const id = this.conversation.ask(text);
+    const id = this.conversation.ask(text, raw);
+    this.lastPrompt = exactPrompt;
     this.save();
     this.post();
     try {
-      const answer = await this.backend.answer(messages, this.settings, (piece) => {
+      const answer = await this.backend.answer(input, this.settings, (piece) => {
         this.conversation.append(id, piece);
         this.scheduleProgress(id);
       });
@@ -231,7 +254,7 @@ export class ChatPanel {
   private async refreshContext(): Promise<void> {
     if (this.status !== 'ready' || this.conversation.isGenerating) return;
     try {
-      const tokens = await this.backend.countTokens(this.conversation.messagesForModel());
+      const tokens = await this.backend.countTokens({ messages: this.conversation.messagesForModel() });
       const contextLength = this.backend.contextLength;
       this.context = tokens !== undefined && contextLength !== undefined ? contextUsage(tokens, contextLength) : undefined;
       this.save();
@@ -270,7 +293,13 @@ export class ChatPanel {
 
   private save(): void {
     if (this.disposed) return;
-    const saved: SavedChat = { model: this.backend.ref, conversation: this.conversation.snapshot, ...(this.context ? { context: this.context } : {}) };
+    const saved: SavedChat = {
+      model: this.backend.ref,
+      conversation: this.conversation.snapshot,
+      rawMode: this.rawMode,
+      ...(this.context ? { context: this.context } : {}),
+      ...(this.lastPrompt !== undefined ? { lastPrompt: this.lastPrompt } : {}),
+    };
     void this.host.workspaceState.update(sessionKey(this.sessionId), saved);
   }
 
@@ -293,10 +322,13 @@ export class ChatPanel {
         ...(turn.figures ? { figures: describeFigures(turn) } : {}),
         ...(turn.pending ? { pending: true } : {}),
         ...(turn.error ? { error: turn.error } : {}),
+        ...(turn.raw ? { raw: true } : {}),
       })),
       settings: this.settings,
       ...(this.backend.settingsNote ? { settingsNote: this.backend.settingsNote } : {}),
       busy: this.conversation.isGenerating,
+      rawMode: this.rawMode,
+      ...(this.lastPrompt !== undefined ? { lastPrompt: this.lastPrompt } : {}),
       ...(this.context ? { context: this.context } : {}),
       ...(this.notice ? { notice: this.notice } : {}),
     };

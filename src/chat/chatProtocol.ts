@@ -16,6 +16,8 @@ export interface ViewTurn {
   readonly figures?: string;
   readonly pending?: boolean;
   readonly error?: string;
+  /** A raw-prompt turn (the webview highlights Phi-3's special tokens in it). */
+  readonly raw?: boolean;
 }
 
 export interface ViewModel {
@@ -37,6 +39,10 @@ export interface ChatViewState {
   /** Why some settings do not apply (a served `{prompt}` model takes none). */
   readonly settingsNote?: string;
   readonly busy: boolean;
+  /** Raw-prompt mode: the next message goes to the model exactly as typed. */
+  readonly rawMode: boolean;
+  /** Exactly what the model got for the last answer (after the Phi-3 chat template, or the request body). */
+  readonly lastPrompt?: string;
   readonly context?: { readonly usedTokens: number; readonly contextLength: number; readonly problem?: string };
   /** A message for the whole panel (an invalid setting, a refused prompt, an export written). */
   readonly notice?: { readonly kind: 'error' | 'info'; readonly message: string };
@@ -54,12 +60,13 @@ export type ViewToHost =
   | { readonly type: 'stop' }
   | { readonly type: 'systemPrompt'; readonly text: string }
   | { readonly type: 'settings'; readonly settings: unknown }
+  | { readonly type: 'rawMode'; readonly on: boolean }
   | { readonly type: 'clear' }
   | { readonly type: 'copy'; readonly turnId: number }
   | { readonly type: 'export'; readonly format: 'markdown' | 'json' }
   | { readonly type: 'retryLoad' };
 
-const viewMessageTypes = new Set<ViewToHost['type']>(['ready', 'send', 'stop', 'systemPrompt', 'settings', 'clear', 'copy', 'export', 'retryLoad']);
+const viewMessageTypes = new Set<ViewToHost['type']>(['ready', 'send', 'stop', 'systemPrompt', 'settings', 'rawMode', 'clear', 'copy', 'export', 'retryLoad']);
 
 /** A message from the webview, checked: anything malformed is dropped (the webview is not trusted with shapes). */
 export function parseViewMessage(raw: unknown): ViewToHost | undefined {
@@ -70,6 +77,8 @@ export function parseViewMessage(raw: unknown): ViewToHost | undefined {
     case 'send':
     case 'systemPrompt':
       return typeof message.text === 'string' ? (message as unknown as ViewToHost) : undefined;
+    case 'rawMode':
+      return typeof message.on === 'boolean' ? (message as unknown as ViewToHost) : undefined;
     case 'copy':
       return typeof message.turnId === 'number' ? (message as unknown as ViewToHost) : undefined;
     case 'export':

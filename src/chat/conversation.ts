@@ -23,6 +23,8 @@ export interface Turn {
   readonly pending?: boolean;
   /** Assistant turns that failed: the message shown in their place (the turn is not sent again). */
   readonly error?: string;
+  /** Raw-prompt mode: the user's text went to the model exactly as typed; such turns stand alone. */
+  readonly raw?: boolean;
 }
 
 export interface ConversationSnapshot {
@@ -59,10 +61,10 @@ export class Conversation {
   }
 
   /** Adds the user's message and an empty pending answer; returns the answer's id. */
-  ask(content: string): number {
-    this.turnList.push({ id: this.nextId++, role: 'user', content });
+  ask(content: string, raw = false): number {
+    this.turnList.push({ id: this.nextId++, role: 'user', content, ...(raw ? { raw } : {}) });
     const id = this.nextId++;
-    this.turnList.push({ id, role: 'assistant', content: '', pending: true });
+    this.turnList.push({ id, role: 'assistant', content: '', pending: true, ...(raw ? { raw } : {}) });
     return id;
   }
 
@@ -71,12 +73,12 @@ export class Conversation {
   }
 
   finish(id: number, content: string, figures: AnswerFigures): void {
-    this.update(id, (turn) => ({ id: turn.id, role: turn.role, content, figures }));
+    this.update(id, (turn) => ({ id: turn.id, role: turn.role, content, figures, ...(turn.raw ? { raw: true } : {}) }));
   }
 
   /** The answer failed: its partial text is kept, the message shown; the user's question stays. */
   fail(id: number, message: string): void {
-    this.update(id, (turn) => ({ id: turn.id, role: turn.role, content: turn.content, error: message }));
+    this.update(id, (turn) => ({ id: turn.id, role: turn.role, content: turn.content, error: message, ...(turn.raw ? { raw: true } : {}) }));
   }
 
   clear(): void {
@@ -89,11 +91,13 @@ export class Conversation {
 
   /**
    * What the model is asked to continue: the system prompt, then every user message and every
-   * answer that completed (failed answers and the empty one being generated are left out).
+   * answer that completed (failed answers, the empty one being generated and raw-prompt turns,
+   * which stand alone, are left out).
    */
   messagesForModel(): ChatMessage[] {
     const messages: ChatMessage[] = this.systemPrompt.trim() ? [{ role: 'system', content: this.systemPrompt }] : [];
     for (const turn of this.turnList) {
+      if (turn.raw) continue;
       if (turn.role === 'user') messages.push({ role: 'user', content: turn.content });
       else if (!turn.pending && !turn.error) messages.push({ role: 'assistant', content: turn.content });
     }

@@ -255,6 +255,26 @@ describe('the chat panel in the browser, on a local test model', () => {
     assert.match(await lastFigures(chat), /^2 tokens · /);
   });
 
+  it('raw-prompt mode sends exactly what was typed, special tokens highlighted, and shows the exact prompt', async () => {
+    const firstAnswer = ((await chat.locator('.turn.assistant .body').first().textContent()) ?? '').trim();
+    await chat.locator('#raw-mode').check();
+    const raw = '<|user|>\nHello<|end|>\n<|assistant|>\n';
+    await chat.locator('#message').fill(raw);
+    await chat.locator('#message').press('Enter');
+    await chat.locator('.turn.assistant .figures').nth(3).waitFor({ timeout: 60_000 });
+    const turn = chat.locator('.turn.user').last();
+    assert.match((await turn.locator('.role').textContent()) ?? '', /^You \(raw prompt\)/);
+    assert.deepEqual(await turn.locator('.marker').allTextContents(), ['<|user|>', '<|end|>', '<|assistant|>']);
+    assert.match(await lastFigures(chat), /^2 tokens · /);
+    // The same tokens as the chat message "Hello" (greedy): the first answer starts with this one.
+    const rawAnswer = ((await chat.locator('.turn.assistant .body').last().textContent()) ?? '').trim();
+    assert.ok(rawAnswer.length > 0 && firstAnswer.startsWith(rawAnswer), `${JSON.stringify(rawAnswer)} begins ${JSON.stringify(firstAnswer)}`);
+    await chat.locator('#exact-prompt summary').click();
+    assert.equal(await chat.locator('#exact-prompt-text').textContent(), raw);
+    await saveScreenshot(page, 'e2e-chat-raw-prompt');
+    await chat.locator('#raw-mode').uncheck();
+  });
+
   it('chats with models served by mlflow models serve, in both signatures, and says why when nothing answers', async () => {
     const models = saveScoringModels(join(scratch, 'served-models'));
     const [chatServer, promptServer] = await Promise.all([startModelServer('', models.chatEcho), startModelServer('', models.promptEcho)]);

@@ -1,5 +1,4 @@
-import type { ChatMessage } from '../../inference/phi3ChatFormat';
-import { invocationBody, MalformedAnswerError, parseInvocationAnswer, type ScoredAnswer, type ServedSettings } from './scoringFormats';
+import { invocationBody, MalformedAnswerError, parseInvocationAnswer, type ScoredAnswer, type ServedInput, type ServedSettings } from './scoringFormats';
 import type { ScoringSignature } from './scoringSignature';
 
 export type ScoringErrorKind =
@@ -56,13 +55,14 @@ export class ScoringClient {
     if (!response.ok) throw await this.statusError(response, '/ping');
   }
 
-  /** POST /invocations with the conversation in this client's signature. */
-  async answer(messages: readonly ChatMessage[], settings: ServedSettings = {}, signal?: AbortSignal): Promise<ServedAnswer> {
+  /** POST /invocations with the conversation (or a raw prompt) in this client's signature. */
+  async answer(input: ServedInput, settings: ServedSettings = {}, signal?: AbortSignal): Promise<ServedAnswer> {
+    const request = JSON.stringify(invocationBody(this.signature, input, settings));
     const started = performance.now();
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 600_000);
     const response = await this.request(
       '/invocations',
-      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(invocationBody(this.signature, messages, settings)) },
+      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: request },
       signal ? AbortSignal.any([signal, timeout]) : timeout,
     );
     if (!response.ok) throw await this.statusError(response, '/invocations');

@@ -34,17 +34,29 @@ export class MalformedAnswerError extends Error {
   override readonly name = 'MalformedAnswerError';
 }
 
-/** The JSON body of a POST /invocations asking `signature` to continue `messages`. */
-export function invocationBody(signature: ScoringSignature, messages: readonly ChatMessage[], settings: ServedSettings = {}): Record<string, unknown> {
+/**
+ * What a served model is asked: a conversation, or (raw-prompt mode) a prompt sent exactly as
+ * typed, which only the `{prompt}` signature can take.
+ */
+export type ServedInput = { readonly messages: readonly ChatMessage[] } | { readonly prompt: string };
+
+/** The prompt text a `{prompt}` model gets for this input: the Phi-3 chat format, or the raw prompt as it is. */
+export function promptTextOf(input: ServedInput): string {
+  return 'prompt' in input ? input.prompt : formatPhi3Chat(input.messages);
+}
+
+/** The JSON body of a POST /invocations asking `signature` to continue `input`. */
+export function invocationBody(signature: ScoringSignature, input: ServedInput, settings: ServedSettings = {}): Record<string, unknown> {
   if (signature.kind === 'llm/v1/chat') {
-    const body: Record<string, unknown> = { messages: messages.map(({ role, content }) => ({ role, content })) };
+    if (!('messages' in input)) throw new Error('A raw prompt cannot be sent to an llm/v1/chat model, which takes messages: turn raw-prompt mode off.');
+    const body: Record<string, unknown> = { messages: input.messages.map(({ role, content }) => ({ role, content })) };
     if (settings.temperature !== undefined) body.temperature = settings.temperature;
     if (settings.maxTokens !== undefined) body.max_tokens = settings.maxTokens;
     if (settings.topP !== undefined) body.top_p = settings.topP;
     if (settings.topK !== undefined) body.top_k = settings.topK;
     return body;
   }
-  const prompt = formatPhi3Chat(messages);
+  const prompt = promptTextOf(input);
   return signature.requestShape === 'dataframe_records' ? { dataframe_records: [{ [signature.promptInput]: prompt }] } : { inputs: { [signature.promptInput]: [prompt] } };
 }
 

@@ -12,7 +12,7 @@ import { defaultChatSettings } from '../../../src/chat/generationSettings';
 import { repoRoot } from '../../harness/paths';
 
 const folder = join(repoRoot, 'test', 'fixtures', 'models', 'phi3-tiny-genai-int4');
-const hello = [{ role: 'user', content: 'Hello' }] as const;
+const hello = { messages: [{ role: 'user', content: 'Hello' }] } as const;
 
 describe('the local chat backend on phi3-tiny-genai-int4', () => {
   let backend: LocalChatBackend;
@@ -27,6 +27,8 @@ describe('the local chat backend on phi3-tiny-genai-int4', () => {
     assert.equal(backend.title, 'phi3-tiny-genai-int4');
     // <|user|> Hello <|end|> <|assistant|>
     assert.equal(await backend.countTokens(hello), 4);
+    assert.equal(backend.exactPrompt(hello), '<|user|>\nHello<|end|>\n<|assistant|>\n');
+    assert.equal(await backend.countTokens({ prompt: '<|user|>\nHello<|end|>\n<|assistant|>\n' }), 4);
   });
 
   it('streams the answer in pieces and stops at max new tokens, the same answer each time (greedy)', async () => {
@@ -42,6 +44,14 @@ describe('the local chat backend on phi3-tiny-genai-int4', () => {
     const again = await backend.answer(hello, { ...defaultChatSettings, maxNewTokens: 5 }, () => undefined);
     assert.equal(again.figures.newTokens, 5);
     assert.ok(answer.text.startsWith(again.text), 'greedy: the shorter answer is the start of the longer one');
+  });
+
+  it('a raw prompt is generated from exactly as typed: the same tokens as the chat it spells out', async () => {
+    const raw = await backend.answer({ prompt: '<|user|>\nHello<|end|>\n<|assistant|>\n' }, { ...defaultChatSettings, maxNewTokens: 6 }, () => undefined);
+    const chat = await backend.answer(hello, { ...defaultChatSettings, maxNewTokens: 6 }, () => undefined);
+    assert.equal(raw.figures.promptTokens, 4);
+    assert.equal(raw.text, chat.text);
+    assert.equal(backend.exactPrompt({ prompt: 'as typed' }), 'as typed');
   });
 
   it('Stop halts the answer at once with what was made', async () => {

@@ -51,6 +51,17 @@ describe('the conversation', () => {
     assert.equal(conversation.messagesForModel()[0]!.role, 'user');
   });
 
+  it('leaves raw-prompt turns out of what the model is asked next: they stand alone', () => {
+    const conversation = sampleConversation();
+    const raw = conversation.ask('<|user|>\nHi<|end|>\n<|assistant|>\n', true);
+    conversation.finish(raw, 'Hey', figures);
+    assert.deepEqual(conversation.turns.slice(-2), [
+      { id: 5, role: 'user', content: '<|user|>\nHi<|end|>\n<|assistant|>\n', raw: true },
+      { id: 6, role: 'assistant', content: 'Hey', figures, raw: true },
+    ]);
+    assert.deepEqual(conversation.messagesForModel().map((m) => m.content), ['Be brief.', 'Hi', 'Hello **there**', 'Name a colour']);
+  });
+
   it('comes back from a snapshot with new ids after the old ones; an answer cut by a reload is marked', () => {
     const conversation = new Conversation();
     conversation.ask('Hi');
@@ -171,6 +182,8 @@ describe('the webview protocol', () => {
   it('takes well-formed messages and drops the rest', () => {
     assert.deepEqual(parseViewMessage({ type: 'send', text: 'Hi' }), { type: 'send', text: 'Hi' });
     assert.deepEqual(parseViewMessage({ type: 'export', format: 'json' }), { type: 'export', format: 'json' });
+    assert.deepEqual(parseViewMessage({ type: 'rawMode', on: true }), { type: 'rawMode', on: true });
+    assert.equal(parseViewMessage({ type: 'rawMode', on: 'yes' }), undefined);
     assert.equal(parseViewMessage({ type: 'send', text: 3 }), undefined);
     assert.equal(parseViewMessage({ type: 'export', format: 'html' }), undefined);
     assert.equal(parseViewMessage({ type: 'runCommand', command: 'x' }), undefined);

@@ -42,33 +42,35 @@ describe('the served-model client against real MLflow scoring servers', () => {
     const expected = 'echo: <|system|>\nAnswer in one word.<|end|>\n<|user|>\nHello<|end|>\n<|assistant|>\n';
     const client = new ScoringClient(promptServer.url, promptSignature);
     await client.ping();
-    const answer = await client.answer(messages, { maxTokens: 5 });
+    const answer = await client.answer({ messages }, { maxTokens: 5 });
     assert.equal(answer.text, expected);
     assert.equal(answer.usage, undefined);
     assert.ok(answer.latencyMs > 0);
     const records = new ScoringClient(`${promptServer.url}/invocations`, { kind: 'prompt', promptInput: 'prompt', requestShape: 'dataframe_records' });
-    assert.equal((await records.answer(messages)).text, expected);
+    assert.equal((await records.answer({ messages })).text, expected);
   });
 
   it('llm/v1/chat: sends messages and settings, reads the completion and its usage', async () => {
     const client = new ScoringClient(chatServer.url, chatSignature);
     const answer = await client.answer(
-      [
-        { role: 'system', content: 'Be brief.' },
-        { role: 'user', content: 'Hi there' },
-      ],
+      {
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hi there' },
+        ],
+      },
       { temperature: 0.5, maxTokens: 20 },
     );
     assert.equal(answer.text, '2 messages; last from user: Hi there; settings max_tokens=20, temperature=0.5');
     assert.deepEqual(answer.usage, { promptTokens: 4, completionTokens: 10, totalTokens: 14 });
     assert.equal(answer.finishReason, 'stop');
-    const greedy = await client.answer([{ role: 'user', content: 'Again' }], { maxTokens: 7, topP: 0.9, topK: 3 });
+    const greedy = await client.answer({ messages: [{ role: 'user', content: 'Again' }] }, { maxTokens: 7, topP: 0.9, topK: 3 });
     assert.equal(greedy.text, '1 messages; last from user: Again; settings max_tokens=7, top_k=3, top_p=0.9');
   });
 
   it('the wrong signature is refused by the server with its own message', async () => {
     const wrong = new ScoringClient(chatServer.url, promptSignature);
-    await assert.rejects(wrong.answer([{ role: 'user', content: 'Hi' }]), (error: ScoringError) => {
+    await assert.rejects(wrong.answer({ messages: [{ role: 'user', content: 'Hi' }] }), (error: ScoringError) => {
       assert.equal(error.kind, 'rejected');
       assert.equal(error.status, 400);
       assert.match(error.message, /^The served model refused the request \(HTTP 400\): INVALID_PARAMETER_VALUE: Failed to predict data .*Failed to enforce schema .*Model is missing inputs \['messages'\]/s);
@@ -77,13 +79,13 @@ describe('the served-model client against real MLflow scoring servers', () => {
   });
 
   it('an address without /invocations, and a port nothing listens on', async () => {
-    await assert.rejects(new ScoringClient(`${chatServer.url}/nested`, chatSignature).answer([{ role: 'user', content: 'Hi' }]), {
+    await assert.rejects(new ScoringClient(`${chatServer.url}/nested`, chatSignature).answer({ messages: [{ role: 'user', content: 'Hi' }] }), {
       name: 'ScoringError',
       kind: 'rejected',
       message: `${chatServer.url}/nested has no /invocations (404: Not Found): is this the address of an MLflow scoring server?`,
     });
     const port = await freePort();
-    await assert.rejects(new ScoringClient(`http://127.0.0.1:${port}`, chatSignature).answer([{ role: 'user', content: 'Hi' }]), {
+    await assert.rejects(new ScoringClient(`http://127.0.0.1:${port}`, chatSignature).answer({ messages: [{ role: 'user', content: 'Hi' }] }), {
       name: 'ScoringError',
       kind: 'unreachable',
       message: `Nothing answers at http://127.0.0.1:${port} (the connection was refused): is \`mlflow models serve\` running there?`,
@@ -94,30 +96,33 @@ describe('the served-model client against real MLflow scoring servers', () => {
     const backend = new ServedChatBackend({ kind: 'served', url: chatServer.url, signature: chatSignature });
     await backend.open();
     const pieces: string[] = [];
-    const answer = await backend.answer([{ role: 'user', content: 'Hi there' }], { ...defaultChatSettings, maxNewTokens: 9 }, (piece) => pieces.push(piece));
+    const answer = await backend.answer({ messages: [{ role: 'user', content: 'Hi there' }] }, { ...defaultChatSettings, maxNewTokens: 9 }, (piece) => pieces.push(piece));
     assert.equal(answer.text, '1 messages; last from user: Hi there; settings max_tokens=9');
     assert.deepEqual(pieces, [answer.text]);
     assert.equal(answer.figures.newTokens, 9);
     assert.equal(answer.figures.promptTokens, 2);
     assert.equal(answer.figures.stopReason, 'stop');
-    const sampled = await backend.answer([{ role: 'user', content: 'Hi' }], { ...defaultChatSettings, maxNewTokens: 9, doSample: true, temperature: 0.3, topP: 0.8, topK: 5 }, () => undefined);
+    const sampled = await backend.answer({ messages: [{ role: 'user', content: 'Hi' }] }, { ...defaultChatSettings, maxNewTokens: 9, doSample: true, temperature: 0.3, topP: 0.8, topK: 5 }, () => undefined);
     assert.equal(sampled.text, '1 messages; last from user: Hi; settings max_tokens=9, temperature=0.3, top_k=5, top_p=0.8');
   });
 
   it('through the chat backend: {prompt} gets the Phi-3 prompt and no settings; a stopped request is cancelled', async () => {
     const backend = new ServedChatBackend({ kind: 'served', url: promptServer.url, signature: promptSignature });
     assert.match(backend.settingsNote!, /takes only a prompt/);
-    const answer = await backend.answer([{ role: 'user', content: 'Hi' }], { ...defaultChatSettings, maxNewTokens: 3 }, () => undefined);
+    const answer = await backend.answer({ messages: [{ role: 'user', content: 'Hi' }] }, { ...defaultChatSettings, maxNewTokens: 3 }, () => undefined);
     assert.equal(answer.text, 'echo: <|user|>\nHi<|end|>\n<|assistant|>\n');
+    assert.equal(backend.exactPrompt({ messages: [{ role: 'user', content: 'Hi' }] }), '<|user|>\nHi<|end|>\n<|assistant|>\n');
+    const raw = await backend.answer({ prompt: '<|user|>\nas typed<|end|>' }, defaultChatSettings, () => undefined);
+    assert.equal(raw.text, 'echo: <|user|>\nas typed<|end|>');
     assert.equal(answer.figures.newTokens, undefined);
-    const pending = backend.answer([{ role: 'user', content: 'Hi' }], defaultChatSettings, () => undefined);
+    const pending = backend.answer({ messages: [{ role: 'user', content: 'Hi' }] }, defaultChatSettings, () => undefined);
     backend.stop();
     await assert.rejects(pending, { name: 'ScoringError', kind: 'cancelled' });
   });
 
   it('a cancelled request rejects at once as cancelled', async () => {
     const controller = new AbortController();
-    const pending = new ScoringClient(chatServer.url, chatSignature).answer([{ role: 'user', content: 'Hi' }], {}, controller.signal);
+    const pending = new ScoringClient(chatServer.url, chatSignature).answer({ messages: [{ role: 'user', content: 'Hi' }] }, {}, controller.signal);
     controller.abort();
     await assert.rejects(pending, { name: 'ScoringError', kind: 'cancelled' });
   });
@@ -138,7 +143,7 @@ describe('the served-model client on answers a real scoring server does not give
   after(() => stub?.stop());
 
   it('5xx, non-JSON and a wrong shape each get their own message', async () => {
-    const ask = (path: string, signature = promptSignature) => new ScoringClient(`${stub.url}${path}`, signature).answer([{ role: 'user', content: 'Hi' }]);
+    const ask = (path: string, signature = promptSignature) => new ScoringClient(`${stub.url}${path}`, signature).answer({ messages: [{ role: 'user', content: 'Hi' }] });
     await assert.rejects(ask('/broken'), { kind: 'server-error', status: 503, message: 'The served model failed (HTTP 503): TEMPORARILY_UNAVAILABLE: Model is loading' });
     await assert.rejects(ask('/text'), { kind: 'malformed', message: `The served model at ${stub.url}/text answered with something that is not JSON: <html>proxy error</html>` });
     await assert.rejects(ask('/shape'), {

@@ -13,7 +13,7 @@ const conversation = [
 
 describe('served-model request bodies', () => {
   it('llm/v1/chat: the messages, and the settings under their OpenAI names', () => {
-    assert.deepEqual(invocationBody(chatSignature, conversation, { maxTokens: 64, temperature: 0.7, topP: 0.9, topK: 40 }), {
+    assert.deepEqual(invocationBody(chatSignature, { messages: conversation }, { maxTokens: 64, temperature: 0.7, topP: 0.9, topK: 40 }), {
       messages: [
         { role: 'system', content: 'Be brief.' },
         { role: 'user', content: 'Hi' },
@@ -25,13 +25,21 @@ describe('served-model request bodies', () => {
       top_p: 0.9,
       top_k: 40,
     });
-    assert.deepEqual(invocationBody(chatSignature, [{ role: 'user', content: 'Hi' }], {}), { messages: [{ role: 'user', content: 'Hi' }] });
+    assert.deepEqual(invocationBody(chatSignature, { messages: [{ role: 'user', content: 'Hi' }] }, {}), { messages: [{ role: 'user', content: 'Hi' }] });
   });
 
   it('{prompt}: the conversation in the Phi-3 chat format, as inputs or dataframe_records, without settings', () => {
     const prompt = '<|system|>\nBe brief.<|end|>\n<|user|>\nHi<|end|>\n<|assistant|>\nHello.<|end|>\n<|user|>\nName a colour.<|end|>\n<|assistant|>\n';
-    assert.deepEqual(invocationBody(promptSignature, conversation, { maxTokens: 64 }), { inputs: { prompt: [prompt] } });
-    assert.deepEqual(invocationBody({ kind: 'prompt', promptInput: 'question', requestShape: 'dataframe_records' }, conversation), { dataframe_records: [{ question: prompt }] });
+    assert.deepEqual(invocationBody(promptSignature, { messages: conversation }, { maxTokens: 64 }), { inputs: { prompt: [prompt] } });
+    assert.deepEqual(invocationBody({ kind: 'prompt', promptInput: 'question', requestShape: 'dataframe_records' }, { messages: conversation }), { dataframe_records: [{ question: prompt }] });
+  });
+});
+
+describe('raw prompts', () => {
+  it('go to a {prompt} model exactly as typed, and are refused for llm/v1/chat', () => {
+    const raw = '<|system|>\nYou are terse.<|end|>\n<|user|>\nHi<|end|>\n<|assistant|>\n';
+    assert.deepEqual(invocationBody(promptSignature, { prompt: raw }), { inputs: { prompt: [raw] } });
+    assert.throws(() => invocationBody(chatSignature, { prompt: raw }), { message: 'A raw prompt cannot be sent to an llm/v1/chat model, which takes messages: turn raw-prompt mode off.' });
   });
 });
 
