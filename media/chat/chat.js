@@ -38,8 +38,9 @@
     topK: el('input', { id: 'top-k', type: 'number', step: '1', min: '0' }),
     repetitionPenalty: el('input', { id: 'repetition-penalty', type: 'number', step: '0.05' }),
     seed: el('input', { id: 'seed', type: 'number', step: '1', min: '0', placeholder: 'random' }),
+    stopSequences: el('textarea', { id: 'stop-sequences', rows: '2', placeholder: 'one a line; \\n for a line break' }),
   };
-  const labels = { maxNewTokens: 'Max new tokens', doSample: 'Sampling', temperature: 'Temperature', topP: 'Top-p', topK: 'Top-k', repetitionPenalty: 'Repetition penalty', seed: 'Seed' };
+  const labels = { maxNewTokens: 'Max new tokens', doSample: 'Sampling', temperature: 'Temperature', topP: 'Top-p', topK: 'Top-k', repetitionPenalty: 'Repetition penalty', seed: 'Seed', stopSequences: 'Stop sequences' };
   const settingsNote = el('p', { className: 'note' });
   const settings = el('details', { className: 'settings' }, [
     el('summary', { text: 'Generation settings' }),
@@ -58,6 +59,7 @@
         topK: fields.topK.value,
         repetitionPenalty: fields.repetitionPenalty.value,
         seed: fields.seed.value,
+        stopSequences: fields.stopSequences.value,
       },
     });
   }
@@ -131,6 +133,7 @@
     if (!settingsDirty && !settings.contains(document.activeElement)) {
       for (const [key, field] of Object.entries(fields)) {
         if (key === 'doSample') field.checked = state.settings.doSample;
+        else if (key === 'stopSequences') field.value = state.settings.stopSequences.map((s) => s.replace(/\n/g, '\\n').replace(/\t/g, '\\t')).join('\n');
         else field.value = state.settings[key] === undefined || state.settings[key] === null ? '' : String(state.settings[key]);
       }
     }

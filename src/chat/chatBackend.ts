@@ -95,16 +95,32 @@ export class LocalChatBackend implements ChatBackend {
 
   async answer(input: ChatInput, settings: ChatSettings, onText: (text: string) => void): Promise<ChatAnswer> {
     await this.open();
-    const result = await this.engine.generate(input, toSearchOptions(settings), (text) => onText(text));
+    // Stop sequences end the answer where one first appears. Text that could be the start of one is
+    // held back until the next piece tells, so the sequence never shows while streaming.
+    const holdBack = Math.max(0, ...settings.stopSequences.map((sequence) => sequence.length - 1));
+    let text = '';
+    let emitted = 0;
+    let cut: number | undefined;
+    const result = await this.engine.generate(input, toSearchOptions(settings), (piece) => {
+      if (cut !== undefined) return;
+      text += piece;
+      cut = firstStop(text, settings.stopSequences);
+      if (cut !== undefined) this.engine.stop();
+      const safe = cut ?? Math.max(emitted, text.length - holdBack);
+      if (safe > emitted) onText(text.slice(emitted, safe));
+      emitted = Math.max(emitted, safe);
+    });
+    const answer = cut === undefined ? result.text : result.text.slice(0, cut);
+    if (answer.length > emitted) onText(answer.slice(emitted));
     const { stats } = result;
     return {
-      text: result.text,
+      text: answer,
       figures: {
         newTokens: stats.newTokens,
         promptTokens: stats.promptTokens,
         timeToFirstTokenMs: stats.timeToFirstTokenMs,
         tokensPerSecond: stats.newTokens > 1 ? stats.decodeTokensPerSecond : undefined,
-        stopReason: result.stopReason,
+        stopReason: cut === undefined ? result.stopReason : 'stop-sequence',
       },
     };
   }
@@ -181,4 +197,14 @@ export class ServedChatBackend implements ChatBackend {
   dispose(): void {
     this.stop();
   }
+}
+
+/** Where the first of the stop sequences begins in `text`, if any does. */
+function firstStop(text: string, sequences: readonly string[]): number | undefined {
+  let first: number | undefined;
+  for (const sequence of sequences) {
+    const at = text.indexOf(sequence);
+    if (at >= 0 && (first === undefined || at < first)) first = at;
+  }
+  return first;
 }

@@ -9,7 +9,7 @@ export interface AnswerFigures {
   readonly timeToFirstTokenMs: number;
   /** Generation speed after the first token (for a served model: tokens over the whole latency). */
   readonly tokensPerSecond: number | undefined;
-  /** Why generation ended: eos, max-new-tokens, max-length, cancelled, or the server's finish reason. */
+  /** Why generation ended: eos, max-new-tokens, max-length, cancelled, stop-sequence, or the server's finish reason. */
   readonly stopReason: string | undefined;
 }
 

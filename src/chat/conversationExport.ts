@@ -54,7 +54,8 @@ export function conversationToMarkdown({ model, settings, conversation, exported
 
 export function describeSettings(settings: ChatSettings): string {
   const sampling = settings.doSample ? `sampling (temperature ${settings.temperature}, top-p ${settings.topP}, top-k ${settings.topK})` : 'greedy';
-  return `max new tokens ${settings.maxNewTokens}, ${sampling}, repetition penalty ${settings.repetitionPenalty}, seed ${settings.seed ?? 'random'}`;
+  const stops = settings.stopSequences.length ? `, stop at ${settings.stopSequences.map((sequence) => JSON.stringify(sequence)).join(' or ')}` : '';
+  return `max new tokens ${settings.maxNewTokens}, ${sampling}, repetition penalty ${settings.repetitionPenalty}, seed ${settings.seed ?? 'random'}${stops}`;
 }
 
 /** "12 tokens · 35 ms to first token · 140.2 tokens/s", as under each answer. */
@@ -65,7 +66,7 @@ export function describeFigures(turn: Pick<Turn, 'figures'>): string {
     figures.newTokens === undefined ? undefined : `${figures.newTokens} ${figures.newTokens === 1 ? 'token' : 'tokens'}`,
     `${Math.round(figures.timeToFirstTokenMs)} ms to first token`,
     figures.tokensPerSecond === undefined ? undefined : `${figures.tokensPerSecond.toFixed(1)} tokens/s`,
-    figures.stopReason === 'cancelled' ? 'stopped' : figures.stopReason === 'max-new-tokens' ? 'max new tokens reached' : undefined,
+    figures.stopReason === 'cancelled' ? 'stopped' : figures.stopReason === 'max-new-tokens' ? 'max new tokens reached' : figures.stopReason === 'stop-sequence' ? 'stop sequence reached' : undefined,
   ];
   return parts.filter((part) => part !== undefined).join(' · ');
 }

@@ -39,11 +39,12 @@ class ChatEcho(mlflow.pyfunc.PythonModel):
         for row in rows:
             messages = list(row["messages"])
             last = messages[-1]
-            settings = {
-                key: row.get(key)
-                for key in ("temperature", "max_tokens", "top_p", "top_k")
-                if row.get(key) is not None and row.get(key) == row.get(key)  # NaN is unset
-            }
+            settings = {}
+            for key in ("temperature", "max_tokens", "top_p", "top_k", "stop"):
+                value = row.get(key)
+                if value is None or (isinstance(value, float) and value != value):  # NaN is unset
+                    continue
+                settings[key] = value.tolist() if hasattr(value, "tolist") else value
             content = "{} messages; last from {}: {}; settings {}".format(
                 len(messages),
                 last["role"],

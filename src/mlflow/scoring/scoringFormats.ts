@@ -3,7 +3,7 @@ import type { ScoringSignature } from './scoringSignature';
 
 /**
  * The generation settings a served model can be given. Only the `llm/v1/chat` signature carries
- * them (MLflow's chat input schema has `temperature`, `max_tokens`, `top_p`, `top_k`); the
+ * them (MLflow's chat input schema has `temperature`, `max_tokens`, `top_p`, `top_k`, `stop`); the
  * wrapper's `{prompt}` signature has no params, so its own settings apply.
  */
 export interface ServedSettings {
@@ -12,6 +12,8 @@ export interface ServedSettings {
   readonly temperature?: number;
   readonly topP?: number;
   readonly topK?: number;
+  /** Text that ends the answer (`stop`). */
+  readonly stop?: readonly string[];
 }
 
 export interface ScoredUsage {
@@ -54,6 +56,7 @@ export function invocationBody(signature: ScoringSignature, input: ServedInput, 
     if (settings.maxTokens !== undefined) body.max_tokens = settings.maxTokens;
     if (settings.topP !== undefined) body.top_p = settings.topP;
     if (settings.topK !== undefined) body.top_k = settings.topK;
+    if (settings.stop?.length) body.stop = [...settings.stop];
     return body;
   }
   const prompt = promptTextOf(input);

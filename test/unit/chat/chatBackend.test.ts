@@ -54,6 +54,19 @@ describe('the local chat backend on phi3-tiny-genai-int4', () => {
     assert.equal(backend.exactPrompt({ prompt: 'as typed' }), 'as typed');
   });
 
+  it('a stop sequence ends the answer where it first appears, and never shows while streaming', async () => {
+    const full = await backend.answer(hello, { ...defaultChatSettings, maxNewTokens: 12 }, () => undefined);
+    // Greedy gives the same text again: stop at a piece from its middle.
+    const sequence = full.text.slice(8, 12);
+    const expected = full.text.slice(0, full.text.indexOf(sequence));
+    const pieces: string[] = [];
+    const stopped = await backend.answer(hello, { ...defaultChatSettings, maxNewTokens: 12, stopSequences: ['never appears', sequence] }, (piece) => pieces.push(piece));
+    assert.equal(stopped.text, expected);
+    assert.equal(pieces.join(''), expected);
+    assert.equal(stopped.figures.stopReason, 'stop-sequence');
+    assert.ok(stopped.figures.newTokens! < 12);
+  });
+
   it('Stop halts the answer at once with what was made', async () => {
     let pieces = 0;
     const answer = await backend.answer(hello, { ...defaultChatSettings, maxNewTokens: 3000 }, () => {

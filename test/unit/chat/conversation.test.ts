@@ -84,7 +84,11 @@ describe('generation settings', () => {
       topK: 40,
       repetitionPenalty: 1.1,
       seed: undefined,
+      stopSequences: [],
     });
+    assert.deepEqual(checkChatSettings({ ...defaultChatSettings, stopSequences: '\\n\\n\nEND\n' }).stopSequences, ['\n\n', 'END']);
+    assert.throws(() => checkChatSettings({ ...defaultChatSettings, stopSequences: 'a\nb\nc\nd\ne' }), { message: 'Invalid generation setting: at most 4 stop sequences (got 5).' });
+    assert.throws(() => checkChatSettings({ ...defaultChatSettings, stopSequences: [''] }), { message: 'Invalid generation setting: a stop sequence cannot be empty.' });
     assert.throws(() => checkChatSettings({ ...defaultChatSettings, maxNewTokens: '0' }), { name: 'InferenceError', kind: 'invalid-option', message: 'Invalid generation setting: max new tokens must be a whole number of 1 or more (got 0).' });
     assert.throws(() => checkChatSettings({ ...defaultChatSettings, topP: '1.5' }), { message: 'Invalid generation setting: top-p must be above 0 and at most 1 (got 1.5).' });
     assert.throws(() => checkChatSettings({ ...defaultChatSettings, temperature: 'hot' }), { message: 'Invalid generation setting: temperature must be a number (got "hot").' });
@@ -96,6 +100,7 @@ describe('generation settings', () => {
     assert.deepEqual(toSearchOptions(settings), { maxNewTokens: 12, doSample: false, temperature: 0.7, topP: 0.9, topK: 50, repetitionPenalty: 1, seed: 7 });
     assert.deepEqual(toServedSettings(settings), { maxTokens: 12 });
     assert.deepEqual(toServedSettings({ ...settings, doSample: true }), { maxTokens: 12, temperature: 0.7, topP: 0.9, topK: 50 });
+    assert.deepEqual(toServedSettings({ ...settings, stopSequences: ['\n\n'] }), { maxTokens: 12, stop: ['\n\n'] });
   });
 });
 
@@ -161,7 +166,7 @@ describe('exports', () => {
       format: 'phi3-mlflow-chat/1',
       exportedAt: '2026-11-23T21:00:00.000Z',
       model: { kind: 'served', location: 'http://127.0.0.1:5001', signature: 'llm/v1/chat' },
-      settings: { maxNewTokens: 3, doSample: false, temperature: 0.7, topP: 0.9, topK: 50, repetitionPenalty: 1, seed: null },
+      settings: { maxNewTokens: 3, doSample: false, temperature: 0.7, topP: 0.9, topK: 50, repetitionPenalty: 1, seed: null, stopSequences: [] },
       messages: [
         { role: 'system', content: 'Be brief.' },
         { role: 'user', content: 'Hi' },
@@ -172,8 +177,13 @@ describe('exports', () => {
     });
   });
 
+  it('settings with stop sequences', () => {
+    assert.match(conversationToMarkdown({ ...input, settings: { ...input.settings, stopSequences: ['\n\n', 'END'] } }), /\n- Settings: max new tokens 3, greedy, repetition penalty 1, seed random, stop at "\\n\\n" or "END"\n/);
+  });
+
   it('figures for a stopped answer and for a served one without token counts', () => {
     assert.equal(describeFigures({ figures: { ...figures, newTokens: 1, tokensPerSecond: undefined, stopReason: 'cancelled' } }), '1 token · 42 ms to first token · stopped');
+    assert.equal(describeFigures({ figures: { ...figures, stopReason: 'stop-sequence' } }), '3 tokens · 42 ms to first token · 120.4 tokens/s · stop sequence reached');
     assert.equal(describeFigures({ figures: { newTokens: undefined, promptTokens: undefined, timeToFirstTokenMs: 812.2, tokensPerSecond: undefined, stopReason: 'stop' } }), '812 ms to first token');
   });
 });

@@ -104,6 +104,8 @@ describe('the served-model client against real MLflow scoring servers', () => {
     assert.equal(answer.figures.stopReason, 'stop');
     const sampled = await backend.answer({ messages: [{ role: 'user', content: 'Hi' }] }, { ...defaultChatSettings, maxNewTokens: 9, doSample: true, temperature: 0.3, topP: 0.8, topK: 5 }, () => undefined);
     assert.equal(sampled.text, '1 messages; last from user: Hi; settings max_tokens=9, temperature=0.3, top_k=5, top_p=0.8');
+    const stopped = await backend.answer({ messages: [{ role: 'user', content: 'Hi' }] }, { ...defaultChatSettings, maxNewTokens: 9, stopSequences: ['\n\n', 'END'] }, () => undefined);
+    assert.equal(stopped.text, "1 messages; last from user: Hi; settings max_tokens=9, stop=['\\n\\n', 'END']");
   });
 
   it('through the chat backend: {prompt} gets the Phi-3 prompt and no settings; a stopped request is cancelled', async () => {
