@@ -1,7 +1,8 @@
 /**
  * The product's main job on its embedded default: a local MLflow server (sqlite, proxied artifacts)
- * seeded with a demo experiment, and VS Code (code-server) with the packaged extension installed and
- * connected to it. Prints the URL to open; Ctrl+C stops both. State is kept in .demo/ between runs.
+ * seeded with a demo experiment and a registered Phi-3 wrapper model (scripts/demoModel.ts), and VS Code
+ * (code-server) with the packaged extension installed and connected to it, the model's ONNX folder in
+ * its workspace ready to chat with. Prints the URL to open; Ctrl+C stops both. State is kept in .demo/ between runs.
  *
  *   bash scripts/demo.sh [--port 8080] [--mlflow-port 5000]
  */
@@ -13,6 +14,7 @@ import { freePort } from '../test/harness/freePort';
 import { startMlflowServer } from '../test/harness/mlflowServer';
 import { repoRoot } from '../test/harness/paths';
 import { seedExplorer } from '../test/harness/seedExplorer';
+import { demoRegisteredModel, setUpDemoModel } from './demoModel';
 import { demoExperimentName, demoSeed } from './demoSeed';
 
 async function portOrFree(wanted: number): Promise<number> {
@@ -37,6 +39,8 @@ async function main(): Promise<void> {
     const seeded = await seedExplorer(mlflow.url, demoSeed);
     console.log(`Seeded "${demoExperimentName}" with ${seeded.experiments[0]!.runs.length} runs.`);
   }
+  const demoModel = await setUpDemoModel(mlflow.url, workspace);
+  console.log(demoModel.message);
 
   const vsix = readdirSync(repoRoot).find((f) => /^phi3-mlflow-.*\.vsix$/.test(f));
   if (!vsix) throw new Error('No VSIX: run `npm run package` first (scripts/demo.sh does).');
@@ -53,7 +57,9 @@ async function main(): Promise<void> {
 MLflow tracking server: ${mlflow.url}  (its web UI too)
 VS Code with Phi-3 MLflow: ${codeServer.url}/?folder=${encodeURIComponent(workspace)}
 
-Open the VS Code URL in a browser and click the MLflow (flask) icon in the activity bar.
+Open the VS Code URL in a browser and click the MLflow (flask) icon in the activity bar: the Models
+view has ${demoRegisteredModel}@champion. To chat with the model, run "Phi-3: Open Chat…" and pick the
+folder ${demoModel.modelFolder} (random weights: the words are gibberish, the rest is real).
 Press Ctrl+C to stop both servers.`);
 
   let stopping = false;
