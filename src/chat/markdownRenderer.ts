@@ -1,3 +1,14 @@
+import hljs from 'highlight.js/lib/core';
+import bash from 'highlight.js/lib/languages/bash';
+import cpp from 'highlight.js/lib/languages/cpp';
+import java from 'highlight.js/lib/languages/java';
+import javascript from 'highlight.js/lib/languages/javascript';
+import json from 'highlight.js/lib/languages/json';
+import python from 'highlight.js/lib/languages/python';
+import sql from 'highlight.js/lib/languages/sql';
+import typescript from 'highlight.js/lib/languages/typescript';
+import xml from 'highlight.js/lib/languages/xml';
+import yaml from 'highlight.js/lib/languages/yaml';
 import MarkdownIt from 'markdown-it';
 
 /**
@@ -7,10 +18,14 @@ import MarkdownIt from 'markdown-it';
  * - links keep only http, https and mailto targets; any other (`javascript:`, `data:`, `file:`,
  *   `command:`, relative) is not a link at all and shows as the plain text the model wrote;
  * - images are never loaded: an image becomes its alt text in brackets;
- * - fenced code keeps its language only as a `language-*` class of safe characters.
+ * - fenced code keeps its language only as a `language-*` class of safe characters, and is
+ *   highlighted by highlight.js (only the core and the languages a Phi-3 answer most often holds,
+ *   to keep the bundle small), whose output is the escaped code in `<span class="hljs-…">`s.
  * The webview's CSP (scripts by nonce only, no remote sources) is the second wall.
  */
 const markdown = new MarkdownIt({ html: false, linkify: false, typographer: false, breaks: true });
+
+for (const [name, language] of Object.entries({ bash, cpp, java, javascript, json, python, sql, typescript, xml, yaml })) hljs.registerLanguage(name, language);
 
 const allowedLink = /^(https?:|mailto:)/i;
 
@@ -26,6 +41,10 @@ markdown.renderer.rules.fence = (tokens, index) => {
   const token = tokens[index]!;
   const language = token.info.trim().split(/\s+/)[0] ?? '';
   const safeLanguage = /^[\w+#.-]{1,40}$/.test(language) ? language : '';
+  if (safeLanguage && hljs.getLanguage(safeLanguage)) {
+    const highlighted = hljs.highlight(token.content, { language: safeLanguage, ignoreIllegals: true }).value;
+    return `<pre><code class="hljs language-${safeLanguage}">${highlighted}</code></pre>\n`;
+  }
   const classAttribute = safeLanguage ? ` class="language-${safeLanguage}"` : '';
   return `<pre><code${classAttribute}>${markdown.utils.escapeHtml(token.content)}</code></pre>\n`;
 };

@@ -201,7 +201,8 @@ describe('the chat panel in the browser, on a local test model', () => {
       for (let i = 0; i < 100 && !proposed.test(await input.inputValue()); i++) await page.waitForTimeout(100);
       assert.match(await input.inputValue(), proposed);
       await page.keyboard.press('Enter');
-      await chat.locator('.notice.info', { hasText: /^Exported to / }).waitFor({ timeout: 30_000 });
+      // The notice names the file written (the previous export's notice may still show).
+      await chat.locator('.notice.info', { hasText: new RegExp(`^Exported to ${workspace}/chat-[\\d-]+\\${extension}\\.$`) }).waitFor({ timeout: 30_000 });
     }
     const exported = readdirSync(workspace).filter((name) => name.startsWith('chat-'));
     const markdown = readFileSync(join(workspace, exported.find((name) => name.endsWith('.md'))!), 'utf8');

@@ -6,7 +6,7 @@ import { renderModelMarkdown } from '../../../src/chat/markdownRenderer';
 describe('rendering model output', () => {
   it('keeps Markdown: emphasis, code, fenced code with its language, safe links, line breaks', () => {
     assert.equal(renderModelMarkdown('**bold** and `code`\nnext line'), '<p><strong>bold</strong> and <code>code</code><br>\nnext line</p>\n');
-    assert.equal(renderModelMarkdown('```python\nprint("<hi>")\n```'), '<pre><code class="language-python">print(&quot;&lt;hi&gt;&quot;)\n</code></pre>\n');
+    assert.equal(renderModelMarkdown('```python\nprint("<hi>")\n```'), '<pre><code class="hljs language-python"><span class="hljs-built_in">print</span>(<span class="hljs-string">&quot;&lt;hi&gt;&quot;</span>)\n</code></pre>\n');
     assert.equal(renderModelMarkdown('[docs](https://mlflow.org "MLflow") <https://a.example> [mail](mailto:a@b.example)'), '<p><a href="https://mlflow.org">docs</a> <a href="https://a.example">https://a.example</a> <a href="mailto:a@b.example">mail</a></p>\n');
   });
 
@@ -32,5 +32,17 @@ describe('rendering model output', () => {
 
   it('keeps a fence language only when it is a plain word', () => {
     assert.equal(renderModelMarkdown('```"><script>alert(1)</script>\nx\n```'), '<pre><code>x\n</code></pre>\n');
+    assert.equal(renderModelMarkdown('```rust\nfn main() {}\n```'), '<pre><code class="language-rust">fn main() {}\n</code></pre>\n');
+  });
+
+  it('highlights code with spans around escaped text: markup inside code stays text', () => {
+    assert.equal(
+      renderModelMarkdown('```html\n<img src=x onerror=alert(1)>\n```'),
+      '<pre><code class="hljs language-html"><span class="hljs-tag">&lt;<span class="hljs-name">img</span> <span class="hljs-attr">src</span>=<span class="hljs-string">x</span> <span class="hljs-attr">onerror</span>=<span class="hljs-string">alert(1)</span>&gt;</span>\n</code></pre>\n',
+    );
+    assert.equal(
+      renderModelMarkdown('```js\nconst a = "</script><script>alert(1)</script>";\n```'),
+      '<pre><code class="hljs language-js"><span class="hljs-keyword">const</span> a = <span class="hljs-string">&quot;&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;&quot;</span>;\n</code></pre>\n',
+    );
   });
 });
