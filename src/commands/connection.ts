@@ -13,6 +13,8 @@ const defaultLocalServer = 'http://127.0.0.1:5000';
 export interface ConnectArgument {
   readonly uri: string;
   readonly auth?: MlflowAuth;
+  /** Ask how to sign in even when credentials are saved (after they were refused). */
+  readonly askAuth?: boolean;
 }
 
 interface ServerPick extends vscode.QuickPickItem {
@@ -109,8 +111,13 @@ export const connect: CommandFactory = (ctx) => async (arg?: unknown): Promise<C
   let raw: string | undefined;
   let auth: MlflowAuth | undefined;
   if (typeof arg === 'string') raw = arg;
-  else if (arg && typeof arg === 'object' && typeof (arg as ConnectArgument).uri === 'string') ({ uri: raw, auth } = arg as ConnectArgument);
-  else {
+  else if (arg && typeof arg === 'object' && typeof (arg as ConnectArgument).uri === 'string') {
+    ({ uri: raw, auth } = arg as ConnectArgument);
+    if (!auth && (arg as ConnectArgument).askAuth) {
+      auth = await askAuth(raw.trim());
+      if (!auth) return undefined;
+    }
+  } else {
     raw = await pickServer();
     if (raw === undefined) return undefined;
     try {
@@ -140,7 +147,7 @@ export const connect: CommandFactory = (ctx) => async (arg?: unknown): Promise<C
     const retry = state.kind === 'authFailed' ? 'Sign In Again' : 'Retry';
     void vscode.window.showErrorMessage(state.message, retry).then((answer) => {
       if (answer === 'Retry') void vscode.commands.executeCommand('phi3Mlflow.connect', state.kind === 'unreachable' ? state.uri.original : undefined);
-      if (answer === 'Sign In Again') void vscode.commands.executeCommand('phi3Mlflow.connect');
+      if (answer === 'Sign In Again') void vscode.commands.executeCommand('phi3Mlflow.connect', { uri: state.uri.original, askAuth: true } satisfies ConnectArgument);
     });
   }
   return state;

@@ -18,11 +18,10 @@ export const retry: CommandFactory = (ctx) => (node?: unknown): void => {
 /** Loads the next page into the listing the "Load more…" item ends. */
 export const loadMore: CommandFactory = (ctx) => async (node?: unknown): Promise<void> => {
   if (!(node instanceof LoadMoreNode)) return;
-  await vscode.window.withProgress({ location: { viewId: ctx.explorer.experiments.owns(node) ? 'phi3Mlflow.experiments' : 'phi3Mlflow.models' } }, () => node.loadMore());
-  ctx.explorer.redraw(node.parent ?? node);
-  if (!node.parent || node.parent === ctx.explorer.experiments.root || node.parent === ctx.explorer.models.root) {
-    ctx.explorer[ctx.explorer.experiments.owns(node) ? 'experiments' : 'models'].redraw();
-  }
+  const inExperiments = ctx.explorer.experiments.owns(node);
+  await vscode.window.withProgress({ location: { viewId: inExperiments ? 'phi3Mlflow.experiments' : 'phi3Mlflow.models' } }, () => node.loadMore());
+  // Redraw, not refresh: the listing keeps what it has and shows the new page after it.
+  (inExperiments ? ctx.explorer.experiments : ctx.explorer.models).redraw(node.parent);
 };
 
 async function nameFilter(current: string, what: string, arg: unknown): Promise<string | undefined> {

@@ -124,7 +124,6 @@ export class GroupNode extends ExplorerNode {
     item.iconPath = new vscode.ThemeIcon(this.icon);
     item.description = this.description;
     item.contextValue = this.contextValue;
-    item.id = undefined;
     return item;
   }
 
