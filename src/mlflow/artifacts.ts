@@ -136,15 +136,17 @@ export class ArtifactsApi {
   /**
    * Streams one artifact file to `target` (a path already checked to be safe). Returns its size.
    * Through the artifact proxy, which serves byte ranges, a large file comes in 32 MiB ranges four
-   * at a time, each written at its offset into one open file: one stream from MLflow's server is
-   * slower than a client can take it, and several spread over its workers (see bench/).
+   * at a time, each written at its offset: one stream from MLflow's server is slower than a client
+   * can take it, and several spread over its workers (see bench/). Each range writes through a file
+   * descriptor of its own: a stream that fails closes its descriptor, which must not be one that
+   * the other ranges still write to.
    */
   async downloadFile(source: ArtifactSource, artifactPath: string, target: string, options: TransferOptions = {}): Promise<number> {
     const call = { method: 'GET', path: artifactPath, subject: `Artifact ${artifactPath} of ${describeSource(source)}` };
     await fs.mkdir(dirname(target), { recursive: true });
     const partial = `${target}.partial-${randomBytes(4).toString('hex')}`;
-    const file = await fs.open(partial, 'w');
-    // The ranges still running when one fails are stopped before the file is closed and removed.
+    await fs.writeFile(partial, '');
+    // The ranges still running when one fails are stopped before the partial file is removed.
     const stop = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
     let received = 0;
@@ -154,36 +156,32 @@ export class ArtifactsApi {
       options.onProgress?.(received, total);
     };
     try {
-      try {
-        const ranged = source.artifactUri?.startsWith('mlflow-artifacts:') === true;
-        let first = await this.openFile(source, artifactPath, call.subject, signal, ranged ? [0, rangeSize - 1] : undefined).catch((error: unknown) => {
-          // An empty file has no byte 0: the server answers 416; ask for it whole.
-          if (error instanceof MlflowError && error.status === 416) return undefined;
-          throw error;
+      const ranged = source.artifactUri?.startsWith('mlflow-artifacts:') === true;
+      let first = await this.openFile(source, artifactPath, call.subject, signal, ranged ? [0, rangeSize - 1] : undefined).catch((error: unknown) => {
+        // An empty file has no byte 0: the server answers 416; ask for it whole.
+        if (error instanceof MlflowError && error.status === 416) return undefined;
+        throw error;
+      });
+      first ??= await this.openFile(source, artifactPath, call.subject, signal);
+      if (first.status === 206) {
+        total = Number(/\/(\d+)\s*$/.exec(String(first.headers['content-range']))?.[1]);
+        const starts: number[] = [0];
+        for (let start = rangeSize; start < total; start += rangeSize) starts.push(start);
+        const firstPart = first;
+        await inParallel(starts, parallelRanges, stop, async (start) => {
+          const end = Math.min(start + rangeSize, total!) - 1;
+          const part = start === 0 ? firstPart : await this.openFile(source, artifactPath, call.subject, signal, [start, end]);
+          if (part.status !== 206) {
+            part.data.resume();
+            throw new MlflowError('malformed', `The server ignored the byte range of ${artifactPath} it offered`, call, part.status);
+          }
+          const written = await writeAt(partial, part.data, start, count);
+          if (written !== end - start + 1) throw new MlflowError('interrupted', `Download of ${artifactPath} stopped at ${received} of ${total} bytes: the connection dropped`, call);
         });
-        first ??= await this.openFile(source, artifactPath, call.subject, signal);
-        if (first.status === 206) {
-          total = Number(/\/(\d+)\s*$/.exec(String(first.headers['content-range']))?.[1]);
-          const starts: number[] = [0];
-          for (let start = rangeSize; start < total; start += rangeSize) starts.push(start);
-          const firstPart = first;
-          await inParallel(starts, parallelRanges, stop, async (start) => {
-            const end = Math.min(start + rangeSize, total!) - 1;
-            const part = start === 0 ? firstPart : await this.openFile(source, artifactPath, call.subject, signal, [start, end]);
-            if (part.status !== 206) {
-              part.data.resume();
-              throw new MlflowError('malformed', `The server ignored the byte range of ${artifactPath} it offered`, call, part.status);
-            }
-            const written = await writeAt(file.fd, partial, part.data, start, count);
-            if (written !== end - start + 1) throw new MlflowError('interrupted', `Download of ${artifactPath} stopped at ${received} of ${total} bytes: the connection dropped`, call);
-          });
-        } else {
-          const length = Number(first.headers['content-length']);
-          total = Number.isFinite(length) ? length : undefined;
-          await writeAt(file.fd, partial, first.data, 0, count);
-        }
-      } finally {
-        await file.close();
+      } else {
+        const length = Number(first.headers['content-length']);
+        total = Number.isFinite(length) ? length : undefined;
+        await writeAt(partial, first.data, 0, count);
       }
       if (total !== undefined && received !== total) {
         throw new MlflowError('interrupted', `Download of ${artifactPath} stopped at ${received} of ${total} bytes: the connection dropped`, call);
@@ -414,17 +412,14 @@ export function proxyPath(artifactUri: string): string {
   return match[1]!.replace(/\/+$/, '');
 }
 
-/**
- * Pipes a response body into the open file `fd` at `position` (positional writes: several ranges
- * share the descriptor), at most 1 MiB waiting to be written; returns the byte count.
- */
-async function writeAt(fd: number, path: string, stream: Readable, position: number, count: (bytes: number) => void): Promise<number> {
+/** Pipes a response body into the (existing) file at `position`, at most 1 MiB waiting to be written; returns the byte count. */
+async function writeAt(path: string, stream: Readable, position: number, count: (bytes: number) => void): Promise<number> {
   let written = 0;
   stream.on('data', (chunk: Buffer) => {
     written += chunk.length;
     count(chunk.length);
   });
-  await pipeline(stream, createWriteStream(path, { fd, autoClose: false, start: position, highWaterMark: 1 << 20 }));
+  await pipeline(stream, createWriteStream(path, { flags: 'r+', start: position, highWaterMark: 1 << 20 }));
   return written;
 }
 

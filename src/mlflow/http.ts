@@ -161,6 +161,7 @@ export class MlflowHttp {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const response = await this.send(call, options, () =>
       new Promise<RawResponse>((resolveResponse, reject) => {
+        let body: IncomingMessage | undefined;
         const request = (secure ? httpsRequest : httpRequest)(
           url,
           {
@@ -169,10 +170,19 @@ export class MlflowHttp {
             headers: { ...(authorization ? { Authorization: authorization } : {}), ...options.headers },
             signal: options.signal,
           },
-          (answer) => resolveResponse({ status: answer.statusCode ?? 0, headers: answer.headers, data: answer }),
+          (answer) => {
+            body = answer;
+            resolveResponse({ status: answer.statusCode ?? 0, headers: answer.headers, data: answer });
+          },
         );
         if (timeoutMs > 0) {
-          request.setTimeout(timeoutMs, () => request.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+          request.setTimeout(timeoutMs, () => {
+            const silence = `the server sent nothing for ${Math.round(timeoutMs / 1000)} s`;
+            const error = Object.assign(new Error(body ? silence : `no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' });
+            // Mid-body, the reader gets this error rather than a bare "aborted".
+            body?.destroy(error);
+            request.destroy(error);
+          });
         }
         request.on('error', reject);
         request.end();

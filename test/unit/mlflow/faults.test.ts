@@ -95,6 +95,39 @@ describe('faults against a real server', () => {
     }
   });
 
+  it('a server frozen mid-download: an interrupted error once it has sent nothing for the time limit, and no file left', async () => {
+    const server = await startMlflowServer();
+    try {
+      const client = clientFor(server.url, { timeoutMs: 3000 });
+      const run = await client.runs.create('0', { runName: 'frozen' });
+      await client.artifacts.upload(run.info, await writeLargeFile(join(scratch, 'frozen.bin'), 128));
+      const target = join(scratch, 'download-frozen');
+      let frozen = false;
+      await assert.rejects(
+        client.artifacts.download(runArtifacts(run.info.runId, run.info.artifactUri), 'frozen.bin', target, {
+          onProgress: (done) => {
+            if (!frozen && done > 16 * 1024 * 1024) {
+              frozen = true;
+              server.signal('SIGSTOP');
+            }
+          },
+        }),
+        (error: unknown) => {
+          assert.ok(error instanceof MlflowError, String(error));
+          assert.equal(error.kind, 'interrupted');
+          // Whichever range noticed first: silence mid-body, or a range whose headers never came.
+          assert.match(error.message, /^Download of frozen\.bin stopped at \d+ of 134217728 bytes: (the server sent nothing for 3 s|.* did not answer GET .* within 3 s)$/);
+          return true;
+        },
+      );
+      assert.ok(frozen);
+      assert.deepEqual(readdirSync(target), []);
+    } finally {
+      server.signal('SIGCONT');
+      await server.stop();
+    }
+  });
+
   it('a frozen server past the timeout: a timeout error naming the call', async () => {
     const server = await startMlflowServer();
     try {
