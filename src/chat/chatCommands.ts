@@ -24,6 +24,8 @@ export function registerChat(context: vscode.ExtensionContext, log: (line: strin
     };
   return vscode.Disposable.from(
     vscode.commands.registerCommand('phi3Mlflow.openChat', guarded((arg) => openChat(host, arg))),
+    vscode.commands.registerCommand('phi3Mlflow.testInChat', guarded((arg) => openChat(host, arg))),
+    watchModelFolders(),
     vscode.commands.registerCommand('phi3Mlflow.chatWithServedModel', guarded((arg) => chatWithServedModel(host, arg))),
     vscode.window.registerWebviewPanelSerializer(chatViewType, {
       deserializeWebviewPanel: async (panel, state) => {
@@ -31,6 +33,35 @@ export function registerChat(context: vscode.ExtensionContext, log: (line: strin
       },
     }),
   );
+}
+
+/** The ONNX model folders of the workspace: onnxruntime-genai (genai_config.json) and transformers.js (onnx/ beside config.json). */
+async function findModelFolders(): Promise<string[]> {
+  const [genai, transformersJs] = await Promise.all([
+    vscode.workspace.findFiles('**/genai_config.json', '**/node_modules/**', 100),
+    vscode.workspace.findFiles('**/onnx/model*.onnx', '**/node_modules/**', 100),
+  ]);
+  return [...new Set([...genai.map((uri) => dirname(uri.fsPath)), ...transformersJs.map((uri) => dirname(dirname(uri.fsPath)))])].sort();
+}
+
+/**
+ * Keeps the context key `phi3Mlflow.modelFolders` (the model folders' paths, as `resourcePath`
+ * has them) up to date, so "Test in Chat" shows on those folders in the file explorer only.
+ */
+function watchModelFolders(): vscode.Disposable {
+  let timer: NodeJS.Timeout | undefined;
+  const update = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      void findModelFolders().then((folders) => vscode.commands.executeCommand('setContext', 'phi3Mlflow.modelFolders', folders.map((folder) => vscode.Uri.file(folder).path)));
+    }, 500);
+  };
+  const watcher = vscode.workspace.createFileSystemWatcher('**/{genai_config.json,model*.onnx}', false, true, false);
+  watcher.onDidCreate(update);
+  watcher.onDidDelete(update);
+  const folders = vscode.workspace.onDidChangeWorkspaceFolders(update);
+  update();
+  return vscode.Disposable.from(watcher, folders, { dispose: () => clearTimeout(timer) });
 }
 
 /** "Phi-3: Open Chat…": a model folder given (a Uri or path), found in the workspace, or picked. */
@@ -41,12 +72,7 @@ async function openChat(host: ChatPanelHost, arg: unknown): Promise<ChatPanel | 
 }
 
 async function pickModelFolder(): Promise<string | undefined> {
-  // Model folders in the workspace: onnxruntime-genai (genai_config.json) and transformers.js (onnx/ beside config.json).
-  const [genai, transformersJs] = await Promise.all([
-    vscode.workspace.findFiles('**/genai_config.json', '**/node_modules/**', 100),
-    vscode.workspace.findFiles('**/onnx/model*.onnx', '**/node_modules/**', 100),
-  ]);
-  const folders = [...new Set([...genai.map((uri) => dirname(uri.fsPath)), ...transformersJs.map((uri) => dirname(dirname(uri.fsPath)))])].sort();
+  const folders = await findModelFolders();
   const browse = { label: '$(folder-opened) Choose a Folder…', folder: undefined as string | undefined };
   const items = [...folders.map((folder) => ({ label: vscode.workspace.asRelativePath(folder), description: folder, folder })), browse];
   const picked = folders.length

@@ -67,6 +67,12 @@ async function setMaxNewTokens(chat: FrameLocator, value: number): Promise<void>
   await field.press('Tab'); // 'change' sends the settings
 }
 
+async function setField(chat: FrameLocator, selector: string, value: string): Promise<void> {
+  const field = chat.locator(selector);
+  await field.fill(value);
+  await field.press('Tab');
+}
+
 async function send(chat: FrameLocator, text: string): Promise<void> {
   const message = chat.locator('#message');
   await message.fill(text);
@@ -87,7 +93,14 @@ describe('the chat panel in the browser, on a local test model', () => {
     mkdirSync(join(workspace, 'models'), { recursive: true });
     cpSync(join(repoRoot, 'test', 'fixtures', 'models', modelName), join(workspace, 'models', modelName), { recursive: true });
     // Our own data folder: the engine process runs from the extension installed under it, which is how the test finds it.
-    codeServer = await startCodeServer({ workspace, installVsix: [builtVsix()], env: { MLFLOW_TRACKING_URI: '' }, dataDir: join(scratch, 'code-server') });
+    codeServer = await startCodeServer({
+      workspace,
+      installVsix: [builtVsix()],
+      env: { MLFLOW_TRACKING_URI: '' },
+      dataDir: join(scratch, 'code-server'),
+      // One row a folder in the file explorer, so the model folder has its own row.
+      settings: { 'explorer.compactFolders': false },
+    });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(`${codeServer.url}/?folder=${encodeURIComponent(workspace)}`);
@@ -117,6 +130,12 @@ describe('the chat panel in the browser, on a local test model', () => {
 
   it('streams the answer as it is generated, and Stop halts it', async () => {
     await setMaxNewTokens(chat, 4000);
+    // Sampling over the whole vocabulary (top-k 0) is the slow path of the test model, tens of
+    // tokens a second instead of a thousand: time enough to watch the answer grow and stop it.
+    await setField(chat, '#top-k', '0');
+    await setField(chat, '#top-p', '0.95');
+    await setField(chat, '#seed', '1');
+    await chat.locator('#do-sample').check();
     await send(chat, 'Hello');
     const answer = chat.locator('.turn.assistant.pending .body');
     await answer.waitFor({ timeout: 60_000 });
@@ -137,6 +156,11 @@ describe('the chat panel in the browser, on a local test model', () => {
     assert.match(figures, / · stopped$/, figures);
     assert.ok(tokens > 0 && tokens < 4000, `stopped after ${tokens} of at most 4000 tokens`);
     await saveScreenshot(page, 'e2e-chat-stopped');
+    // Back to greedy for the rest.
+    await chat.locator('#do-sample').uncheck();
+    await setField(chat, '#top-k', '50');
+    await setField(chat, '#top-p', '0.9');
+    await setField(chat, '#seed', '');
   });
 
   it('respects max new tokens: the figures count exactly that many', async () => {
@@ -308,5 +332,28 @@ describe('the chat panel in the browser, on a local test model', () => {
       assert.match(figures, served.figures!);
       await saveScreenshot(page, `e2e-chat-served-${served.signature === 'llm/v1/chat' ? 'chat' : 'prompt'}`);
     }
+  });
+
+  it('"Test in Chat" on a model folder in the file explorer opens a chat on it', async () => {
+    await page.keyboard.press('Escape');
+    await runCommand(page, 'View: Close All Editors');
+    await runCommand(page, 'View: Show Explorer');
+    const tree = page.locator('.explorer-folders-view');
+    const row = (name: string) => tree.locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) }).first();
+    const models = row('models');
+    await models.waitFor({ timeout: 30_000 });
+    if ((await models.getAttribute('aria-expanded')) !== 'true') await models.click();
+    const folder = row(modelName);
+    await folder.click({ button: 'right', timeout: 30_000 });
+    await page.locator('.monaco-menu .action-item', { hasText: 'Test in Chat' }).first().click({ timeout: 15_000 });
+    await chat.locator('h1', { hasText: modelName }).waitFor({ timeout: 60_000 });
+    await chat.locator('.context .label', { hasText: /^Context: \d+ of 4096 tokens$/ }).waitFor({ timeout: 120_000 });
+    // Not on other folders.
+    await page.keyboard.press('Escape');
+    await models.click({ button: 'right' });
+    await page.locator('.monaco-menu .action-item').first().waitFor({ timeout: 15_000 });
+    assert.equal(await page.locator('.monaco-menu .action-item', { hasText: 'Test in Chat' }).count(), 0);
+    await page.keyboard.press('Escape');
+    await saveScreenshot(page, 'e2e-chat-test-in-chat');
   });
 });
