@@ -12,9 +12,13 @@ export function nodeOf<T extends ExplorerNode>(arg: unknown, type: abstract new 
   throw new UserFacingError(`Select ${what} in the MLflow explorer first.`);
 }
 
-/** Every node of a type among the clicked node and the selection (multi-select in the tree). */
+/**
+ * Every node of a type the command acts on. From a context menu VS Code passes the clicked node and
+ * the selection: the selection counts only when the clicked node is part of it (as in the Explorer);
+ * from the palette, the tree's selection.
+ */
 export function nodesOf<T extends ExplorerNode>(arg: unknown, extra: unknown, type: abstract new (...args: never[]) => T, selection: readonly ExplorerNode[]): T[] {
-  const pool: unknown[] = Array.isArray(extra) ? [arg, ...extra] : [arg, ...selection];
+  const pool: unknown[] = Array.isArray(extra) ? (extra.includes(arg) ? extra : [arg]) : arg !== undefined ? [arg] : [...selection];
   return [...new Set(pool.filter((n): n is T => n instanceof type))];
 }
 

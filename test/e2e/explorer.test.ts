@@ -142,4 +142,14 @@ describe('the MLflow explorer in the browser', () => {
     assert.match((await frame.locator('#status').textContent()) ?? '', /^2 metrics from 1 run/);
     await saveScreenshot(page, 'e2e-explorer-metric-chart');
   });
+
+  it('shows a run named as markup as text in the chart page', async () => {
+    await contextMenu(page, markupRunName, 'Show Metric Charts');
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await frame.locator('#status', { hasText: /^1 metric from 1 run$/ }).waitFor({ timeout: 60_000 });
+    assert.equal(await frame.locator('#runs').textContent(), markupRunName);
+    assert.equal(await frame.locator('img').count(), 0);
+    assert.equal(await frame.locator('.u-legend').first().getByText(markupRunName, { exact: true }).count(), 1);
+    await saveScreenshot(page, 'e2e-explorer-metric-chart-markup-name');
+  });
 });
