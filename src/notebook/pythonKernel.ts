@@ -167,7 +167,8 @@ export class PythonKernel {
     const { python, driverDir, env, cwd, log } = this.options;
     const child = spawn(python, ['-u', join(driverDir, driverFile)], {
       cwd,
-      env: { ...(env ?? globalThis.process.env), PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' },
+      // No __pycache__ beside the driver: it ships inside the extension's folder.
+      env: { ...(env ?? globalThis.process.env), PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8', PYTHONDONTWRITEBYTECODE: '1' },
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });

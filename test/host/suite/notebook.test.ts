@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { repoRoot } from '../../harness/paths';
+import { activatedApi } from './activation.test';
+import { rest, serverUrl } from './explorerHelpers';
+
+const notebookType = 'phi3-mlflow-notebook';
+const errorMime = 'application/vnd.code.notebook.error';
+const stdoutMime = 'application/vnd.code.notebook.stdout';
+
+function workspaceFile(name: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the host runs with a workspace folder');
+  return vscode.Uri.joinPath(folder.uri, name);
+}
+
+/** Writes a notebook of code cells (language per cell) and opens it in the extension's notebook editor with its controller. */
+async function openNotebook(name: string, cells: { code: string; language?: string }[]): Promise<vscode.NotebookDocument> {
+  const uri = workspaceFile(name);
+  const json = {
+    cells: cells.map((c, i) => ({
+      cell_type: 'code',
+      execution_count: null,
+      id: `cell${i}`,
+      metadata: c.language ? { vscode: { languageId: c.language } } : {},
+      outputs: [],
+      source: c.code,
+    })),
+    metadata: { language_info: { name: 'python' } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+  writeFileSync(uri.fsPath, JSON.stringify(json, null, 1) + '\n');
+  return openWithOurs(uri);
+}
+
+async function openWithOurs(uri: vscode.Uri): Promise<vscode.NotebookDocument> {
+  await vscode.commands.executeCommand('vscode.openWith', uri, notebookType);
+  const notebook = await waitFor(() => vscode.workspace.notebookDocuments.find((n) => n.uri.toString() === uri.toString() && n.notebookType === notebookType), 'the notebook to open');
+  await vscode.commands.executeCommand('notebook.selectKernel', { id: 'phi3-mlflow-python', extension: 'phi3-mlflow.phi3-mlflow' });
+  return notebook;
+}
+
+async function waitFor<T>(probe: () => T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function startCell(notebook: vscode.NotebookDocument, index: number): void {
+  void vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: index, end: index + 1 }], document: notebook.uri });
+}
+
+const finished = (cell: vscode.NotebookCell) => cell.executionSummary?.timing?.endTime !== undefined;
+
+async function runCell(notebook: vscode.NotebookDocument, index: number, timeoutMs = 60_000): Promise<vscode.NotebookCell> {
+  const before = notebook.cellAt(index).executionSummary?.executionOrder;
+  startCell(notebook, index);
+  return waitFor(() => {
+    const cell = notebook.cellAt(index);
+    return finished(cell) && cell.executionSummary?.executionOrder !== before ? cell : undefined;
+  }, `cell ${index} to run`, timeoutMs);
+}
+
+const text = (data: Uint8Array) => new TextDecoder().decode(data);
+const itemsOf = (cell: vscode.NotebookCell) => cell.outputs.flatMap((o) => o.items);
+const stdoutOf = (cell: vscode.NotebookCell) => itemsOf(cell).filter((i) => i.mime === stdoutMime).map((i) => text(i.data)).join('');
+const errorOf = (cell: vscode.NotebookCell) => {
+  const item = itemsOf(cell).find((i) => i.mime === errorMime);
+  return item ? (JSON.parse(text(item.data)) as { name: string; message: string; stack: string }) : undefined;
+};
+
+describe('notebooks: serializer and controller', function () {
+  this.timeout(180_000);
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('saves a notebook Jupyter wrote byte for byte after an edit is undone (outputs, metadata, attachments kept)', async () => {
+    const uri = workspaceFile('roundtrip.ipynb');
+    copyFileSync(join(repoRoot, 'test', 'fixtures', 'notebooks', 'outputs.ipynb'), uri.fsPath);
+    const original = readFileSync(uri.fsPath);
+    const notebook = await openWithOurs(uri);
+    assert.equal(notebook.cellCount, 7);
+    assert.equal(notebook.cellAt(4).document.languageId, 'mlflow-wrapper');
+    const cell = notebook.cellAt(1);
+    const edit = (value: string) => {
+      const workspaceEdit = new vscode.WorkspaceEdit();
+      workspaceEdit.replace(cell.document.uri, new vscode.Range(0, 0, cell.document.lineCount, 0), value);
+      return vscode.workspace.applyEdit(workspaceEdit);
+    };
+    const source = cell.document.getText();
+    await edit('changed');
+    await edit(source);
+    assert.ok(notebook.isDirty);
+    assert.ok(await notebook.save());
+    assert.equal(Buffer.compare(readFileSync(uri.fsPath), original), 0, readFileSync(uri.fsPath, 'utf8'));
+  });
+
+  it('runs Python cells: names persist, stdout streams while the cell runs, execution order counts', async () => {
+    const notebook = await openNotebook('streaming.ipynb', [
+      { code: 'greeting = "hello"' },
+      { code: 'import time\nfor i in range(3):\n    print(greeting, i, flush=True)\n    time.sleep(0.4)' },
+    ]);
+    const first = await runCell(notebook, 0);
+    assert.equal(first.executionSummary?.success, true);
+    startCell(notebook, 1);
+    // The first line shows before the cell has ended.
+    await waitFor(() => stdoutOf(notebook.cellAt(1)).startsWith('hello 0\n') && !finished(notebook.cellAt(1)), 'the first line while the cell runs');
+    const second = await waitFor(() => (finished(notebook.cellAt(1)) ? notebook.cellAt(1) : undefined), 'the streaming cell to end');
+    assert.equal(stdoutOf(second), 'hello 0\nhello 1\nhello 2\n');
+    assert.equal(second.outputs.length, 1, 'one stream output, appended to');
+    assert.equal(second.executionSummary?.executionOrder, (first.executionSummary?.executionOrder ?? 0) + 1);
+  });
+
+  it('shows rich outputs (HTML, Markdown, PNG, JSON, the last value) and an error with its traceback', async () => {
+    const notebook = await openNotebook('rich.ipynb', [
+      {
+        code: 'import base64\nfrom phi3_display import HTML, Markdown, Image, JSON\ndisplay(HTML("<b>bold</b>"), Markdown("**md**"))\ndisplay(Image(base64.b64decode("iVBORw0KGgo=")))\ndisplay(JSON({"a": 1}))\n6 * 7',
+      },
+      { code: 'def f():\n    return 1 / 0\nf()' },
+    ]);
+    const rich = await runCell(notebook, 0);
+    assert.equal(rich.executionSummary?.success, true);
+    assert.deepEqual(
+      rich.outputs.map((o) => o.items.map((i) => i.mime)),
+      [['text/html', 'text/plain'], ['text/markdown', 'text/plain'], ['image/png', 'text/plain'], ['application/json', 'text/plain'], ['text/plain']],
+    );
+    assert.equal(text(rich.outputs[0]!.items[0]!.data), '<b>bold</b>');
+    assert.deepEqual([...rich.outputs[2]!.items[0]!.data.slice(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+    assert.equal(text(rich.outputs[4]!.items[0]!.data), '42');
+    const failed = await runCell(notebook, 1);
+    assert.equal(failed.executionSummary?.success, false);
+    const error = errorOf(failed);
+    assert.deepEqual([error?.name, error?.message], ['ZeroDivisionError', 'division by zero']);
+    assert.match(error?.stack ?? '', /line 2, in f\n {4}return 1 \/ 0/);
+  });
+
+  it('interrupts time.sleep (KeyboardInterrupt), restarts Python, and reports a killed process', async () => {
+    const notebook = await openNotebook('control.ipynb', [
+      { code: 'import os, time\nkept = 1\nprint(os.getpid(), flush=True)\ntime.sleep(60)' },
+      { code: 'print("kept" in globals())' },
+      { code: 'import os, time\nprint(os.getpid(), flush=True)\ntime.sleep(60)' },
+    ]);
+    startCell(notebook, 0);
+    await waitFor(() => /^\d+\n/.test(stdoutOf(notebook.cellAt(0))), 'the sleeping cell to start');
+    await vscode.commands.executeCommand('notebook.cancelExecution');
+    const interrupted = await waitFor(() => (finished(notebook.cellAt(0)) ? notebook.cellAt(0) : undefined), 'the interrupted cell to end', 20_000);
+    assert.equal(interrupted.executionSummary?.success, false);
+    assert.equal(errorOf(interrupted)?.name, 'KeyboardInterrupt');
+    assert.equal(stdoutOf(await runCell(notebook, 1)), 'True\n');
+
+    await vscode.commands.executeCommand('phi3Mlflow.restartKernel');
+    assert.equal(stdoutOf(await runCell(notebook, 1)), 'False\n');
+
+    startCell(notebook, 2);
+    const pid = Number(await waitFor(() => /^(\d+)\n/.exec(stdoutOf(notebook.cellAt(2)))?.[1], 'the pid'));
+    process.kill(pid, 'SIGKILL');
+    const killed = await waitFor(() => (finished(notebook.cellAt(2)) ? notebook.cellAt(2) : undefined), 'the killed cell to end', 20_000);
+    const error = errorOf(killed);
+    assert.equal(error?.name, 'KernelDied');
+    assert.match(error?.message ?? '', /^The Python process was killed \(SIGKILL\), most likely because the machine ran out of memory \(it had reached \d+ (MiB|KiB) of memory\)\. The next run starts a new Python process/);
+    // The next run starts a new process.
+    assert.equal(stdoutOf(await runCell(notebook, 1)), 'False\n');
+  });
+
+  it('logs a model from an mlflow-wrapper cell to the connected server, and points at a problem\'s line and column', async () => {
+    // Earlier suites may have left another server connected (the basic-auth one) or none.
+    const state = (await activatedApi()).connection();
+    if (state.kind !== 'connected' || state.uri.original !== serverUrl) {
+      const next = await vscode.commands.executeCommand<{ kind: string }>('phi3Mlflow.connect', serverUrl);
+      assert.equal(next.kind, 'connected');
+    }
+    const onnxFolder = join(repoRoot, 'test', 'fixtures', 'models', 'phi3-tiny-genai-int4');
+    const notebook = await openNotebook('wrapper.ipynb', [
+      { code: `recipe: custom-onnx-pyfunc\nonnx_folder: ${onnxFolder}\nexperiment: notebook-wrapper-cells\nrun_name: from-a-cell\nregistered_model_name: notebook-wrapper\nalias: champion\n`, language: 'mlflow-wrapper' },
+      { code: 'recipe: custom-onnx-pyfunc\nonnx_folder: /x\nsearch_options:\n  max_length: lots\n', language: 'mlflow-wrapper' },
+    ]);
+    const logged = await runCell(notebook, 0, 120_000);
+    assert.equal(logged.executionSummary?.success, true, JSON.stringify(errorOf(logged)));
+    const card = logged.outputs[0]!;
+    const markdown = text(card.items.find((i) => i.mime === 'text/markdown')!.data);
+    const facts = (card.metadata?.ipynb as { metadata: { phi3_mlflow: { model_uri: string; run_id: string; model_id: string; registered_model: { version: string; aliases: string[] } } } }).metadata.phi3_mlflow;
+    assert.match(facts.model_uri, /^models:\/m-[0-9a-f]+$/);
+    assert.ok(markdown.startsWith(`**Logged the wrapper model** \`${facts.model_uri}\``), markdown);
+    assert.match(markdown, /\| Signature \| prompt: string → string \|/);
+    assert.deepEqual(facts.registered_model.aliases, ['champion']);
+    // The server has it: a READY logged model from a FINISHED run, and the registered version with its alias.
+    const model = await rest<{ model: { info: { status: string; source_run_id: string } } }>(`logged-models/${facts.model_id}`);
+    assert.deepEqual([model.body.model.info.status, model.body.model.info.source_run_id], ['LOGGED_MODEL_READY', facts.run_id]);
+    const run = await rest<{ run: { info: { status: string; run_name: string } } }>(`runs/get?run_id=${facts.run_id}`);
+    assert.deepEqual([run.body.run.info.status, run.body.run.info.run_name], ['FINISHED', 'from-a-cell']);
+    const alias = await rest<{ model_version: { version: string } }>('registered-models/alias?name=notebook-wrapper&alias=champion');
+    assert.equal(alias.body.model_version.version, facts.registered_model.version);
+
+    const refused = await runCell(notebook, 1);
+    assert.equal(refused.executionSummary?.success, false);
+    const error = errorOf(refused);
+    assert.equal(error?.name, 'WrapperCellError');
+    assert.match(error?.stack ?? '', /^line 4, column 15: search_options\.max_length/m);
+  });
+});
