@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -185,6 +186,30 @@ Card()`,
     assert.equal(alive(pid), false);
     assert.equal(alive(childPid), false);
     assert.deepEqual(await kernel.execute('1', () => undefined), { status: 'cancelled', message: 'The notebook was closed.' });
+  });
+
+  it('leaves no process behind when the editor dies without disposing it (a crash, a reload)', async () => {
+    // A stand-in for the extension host: it starts a kernel, runs a cell, and is then killed outright.
+    const kernelModule = join(__dirname, '..', '..', '..', 'src', 'notebook', 'pythonKernel.js');
+    const host = spawn(process.execPath, ['-e', `
+      const { PythonKernel } = require(${JSON.stringify(kernelModule)});
+      const kernel = new PythonKernel({ python: ${JSON.stringify(python)}, driverDir: ${JSON.stringify(driverDir)} });
+      kernel.execute('import os, subprocess, time\\nchild = subprocess.Popen(["sleep", "60"])\\nprint(os.getpid(), child.pid, flush=True)\\ntime.sleep(60)', (o) => { if (o.type === 'stream') process.stdout.write(o.text); });
+    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let printed = '';
+    host.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    const deadline = Date.now() + 20_000;
+    while (!/^\d+ \d+\n/.test(printed)) {
+      if (Date.now() > deadline) throw new Error(`the cell did not start: ${printed}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const [pythonPid, childPid] = printed.trim().split(' ').map(Number) as [number, number];
+    host.kill('SIGKILL');
+    // The driver notices its parent is gone within about a second, and ends its process group.
+    const gone = Date.now() + 10_000;
+    while ((alive(pythonPid) || alive(childPid)) && Date.now() < gone) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(alive(pythonPid), false, 'the Python process outlived the editor');
+    assert.equal(alive(childPid), false, 'a process the cell started outlived the editor');
   });
 
   it('hands the process its environment, and says clearly when the interpreter is missing', async () => {
