@@ -30,7 +30,7 @@ export class IpynbSerializer implements vscode.NotebookSerializer {
   }
 }
 
-function toCellData(cell: CellData): vscode.NotebookCellData {
+export function toCellData(cell: CellData): vscode.NotebookCellData {
   const data = new vscode.NotebookCellData(cell.kind as number as vscode.NotebookCellKind, cell.value, cell.languageId);
   data.metadata = cell.metadata;
   data.outputs = (cell.outputs ?? []).map(toCellOutput);

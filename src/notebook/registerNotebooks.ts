@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../context';
+import { newWrapperNotebook } from './newWrapperNotebook';
 import { NotebookKernels } from './notebookController';
 import { IpynbSerializer, jupyterNotebookType, notebookType } from './notebookSerializer';
 import type { WrapperCardFacts } from './wrapperCard';
@@ -26,6 +27,7 @@ export function registerNotebooks(ctx: Ctx): vscode.Disposable & { readonly kern
       await kernels.restart(notebook);
       void vscode.window.setStatusBarMessage('Python restarted: the notebook\'s names are gone.', 4000);
     }),
+    vscode.commands.registerCommand('phi3Mlflow.newWrapperNotebook', (options?: Parameters<typeof newWrapperNotebook>[0]) => newWrapperNotebook(options)),
     vscode.commands.registerCommand('phi3Mlflow.showLoggedModel', async (facts?: WrapperCardFacts) => {
       ctx.explorer.refresh();
       await vscode.commands.executeCommand('workbench.view.extension.phi3Mlflow');

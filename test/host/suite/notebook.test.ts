@@ -206,4 +206,15 @@ describe('notebooks: serializer and controller', function () {
     assert.equal(error?.name, 'WrapperCellError');
     assert.match(error?.stack ?? '', /^line 4, column 15: search_options\.max_length/m);
   });
+
+  it('writes a wrapper notebook from a template (New Wrapper Notebook…) in the extension\'s notebook type', async () => {
+    const onnxFolder = join(repoRoot, 'test', 'fixtures', 'models', 'phi3-tiny-genai-int4');
+    const notebook = await vscode.commands.executeCommand<vscode.NotebookDocument>('phi3Mlflow.newWrapperNotebook', { recipe: 'custom-onnx-pyfunc', model: onnxFolder, artifactPath: 'phi3-mlflow-model' });
+    assert.equal(notebook.notebookType, notebookType);
+    assert.equal(vscode.window.activeNotebookEditor?.notebook, notebook);
+    const cells = notebook.getCells();
+    assert.deepEqual(cells.map((c) => c.document.languageId), ['markdown', 'python', 'python', 'python', 'python', 'python', 'markdown', 'python']);
+    assert.ok(cells[1]!.document.getText().includes(`ONNX_FOLDER = ${JSON.stringify(onnxFolder)}`));
+    assert.match(cells[7]!.document.getText(), /^loaded = mlflow\.pyfunc\.load_model\(model_info\.model_uri\)/);
+  });
 });
