@@ -9,6 +9,7 @@ import { logWrapperModel, WrapperPreflightError, WrapperRegistrationError } from
 import { type JupyterOutput, outputFromJupyter } from './ipynb';
 import { kernelEnvironment } from './kernelEnvironment';
 import { toCellOutput, jupyterNotebookType, notebookType } from './notebookSerializer';
+import { missingModules, pipInstall, recipeModules, recipeModulesImported } from './packageCheck';
 import { type ExecutionEnd, type KernelOutput, PythonKernel } from './pythonKernel';
 import { cardFacts, progressLine, wrapperCard } from './wrapperCard';
 import { formatWrapperSpecProblem, parseWrapperSpec, wrapperCellLanguage } from './wrapperSpec';
@@ -153,6 +154,8 @@ export class NotebookKernels implements vscode.Disposable {
     if (!kernel) {
       const python = await interpreterFor(notebook);
       const env = kernelEnvironment(process.env, await this.activeConnection());
+      // Before the first run: the recipe packages the cells import and this Python lacks are offered for install.
+      void this.offerMissingPackages(notebook, python, env).catch((error: Error) => this.ctx.log.warn(`Package check for ${notebook.uri.fsPath}: ${error.message}`));
       kernel = new PythonKernel({
         python,
         driverDir: vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'media', 'python').fsPath,
@@ -163,6 +166,42 @@ export class NotebookKernels implements vscode.Disposable {
       this.kernels.set(key, kernel);
     }
     return kernel;
+  }
+
+  /** Offers to pip-install the recipe modules the notebook imports and its Python lacks; never blocks the run. */
+  private async offerMissingPackages(notebook: vscode.NotebookDocument, python: string, env: NodeJS.ProcessEnv): Promise<void> {
+    const sources = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code && c.document.languageId === 'python').map((c) => c.document.getText());
+    const missing = await missingModules(python, recipeModulesImported(sources), env);
+    if (missing.length === 0) return;
+    const packages = missing.map((module) => recipeModules[module] ?? module);
+    const install = 'Install';
+    const choice = await vscode.window.showWarningMessage(
+      `This notebook imports ${packages.join(', ')}, which its Python (${python}) does not have: cells importing ${packages.length === 1 ? 'it' : 'them'} will fail. Install into that Python now?`,
+      install,
+      'Not Now',
+    );
+    if (choice !== install) return;
+    try {
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Installing ${packages.join(', ')} into ${python}`, cancellable: true },
+        (progress, token) => {
+          const abort = new AbortController();
+          token.onCancellationRequested(() => abort.abort());
+          return pipInstall(python, packages, {
+            env,
+            signal: abort.signal,
+            onLine: (line) => {
+              this.ctx.log.info(`pip: ${line}`);
+              progress.report({ message: line.length > 120 ? `${line.slice(0, 117)}…` : line });
+            },
+          });
+        },
+      );
+      void vscode.window.showInformationMessage(`Installed ${packages.join(', ')}: cells can import ${packages.length === 1 ? 'it' : 'them'} now.`);
+    } catch (error) {
+      this.ctx.log.error((error as Error).message);
+      void vscode.window.showErrorMessage(`${(error as Error).message.split('\n')[0]} (details in the Phi-3 MLflow log).`);
+    }
   }
 
   /** The connected server and its credentials, resolved as the explorer resolved them. */
