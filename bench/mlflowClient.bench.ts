@@ -129,7 +129,12 @@ async function listing(client: MlflowClient, url: string): Promise<void> {
 }
 
 const load = () => loadavg().map((l) => l.toFixed(2)).join(', ');
-const middle = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
+/** The median (the mean of the two middle values for an even count). */
+const middle = (values: number[]) => {
+  const sorted = [...values].sort((x, y) => x - y);
+  const half = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[half]! : (sorted[half - 1]! + sorted[half]!) / 2;
+};
 
 async function transfers(client: MlflowClient, url: string, scratch: string): Promise<void> {
   const file = join(scratch, 'artifact.bin');
