@@ -5,6 +5,7 @@ import { NotebookKernels } from './notebookController';
 import { IpynbSerializer, jupyterNotebookType, notebookType } from './notebookSerializer';
 import type { WrapperCardFacts } from './wrapperCard';
 import { WrapperCardActions } from './wrapperCardActions';
+import { registerLoggedModel } from './registerLoggedModel';
 
 /** Everything the notebook support registers, as one Disposable for extension.ts to keep. */
 export function registerNotebooks(ctx: Ctx): vscode.Disposable & { readonly kernels: NotebookKernels } {
@@ -32,6 +33,14 @@ export function registerNotebooks(ctx: Ctx): vscode.Disposable & { readonly kern
       ctx.explorer.refresh();
       await vscode.commands.executeCommand('workbench.view.extension.phi3Mlflow');
       if (facts) void vscode.window.setStatusBarMessage(`Logged model ${facts.model_uri}: run ${facts.run_id} in experiment ${facts.experiment_id}`, 8000);
+    }),
+    vscode.commands.registerCommand('phi3Mlflow.registerLoggedModel', async (facts?: WrapperCardFacts, nameArg?: string) => {
+      try {
+        return facts ? await registerLoggedModel(ctx, facts, nameArg) : undefined;
+      } catch (error) {
+        void vscode.window.showErrorMessage((error as Error).message);
+        return undefined;
+      }
     }),
     vscode.commands.registerCommand('phi3Mlflow.copyLoggedModelUri', async (facts?: WrapperCardFacts) => {
       if (!facts) return;

@@ -7,6 +7,8 @@ export interface WrapperCardFacts {
   readonly run_id: string;
   readonly experiment_id: string;
   readonly model_id?: string;
+  /** Where the model's files are: what a registered version's source is on MLflow 2 (no logged-model id). */
+  readonly artifact_uri: string;
   readonly onnx_folder: string;
   readonly registered_model?: { readonly name: string; readonly version: string; readonly aliases: readonly string[] };
 }
@@ -35,7 +37,7 @@ export function wrapperCard(logged: LoggedWrapperModel, experiment: string): { m
     '| --- | --- |',
     ...rows.map(([name, value]) => `| ${name} | ${markdownText(value)} |`),
     '',
-    'Actions are in the cell\'s status bar: Show in MLflow Explorer, Test in Chat, Copy Model URI.',
+    'Actions are in the cell\'s status bar: Show in MLflow Explorer, Test in Chat, Copy Model URI, Register….',
   ].join('\n');
   const plain = ['Logged the wrapper model', ...rows.map(([name, value]) => `${name}: ${value}`)].join('\n');
   return { markdown, plain };
@@ -48,6 +50,7 @@ export function cardFacts(logged: LoggedWrapperModel, onnxFolder: string): Wrapp
     run_id: logged.runId,
     experiment_id: logged.experimentId,
     ...(logged.modelId ? { model_id: logged.modelId } : {}),
+    artifact_uri: logged.artifactUri,
     onnx_folder: onnxFolder,
     ...(version ? { registered_model: { name: version.name, version: version.version, aliases: [...version.aliases] } } : {}),
   };

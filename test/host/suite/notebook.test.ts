@@ -199,6 +199,11 @@ describe('notebooks: serializer and controller', function () {
     assert.deepEqual([run.body.run.info.status, run.body.run.info.run_name], ['FINISHED', 'from-a-cell']);
     const alias = await rest<{ model_version: { version: string } }>('registered-models/alias?name=notebook-wrapper&alias=champion');
     assert.equal(alias.body.model_version.version, facts.registered_model.version);
+    // The card's Register… action adds a version of another registered model from the same logged model.
+    const version = await vscode.commands.executeCommand<{ name: string; version: string; runId: string }>('phi3Mlflow.registerLoggedModel', facts, 'notebook-wrapper-copy');
+    assert.deepEqual([version?.name, version?.version, version?.runId], ['notebook-wrapper-copy', '1', facts.run_id]);
+    const copy = await rest<{ model_version: { model_id?: string; source: string } }>('model-versions/get?name=notebook-wrapper-copy&version=1');
+    assert.equal(copy.body.model_version.source, facts.model_uri);
 
     const refused = await runCell(notebook, 1);
     assert.equal(refused.executionSummary?.success, false);

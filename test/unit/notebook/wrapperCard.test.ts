@@ -33,7 +33,7 @@ describe('the logged-model card', () => {
         '| Files | 14 files, 6 MiB, MLflow 3\\.17\\.2 |',
         '| Registered | phi3 \\<b\\>x\\</b\\> version 2 \\(alias champion\\) |',
         '',
-        "Actions are in the cell's status bar: Show in MLflow Explorer, Test in Chat, Copy Model URI.",
+        "Actions are in the cell's status bar: Show in MLflow Explorer, Test in Chat, Copy Model URI, Register….",
       ].join('\n'),
     );
     assert.equal(card.plain.split('\n')[0], 'Logged the wrapper model');
@@ -42,6 +42,7 @@ describe('the logged-model card', () => {
       run_id: 'f'.repeat(32),
       experiment_id: '7',
       model_id: 'm-0123abcd',
+      artifact_uri: 'mlflow-artifacts:/7/models/m-0123abcd/artifacts',
       onnx_folder: '/models/phi3',
       registered_model: { name: 'phi3 <b>x</b>', version: '2', aliases: ['champion'] },
     });
