@@ -42,7 +42,16 @@ async function contextMenu(page: Page, label: string, item: string): Promise<voi
   await row(page, label).click({ button: 'right' });
   const entry = page.locator('.monaco-menu .action-item').filter({ hasText: item }).first();
   await entry.waitFor({ timeout: 15_000 });
+  // VS Code's menus ignore a click that comes right after they open (the right-click's own mouse-up):
+  // give it a moment, and if the menu is still open after the click, choose the item with the keyboard.
+  await page.waitForTimeout(500);
+  await entry.hover();
   await entry.click();
+  const menu = page.locator('.monaco-menu').first();
+  if (await menu.isVisible().catch(() => false)) {
+    await page.waitForTimeout(500);
+    if (await menu.isVisible().catch(() => false)) await page.keyboard.press('Enter');
+  }
 }
 
 describe('the MLflow explorer in the browser', () => {
