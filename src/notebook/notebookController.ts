@@ -57,6 +57,14 @@ export class NotebookKernels implements vscode.Disposable {
     this.disposables.push(
       vscode.workspace.onDidOpenNotebookDocument(prefer),
       vscode.workspace.onDidCloseNotebookDocument((notebook) => this.closed(notebook)),
+      // A running Python keeps the connection it started with (its environment): say so when it changes.
+      ctx.onDidChangeConnection((state) => {
+        if (state.kind !== 'connected' && state.kind !== 'disconnected') return;
+        if (![...this.kernels.values()].some((kernel) => kernel.pid !== undefined)) return;
+        void vscode.window.showInformationMessage(
+          `Running notebooks still use the MLflow connection their Python started with. Restart Python in a notebook (Phi-3 MLflow: Restart Python) to use ${state.kind === 'connected' ? state.uri.original : 'no connection'}.`,
+        );
+      }),
       this.diagnostics,
     );
   }
@@ -66,10 +74,18 @@ export class NotebookKernels implements vscode.Disposable {
     return this.kernels.get(notebook.uri.toString());
   }
 
+  /**
+   * Ends the notebook's Python; the next run starts a new one, with the interpreter and the MLflow
+   * connection as they are then (a changed setting or connection applies from there).
+   */
   async restart(notebook: vscode.NotebookDocument): Promise<void> {
-    const kernel = this.kernels.get(notebook.uri.toString());
-    this.executionCounts.delete(notebook.uri.toString());
-    if (kernel) await kernel.restart();
+    const key = notebook.uri.toString();
+    const kernel = this.kernels.get(key);
+    this.executionCounts.delete(key);
+    if (kernel) {
+      await kernel.restart();
+      if (this.kernels.get(key) === kernel) this.kernels.delete(key);
+    }
     this.ctx.log.info(`Python restarted for ${notebook.uri.fsPath}`);
   }
 

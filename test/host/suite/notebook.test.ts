@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { repoRoot } from '../../harness/paths';
+import { repoRoot, venvPython } from '../../harness/paths';
 import { activatedApi } from './activation.test';
 import { rest, serverUrl } from './explorerHelpers';
 
@@ -60,11 +60,12 @@ function startCell(notebook: vscode.NotebookDocument, index: number): void {
 const finished = (cell: vscode.NotebookCell) => cell.executionSummary?.timing?.endTime !== undefined;
 
 async function runCell(notebook: vscode.NotebookDocument, index: number, timeoutMs = 60_000): Promise<vscode.NotebookCell> {
-  const before = notebook.cellAt(index).executionSummary?.executionOrder;
+  // A new end time marks this run's end (the order number starts again after a restart).
+  const before = notebook.cellAt(index).executionSummary?.timing?.endTime;
   startCell(notebook, index);
   return waitFor(() => {
     const cell = notebook.cellAt(index);
-    return finished(cell) && cell.executionSummary?.executionOrder !== before ? cell : undefined;
+    return finished(cell) && cell.executionSummary?.timing?.endTime !== before ? cell : undefined;
   }, `cell ${index} to run`, timeoutMs);
 }
 
@@ -169,6 +170,19 @@ describe('notebooks: serializer and controller', function () {
     assert.match(error?.message ?? '', /^The Python process was killed \(SIGKILL\), most likely because the machine ran out of memory \(it had reached \d+ (MiB|KiB) of memory\)\. The next run starts a new Python process/);
     // The next run starts a new process.
     assert.equal(stdoutOf(await runCell(notebook, 1)), 'False\n');
+  });
+
+  it('starts the interpreter of phi3Mlflow.pythonPath after Restart Python', async () => {
+    const notebook = await openNotebook('interpreter.ipynb', [{ code: 'import sys\nprint(sys.executable)' }]);
+    const settings = vscode.workspace.getConfiguration('phi3Mlflow');
+    try {
+      assert.notEqual(stdoutOf(await runCell(notebook, 0)), `${venvPython}\n`);
+      await settings.update('pythonPath', venvPython, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('phi3Mlflow.restartKernel');
+      assert.equal(stdoutOf(await runCell(notebook, 0)), `${venvPython}\n`);
+    } finally {
+      await settings.update('pythonPath', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('logs a model from an mlflow-wrapper cell to the connected server, and points at a problem\'s line and column', async () => {
