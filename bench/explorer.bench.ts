@@ -245,8 +245,11 @@ async function main(): Promise<void> {
       await cdp.send('HeapProfiler.collectGarbage').catch(() => undefined);
       const uiHeapAfter = await heapMib();
 
-      const line = (what: string, oursValue: number, theirsValue: number, unit: string) =>
-        console.log(`${what.padEnd(52)} ${oursValue.toFixed(0).padStart(8)} ${theirsValue.toFixed(0).padStart(10)}  ${unit.padEnd(4)} ${(theirsValue / oursValue).toFixed(2)}x ${theirsValue >= oursValue ? 'ours better' : 'MLflow UI better'}`);
+      const line = (what: string, oursValue: number, theirsValue: number, unit: string) => {
+        // A ratio means nothing when either side shrank (a garbage collection while browsing).
+        const ratio = oursValue > 0 && theirsValue > 0 ? `${(theirsValue / oursValue).toFixed(2)}x ${theirsValue >= oursValue ? 'ours better' : 'MLflow UI better'}` : 'n/a';
+        console.log(`${what.padEnd(52)} ${oursValue.toFixed(0).padStart(8)} ${theirsValue.toFixed(0).padStart(10)}  ${unit.padEnd(4)} ${ratio}`);
+      };
       console.log(`\n${`median of ${repeat}`.padEnd(52)} ${'explorer'.padStart(8)} ${'MLflow UI'.padStart(10)}  unit ratio`);
       line(`expand "${bigName}" (${bigRuns} runs) to its first run`, median(ours.big), median(theirs.big), 'ms');
       line(`expand "${small.name}" to its first run`, median(ours.small), median(theirs.small), 'ms');
