@@ -301,7 +301,8 @@ export function readProcessMemory(pid: number): { rssBytes: number; peakRssBytes
 export function formatBytes(bytes: number): string {
   if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
   if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
-  return `${Math.max(1, Math.round(bytes / 1024))} KiB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KiB`;
+  return `${bytes} B`;
 }
 
 /** One sentence on how the process ended, for the cell and the log. */

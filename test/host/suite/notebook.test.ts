@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { writeLargeFile } from '../../harness/largeFile';
 import { repoRoot, venvPython } from '../../harness/paths';
 import { activatedApi } from './activation.test';
 import { rest, serverUrl } from './explorerHelpers';
@@ -224,6 +225,29 @@ describe('notebooks: serializer and controller', function () {
     const error = errorOf(refused);
     assert.equal(error?.name, 'WrapperCellError');
     assert.match(error?.stack ?? '', /^line 4, column 15: search_options\.max_length/m);
+  });
+
+  it('shows upload progress for an mlflow-wrapper cell, and Interrupt cancels the upload (the run is KILLED)', async () => {
+    const state = (await activatedApi()).connection();
+    if (state.kind !== 'connected' || state.uri.original !== serverUrl) await vscode.commands.executeCommand('phi3Mlflow.connect', serverUrl);
+    // The tiny test model with a large extra file, so the upload lasts long enough to interrupt.
+    const folder = workspaceFile('large-onnx-model').fsPath;
+    cpSync(join(repoRoot, 'test', 'fixtures', 'models', 'phi3-tiny-genai-int4'), folder, { recursive: true });
+    await writeLargeFile(join(folder, 'extra-weights.bin'), 600);
+    const notebook = await openNotebook('cancel.ipynb', [{ code: `recipe: custom-onnx-pyfunc\nonnx_folder: ${folder}\nexperiment: notebook-wrapper-cancel\n`, language: 'mlflow-wrapper' }]);
+    startCell(notebook, 0);
+    const progress = await waitFor(() => {
+      const line = itemsOf(notebook.cellAt(0)).filter((i) => i.mime === 'text/plain').map((i) => text(i.data)).find((t) => t.startsWith('Uploading the model:'));
+      return line && !/^Uploading the model: 0 B of/.test(line) ? line : undefined;
+    }, 'upload progress', 60_000);
+    assert.match(progress, /^Uploading the model: \d+ (B|KiB|MiB) of 60\d MiB \(\d+%\)… Interrupt the cell to cancel\.$/);
+    await vscode.commands.executeCommand('notebook.cancelExecution');
+    const cancelled = await waitFor(() => (finished(notebook.cellAt(0)) ? notebook.cellAt(0) : undefined), 'the cancelled cell to end', 60_000);
+    assert.equal(cancelled.executionSummary?.success, false);
+    assert.deepEqual([errorOf(cancelled)?.name, errorOf(cancelled)?.message], ['Cancelled', 'Logging was cancelled: the run is marked KILLED and the logged model UPLOAD_FAILED.']);
+    const experiment = await rest<{ experiment: { experiment_id: string } }>('experiments/get-by-name?experiment_name=notebook-wrapper-cancel');
+    const runs = await rest<{ runs: { info: { status: string } }[] }>('runs/search', { method: 'POST', body: { experiment_ids: [experiment.body.experiment.experiment_id] } });
+    assert.deepEqual(runs.body.runs.map((r) => r.info.status), ['KILLED']);
   });
 
   it('writes a wrapper notebook from a template (New Wrapper Notebook…) in the extension\'s notebook type', async () => {
