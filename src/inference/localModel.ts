@@ -149,8 +149,6 @@ export class LocalModel {
       const step = await this.session.step(toFeed, cache, reach);
       cache = step.cache;
       modelMs += step.runMs;
-      this.cache = cache;
-      this.cachedIds = sequence.slice();
       const samplingStarted = performance.now();
       const token = pickNextToken(step.logits, options, { sequence, eosTokenIds: this.spec.eosTokenIds, random });
       samplingMs += performance.now() - samplingStarted;
@@ -177,6 +175,10 @@ export class LocalModel {
       }
       break;
     }
+    // The cache now holds every token but the last one picked, which was never run through the model.
+    // (A failed step never gets here: generate() then drops the cache.)
+    this.cache = cache;
+    this.cachedIds = sequence.slice(0, -1);
     const rest = detokenizer.flush();
     if (rest) {
       text += rest;

@@ -13,6 +13,7 @@ import { writeWrapperModelDirectory } from './modelDirectory/wrapperModelDirecto
 
 /** What to log: the wrapper model and where it goes (a checked `mlflow-wrapper` cell has this shape). */
 export interface WrapperLogRequest {
+  /** Everything but the Python version, which the logger knows from the interpreter unless set here. */
   readonly model: Omit<OnnxWrapperModel, 'pythonVersion'> & { readonly pythonVersion?: string };
   /** The logged model's name (MLflow 3); the run artifact path (MLflow 2). */
   readonly modelName: string;

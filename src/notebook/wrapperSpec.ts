@@ -1,8 +1,9 @@
 import { isAbsolute, resolve } from 'node:path';
+import type { WrapperLogRequest } from '../mlflow/logWrapperModel';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
 import { type GenaiSearchOptions, genaiSearchOptionKinds, isGenaiSearchOption, searchOptionProblem } from '../mlflow/modelDirectory/genaiSearchOptions';
 import { type ColumnSpec, type ColumnType, columnTypes, inputExampleProblems, type ModelSignatureSpec, promptToTextSignature } from '../mlflow/modelDirectory/modelSignature';
-import { defaultArtifactName, type OnnxWrapperModel, promptInput } from '../mlflow/modelDirectory/onnxWrapperModel';
+import { defaultArtifactName, promptInput } from '../mlflow/modelDirectory/onnxWrapperModel';
 
 /** The language id of a declarative wrapper cell (its text is YAML). */
 export const wrapperCellLanguage = 'mlflow-wrapper';
@@ -10,16 +11,9 @@ export const wrapperCellLanguage = 'mlflow-wrapper';
 export const wrapperRecipe = 'custom-onnx-pyfunc';
 
 /** A checked `mlflow-wrapper` cell: the model to write and where to log it. */
-export interface WrapperSpec {
+/** A checked cell: what the logger takes, and the recipe it names. */
+export interface WrapperSpec extends WrapperLogRequest {
   readonly recipe: typeof wrapperRecipe;
-  /** Everything but the Python version, which the logger knows from the interpreter unless set here. */
-  readonly model: Omit<OnnxWrapperModel, 'pythonVersion'> & { readonly pythonVersion?: string };
-  /** The logged model's name (MLflow 3), and the run artifact path it is logged under (MLflow 2). */
-  readonly modelName: string;
-  readonly experiment: string;
-  readonly runName?: string;
-  readonly registeredModelName?: string;
-  readonly alias?: string;
 }
 
 /** Where a problem is, 1-based, and what it is. */

@@ -4,23 +4,17 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { repoRoot, venvPython } from '../harness/paths';
+import { unpackPackagedVsix } from '../harness/packagedVsix';
 
 describe('the packaged VSIX', () => {
   let unpacked: string;
   let files: string[];
 
   before(() => {
-    const vsix = readdirSync(repoRoot).filter((f) => /^phi3-mlflow-.*\.vsix$/.test(f));
-    assert.equal(vsix.length, 1, `expected one VSIX (npm run package), found: ${vsix.join(', ') || 'none'}`);
-    unpacked = mkdtempSync(join(tmpdir(), 'phi3-mlflow-vsix-'));
-    const unzip = spawnSync(venvPython, ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); z.extractall(sys.argv[2]); print("\\n".join(z.namelist()))', join(repoRoot, vsix[0]!), unpacked], { encoding: 'utf8' });
-    assert.equal(unzip.status, 0, unzip.stderr);
-    files = unzip.stdout.trim().split('\n');
+    ({ folder: unpacked, files } = unpackPackagedVsix());
   });
 
   after(() => rmSync(unpacked, { recursive: true, force: true }));

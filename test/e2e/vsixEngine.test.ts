@@ -4,13 +4,13 @@
  * extension starts it, generating the reference ids of a test model.
  */
 import assert from 'node:assert/strict';
-import { fork, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { fork } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { EngineReply, EngineRequest } from '../../src/inference/process/engineProtocol';
-import { repoRoot, venvPython } from '../harness/paths';
+import { unpackPackagedVsix } from '../harness/packagedVsix';
+import { repoRoot } from '../harness/paths';
 
 const model = join(repoRoot, 'test', 'fixtures', 'models', 'phi3-tiny-genai-int4');
 
@@ -18,11 +18,7 @@ describe('the packaged local engine', () => {
   let unpacked: string;
 
   before(() => {
-    const vsix = readdirSync(repoRoot).filter((f) => /^phi3-mlflow-.*\.vsix$/.test(f));
-    assert.equal(vsix.length, 1, `expected one VSIX (npm run package), found: ${vsix.join(', ') || 'none'}`);
-    unpacked = mkdtempSync(join(tmpdir(), 'phi3-mlflow-engine-'));
-    const unzip = spawnSync(venvPython, ['-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', join(repoRoot, vsix[0]!), unpacked], { encoding: 'utf8' });
-    assert.equal(unzip.status, 0, unzip.stderr);
+    unpacked = unpackPackagedVsix().folder;
   });
 
   after(() => rmSync(unpacked, { recursive: true, force: true }));

@@ -1,9 +1,4 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { repoRoot, venvPython } from './paths';
-import type { SeedRun } from './seedMlflow';
+import { runSeedScript, type SeedRun } from './seedMlflow';
 
 export interface ExplorerSeedRun extends SeedRun {
   /** end_time - start_time; runs start a minute apart from 2023-11-14T22:13:20Z. */
@@ -48,21 +43,5 @@ export interface ExplorerSeeded {
 /** Seeds what the explorer shows with MLflow's Python client (see seed_explorer.py). */
 export function seedExplorer(trackingUri: string, spec: ExplorerSeedSpec): Promise<ExplorerSeeded> {
   const env: NodeJS.ProcessEnv = { ...process.env, MLFLOW_TRACKING_URI: trackingUri };
-  const folder = mkdtempSync(join(tmpdir(), 'phi3-mlflow-seed-'));
-  const resultFile = join(folder, 'seeded.json');
-  return new Promise<ExplorerSeeded>((resolveSeed, reject) => {
-    const child = spawn(venvPython, [join(repoRoot, 'test', 'harness', 'seed_explorer.py'), resultFile], { env, stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      try {
-        if (code !== 0) throw new Error(`seeding failed (exit ${code}):\n${stderr.slice(-3000)}`);
-        resolveSeed(JSON.parse(readFileSync(resultFile, 'utf8')) as ExplorerSeeded);
-      } catch (error) {
-        reject(error as Error);
-      }
-    });
-    child.stdin.end(JSON.stringify(spec));
-  }).finally(() => rmSync(folder, { recursive: true, force: true }));
+  return runSeedScript<ExplorerSeeded>('seed_explorer.py', spec, env);
 }

@@ -30,17 +30,25 @@ export function seedMlflow(trackingUri: string, spec: SeedSpec, credentials?: { 
     env.MLFLOW_TRACKING_USERNAME = credentials.username;
     env.MLFLOW_TRACKING_PASSWORD = credentials.password;
   }
+  return runSeedScript<Seeded>('seed_mlflow.py', spec, env);
+}
+
+/**
+ * Runs one of the harness's Python seed scripts with the venv's MLflow: the spec goes in on stdin as
+ * JSON, and the script writes what it created to a JSON file named by its one argument.
+ */
+export function runSeedScript<T>(script: string, spec: unknown, env: NodeJS.ProcessEnv): Promise<T> {
   const folder = mkdtempSync(join(tmpdir(), 'phi3-mlflow-seed-'));
   const resultFile = join(folder, 'seeded.json');
-  return new Promise<Seeded>((resolveSeed, reject) => {
-    const child = spawn(venvPython, [join(repoRoot, 'test', 'harness', 'seed_mlflow.py'), resultFile], { env, stdio: ['pipe', 'ignore', 'pipe'] });
+  return new Promise<T>((resolveSeed, reject) => {
+    const child = spawn(venvPython, [join(repoRoot, 'test', 'harness', script), resultFile], { env, stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('exit', (code) => {
       try {
         if (code !== 0) throw new Error(`seeding failed (exit ${code}):\n${stderr.slice(-3000)}`);
-        resolveSeed(JSON.parse(readFileSync(resultFile, 'utf8')) as Seeded);
+        resolveSeed(JSON.parse(readFileSync(resultFile, 'utf8')) as T);
       } catch (error) {
         reject(error as Error);
       }

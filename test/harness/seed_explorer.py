@@ -7,15 +7,14 @@ Reads a JSON spec on stdin (see seedExplorer.ts) and writes what it created as J
 by its argument. The tracking URI comes from the environment, as for any MLflow client.
 """
 import json
-import os
 import sys
-import tempfile
 
 import mlflow
-from mlflow.entities import Metric, Param
 from mlflow.models import ModelSignature
 from mlflow.tracking import MlflowClient
 from mlflow.types.schema import ColSpec, Schema
+
+from seed_mlflow import log_run_data
 
 
 class EchoModel(mlflow.pyfunc.PythonModel):
@@ -31,22 +30,7 @@ def log_runs(client, experiment_id, run_specs):
         start = 1_700_000_000_000 + index * 60_000
         run = client.create_run(experiment_id, run_name=run_spec["name"], tags=run_spec.get("tags"), start_time=start)
         run_id = run.info.run_id
-        metrics = [
-            Metric(key, value, start + step * 1000, step)
-            for key, history in run_spec.get("metrics", {}).items()
-            for step, value in enumerate(history)
-        ]
-        params = [Param(key, str(value)) for key, value in run_spec.get("params", {}).items()]
-        client.log_batch(run_id, metrics=metrics, params=params, tags=[])
-        artifacts = run_spec.get("artifacts", {})
-        if artifacts:
-            with tempfile.TemporaryDirectory() as folder:
-                for relative, content in artifacts.items():
-                    path = os.path.join(folder, relative)
-                    os.makedirs(os.path.dirname(path), exist_ok=True)
-                    with open(path, "w", encoding="utf-8") as handle:
-                        handle.write(content)
-                client.log_artifacts(run_id, folder)
+        log_run_data(client, run_id, run_spec, start)
         runs.append({"id": run_id, "name": run_spec["name"], "start": start, "spec": run_spec})
     return runs
 
