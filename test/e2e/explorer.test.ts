@@ -32,14 +32,31 @@ function row(page: Page, label: string, view: View = 'Experiments'): Locator {
   return pane.locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
 }
 
+/**
+ * Moves the mouse off the sidebar and waits for any tooltip to close: a tooltip left open by the last
+ * row clicked lies over the rows below it and would take the next click.
+ */
+async function clearHovers(page: Page): Promise<void> {
+  const viewport = page.viewportSize() ?? { width: 1400, height: 1000 };
+  await page.mouse.move(viewport.width - 20, viewport.height / 2);
+  await page.locator('.context-view .hover-contents, .workbench-hover').first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+}
+
+async function clickRow(page: Page, label: string, view: View = 'Experiments', options: { button?: 'right' } = {}): Promise<void> {
+  const target = row(page, label, view);
+  await target.waitFor({ timeout: 30_000 });
+  await clearHovers(page);
+  await target.click(options);
+}
+
 async function expand(page: Page, label: string, view: View = 'Experiments'): Promise<void> {
   const target = row(page, label, view);
   await target.waitFor({ timeout: 30_000 });
-  if ((await target.getAttribute('aria-expanded')) !== 'true') await target.click();
+  if ((await target.getAttribute('aria-expanded')) !== 'true') await clickRow(page, label, view);
 }
 
 async function contextMenu(page: Page, label: string, item: string): Promise<void> {
-  await row(page, label).click({ button: 'right' });
+  await clickRow(page, label, 'Experiments', { button: 'right' });
   const entry = page.locator('.monaco-menu .action-item').filter({ hasText: item }).first();
   await entry.waitFor({ timeout: 15_000 });
   // VS Code's menus ignore a click that comes right after they open (the right-click's own mouse-up):
@@ -114,7 +131,7 @@ describe('the MLflow explorer in the browser', () => {
   it('opens a text artifact in a read-only editor', async () => {
     await expand(page, 'onnx-cpu-int4');
     await expand(page, 'Artifacts');
-    await row(page, 'README.md').click();
+    await clickRow(page, 'README.md');
     const editor = page.locator('.editor-instance .view-lines');
     await editor.filter({ hasText: 'Phi-3 Mini, int4, CPU.' }).waitFor({ timeout: 30_000 });
     await page.locator('.tab').filter({ hasText: 'README.md' }).first().waitFor();
@@ -142,7 +159,7 @@ describe('the MLflow explorer in the browser', () => {
 
   it('opens metric charts for a run', async () => {
     // Collapse the artifact folders so the run row is in view, then open its charts from the context menu.
-    await row(page, 'onnx-cpu-int4').click();
+    await clickRow(page, 'onnx-cpu-int4');
     await contextMenu(page, 'onnx-cpu-int4', 'Show Metric Charts');
     const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
     await frame.locator('section.chart h2', { hasText: /^loss$/ }).waitFor({ timeout: 60_000 });

@@ -45,7 +45,10 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   mkdirSync(extensionsDir, { recursive: true });
   writeFileSync(
     join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off', ...options.settings }, null, 2),
+    JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off',
+      // A tree item's tooltip that opens under the mouse covers the row below it and swallows the next click.
+      'workbench.hover.delay': 600_000,
+      ...options.settings }, null, 2),
   );
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, VSCODE_IPC_HOOK_CLI: '' };
   const common = ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
