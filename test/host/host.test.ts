@@ -41,6 +41,7 @@ describe('in-host tests in VS Code (code-server)', () => {
       workspace: mkdtempSync(join(scratch, 'workspace-')),
       env: {
         PHI3_MLFLOW_HOST_RESULTS: resultsFile,
+        ...(process.env.PHI3_HOST_SUITES ? { PHI3_HOST_SUITES: process.env.PHI3_HOST_SUITES } : {}),
         PHI3_MLFLOW_TEST_SERVER_URL: mlflow.url,
         PHI3_MLFLOW_TEST_SERVER_VERSION: version,
         PHI3_MLFLOW_TEST_SEED: JSON.stringify(seeded),
