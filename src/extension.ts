@@ -86,7 +86,7 @@ export function activate(context: vscode.ExtensionContext): Phi3MlflowApi {
   }
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(artifactScheme, ctx.artifactDocuments));
   context.subscriptions.push(registerNotebooks(ctx));
-  context.subscriptions.push(registerChat(context, (line) => ctx.log.info(line)));
+  context.subscriptions.push(registerChat(ctx));
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((event) => {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { InferenceError } from '../inference/inferenceError';
 import { formatPhi3Chat } from '../inference/phi3ChatFormat';
 import { EngineClient } from '../inference/process/engineClient';
@@ -8,8 +9,24 @@ import type { AnswerFigures } from './conversation';
 import type { ExportedModel } from './conversationExport';
 import { toSearchOptions, toServedSettings, type ChatSettings } from './generationSettings';
 
+/**
+ * Where a local folder came from when it is a model in MLflow, downloaded into the model cache
+ * (src/mlflow/modelArtifactCache.ts): the panel's title names the model, not the cache folder.
+ */
+export interface MlflowModelOrigin {
+  /** As opened, e.g. `models:/phi3-mini@champion`. */
+  readonly requestedUri: string;
+  /** What was downloaded: an alias resolved to its version, e.g. `models:/phi3-mini/3`. */
+  readonly cacheUri: string;
+  /** e.g. `phi3-mini v3 (@champion)`. */
+  readonly title: string;
+  readonly trackingUri: string;
+}
+
 /** Which model a chat talks to: saved with the conversation so a reload reopens the same one. */
-export type ChatModelRef = { readonly kind: 'local'; readonly folder: string } | { readonly kind: 'served'; readonly url: string; readonly signature: ScoringSignature };
+export type ChatModelRef =
+  | { readonly kind: 'local'; readonly folder: string; readonly mlflow?: MlflowModelOrigin }
+  | { readonly kind: 'served'; readonly url: string; readonly signature: ScoringSignature };
 
 /** A conversation, or (raw-prompt mode) a prompt sent exactly as typed, special tokens and all. */
 export type ChatInput = ServedInput;
@@ -65,7 +82,7 @@ export class LocalChatBackend implements ChatBackend {
   }
 
   get title(): string {
-    return this.ref.folder.split(/[\\/]/).filter(Boolean).pop() ?? this.ref.folder;
+    return this.ref.mlflow?.title ?? this.ref.folder.split(/[\\/]/).filter(Boolean).pop() ?? this.ref.folder;
   }
 
   get contextLength(): number | undefined {
@@ -75,6 +92,10 @@ export class LocalChatBackend implements ChatBackend {
   open(): Promise<void> {
     // After an engine crash the model is gone: load it again.
     if (!this.loaded || !this.engine.model) {
+      const { mlflow } = this.ref;
+      if (mlflow && !existsSync(this.ref.folder)) {
+        return Promise.reject(new Error(`The download of ${mlflow.title} (${mlflow.cacheUri}) is no longer in the model cache: open ${mlflow.requestedUri} again to download it.`));
+      }
       const loading = this.engine.load(this.ref.folder).then(() => undefined);
       this.loaded = loading;
       loading.catch(() => {

@@ -1,17 +1,23 @@
-import { dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { normalizeScoringUrl } from '../mlflow/scoring/scoringClient';
-import { chatSignature, describeScoringSignature, promptSignature, scoringSignatureOf, type ScoringSignature } from '../mlflow/scoring/scoringSignature';
-import { parseMlmodel } from '../mlflow/mlmodel';
-import { parse as parseYaml } from 'yaml';
+import type { Ctx } from '../context';
+import type { MlflowModelSpec } from '../mlflow/mlflowModelSource';
+import type { ClearResult } from '../mlflow/modelArtifactCache';
+import { AliasNode, ModelVersionNode } from '../views/modelNodes';
+import { LoggedModelNode, RunNode } from '../views/runNodes';
+import type { ChatModelRef } from './chatBackend';
+import { type ChatModelSource, pickChatModelCommand, type PickChatModelOptions, resolveChatModelCommand } from './chatModelPicker';
+import { askScoringUrl, ChatModelSources, findModelFolders } from './chatModelSources';
 import { ChatPanel, chatViewType, type ChatPanelHost } from './chatPanel';
 
 /**
  * The chat's commands and the serializer that brings its panels back after a reload. Everything
  * it registers is returned as one Disposable for extension.ts to keep.
  */
-export function registerChat(context: vscode.ExtensionContext, log: (line: string) => void): vscode.Disposable {
+export function registerChat(ctx: Ctx): vscode.Disposable {
+  const context = ctx.extension;
+  const log = (line: string) => ctx.log.info(line);
   const host: ChatPanelHost = { extensionUri: context.extensionUri, workspaceState: context.workspaceState, globalState: context.globalState, log };
+  const sources = new ChatModelSources(ctx);
   const guarded =
     (handler: (...args: unknown[]) => Promise<unknown>) =>
     async (...args: unknown[]) => {
@@ -23,25 +29,20 @@ export function registerChat(context: vscode.ExtensionContext, log: (line: strin
       }
     };
   return vscode.Disposable.from(
-    vscode.commands.registerCommand('phi3Mlflow.openChat', guarded((arg) => openChat(host, arg))),
-    vscode.commands.registerCommand('phi3Mlflow.testInChat', guarded((arg) => openChat(host, arg))),
+    vscode.commands.registerCommand('phi3Mlflow.openChat', guarded((arg) => openChat(host, sources, arg))),
+    vscode.commands.registerCommand('phi3Mlflow.testInChat', guarded((arg) => openChat(host, sources, arg))),
     watchModelFolders(),
-    vscode.commands.registerCommand('phi3Mlflow.chatWithServedModel', guarded((arg) => chatWithServedModel(host, arg))),
+    vscode.commands.registerCommand('phi3Mlflow.chatWithServedModel', guarded((arg) => chatWithServedModel(host, sources, arg))),
+    vscode.commands.registerCommand('phi3Mlflow.clearModelCache', guarded(() => clearModelCache(sources))),
+    // No guard: callers of pickChatModel / resolveChatModel get the error and say it where they show things.
+    vscode.commands.registerCommand(pickChatModelCommand, (options?: PickChatModelOptions) => sources.pick(options)),
+    vscode.commands.registerCommand(resolveChatModelCommand, (source: ChatModelSource) => sources.resolve(source)),
     vscode.window.registerWebviewPanelSerializer(chatViewType, {
       deserializeWebviewPanel: async (panel, state) => {
         ChatPanel.restore(host, panel, state);
       },
     }),
   );
-}
-
-/** The ONNX model folders of the workspace: onnxruntime-genai (genai_config.json) and transformers.js (onnx/ beside config.json). */
-async function findModelFolders(): Promise<string[]> {
-  const [genai, transformersJs] = await Promise.all([
-    vscode.workspace.findFiles('**/genai_config.json', '**/node_modules/**', 100),
-    vscode.workspace.findFiles('**/onnx/model*.onnx', '**/node_modules/**', 100),
-  ]);
-  return [...new Set([...genai.map((uri) => dirname(uri.fsPath)), ...transformersJs.map((uri) => dirname(dirname(uri.fsPath)))])].sort();
 }
 
 /**
@@ -64,67 +65,44 @@ function watchModelFolders(): vscode.Disposable {
   return vscode.Disposable.from(watcher, folders, { dispose: () => clearTimeout(timer) });
 }
 
-/** "Phi-3: Open Chat…": a model folder given (a Uri or path), found in the workspace, or picked. */
-async function openChat(host: ChatPanelHost, arg: unknown): Promise<ChatPanel | undefined> {
-  const given = arg instanceof vscode.Uri ? arg.fsPath : typeof arg === 'string' ? arg : undefined;
-  const folder = given ?? (await pickModelFolder());
-  return folder ? ChatPanel.create(host, { kind: 'local', folder }) : undefined;
+/** The MLflow model an explorer node stands for, if it stands for one. */
+function mlflowSpecOf(node: unknown): MlflowModelSpec | undefined {
+  if (node instanceof RunNode) return { kind: 'run', runId: node.runId };
+  if (node instanceof LoggedModelNode) return { kind: 'loggedModel', modelId: node.model.modelId };
+  if (node instanceof AliasNode) return { kind: 'alias', name: node.versionNode.version.name, alias: node.alias };
+  if (node instanceof ModelVersionNode) return { kind: 'version', name: node.version.name, version: node.version.version };
+  return undefined;
 }
 
-async function pickModelFolder(): Promise<string | undefined> {
-  const folders = await findModelFolders();
-  const browse = { label: '$(folder-opened) Choose a Folder…', folder: undefined as string | undefined };
-  const items = [...folders.map((folder) => ({ label: vscode.workspace.asRelativePath(folder), description: folder, folder })), browse];
-  const picked = folders.length
-    ? await vscode.window.showQuickPick(items, { title: 'Open Chat: a Phi-3 ONNX model folder', placeHolder: 'A model folder in the workspace, or choose one' })
-    : browse;
-  if (!picked) return undefined;
-  if (picked.folder) return picked.folder;
-  const chosen = await vscode.window.showOpenDialog({ title: 'A Phi-3 ONNX model folder (genai_config.json, or onnx/ and config.json)', canSelectFolders: true, canSelectFiles: false, openLabel: 'Open Chat' });
-  return chosen?.[0]?.fsPath;
+/**
+ * "Phi-3: Open Chat…" and "Test in Chat": on a folder (a Uri or a path), a model URI (`runs:/…`,
+ * `models:/…`), a run, logged model, model version or alias node of the MLflow explorer; without
+ * one, the picker asks.
+ */
+async function openChat(host: ChatPanelHost, sources: ChatModelSources, arg: unknown): Promise<ChatPanel | undefined> {
+  let ref: ChatModelRef | undefined;
+  const spec = mlflowSpecOf(arg);
+  if (spec) ref = await sources.openMlflow(spec);
+  else if (arg instanceof vscode.Uri) ref = { kind: 'local', folder: arg.fsPath };
+  else if (typeof arg === 'string') ref = /^(runs|models):\//.test(arg.trim()) ? await sources.resolve({ kind: 'mlflow', uri: arg }) : { kind: 'local', folder: arg };
+  else ref = await sources.pick({ title: 'Open Chat: which model?' });
+  return ref ? ChatPanel.create(host, ref) : undefined;
 }
 
 /** "Phi-3: Chat with a Served Model…": an MLflow scoring server's URL, and the signature to speak. */
-async function chatWithServedModel(host: ChatPanelHost, arg: unknown): Promise<ChatPanel | undefined> {
-  const url =
-    typeof arg === 'string'
-      ? arg
-      : await vscode.window.showInputBox({
-          title: 'Chat with a Served Model',
-          prompt: 'The address of an MLflow scoring server (mlflow models serve), or of any endpoint that speaks its /invocations protocol',
-          value: 'http://127.0.0.1:5001',
-          validateInput: (value) => {
-            try {
-              normalizeScoringUrl(value);
-              return undefined;
-            } catch (error) {
-              return (error as Error).message;
-            }
-          },
-        });
+async function chatWithServedModel(host: ChatPanelHost, sources: ChatModelSources, arg: unknown): Promise<ChatPanel | undefined> {
+  const url = typeof arg === 'string' ? arg : await askScoringUrl();
   if (!url) return undefined;
-  const signature = await pickSignature();
-  return signature ? ChatPanel.create(host, { kind: 'served', url, signature }) : undefined;
+  const ref = await sources.resolve({ kind: 'served', url });
+  return ref ? ChatPanel.create(host, ref) : undefined;
 }
 
-async function pickSignature(): Promise<ScoringSignature | undefined> {
-  const fromFile = { label: '$(file) Read It from the Model\'s MLmodel File…', signature: undefined as ScoringSignature | undefined };
-  const picked = await vscode.window.showQuickPick(
-    [
-      { label: 'llm/v1/chat', detail: describeScoringSignature(chatSignature), signature: chatSignature as ScoringSignature | undefined },
-      { label: '{prompt} → string', detail: describeScoringSignature(promptSignature), signature: promptSignature as ScoringSignature | undefined },
-      fromFile,
-    ],
-    { title: 'Which signature does the served model have?', placeHolder: 'The Phi-3 recipes log either a transformers llm/v1/chat model or a custom {prompt} wrapper' },
+/** "Phi-3: Clear Model Cache": removes every downloaded model and says how much that freed. */
+async function clearModelCache(sources: ChatModelSources): Promise<ClearResult> {
+  const result = await sources.clearCache();
+  const freed = result.bytes >= 1024 * 1024 ? `${(result.bytes / 1024 / 1024).toFixed(1)} MiB` : `${(result.bytes / 1024).toFixed(1)} KiB`;
+  void vscode.window.showInformationMessage(
+    result.entries === 0 && result.bytes === 0 ? `The model cache (${result.folder}) is empty.` : `Cleared the model cache: freed ${freed} (${result.entries} model${result.entries === 1 ? '' : 's'}) in ${result.folder}.`,
   );
-  if (!picked) return undefined;
-  if (picked.signature) return picked.signature;
-  const file = await vscode.window.showOpenDialog({ title: 'The served model\'s MLmodel file', canSelectFiles: true, canSelectMany: false, openLabel: 'Use Its Signature' });
-  if (!file?.[0]) return undefined;
-  const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(file[0]));
-  const summary = parseMlmodel(text);
-  const metadata = (parseYaml(text) as { metadata?: { task?: unknown } } | null)?.metadata;
-  const signature = scoringSignatureOf(summary.signature, typeof metadata?.task === 'string' ? metadata.task : undefined);
-  if (!signature) throw new Error(`${file[0].fsPath} has neither the llm/v1/chat signature nor a single string input: choose the signature yourself.`);
-  return signature;
+  return result;
 }

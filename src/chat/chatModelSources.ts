@@ -1,0 +1,295 @@
+import { dirname, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import * as vscode from 'vscode';
+import type { Ctx } from '../context';
+import type { MlflowClient } from '../mlflow/client';
+import { MlflowError } from '../mlflow/errors';
+import { type MlflowModelSpec, mlflowModelUriOf, parseMlflowModelUri, resolveMlflowModel } from '../mlflow/mlflowModelSource';
+import { type ClearResult, type FoundOnnxFolder, ModelArtifactCache } from '../mlflow/modelArtifactCache';
+import { parseMlmodel } from '../mlflow/mlmodel';
+import { normalizeScoringUrl } from '../mlflow/scoring/scoringClient';
+import { chatSignature, describeScoringSignature, promptSignature, scoringSignatureOf, type ScoringSignature } from '../mlflow/scoring/scoringSignature';
+import { searchLiteral } from '../views/experimentNodes';
+import type { ChatModelRef } from './chatBackend';
+import { allChatModelSourceKinds, type ChatModelSource, type ChatModelSourceKind, type PickChatModelOptions } from './chatModelPicker';
+
+export const modelCacheSetting = 'phi3Mlflow.chat.modelCacheDirectory';
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+/**
+ * Every way to name a model for the chat: the picker behind "Phi-3: Open Chat…" and
+ * `pickChatModel` (chatModelPicker.ts), and the download of models in MLflow into the model cache.
+ */
+export class ChatModelSources {
+  constructor(private readonly ctx: Ctx) {}
+
+  /** The model cache, where the setting says (default: the extension's global storage). */
+  get cache(): ModelArtifactCache {
+    const configured = vscode.workspace.getConfiguration().get<string>(modelCacheSetting, '').trim();
+    return new ModelArtifactCache(configured || join(this.ctx.extension.globalStorageUri.fsPath, 'model-cache'));
+  }
+
+  async pick(options: PickChatModelOptions = {}): Promise<ChatModelRef | undefined> {
+    const kinds = new Set(options.kinds ?? allChatModelSourceKinds);
+    type Item = vscode.QuickPickItem & { action?: () => Promise<ChatModelRef | undefined> };
+    const items: Item[] = [];
+    if (kinds.has('local')) {
+      const folders = await findModelFolders();
+      if (folders.length) items.push({ label: 'Local ONNX folders', kind: vscode.QuickPickItemKind.Separator });
+      for (const folder of folders) items.push({ label: `$(folder) ${vscode.workspace.asRelativePath(folder)}`, description: folder, action: async () => ({ kind: 'local', folder }) });
+      items.push({ label: '$(folder-opened) Choose a Local ONNX Folder…', detail: 'onnxruntime-genai (genai_config.json) or transformers.js (onnx/ and config.json)', action: () => this.pickLocalFolder() });
+    }
+    if (kinds.has('served')) items.push({ label: '$(cloud) Served Model…', detail: 'The URL of an MLflow scoring server (mlflow models serve)', action: () => this.pickServed() });
+    const mlflowKinds: Array<[ChatModelSourceKind, string, string, (client: MlflowClient) => Promise<MlflowModelSpec | undefined>]> = [
+      ['version', '$(versions) Registered Model Version…', 'models:/<name>/<version>', (client) => this.pickVersion(client)],
+      ['alias', '$(bookmark) Registered Model Alias…', 'models:/<name>@<alias>: the version it points to now', (client) => this.pickAlias(client)],
+      ['loggedModel', '$(package) Logged Model…', 'models:/<model_id> (MLflow 3)', (client) => this.pickLoggedModel(client)],
+      ['run', '$(beaker) Run\'s Artifacts…', 'runs:/<run_id>: the ONNX folder among a run\'s artifacts', (client) => this.pickRun(client)],
+    ];
+    const offered = mlflowKinds.filter(([kind]) => kinds.has(kind));
+    if (offered.length) {
+      items.push({ label: `MLflow${this.ctx.client ? ` — ${this.ctx.client.http.base}` : ''}`, kind: vscode.QuickPickItemKind.Separator });
+      if (!this.ctx.client) {
+        items.push({
+          label: '$(plug) Connect to an MLflow Tracking Server…',
+          detail: 'To open a registered model, a logged model or a run\'s artifacts',
+          action: async () => {
+            await vscode.commands.executeCommand('phi3Mlflow.connect');
+            return this.ctx.client ? this.pick(options) : undefined;
+          },
+        });
+      } else {
+        for (const [, label, detail, pickSpec] of offered) {
+          items.push({ label, detail, action: async () => this.openFromSpec(await pickSpec(this.ctx.requireClient())) });
+        }
+        items.push({ label: '$(link) Model URI…', detail: 'runs:/…, models:/<name>/<version>, models:/<name>@<alias>, models:/m-…', action: async () => this.openFromSpec(await this.askModelUri()) });
+      }
+    }
+    const picked = await vscode.window.showQuickPick(items, { title: options.title ?? 'Open Chat: which model?', placeHolder: 'A local ONNX folder, a served model, or a model in MLflow', ignoreFocusOut: true, matchOnDescription: true });
+    return picked?.action?.();
+  }
+
+  /** What the chat panel needs for a source named without asking. */
+  async resolve(source: ChatModelSource): Promise<ChatModelRef | undefined> {
+    switch (source.kind) {
+      case 'local':
+        return { kind: 'local', folder: source.folder };
+      case 'served': {
+        normalizeScoringUrl(source.url);
+        const signature = source.signature ?? (await pickSignature());
+        return signature ? { kind: 'served', url: source.url, signature } : undefined;
+      }
+      case 'mlflow':
+        return this.openMlflow(parseMlflowModelUri(source.uri));
+    }
+  }
+
+  private openFromSpec(spec: MlflowModelSpec | undefined): Promise<ChatModelRef | undefined> {
+    return spec ? this.openMlflow(spec) : Promise.resolve(undefined);
+  }
+
+  /**
+   * A model in MLflow as a local folder: resolved on the active connection, its ONNX folder found
+   * in its artifacts and downloaded into the cache (or taken from there), with progress and Cancel.
+   */
+  async openMlflow(spec: MlflowModelSpec): Promise<ChatModelRef | undefined> {
+    const client = this.ctx.requireClient();
+    const cache = this.cache;
+    const uri = mlflowModelUriOf(spec);
+    try {
+      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Opening ${uri}`, cancellable: true }, async (progress, token) => {
+        const controller = new AbortController();
+        token.onCancellationRequested(() => controller.abort());
+        progress.report({ message: 'asking MLflow where its files are…' });
+        const resolved = await resolveMlflowModel(client, spec);
+        if (controller.signal.aborted) return undefined;
+        let reported = 0;
+        const cached = await cache.fetch(client, resolved, {
+          signal: controller.signal,
+          onStep: (step, detail) => progress.report({ message: `${step === 'listing' ? 'looking through' : 'downloading'} ${detail}…` }),
+          onProgress: (done, total) => {
+            if (!total) return progress.report({ message: `downloading: ${mib(done)}` });
+            const percent = (done / total) * 100;
+            progress.report({ increment: percent - reported, message: `downloading: ${mib(done)} of ${mib(total)}` });
+            reported = percent;
+          },
+          choose: (found) => chooseOnnxFolder(uri, found),
+        });
+        if (!cached) return undefined;
+        this.ctx.log.info(
+          cached.downloaded
+            ? `Downloaded ${resolved.cacheUri} (${cached.marker.artifactPath || 'artifact root'} of ${cached.marker.from}: ${cached.marker.files} files, ${mib(cached.marker.bytes)}) into ${cached.folder}`
+            : `Opened ${resolved.cacheUri} from the model cache: ${cached.folder}`,
+        );
+        return {
+          kind: 'local' as const,
+          folder: cached.folder,
+          mlflow: { requestedUri: resolved.requestedUri, cacheUri: resolved.cacheUri, title: resolved.title, trackingUri: client.http.base },
+        };
+      });
+    } catch (error) {
+      if (error instanceof MlflowError && error.kind === 'cancelled') {
+        void vscode.window.showInformationMessage(`Download of ${uri} cancelled; nothing partial was kept.`);
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  async clearCache(): Promise<ClearResult & { readonly folder: string }> {
+    const cache = this.cache;
+    return { ...(await cache.clear()), folder: cache.root };
+  }
+
+  private async pickLocalFolder(): Promise<ChatModelRef | undefined> {
+    const chosen = await vscode.window.showOpenDialog({ title: 'A Phi-3 ONNX model folder (genai_config.json, or onnx/ and config.json)', canSelectFolders: true, canSelectFiles: false, openLabel: 'Open Chat' });
+    const folder = chosen?.[0]?.fsPath;
+    return folder ? { kind: 'local', folder } : undefined;
+  }
+
+  private async pickServed(): Promise<ChatModelRef | undefined> {
+    const url = await askScoringUrl();
+    return url ? this.resolve({ kind: 'served', url }) : undefined;
+  }
+
+  private async askModelUri(): Promise<MlflowModelSpec | undefined> {
+    const text = await vscode.window.showInputBox({
+      title: 'Open a Model in MLflow',
+      prompt: 'runs:/<run_id>[/<path>], models:/<name>/<version>, models:/<name>@<alias> or models:/<model_id>',
+      placeHolder: 'models:/phi3-mini-onnx@champion',
+      ignoreFocusOut: true,
+      validateInput: (value) => {
+        try {
+          parseMlflowModelUri(value);
+          return undefined;
+        } catch (error) {
+          return (error as Error).message;
+        }
+      },
+    });
+    return text ? parseMlflowModelUri(text) : undefined;
+  }
+
+  private async pickRegisteredModel(client: MlflowClient, withAliases: boolean): Promise<{ name: string; aliases: Record<string, string> } | undefined> {
+    const page = await client.registry.searchModelsPage({ maxResults: 500, orderBy: ['name ASC'] });
+    const models = page.items.filter((m) => !withAliases || Object.keys(m.aliases).length > 0);
+    if (models.length === 0) throw new Error(withAliases ? `No registered model on ${client.http.base} has an alias.` : `${client.http.base} has no registered models.`);
+    const picked = await vscode.window.showQuickPick(
+      models.map((m) => ({ label: m.name, description: Object.entries(m.aliases).map(([a, v]) => `@${a} → v${v}`).join(' · '), model: m })),
+      { title: 'Registered Model', ignoreFocusOut: true },
+    );
+    return picked ? { name: picked.model.name, aliases: { ...picked.model.aliases } } : undefined;
+  }
+
+  private async pickVersion(client: MlflowClient): Promise<MlflowModelSpec | undefined> {
+    const model = await this.pickRegisteredModel(client, false);
+    if (!model) return undefined;
+    const versions = await client.registry.searchVersionsPage({ filter: `name = ${searchLiteral(model.name)}`, orderBy: ['version_number DESC'], maxResults: 200 });
+    if (versions.items.length === 0) throw new Error(`Registered model "${model.name}" has no versions.`);
+    const aliasesOf = (version: string) => Object.entries(model.aliases).filter(([, v]) => v === version).map(([a]) => `@${a}`);
+    const picked = await vscode.window.showQuickPick(
+      versions.items.map((v) => ({ label: `Version ${v.version}`, description: [...aliasesOf(v.version), v.status !== 'READY' ? v.status : ''].filter(Boolean).join(' · '), detail: v.source, version: v.version })),
+      { title: `${model.name}: which version?`, ignoreFocusOut: true },
+    );
+    return picked ? { kind: 'version', name: model.name, version: picked.version } : undefined;
+  }
+
+  private async pickAlias(client: MlflowClient): Promise<MlflowModelSpec | undefined> {
+    const model = await this.pickRegisteredModel(client, true);
+    if (!model) return undefined;
+    const picked = await vscode.window.showQuickPick(
+      Object.entries(model.aliases).map(([alias, version]) => ({ label: `@${alias}`, description: `version ${version}`, alias })),
+      { title: `${model.name}: which alias?`, ignoreFocusOut: true },
+    );
+    return picked ? { kind: 'alias', name: model.name, alias: picked.alias } : undefined;
+  }
+
+  private async pickExperiment(client: MlflowClient): Promise<string | undefined> {
+    const page = await client.experiments.searchPage({ maxResults: 500, orderBy: ['last_update_time DESC'] });
+    const picked = await vscode.window.showQuickPick(
+      page.items.map((e) => ({ label: e.name, description: `id ${e.experimentId}`, id: e.experimentId })),
+      { title: 'Experiment', ignoreFocusOut: true },
+    );
+    return picked?.id;
+  }
+
+  private async pickRun(client: MlflowClient): Promise<MlflowModelSpec | undefined> {
+    const experimentId = await this.pickExperiment(client);
+    if (!experimentId) return undefined;
+    const runs = await client.runs.searchPage({ experimentIds: [experimentId], orderBy: ['attributes.start_time DESC'], maxResults: 200 });
+    if (runs.items.length === 0) throw new Error('This experiment has no runs.');
+    const picked = await vscode.window.showQuickPick(
+      runs.items.map((r) => ({ label: r.info.runName || r.info.runId, description: r.info.runId, detail: r.info.status, runId: r.info.runId })),
+      { title: 'Run', ignoreFocusOut: true, matchOnDescription: true },
+    );
+    return picked ? { kind: 'run', runId: picked.runId } : undefined;
+  }
+
+  private async pickLoggedModel(client: MlflowClient): Promise<MlflowModelSpec | undefined> {
+    const experimentId = await this.pickExperiment(client);
+    if (!experimentId) return undefined;
+    const models = await client.loggedModels.searchPage({ experimentIds: [experimentId], orderBy: [{ field: 'creation_timestamp', ascending: false }], maxResults: 100 });
+    if (models.items.length === 0) throw new Error('This experiment has no logged models.');
+    const picked = await vscode.window.showQuickPick(
+      models.items.map((m) => ({ label: m.name, description: m.modelId, modelId: m.modelId })),
+      { title: 'Logged Model', ignoreFocusOut: true, matchOnDescription: true },
+    );
+    return picked ? { kind: 'loggedModel', modelId: picked.modelId } : undefined;
+  }
+}
+
+async function chooseOnnxFolder(uri: string, found: readonly FoundOnnxFolder[]): Promise<FoundOnnxFolder | undefined> {
+  const picked = await vscode.window.showQuickPick(
+    found.map((f) => ({ label: f.path || '(artifact root)', description: `${f.layout}${f.bytes !== undefined ? ` · ${mib(f.bytes)}` : ''}`, detail: f.place.label, found: f })),
+    { title: `${uri} holds ${found.length} ONNX model folders: which one?`, ignoreFocusOut: true },
+  );
+  return picked?.found;
+}
+
+/** The ONNX model folders of the workspace: onnxruntime-genai (genai_config.json) and transformers.js (onnx/ beside config.json). */
+export async function findModelFolders(): Promise<string[]> {
+  const [genai, transformersJs] = await Promise.all([
+    vscode.workspace.findFiles('**/genai_config.json', '**/node_modules/**', 100),
+    vscode.workspace.findFiles('**/onnx/model*.onnx', '**/node_modules/**', 100),
+  ]);
+  return [...new Set([...genai.map((uri) => dirname(uri.fsPath)), ...transformersJs.map((uri) => dirname(dirname(uri.fsPath)))])].sort();
+}
+
+export async function askScoringUrl(): Promise<string | undefined> {
+  return vscode.window.showInputBox({
+    title: 'Chat with a Served Model',
+    prompt: 'The address of an MLflow scoring server (mlflow models serve), or of any endpoint that speaks its /invocations protocol',
+    value: 'http://127.0.0.1:5001',
+    validateInput: (value) => {
+      try {
+        normalizeScoringUrl(value);
+        return undefined;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    },
+  });
+}
+
+export async function pickSignature(): Promise<ScoringSignature | undefined> {
+  const fromFile = { label: '$(file) Read It from the Model\'s MLmodel File…', signature: undefined as ScoringSignature | undefined };
+  const picked = await vscode.window.showQuickPick(
+    [
+      { label: 'llm/v1/chat', detail: describeScoringSignature(chatSignature), signature: chatSignature as ScoringSignature | undefined },
+      { label: '{prompt} → string', detail: describeScoringSignature(promptSignature), signature: promptSignature as ScoringSignature | undefined },
+      fromFile,
+    ],
+    { title: 'Which signature does the served model have?', placeHolder: 'The Phi-3 recipes log either a transformers llm/v1/chat model or a custom {prompt} wrapper' },
+  );
+  if (!picked) return undefined;
+  if (picked.signature) return picked.signature;
+  const file = await vscode.window.showOpenDialog({ title: 'The served model\'s MLmodel file', canSelectFiles: true, canSelectMany: false, openLabel: 'Use Its Signature' });
+  if (!file?.[0]) return undefined;
+  const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(file[0]));
+  const summary = parseMlmodel(text);
+  const metadata = (parseYaml(text) as { metadata?: { task?: unknown } } | null)?.metadata;
+  const signature = scoringSignatureOf(summary.signature, typeof metadata?.task === 'string' ? metadata.task : undefined);
+  if (!signature) throw new Error(`${file[0].fsPath} has neither the llm/v1/chat signature nor a single string input: choose the signature yourself.`);
+  return signature;
+}

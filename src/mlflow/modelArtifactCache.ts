@@ -1,0 +1,223 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { MlflowClient } from './client';
+import type { FileInfo } from './entities';
+import { type ArtifactPlace, type ResolvedMlflowModel } from './mlflowModelSource';
+import { describeListing, findOnnxFolders, type OnnxFolderCandidate } from './onnxFolderSearch';
+
+/** Written last into a cache entry: an entry without it is an interrupted download and never used. */
+export interface CompleteMarker {
+  readonly format: 1;
+  readonly trackingUri: string;
+  readonly cacheUri: string;
+  readonly fingerprint: string;
+  /** Where the ONNX folder came from: `run <id>` or `logged model <id>`, and its artifact path. */
+  readonly from: string;
+  readonly artifactPath: string;
+  readonly layout: OnnxFolderCandidate['layout'];
+  /** The ONNX folder, relative to the entry. */
+  readonly modelFolder: string;
+  readonly files: number;
+  readonly bytes: number;
+  readonly completedAt: string;
+}
+
+/** An ONNX folder on disk for a model in MLflow. */
+export interface CachedModel {
+  /** The folder the local engine opens. */
+  readonly folder: string;
+  readonly marker: CompleteMarker;
+  /** True when this call downloaded it; false when the cache had it. */
+  readonly downloaded: boolean;
+}
+
+/** One ONNX folder found in a model's artifacts, with the place it was found in. */
+export interface FoundOnnxFolder extends OnnxFolderCandidate {
+  readonly place: ArtifactPlace;
+  /** The folder's files, for the download's size. */
+  readonly bytes: number | undefined;
+}
+
+export interface FetchOptions {
+  readonly signal?: AbortSignal;
+  /** Bytes done of the ONNX folder, and its total when the listing gave every size. */
+  readonly onProgress?: (done: number, total: number | undefined) => void;
+  /** Called before listing and before downloading, for a progress message. */
+  readonly onStep?: (step: 'listing' | 'downloading', detail: string) => void;
+  /** Several ONNX folders (shallowest first): which one to open; undefined to give up. */
+  readonly choose?: (found: readonly FoundOnnxFolder[]) => Promise<FoundOnnxFolder | undefined>;
+}
+
+/** A model's artifacts hold no ONNX folder; the message says what they do hold. */
+export class NoOnnxFolderError extends Error {
+  override readonly name = 'NoOnnxFolderError';
+}
+
+export interface ClearResult {
+  readonly entries: number;
+  readonly bytes: number;
+}
+
+const markerName = 'complete.json';
+const stagingPrefix = '.staging-';
+
+/**
+ * The ONNX folders of models in MLflow, downloaded once into `root` and used again from there.
+ * Each model gets an entry named after a hash of the tracking server, the model's URI (an alias
+ * resolved to its version first) and what that URI points to; a download goes to a staging folder,
+ * its complete marker is written last and the folder renamed into place, so an interrupted or
+ * cancelled download is never taken for a complete one.
+ */
+export class ModelArtifactCache {
+  private readonly staging = new Set<string>();
+
+  constructor(readonly root: string) {}
+
+  /** The entry's folder name: readable start, hashed end. */
+  static entryName(trackingUri: string, cacheUri: string, fingerprint: string): string {
+    const hash = createHash('sha256').update(JSON.stringify([trackingUri, cacheUri, fingerprint])).digest('hex').slice(0, 20);
+    const readable = cacheUri.replace(/^[a-z]+:\//, '').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 40);
+    return `${readable}-${hash}`;
+  }
+
+  entryFolder(trackingUri: string, model: Pick<ResolvedMlflowModel, 'cacheUri' | 'fingerprint'>): string {
+    return join(this.root, ModelArtifactCache.entryName(trackingUri, model.cacheUri, model.fingerprint));
+  }
+
+  /** The cached ONNX folder of a model, if a complete download of it is there. */
+  async lookup(trackingUri: string, model: Pick<ResolvedMlflowModel, 'cacheUri' | 'fingerprint'>): Promise<CachedModel | undefined> {
+    const entry = this.entryFolder(trackingUri, model);
+    let marker: CompleteMarker;
+    try {
+      marker = JSON.parse(await fs.readFile(join(entry, markerName), 'utf8')) as CompleteMarker;
+    } catch {
+      return undefined;
+    }
+    if (marker.format !== 1 || marker.cacheUri !== model.cacheUri || marker.trackingUri !== trackingUri) return undefined;
+    const folder = join(entry, marker.modelFolder);
+    try {
+      await fs.access(join(folder, marker.layout === 'genai' ? 'genai_config.json' : 'config.json'));
+    } catch {
+      return undefined;
+    }
+    return { folder, marker, downloaded: false };
+  }
+
+  /** The model's ONNX folder: from the cache, else found in its artifacts and downloaded. Undefined when `choose` gave none. */
+  async fetch(client: MlflowClient, model: ResolvedMlflowModel, options: FetchOptions = {}): Promise<CachedModel | undefined> {
+    const trackingUri = client.http.base;
+    const cached = await this.lookup(trackingUri, model);
+    if (cached) return cached;
+    const found = await this.findOnnxFolder(client, model, options);
+    if (!found) return undefined;
+    await fs.mkdir(this.root, { recursive: true });
+    const staging = join(this.root, `${stagingPrefix}${randomBytes(6).toString('hex')}`);
+    this.staging.add(staging);
+    try {
+      options.onStep?.('downloading', `${found.path || '(artifact root)'} of ${found.place.label}`);
+      const files = join(staging, 'files');
+      await fs.mkdir(files, { recursive: true });
+      const result = await client.artifacts.download(found.place.source, found.path, files, { signal: options.signal, onProgress: options.onProgress });
+      // download() keeps the folder's own name: `a/b/onnx` lands as files/onnx.
+      const modelFolder = found.path ? join('files', found.path.slice(found.path.lastIndexOf('/') + 1)) : 'files';
+      const marker: CompleteMarker = {
+        format: 1,
+        trackingUri,
+        cacheUri: model.cacheUri,
+        fingerprint: model.fingerprint,
+        from: found.place.label,
+        artifactPath: found.path,
+        layout: found.layout,
+        modelFolder,
+        files: result.files,
+        bytes: result.bytes,
+        completedAt: new Date().toISOString(),
+      };
+      await fs.writeFile(join(staging, markerName), JSON.stringify(marker, null, 2));
+      const entry = this.entryFolder(trackingUri, model);
+      // A leftover without its marker (or one another window finished meanwhile) makes way.
+      await fs.rm(entry, { recursive: true, force: true });
+      await fs.rename(staging, entry);
+      return { folder: join(entry, modelFolder), marker, downloaded: true };
+    } finally {
+      this.staging.delete(staging);
+      await fs.rm(staging, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Looks through the model's places in order for ONNX folders: the first place holding any wins;
+   * one folder is taken, several go to `choose`. None anywhere is a NoOnnxFolderError saying what
+   * was found instead.
+   */
+  async findOnnxFolder(client: MlflowClient, model: ResolvedMlflowModel, options: FetchOptions = {}): Promise<FoundOnnxFolder | undefined> {
+    const seen: string[] = [];
+    for (const place of model.places) {
+      options.onStep?.('listing', `artifacts of ${place.label}`);
+      const listing: FileInfo[] = [];
+      for await (const file of client.artifacts.listFiles(place.source, place.root || undefined, options.signal)) listing.push(file);
+      const candidates = findOnnxFolders(listing);
+      if (candidates.length === 0) {
+        seen.push(`${place.label}${place.root ? ` under ${place.root}` : ''}: ${describeListing(listing)}`);
+        continue;
+      }
+      const found = candidates.map((candidate) => ({ ...candidate, place, bytes: sizeUnder(listing, candidate.path) }));
+      if (found.length === 1) return found[0];
+      if (!options.choose) return found[0];
+      return options.choose(found);
+    }
+    throw new NoOnnxFolderError(
+      `${model.requestedUri} holds no ONNX model folder (a folder with genai_config.json, or config.json beside onnx/model*.onnx) — found ${seen.join('; ')}`,
+    );
+  }
+
+  /** Every entry and leftover, with its size; the ones downloading right now stay. */
+  async clear(): Promise<ClearResult> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.root);
+    } catch {
+      return { entries: 0, bytes: 0 };
+    }
+    let entries = 0;
+    let bytes = 0;
+    for (const name of names) {
+      const path = join(this.root, name);
+      if (this.staging.has(path)) continue;
+      bytes += await sizeOnDisk(path);
+      await fs.rm(path, { recursive: true, force: true });
+      if (!name.startsWith(stagingPrefix)) entries++;
+    }
+    return { entries, bytes };
+  }
+
+  /** Bytes the cache holds now. */
+  async size(): Promise<number> {
+    return sizeOnDisk(this.root);
+  }
+}
+
+function sizeUnder(listing: readonly FileInfo[], folder: string): number | undefined {
+  let total = 0;
+  for (const file of listing) {
+    if (folder && !file.path.startsWith(`${folder}/`)) continue;
+    if (file.fileSize === undefined) return undefined;
+    total += file.fileSize;
+  }
+  return total;
+}
+
+async function sizeOnDisk(path: string): Promise<number> {
+  let stat;
+  try {
+    stat = await fs.lstat(path);
+  } catch {
+    return 0;
+  }
+  if (!stat.isDirectory()) return stat.size;
+  let total = 0;
+  for (const name of await fs.readdir(path)) total += await sizeOnDisk(join(path, name));
+  return total;
+}
+
