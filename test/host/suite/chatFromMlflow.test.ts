@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { ChatModelRef } from '../../../src/chat/chatBackend';
+import { resolveChatModel } from '../../../src/chat/chatModelPicker';
+import { MlflowClient } from '../../../src/mlflow/client';
+import { logWrapperModel, type LoggedWrapperModel } from '../../../src/mlflow/logWrapperModel';
+import { parseTrackingUri } from '../../../src/mlflow/trackingUri';
+import { parseWrapperSpec } from '../../../src/notebook/wrapperSpec';
+import { repoRoot } from '../../harness/paths';
+import { child, connected, serverUrl } from './explorerHelpers';
+
+/** What the extension's ChatPanel shows of itself (the suite runs from out/, the panel from dist/: no instanceof). */
+interface OpenedPanel {
+  readonly model: ChatModelRef;
+  readonly sessionId: string;
+}
+
+const fixture = join(repoRoot, 'test', 'fixtures', 'models', 'phi3-tiny-genai-int4');
+const experiment = 'Chat from MLflow';
+const registered = 'phi3-chat-host';
+
+function chatTabLabels(): string[] {
+  return vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputWebview).map((tab) => tab.label);
+}
+
+/** Tabs follow the panel's title a moment later: waits for the label (generously: the machine is shared). */
+async function chatTabShows(label: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!chatTabLabels().includes(label)) {
+    assert.ok(Date.now() < deadline, `no tab "${label}" among: ${chatTabLabels().join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function sameBytes(folder: string, name: string): boolean {
+  return readFileSync(join(folder, name)).equals(readFileSync(join(fixture, name)));
+}
+
+describe('Test in Chat on a model in MLflow: downloaded once into the model cache, the panel named after the model', () => {
+  let cacheDir: string;
+  let logged: LoggedWrapperModel;
+
+  before(async function () {
+    this.timeout(180_000);
+    await connected();
+    cacheDir = mkdtempSync(join(tmpdir(), 'phi3-chat-model-cache-'));
+    await vscode.workspace.getConfiguration().update('phi3Mlflow.chat.modelCacheDirectory', cacheDir, vscode.ConfigurationTarget.Global);
+    // A wrapper model carrying the test ONNX folder, logged and registered the extension's own way (no Python).
+    const client = new MlflowClient({ uri: parseTrackingUri(serverUrl), auth: { kind: 'none' } });
+    const spec = parseWrapperSpec(
+      `recipe: custom-onnx-pyfunc
+onnx_folder: ${fixture}
+artifact_name: phi3-mini-onnx
+input_example:
+  prompt: What is MLflow?
+experiment: ${experiment}
+run_name: chat-wrapper
+registered_model_name: ${registered}
+alias: champion
+`,
+      { baseDir: repoRoot },
+    );
+    if (!spec.ok) throw new Error(JSON.stringify(spec.problems));
+    logged = await logWrapperModel(client, spec.spec, { pythonVersion: '3.11.7' });
+    (await connected()).explorer.refresh();
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.workspace.getConfiguration().update('phi3Mlflow.chat.modelCacheDirectory', undefined, vscode.ConfigurationTarget.Global);
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  it('on a run: finds the ONNX folder in the run\'s logged model, downloads it and opens the chat on it', async function () {
+    this.timeout(120_000);
+    const { explorer } = await connected();
+    const experimentNode = await child(explorer.experiments, undefined, experiment);
+    const runNode = await child(explorer.experiments, experimentNode, 'chat-wrapper');
+    const panel = await vscode.commands.executeCommand<OpenedPanel | undefined>('phi3Mlflow.testInChat', runNode);
+    assert.ok(panel, 'a chat panel opened');
+    const { model } = panel;
+    assert.equal(model.kind, 'local');
+    assert.ok(model.kind === 'local' && model.folder.startsWith(cacheDir), `${model.kind === 'local' ? model.folder : ''} is in the cache`);
+    assert.deepEqual(model.mlflow, { requestedUri: `runs:/${logged.runId}`, cacheUri: `runs:/${logged.runId}`, title: 'chat-wrapper', trackingUri: serverUrl });
+    assert.ok(sameBytes(model.folder, 'model.onnx.data') && sameBytes(model.folder, 'genai_config.json'));
+    await chatTabShows('Chat: chat-wrapper');
+  });
+
+  it('on a model version, then on its alias: one download, the title says the version and the alias', async function () {
+    this.timeout(120_000);
+    const { explorer } = await connected();
+    const modelNode = await child(explorer.models, undefined, registered);
+    const versionNode = await child(explorer.models, modelNode, 'Version 1');
+    const byVersion = await vscode.commands.executeCommand<OpenedPanel | undefined>('phi3Mlflow.testInChat', versionNode);
+    assert.ok(byVersion && byVersion.model.kind === 'local');
+    assert.equal(byVersion.model.mlflow?.title, `${registered} v1`);
+    assert.ok(sameBytes(byVersion.model.folder, 'model.onnx.data'));
+    await chatTabShows(`Chat: ${registered} v1`);
+    const modified = statSync(join(byVersion.model.folder, 'model.onnx.data')).mtimeMs;
+
+    // The same model by its alias (what Compare asks for): resolved to version 1, taken from the cache.
+    const byAlias = await resolveChatModel({ kind: 'mlflow', uri: `models:/${registered}@champion` });
+    assert.ok(byAlias && byAlias.kind === 'local');
+    assert.equal(byAlias.folder, byVersion.model.folder);
+    assert.deepEqual(byAlias.mlflow, { requestedUri: `models:/${registered}@champion`, cacheUri: `models:/${registered}/1`, title: `${registered} v1 (@champion)`, trackingUri: serverUrl });
+    assert.equal(statSync(join(byAlias.folder, 'model.onnx.data')).mtimeMs, modified, 'not downloaded again');
+  });
+
+  it('Clear Model Cache empties the cache folder and says how much it freed', async () => {
+    assert.ok(readdirSync(cacheDir).length >= 2, 'the run and the version are cached');
+    const result = await vscode.commands.executeCommand<{ entries: number; bytes: number; folder: string }>('phi3Mlflow.clearModelCache');
+    assert.equal(result.folder, cacheDir);
+    assert.equal(result.entries, 2);
+    assert.ok(result.bytes > 2 * statSync(join(fixture, 'model.onnx.data')).size);
+    assert.deepEqual(readdirSync(cacheDir), []);
+  });
+
+  it('a model that does not exist: a clear message, no panel', async () => {
+    await assert.rejects(resolveChatModel({ kind: 'mlflow', uri: `models:/${registered}/9` }), { message: `Version 9 of registered model "${registered}" does not exist` });
+  });
+});
