@@ -21,6 +21,16 @@ export async function saveTrackingUri(uri: string | undefined): Promise<void> {
   await vscode.workspace.getConfiguration(section).update('trackingUri', uri, vscode.ConfigurationTarget.Global);
 }
 
+/** How long the explorer waits for one answer (seconds, 1–600; 30 unless set). */
+export function requestTimeoutSeconds(): number {
+  const value = vscode.workspace.getConfiguration(section).get<number>('requestTimeoutSeconds', 30);
+  return typeof value === 'number' && Number.isFinite(value) ? Math.min(600, Math.max(1, value)) : 30;
+}
+
+export function affectsRequestTimeout(event: vscode.ConfigurationChangeEvent): boolean {
+  return event.affectsConfiguration(`${section}.requestTimeoutSeconds`);
+}
+
 export function affectsTrackingUri(event: vscode.ConfigurationChangeEvent): boolean {
   return event.affectsConfiguration(`${section}.trackingUri`);
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { configuredTrackingUri, savedConnection } from './config';
+import { configuredTrackingUri, requestTimeoutSeconds, savedConnection } from './config';
 import type { AuthKind, ConnectionState } from './connectionState';
 import { authKindOf, CredentialStore } from './credentials';
 import { MlflowClient } from './mlflow/client';
@@ -9,9 +9,6 @@ import { parseTrackingUri } from './mlflow/trackingUri';
 import { ConnectionStatusBar } from './statusBar';
 import { ArtifactDocumentProvider } from './views/artifactDocuments';
 import { Explorer } from './views/explorer';
-
-/** Time the explorer waits for one answer: a slow server shows an error node with Retry, never a frozen tree. */
-const explorerTimeoutMs = 30_000;
 
 /**
  * The one object the commands and views share: the log, the connection, its client and what shows it.
@@ -35,7 +32,7 @@ export class Ctx implements vscode.Disposable {
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.credentials = new CredentialStore(extension.secrets);
-    this.explorer = new Explorer(() => this.client, this.log);
+    this.explorer = new Explorer(() => this.client, this.log, { timeLimitSeconds: requestTimeoutSeconds });
     this.artifactDocuments = new ArtifactDocumentProvider(() => this.client);
   }
 
@@ -97,7 +94,9 @@ export class Ctx implements vscode.Disposable {
       next = { kind: 'authFailed', uri, authKind, message: `No saved ${authKind === 'token' ? 'token' : 'password'} for ${uri.original}: connect again to sign in` };
     } else {
       try {
-        client = new MlflowClient({ uri, auth: resolvedAuth, tls: tlsFromEnvironment() }, { timeoutMs: explorerTimeoutMs, maxRetries: 1 });
+        // The time the explorer waits for one answer (phi3Mlflow.requestTimeoutSeconds): a slow server
+        // shows "Still loading…" (cancellable), then an error node with Retry, never a frozen tree.
+        client = new MlflowClient({ uri, auth: resolvedAuth, tls: tlsFromEnvironment() }, { timeoutMs: requestTimeoutSeconds() * 1000, maxRetries: 1 });
         // Both with the credentials: a basic-auth server refuses even /version without them.
         const server = { version: await client.serverVersion() };
         await client.experiments.searchPage({ maxResults: 1 });
@@ -125,6 +124,12 @@ export class Ctx implements vscode.Disposable {
     if (saved) return this.credentials.get(uri, saved.auth);
     if (process.env.MLFLOW_TRACKING_URI?.trim() === uri) return authFromEnvironment();
     return { kind: 'none' };
+  }
+
+  /** A changed request time limit takes effect by connecting again (the client is made with it). */
+  async applyRequestTimeout(): Promise<void> {
+    const state = this.current;
+    if (state.kind === 'connected') await this.connect(state.uri.original);
   }
 
   async disconnect(): Promise<void> {

@@ -9,7 +9,7 @@ import * as experiments from './commands/experiments';
 import * as explorer from './commands/explorer';
 import { UserFacingError } from './commands/nodeArgument';
 import * as registry from './commands/registry';
-import { affectsTrackingUri } from './config';
+import { affectsRequestTimeout, affectsTrackingUri } from './config';
 import type { ConnectionState } from './connectionState';
 import { Ctx } from './context';
 import { registerNotebooks } from './notebook/registerNotebooks';
@@ -36,6 +36,7 @@ const commandFactories: Record<string, CommandFactory> = {
   refresh: explorer.refresh,
   retry: explorer.retry,
   loadMore: explorer.loadMore,
+  cancelLoading: explorer.cancelLoading,
   filterExperiments: explorer.filterExperiments,
   clearExperimentFilter: explorer.clearExperimentFilter,
   showDeletedExperiments: explorer.showDeletedExperiments,
@@ -92,6 +93,7 @@ export function activate(context: vscode.ExtensionContext): Phi3MlflowApi {
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (affectsTrackingUri(event)) void ctx.connectToConfigured().catch(() => undefined);
     }),
+      else if (affectsRequestTimeout(event)) void ctx.applyRequestTimeout().catch(() => undefined);
   );
   // The probe runs in the background: activation never waits on the network.
   void ctx.connectToConfigured().catch(() => undefined);

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { CommandFactory } from '../commands';
 import type { Ctx } from '../context';
-import { ErrorNode, ExplorerNode, LoadMoreNode } from '../views/explorerNode';
+import { ErrorNode, ExplorerNode, LoadingNode, LoadMoreNode } from '../views/explorerNode';
 import { textArgument } from './nodeArgument';
 
 /** Refreshes the node it is run on, or both trees. */
@@ -13,6 +13,11 @@ export const refresh: CommandFactory = (ctx) => (node?: unknown): void => {
 export const retry: CommandFactory = (ctx) => (node?: unknown): void => {
   if (node instanceof ErrorNode) node.retry();
   else ctx.explorer.refresh();
+};
+
+/** The Cancel of a "Still loading…" node: stops the listing, which then offers Retry. */
+export const cancelLoading: CommandFactory = () => (node?: unknown): void => {
+  if (node instanceof LoadingNode) node.cancel();
 };
 
 /** Loads the next page into the listing the "Load more…" item ends. */

@@ -42,9 +42,9 @@ export class LoggedModelsApi {
     return toLoggedModel(answer.model);
   }
 
-  async get(modelId: string): Promise<LoggedModel> {
+  async get(modelId: string, signal?: AbortSignal): Promise<LoggedModel> {
     await this.requireMlflow3('Logged models');
-    const answer = await this.http.json<{ model: WireLoggedModel }>('GET', route(modelId), { subject: subject(modelId) });
+    const answer = await this.http.json<{ model: WireLoggedModel }>('GET', route(modelId), { subject: subject(modelId), signal });
     return toLoggedModel(answer.model);
   }
 

@@ -42,8 +42,8 @@ export class RegistryApi {
     return allItems((token) => this.searchModelsPage(search, token, signal));
   }
 
-  async getModel(name: string): Promise<RegisteredModel> {
-    const answer = await this.http.json<{ registered_model: WireRegisteredModel }>('GET', '/api/2.0/mlflow/registered-models/get', { params: { name }, subject: model(name) });
+  async getModel(name: string, signal?: AbortSignal): Promise<RegisteredModel> {
+    const answer = await this.http.json<{ registered_model: WireRegisteredModel }>('GET', '/api/2.0/mlflow/registered-models/get', { params: { name }, subject: model(name), signal });
     return toRegisteredModel(answer.registered_model);
   }
 

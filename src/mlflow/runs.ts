@@ -48,8 +48,8 @@ export class RunsApi {
     return allItems((token) => this.searchPage(search, token, signal));
   }
 
-  async get(runId: string): Promise<Run> {
-    const answer = await this.http.json<{ run: WireRun }>('GET', '/api/2.0/mlflow/runs/get', { params: { run_id: runId }, subject: `Run ${runId}` });
+  async get(runId: string, signal?: AbortSignal): Promise<Run> {
+    const answer = await this.http.json<{ run: WireRun }>('GET', '/api/2.0/mlflow/runs/get', { params: { run_id: runId }, subject: `Run ${runId}`, signal });
     return toRun(answer.run);
   }
 

@@ -53,9 +53,9 @@ export class ArtifactFolderNode extends ExplorerNode {
     return item;
   }
 
-  override async children(): Promise<ExplorerNode[]> {
+  override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {
     const entries: FileInfo[] = [];
-    for await (const entry of this.client.artifacts.list(this.source, this.path || undefined)) entries.push(entry);
+    for await (const entry of this.client.artifacts.list(this.source, this.path || undefined, signal)) entries.push(entry);
     if (entries.length === 0) return [new MessageNode(this, 'No artifacts')];
     return artifactNodes(this, this.client, this.source, entries);
   }
@@ -104,8 +104,8 @@ export class MlmodelNode extends ArtifactFileNode {
     return this.path.includes('/') ? this.path.slice(0, this.path.lastIndexOf('/')) : '';
   }
 
-  override async children(): Promise<ExplorerNode[]> {
-    const summary = parseMlmodel(await readArtifactText(this.client.artifacts, this.source, this.path, { knownSize: this.fileSize }));
+  override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {
+    const summary = parseMlmodel(await readArtifactText(this.client.artifacts, this.source, this.path, { knownSize: this.fileSize, signal }));
     const nodes: ExplorerNode[] = [new MessageNode(this, `Flavors: ${summary.flavors.join(', ') || 'none'}`, 'layers')];
     if (!summary.signature) {
       nodes.push(new MessageNode(this, 'No signature', 'question'));

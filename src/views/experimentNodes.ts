@@ -36,10 +36,10 @@ export class ExperimentsRoot extends ExplorerNode {
     this.pager = undefined;
   }
 
-  override async children(): Promise<ExplorerNode[]> {
+  override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {
     const client = this.clientOf();
     if (!client) return [];
-    this.pager ??= new Pager((token) =>
+    this.pager ??= new Pager((token, pageSignal) =>
       client.experiments.searchPage(
         {
           maxResults: experimentsPageSize,
@@ -48,10 +48,11 @@ export class ExperimentsRoot extends ExplorerNode {
           viewType: this.showDeleted ? 'ALL' : 'ACTIVE_ONLY',
         },
         token,
+        pageSignal,
       ),
     );
     const pager = this.pager;
-    const { items, more } = await pager.items();
+    const { items, more } = await pager.items(signal);
     const nodes: ExplorerNode[] = items.map((experiment) => new ExperimentNode(this, client, experiment));
     if (nodes.length === 0 && this.nameFilter) nodes.push(new MessageNode(this, `No experiment name contains "${this.nameFilter}"`));
     if (more) nodes.push(new LoadMoreNode(this, () => pager.loadMore(), `next ${experimentsPageSize} experiments`));
@@ -100,7 +101,7 @@ export class ExperimentNode extends ExplorerNode {
   }
 
   /** One page of runs as the view would show them (also used to check a filter before applying it). */
-  searchRuns(filter: string, pageToken?: string, maxResults = runsPageSize) {
+  searchRuns(filter: string, pageToken?: string, maxResults = runsPageSize, signal?: AbortSignal) {
     return this.client.runs.searchPage(
       {
         experimentIds: [this.experiment.experimentId],
@@ -110,13 +111,14 @@ export class ExperimentNode extends ExplorerNode {
         runViewType: this.showDeletedRuns ? 'ALL' : 'ACTIVE_ONLY',
       },
       pageToken,
+      signal,
     );
   }
 
-  override async children(): Promise<ExplorerNode[]> {
-    this.pager ??= new Pager((token) => this.searchRuns(this.runFilter, token));
+  override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {
+    this.pager ??= new Pager((token, pageSignal) => this.searchRuns(this.runFilter, token, runsPageSize, pageSignal));
     const pager = this.pager;
-    const { items, more } = await pager.items();
+    const { items, more } = await pager.items(signal);
     const nodes: ExplorerNode[] = items.map((run) => new RunNode(this, this.client, run));
     if (nodes.length === 0) nodes.push(new MessageNode(this, this.runFilter ? `No run matches ${this.runFilter}` : 'No runs'));
     if (more) nodes.push(new LoadMoreNode(this, () => pager.loadMore(), `next ${runsPageSize} runs`));

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { MlflowClient } from '../mlflow/client';
 import { ExperimentsRoot } from './experimentNodes';
 import type { ExplorerNode } from './explorerNode';
-import { ExplorerTreeDataProvider } from './explorerTreeDataProvider';
+import { type ExplorerTreeOptions, ExplorerTreeDataProvider } from './explorerTreeDataProvider';
 import { RegisteredModelsRoot } from './modelNodes';
 
 /** The two sidebar trees (Experiments, Models), their providers and tree views. */
@@ -13,12 +13,20 @@ export class Explorer implements vscode.Disposable {
   readonly modelsView: vscode.TreeView<ExplorerNode>;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(clientOf: () => MlflowClient | undefined, log: vscode.LogOutputChannel) {
-    this.experiments = new ExplorerTreeDataProvider(new ExperimentsRoot(clientOf), log);
-    this.models = new ExplorerTreeDataProvider(new RegisteredModelsRoot(clientOf), log);
+  constructor(clientOf: () => MlflowClient | undefined, log: vscode.LogOutputChannel, options: ExplorerTreeOptions = {}) {
+    this.experiments = new ExplorerTreeDataProvider(new ExperimentsRoot(clientOf), log, options);
+    this.models = new ExplorerTreeDataProvider(new RegisteredModelsRoot(clientOf), log, options);
     this.experimentsView = vscode.window.createTreeView('phi3Mlflow.experiments', { treeDataProvider: this.experiments, canSelectMany: true, showCollapseAll: true });
     this.modelsView = vscode.window.createTreeView('phi3Mlflow.models', { treeDataProvider: this.models, canSelectMany: true, showCollapseAll: true });
-    this.disposables.push(this.experiments, this.models, this.experimentsView, this.modelsView);
+    this.disposables.push(
+      this.experiments,
+      this.models,
+      this.experimentsView,
+      this.modelsView,
+      // Collapsing a node that is still loading stops the listing (and "Collapse All" stops them all).
+      this.experimentsView.onDidCollapseElement(({ element }) => this.experiments.collapsed(element)),
+      this.modelsView.onDidCollapseElement(({ element }) => this.models.collapsed(element)),
+    );
   }
 
   /** Reloads a node in whichever tree holds it, or both trees. */

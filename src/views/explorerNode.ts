@@ -10,8 +10,11 @@ export abstract class ExplorerNode {
 
   abstract treeItem(): vscode.TreeItem;
 
-  /** Children of an expandable node; throwing shows an error node with Retry in their place. */
-  children(): Promise<ExplorerNode[]> {
+  /**
+   * Children of an expandable node; throwing shows an error node with Retry in their place. The
+   * signal is aborted when the listing is no longer wanted (Refresh, Cancel, the node collapsed).
+   */
+  children(_signal?: AbortSignal): Promise<ExplorerNode[]> {
     return Promise.resolve([]);
   }
 
@@ -49,16 +52,43 @@ export class ErrorNode extends ExplorerNode {
     readonly message: string,
     /** Reloads what failed: the parent node, or the whole tree. */
     readonly retry: () => void,
+    /** A listing the user stopped is no error: it shows a plain stop icon. */
+    private readonly stopped = false,
   ) {
     super(parent);
   }
 
   treeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.message, vscode.TreeItemCollapsibleState.None);
-    item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+    item.iconPath = this.stopped ? new vscode.ThemeIcon('debug-stop') : new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
     item.tooltip = `${this.message}\n\nClick to retry.`;
     item.contextValue = 'error';
     item.command = { command: 'phi3Mlflow.retry', title: 'Retry', arguments: [this] };
+    return item;
+  }
+}
+
+/**
+ * Stands in for a listing the server has not answered for a few seconds: says so, and stops it when
+ * clicked (or with its inline Cancel button). The listing replaces it when the answer comes.
+ */
+export class LoadingNode extends ExplorerNode {
+  constructor(
+    parent: ExplorerNode | undefined,
+    readonly cancel: () => void,
+    private readonly timeLimitSeconds: number | undefined,
+  ) {
+    super(parent);
+  }
+
+  treeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem('Still loading… (server slow)', vscode.TreeItemCollapsibleState.None);
+    item.description = 'click to cancel';
+    item.iconPath = new vscode.ThemeIcon('loading~spin');
+    const limit = this.timeLimitSeconds ? `It gives up after ${this.timeLimitSeconds} s (setting phi3Mlflow.requestTimeoutSeconds).` : '';
+    item.tooltip = `The server has not answered yet. ${limit}\n\nClick to stop loading; Retry loads again.`;
+    item.contextValue = 'loading';
+    item.command = { command: 'phi3Mlflow.cancelLoading', title: 'Cancel Loading', arguments: [this] };
     return item;
   }
 }

@@ -1,18 +1,46 @@
 import * as vscode from 'vscode';
-import { ErrorNode, type ExplorerNode } from './explorerNode';
+import { ErrorNode, type ExplorerNode, LoadingNode } from './explorerNode';
+
+/** How long a listing may take before its node says the server is slow and offers Cancel. */
+export const slowListingMs = 3_000;
+
+export interface ExplorerTreeOptions {
+  /** After this long without an answer a listing shows "Still loading…" with Cancel (default `slowListingMs`). */
+  readonly slowAfterMs?: number;
+  /** The request time limit, for the "Still loading…" tooltip. */
+  readonly timeLimitSeconds?: () => number | undefined;
+}
+
+/** A listing in flight: what stops it, and its children once they are in (after it went slow). */
+interface Listing {
+  readonly controller: AbortController;
+  readonly children: Promise<ExplorerNode[]>;
+  slow: boolean;
+  settled?: ExplorerNode[];
+}
 
 /**
  * One tree view over a root node. Nodes list their own children; this catches what they throw and
  * shows it as an error node with Retry in their place, so nothing reaches VS Code unhandled.
+ *
+ * Every listing can be stopped: Refresh (and a connection change) and collapsing a node abort what
+ * is loading under it, and a listing the server has not answered within a few seconds shows a
+ * "Still loading…" node whose click cancels it; the answer replaces that node when it comes.
  */
 export class ExplorerTreeDataProvider<Root extends ExplorerNode> implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ExplorerNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
+  /** Listings in flight, by the node listed (the root for the top level). */
+  private readonly listings = new Map<ExplorerNode, Listing>();
+  private readonly slowAfterMs: number;
 
   constructor(
     readonly root: Root,
     private readonly log: vscode.LogOutputChannel,
-  ) {}
+    private readonly options: ExplorerTreeOptions = {},
+  ) {
+    this.slowAfterMs = options.slowAfterMs ?? slowListingMs;
+  }
 
   getTreeItem(node: ExplorerNode): vscode.TreeItem {
     return node.treeItem();
@@ -24,17 +52,84 @@ export class ExplorerTreeDataProvider<Root extends ExplorerNode> implements vsco
 
   async getChildren(node?: ExplorerNode): Promise<ExplorerNode[]> {
     const target = node ?? this.root;
-    try {
-      return await target.children();
-    } catch (error) {
+    let listing = this.listings.get(target);
+    if (listing?.settled) {
+      this.listings.delete(target);
+      return listing.settled;
+    }
+    if (listing?.slow) return [this.loadingNode(node, target)];
+    listing ??= this.startListing(node, target);
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<undefined>((resolveSlow) => {
+      timer = setTimeout(() => resolveSlow(undefined), this.slowAfterMs);
+    });
+    const children = await Promise.race([listing.children, slow]);
+    clearTimeout(timer);
+    if (children) {
+      if (this.listings.get(target) === listing) this.listings.delete(target);
+      return children;
+    }
+    // Slow: show that it is still loading, and put the answer in when it comes.
+    listing.slow = true;
+    const current = listing;
+    void current.children.then((late) => {
+      if (this.listings.get(target) !== current) return; // refreshed or collapsed meanwhile
+      current.settled = late;
+      this.changed.fire(node);
+    });
+    return [this.loadingNode(node, target)];
+  }
+
+  private startListing(node: ExplorerNode | undefined, target: ExplorerNode): Listing {
+    const controller = new AbortController();
+    const stopped = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(new Error('stopped')), { once: true }));
+    // The abort settles the listing at once, even where a call in it takes no signal.
+    const children = Promise.race([target.children(controller.signal), stopped]).catch((error: unknown) => {
+      if (controller.signal.aborted) return [new ErrorNode(node, 'Loading cancelled', () => this.refresh(node), true)];
       const message = (error as Error).message || String(error);
       this.log.warn(`Listing failed: ${message}`);
       return [new ErrorNode(node, message, () => this.refresh(node))];
+    });
+    const listing: Listing = { controller, children, slow: false };
+    this.listings.set(target, listing);
+    return listing;
+  }
+
+  private loadingNode(node: ExplorerNode | undefined, target: ExplorerNode): LoadingNode {
+    return new LoadingNode(node, () => this.cancel(target), this.options.timeLimitSeconds?.());
+  }
+
+  /** The Cancel of a "Still loading…" node: the listing stops and shows "Loading cancelled" with Retry. */
+  cancel(target: ExplorerNode): void {
+    this.listings.get(target)?.controller.abort();
+  }
+
+  /** True while a listing of the node (or the root) is in flight. */
+  isLoading(node?: ExplorerNode): boolean {
+    const listing = this.listings.get(node ?? this.root);
+    return listing !== undefined && listing.settled === undefined;
+  }
+
+  /** Stops what is loading at or below a node, dropping the answers (the next expansion asks again). */
+  private stopBelow(node: ExplorerNode): void {
+    for (const [target, listing] of [...this.listings]) {
+      if (!isAtOrBelow(target, node)) continue;
+      this.listings.delete(target);
+      listing.controller.abort();
     }
   }
 
-  /** Reloads a node (or the whole tree): what it had loaded is dropped and asked for again. */
+  /** A node collapsed: what it was loading stops, and the next expansion loads it again. */
+  collapsed(node: ExplorerNode): void {
+    if (![...this.listings].some(([target, listing]) => listing.settled === undefined && isAtOrBelow(target, node))) return;
+    this.stopBelow(node);
+    node.reset();
+    this.changed.fire(node);
+  }
+
+  /** Reloads a node (or the whole tree): what is loading under it stops, what it had loaded is dropped and asked for again. */
   refresh(node?: ExplorerNode): void {
+    this.stopBelow(node ?? this.root);
     (node ?? this.root).reset();
     this.changed.fire(node === this.root ? undefined : node);
   }
@@ -46,15 +141,16 @@ export class ExplorerTreeDataProvider<Root extends ExplorerNode> implements vsco
 
   /** True when the node belongs to this tree. */
   owns(node: ExplorerNode): boolean {
-    let current: ExplorerNode | undefined = node;
-    while (current) {
-      if (current === this.root) return true;
-      current = current.parent;
-    }
-    return false;
+    return isAtOrBelow(node, this.root);
   }
 
   dispose(): void {
+    this.stopBelow(this.root);
     this.changed.dispose();
   }
+}
+
+function isAtOrBelow(node: ExplorerNode, ancestor: ExplorerNode): boolean {
+  for (let current: ExplorerNode | undefined = node; current; current = current.parent) if (current === ancestor) return true;
+  return false;
 }

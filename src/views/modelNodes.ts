@@ -30,14 +30,14 @@ export class RegisteredModelsRoot extends ExplorerNode {
     this.pager = undefined;
   }
 
-  override async children(): Promise<ExplorerNode[]> {
+  override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {
     const client = this.clientOf();
     if (!client) return [];
-    this.pager ??= new Pager((token) =>
-      client.registry.searchModelsPage({ maxResults: modelsPageSize, orderBy: ['name ASC'], filter: this.nameFilter ? `name ILIKE ${searchLiteral(`%${this.nameFilter}%`)}` : undefined }, token),
+    this.pager ??= new Pager((token, pageSignal) =>
+      client.registry.searchModelsPage({ maxResults: modelsPageSize, orderBy: ['name ASC'], filter: this.nameFilter ? `name ILIKE ${searchLiteral(`%${this.nameFilter}%`)}` : undefined }, token, pageSignal),
     );
     const pager = this.pager;
-    const { items, more } = await pager.items();
+    const { items, more } = await pager.items(signal);
     const nodes: ExplorerNode[] = items.map((model) => new RegisteredModelNode(this, client, model));
     if (nodes.length === 0 && this.nameFilter) nodes.push(new MessageNode(this, `No registered model name contains "${this.nameFilter}"`));
     if (more) nodes.push(new LoadMoreNode(this, () => pager.loadMore(), `next ${modelsPageSize} models`));
@@ -86,12 +86,14 @@ export class RegisteredModelNode extends ExplorerNode {
     this.pager = undefined;
   }
 
-  override async children(): Promise<ExplorerNode[]> {
-    this.model = await this.client.registry.getModel(this.name);
+  override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {
+    this.model = await this.client.registry.getModel(this.name, signal);
     const name = this.name;
-    this.pager ??= new Pager((token) => this.client.registry.searchVersionsPage({ filter: `name = ${searchLiteral(name)}`, orderBy: ['version_number DESC'], maxResults: versionsPageSize }, token));
+    this.pager ??= new Pager((token, pageSignal) =>
+      this.client.registry.searchVersionsPage({ filter: `name = ${searchLiteral(name)}`, orderBy: ['version_number DESC'], maxResults: versionsPageSize }, token, pageSignal),
+    );
     const pager = this.pager;
-    const { items, more } = await pager.items();
+    const { items, more } = await pager.items(signal);
     const nodes: ExplorerNode[] = [];
     const tags = Object.entries(this.model.tags);
     if (tags.length) nodes.push(new GroupNode(this, 'Tags', 'tag', (group) => tags.map(([k, v]) => new KeyValueNode(group, k, v, 'tag.model', 'tag')), String(tags.length)));
@@ -145,19 +147,19 @@ export class ModelVersionNode extends ExplorerNode {
     return webUiPaths.modelVersion(this.version.name, this.version.version);
   }
 
-  override async children(): Promise<ExplorerNode[]> {
+  override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {
     const v = this.version;
     const nodes: ExplorerNode[] = [];
     if (v.runId) {
       try {
-        nodes.push(new RunNode(this, this.client, await this.client.runs.get(v.runId), 'Source run'));
+        nodes.push(new RunNode(this, this.client, await this.client.runs.get(v.runId, signal), 'Source run'));
       } catch (error) {
         nodes.push(new MessageNode(this, `Source run ${v.runId}: ${(error as Error).message}`, 'warning'));
       }
     }
     if (v.modelId) {
       try {
-        nodes.push(new LoggedModelNode(this, this.client, await this.client.loggedModels.get(v.modelId), 'Logged model'));
+        nodes.push(new LoggedModelNode(this, this.client, await this.client.loggedModels.get(v.modelId, signal), 'Logged model'));
       } catch (error) {
         nodes.push(new MessageNode(this, `Logged model ${v.modelId}: ${(error as Error).message}`, 'warning'));
       }

@@ -9,17 +9,17 @@ export class Pager<T> {
   private token: string | undefined;
   private started = false;
 
-  constructor(private readonly fetchPage: (pageToken: string | undefined) => Promise<Page<T>>) {}
+  constructor(private readonly fetchPage: (pageToken: string | undefined, signal?: AbortSignal) => Promise<Page<T>>) {}
 
   /** The items loaded so far (the first page on the first call), and whether there are more. */
-  async items(): Promise<{ items: readonly T[]; more: boolean }> {
-    if (!this.started) await this.loadMore();
+  async items(signal?: AbortSignal): Promise<{ items: readonly T[]; more: boolean }> {
+    if (!this.started) await this.loadMore(signal);
     return { items: this.loaded, more: this.token !== undefined };
   }
 
-  async loadMore(): Promise<void> {
+  async loadMore(signal?: AbortSignal): Promise<void> {
     if (this.started && this.token === undefined) return;
-    const page = await this.fetchPage(this.token);
+    const page = await this.fetchPage(this.token, signal);
     this.loaded = this.started ? [...this.loaded, ...page.items] : [...page.items];
     this.token = page.nextPageToken || undefined;
     this.started = true;

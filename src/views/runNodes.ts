@@ -47,8 +47,8 @@ export class RunNode extends ExplorerNode {
     return webUiPaths.run(this.run.info.experimentId, this.runId);
   }
 
-  override async children(): Promise<ExplorerNode[]> {
-    this.run = await this.client.runs.get(this.runId);
+  override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {
+    this.run = await this.client.runs.get(this.runId, signal);
     const run = this.run;
     const nodes: ExplorerNode[] = [
       new GroupNode(this, 'Parameters', 'symbol-parameter', (group) =>
@@ -113,13 +113,14 @@ export class LoggedModelsGroupNode extends ExplorerNode {
     return item;
   }
 
-  override async children(): Promise<ExplorerNode[]> {
-    const page = await this.client.loggedModels.searchPage({
+  override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {
+    const search = {
       experimentIds: [this.run.info.experimentId],
       filter: `source_run_id = '${this.run.info.runId}'`,
       orderBy: [{ field: 'creation_timestamp', ascending: false }],
       maxResults: 100,
-    });
+    };
+    const page = await this.client.loggedModels.searchPage(search, undefined, signal);
     if (page.items.length === 0) return [new MessageNode(this, 'No logged models')];
     return page.items.map((model) => new LoggedModelNode(this, this.client, model));
   }
@@ -152,10 +153,10 @@ export class LoggedModelNode extends ExplorerNode {
     return webUiPaths.loggedModel(this.model.experimentId, this.model.modelId);
   }
 
-  override async children(): Promise<ExplorerNode[]> {
+  override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {
     const source = loggedModelArtifacts(this.model.modelId, this.model.artifactUri);
     const entries = [];
-    for await (const entry of this.client.artifacts.list(source)) entries.push(entry);
+    for await (const entry of this.client.artifacts.list(source, undefined, signal)) entries.push(entry);
     if (entries.length === 0) return [new MessageNode(this, 'No artifacts')];
     return artifactNodes(this, this.client, source, entries);
   }

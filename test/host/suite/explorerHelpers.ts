@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExplorerSeeded } from '../../harness/seedExplorer';
-import type { ExplorerNode } from '../../../src/views/explorerNode';
+import { type ExplorerNode, LoadingNode } from '../../../src/views/explorerNode';
 import type { ExplorerTreeDataProvider } from '../../../src/views/explorerTreeDataProvider';
 import { activatedApi } from './activation.test';
 
@@ -43,12 +43,21 @@ export function contextOf(node: ExplorerNode): string {
   return node.treeItem().contextValue ?? '';
 }
 
+/**
+ * A node's children once listed: on a busy machine a listing may outlast the few seconds after which
+ * the tree shows "Still loading…"; then this waits for the answer, as the tree would.
+ */
 export async function childrenOf(provider: ExplorerTreeDataProvider<ExplorerNode>, node?: ExplorerNode): Promise<ExplorerNode[]> {
-  return provider.getChildren(node);
+  let children = await provider.getChildren(node);
+  while (children.length === 1 && children[0] instanceof LoadingNode) {
+    while (provider.isLoading(node)) await new Promise((r) => setTimeout(r, 50));
+    children = await provider.getChildren(node);
+  }
+  return children;
 }
 
 export async function child(provider: ExplorerTreeDataProvider<ExplorerNode>, parent: ExplorerNode | undefined, label: string): Promise<ExplorerNode> {
-  const children = await provider.getChildren(parent);
+  const children = await childrenOf(provider, parent);
   const found = children.find((c) => labelOf(c) === label);
   assert.ok(found, `no "${label}" among ${children.map(labelOf).join(', ')}`);
   return found;
