@@ -22,11 +22,13 @@ export const openArtifact: CommandFactory = (ctx) => async (arg?: unknown): Prom
   return vscode.window.showTextDocument(document, { preview: true });
 };
 
-type Downloadable = { client: MlflowClient; source: ArtifactSource; path: string; label: string };
+/** What to download; `size` when the tree already knows it (a file), for progress out of a total. */
+type Downloadable = { client: MlflowClient; source: ArtifactSource; path: string; label: string; size?: number };
 
 function downloadableOf(arg: unknown, selection: readonly ExplorerNode[]): Downloadable {
   for (const node of [arg, ...selection]) {
-    if (node instanceof ArtifactFileNode || node instanceof ArtifactFolderNode) return { client: node.client, source: node.source, path: node.path, label: node.path || 'all artifacts' };
+    if (node instanceof ArtifactFileNode) return { client: node.client, source: node.source, path: node.path, label: node.path, size: node.fileSize };
+    if (node instanceof ArtifactFolderNode) return { client: node.client, source: node.source, path: node.path, label: node.path || 'all artifacts' };
     if (node instanceof LoggedModelNode) return { client: node.client, source: loggedModelArtifacts(node.model.modelId, node.model.artifactUri), path: '', label: `logged model ${node.model.name}` };
   }
   throw new UserFacingError('Select an artifact, an artifact folder or a logged model in the MLflow explorer first.');
@@ -55,7 +57,8 @@ export const downloadArtifacts: CommandFactory = (ctx) => async (arg?: unknown, 
         let reported = 0;
         return what.client.artifacts.download(what.source, what.path, destination, {
           signal: controller.signal,
-          onProgress: (done, total) => {
+          onProgress: (done, listedTotal) => {
+            const total = listedTotal ?? what.size;
             if (!total) {
               progress.report({ message: `${(done / 1024 / 1024).toFixed(1)} MiB` });
               return;

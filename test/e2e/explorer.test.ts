@@ -4,72 +4,19 @@
  * a logged model and find it in the Models view, open a metric chart. Screenshots go to test-results/.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { probeServer } from '../../src/mlflow/serverProbe';
 import { parseTrackingUri } from '../../src/mlflow/trackingUri';
 import { launchChromium, saveScreenshot } from '../harness/browser';
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { explorerSeed, markupRunName } from '../harness/explorerSeed';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
-import { repoRoot } from '../harness/paths';
 import { seedExplorer } from '../harness/seedExplorer';
-
-function builtVsix(): string {
-  const found = readdirSync(repoRoot).filter((f) => /^phi3-mlflow-.*\.vsix$/.test(f));
-  assert.equal(found.length, 1, `expected one VSIX in ${repoRoot} (npm run package), found: ${found.join(', ') || 'none'}`);
-  return join(repoRoot, found[0]!);
-}
-
-type View = 'Experiments' | 'Models';
-
-/** A row of one of the explorer's trees, by its exact label. */
-function row(page: Page, label: string, view: View = 'Experiments'): Locator {
-  const pane = page.locator('.part.sidebar .pane').filter({ has: page.locator(`.pane-header[aria-label^="${view}"]`) });
-  return pane.locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
-}
-
-/**
- * Moves the mouse off the sidebar and waits for any tooltip to close: a tooltip left open by the last
- * row clicked lies over the rows below it and would take the next click.
- */
-async function clearHovers(page: Page): Promise<void> {
-  const viewport = page.viewportSize() ?? { width: 1400, height: 1000 };
-  await page.mouse.move(viewport.width - 20, viewport.height / 2);
-  await page.locator('.context-view .hover-contents, .workbench-hover').first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
-}
-
-async function clickRow(page: Page, label: string, view: View = 'Experiments', options: { button?: 'right' } = {}): Promise<void> {
-  const target = row(page, label, view);
-  await target.waitFor({ timeout: 30_000 });
-  await clearHovers(page);
-  await target.click(options);
-}
-
-async function expand(page: Page, label: string, view: View = 'Experiments'): Promise<void> {
-  const target = row(page, label, view);
-  await target.waitFor({ timeout: 30_000 });
-  if ((await target.getAttribute('aria-expanded')) !== 'true') await clickRow(page, label, view);
-}
-
-async function contextMenu(page: Page, label: string, item: string): Promise<void> {
-  await clickRow(page, label, 'Experiments', { button: 'right' });
-  const entry = page.locator('.monaco-menu .action-item').filter({ hasText: item }).first();
-  await entry.waitFor({ timeout: 15_000 });
-  // VS Code's menus ignore a click that comes right after they open (the right-click's own mouse-up):
-  // give it a moment, and if the menu is still open after the click, choose the item with the keyboard.
-  await page.waitForTimeout(500);
-  await entry.hover();
-  await entry.click();
-  const menu = page.locator('.monaco-menu').first();
-  if (await menu.isVisible().catch(() => false)) {
-    await page.waitForTimeout(500);
-    if (await menu.isVisible().catch(() => false)) await page.keyboard.press('Enter');
-  }
-}
+import { builtVsix, clickRow, contextMenu, expand, openMlflowContainer, row } from './explorerPage';
 
 describe('the MLflow explorer in the browser', () => {
   let scratch: string;
@@ -88,10 +35,7 @@ describe('the MLflow explorer in the browser', () => {
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(`${codeServer.url}/?folder=${encodeURIComponent(codeServer.workspace)}`);
-    const container = page.locator('.activitybar [aria-label^="MLflow"]').first();
-    await container.waitFor({ timeout: 60_000 });
-    await container.click();
-    await page.locator('.pane-header[aria-label^="Experiments"]').waitFor({ timeout: 30_000 });
+    await openMlflowContainer(page);
   });
 
   after(async () => {

@@ -3,7 +3,7 @@
  * container: the welcome content with its buttons, before and after connecting to a real server.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,20 +13,11 @@ import { parseTrackingUri } from '../../src/mlflow/trackingUri';
 import { launchChromium, saveScreenshot } from '../harness/browser';
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
-import { repoRoot } from '../harness/paths';
+import { builtVsix, openMlflowContainer as openContainer } from './explorerPage';
 
-function builtVsix(): string {
-  const found = readdirSync(repoRoot).filter((f) => /^phi3-mlflow-.*\.vsix$/.test(f));
-  assert.equal(found.length, 1, `expected one VSIX in ${repoRoot} (npm run package), found: ${found.join(', ') || 'none'}`);
-  return join(repoRoot, found[0]!);
-}
-
-async function openMlflowContainer(page: Page, codeServer: CodeServer): Promise<void> {
+async function openMlflowWorkbench(page: Page, codeServer: CodeServer): Promise<void> {
   await page.goto(`${codeServer.url}/?folder=${encodeURIComponent(codeServer.workspace)}`);
-  const container = page.locator('.activitybar [aria-label^="MLflow"]').first();
-  await container.waitFor({ timeout: 60_000 });
-  await container.click();
-  await page.locator('.pane-header[aria-label^="Experiments"]').waitFor({ timeout: 30_000 });
+  await openContainer(page);
 }
 
 describe('the MLflow container, installed from the VSIX', () => {
@@ -49,7 +40,7 @@ describe('the MLflow container, installed from the VSIX', () => {
     const codeServer = await startCodeServer({ workspace: mkdtempSync(join(scratch, 'ws-')), installVsix: [builtVsix()], env: { MLFLOW_TRACKING_URI: '' } });
     stops.push(codeServer.stop);
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await openMlflowContainer(page, codeServer);
+    await openMlflowWorkbench(page, codeServer);
     const experimentsWelcome = page.locator('.welcome-view-content').filter({ hasText: 'browse its experiments, runs and artifacts' });
     await experimentsWelcome.waitFor({ timeout: 30_000 });
     await page.getByRole('button', { name: 'Connect to an MLflow tracking server' }).first().waitFor();
@@ -74,7 +65,7 @@ describe('the MLflow container, installed from the VSIX', () => {
     });
     stops.push(codeServer.stop);
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await openMlflowContainer(page, codeServer);
+    await openMlflowWorkbench(page, codeServer);
     const statusItem = page.locator('.statusbar-item').filter({ hasText: `MLflow ${version}` });
     await statusItem.waitFor({ timeout: 30_000 });
     // A fresh server has only MLflow's Default experiment, and no registered model: the Models view says how to get one.
