@@ -35,8 +35,8 @@ const commandFactories: Record<string, CommandFactory> = {
   showLog: connection.showLog,
   refresh: explorer.refresh,
   retry: explorer.retry,
-  loadMore: explorer.loadMore,
   cancelLoading: explorer.cancelLoading,
+  loadMore: explorer.loadMore,
   filterExperiments: explorer.filterExperiments,
   clearExperimentFilter: explorer.clearExperimentFilter,
   showDeletedExperiments: explorer.showDeletedExperiments,
@@ -92,8 +92,8 @@ export function activate(context: vscode.ExtensionContext): Phi3MlflowApi {
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (affectsTrackingUri(event)) void ctx.connectToConfigured().catch(() => undefined);
-    }),
       else if (affectsRequestTimeout(event)) void ctx.applyRequestTimeout().catch(() => undefined);
+    }),
   );
   // The probe runs in the background: activation never waits on the network.
   void ctx.connectToConfigured().catch(() => undefined);
