@@ -24,7 +24,9 @@ export function registerChat(ctx: Ctx): vscode.Disposable {
       try {
         return await handler(...args);
       } catch (error) {
-        void vscode.window.showErrorMessage((error as Error).message);
+        const message = (error as Error).message || String(error);
+        log(`Chat: ${message}`);
+        void vscode.window.showErrorMessage(message);
         return undefined;
       }
     };

@@ -1,0 +1,142 @@
+/**
+ * Opening a model that lives in MLflow, as a user does it in Chromium on the installed VSIX: a real
+ * `mlflow server` holds a wrapper model carrying the random-weight Phi-3 test folder, registered with
+ * the alias `champion`; "Phi-3: Open Chat…" → "Model URI…" → `models:/<name>@champion` downloads the
+ * ONNX folder into the model cache, the panel is titled with the version the alias points to, and
+ * the model answers. "Phi-3: Clear Model Cache" says what it freed. Screenshots go to test-results/.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { MlflowClient } from '../../src/mlflow/client';
+import { logWrapperModel } from '../../src/mlflow/logWrapperModel';
+import { parseTrackingUri } from '../../src/mlflow/trackingUri';
+import { parseWrapperSpec } from '../../src/notebook/wrapperSpec';
+import { launchChromium, saveScreenshot } from '../harness/browser';
+import { type CodeServer, startCodeServer } from '../harness/codeServer';
+import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
+import { repoRoot } from '../harness/paths';
+
+const registered = 'phi3-e2e-chat';
+
+function builtVsix(): string {
+  if (process.env.PHI3_MLFLOW_VSIX) return process.env.PHI3_MLFLOW_VSIX;
+  const found = readdirSync(repoRoot).filter((f) => /^phi3-mlflow-.*\.vsix$/.test(f));
+  assert.equal(found.length, 1, `expected one VSIX in ${repoRoot} (npm run package), found: ${found.join(', ') || 'none'}`);
+  return join(repoRoot, found[0]!);
+}
+
+async function runCommand(page: Page, title: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  const exactly = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactly }) }).first();
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ timeout: 3000 });
+      await input.fill(`>${title}`);
+      await row.waitFor({ timeout: 3000 });
+      break;
+    } catch (error) {
+      if (attempt === 20) throw error;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+  }
+  await row.click();
+}
+
+describe('the chat on a model in MLflow, in the browser', () => {
+  let scratch: string;
+  let mlflow: MlflowServer;
+  let browser: Browser;
+  let codeServer: CodeServer;
+  let page: Page;
+  let chat: FrameLocator;
+  const cacheDir = () => join(scratch, 'model-cache');
+
+  before(async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'phi3-mlflow-e2e-chat-mlflow-'));
+    mlflow = await startMlflowServer();
+    const fixture = join(repoRoot, 'test', 'fixtures', 'models', 'phi3-tiny-genai-int4');
+    const spec = parseWrapperSpec(
+      `recipe: custom-onnx-pyfunc
+onnx_folder: ${fixture}
+artifact_name: phi3-mini-onnx
+input_example:
+  prompt: What is MLflow?
+experiment: e2e chat
+run_name: e2e-wrapper
+registered_model_name: ${registered}
+alias: champion
+`,
+      { baseDir: repoRoot },
+    );
+    if (!spec.ok) throw new Error(JSON.stringify(spec.problems));
+    const client = new MlflowClient({ uri: parseTrackingUri(mlflow.url), auth: { kind: 'none' } });
+    await logWrapperModel(client, spec.spec, { pythonVersion: '3.11.7' });
+    // A second version, so @champion (version 1) is not simply the latest.
+    const first = await client.registry.getVersion(registered, '1');
+    await client.registry.createVersion({ name: registered, source: first.source, runId: first.runId, modelId: first.modelId });
+
+    const workspace = join(scratch, 'ws');
+    mkdirSync(workspace, { recursive: true });
+    codeServer = await startCodeServer({
+      workspace,
+      installVsix: [builtVsix()],
+      // The extension connects to MLFLOW_TRACKING_URI when its setting is empty.
+      env: { MLFLOW_TRACKING_URI: mlflow.url },
+      dataDir: join(scratch, 'code-server'),
+      settings: { 'phi3Mlflow.chat.modelCacheDirectory': cacheDir() },
+    });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(`${codeServer.url}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator('.activitybar').waitFor({ timeout: 60_000 });
+    chat = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  });
+
+  after(async () => {
+    if (page) await saveScreenshot(page, 'e2e-chat-mlflow-last').catch(() => undefined);
+    await browser?.close();
+    await codeServer?.stop();
+    await mlflow?.stop();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('opens models:/<name>@champion from "Phi-3: Open Chat…": downloaded, titled with its version, and it answers', async () => {
+    // Any of its commands activates the extension, which connects to MLFLOW_TRACKING_URI; the status bar says when it has.
+    await runCommand(page, 'Phi-3 MLflow: Show Log');
+    await page.locator('.statusbar').getByText(/MLflow 3\.\d+\.\d+/).first().waitFor({ timeout: 60_000 });
+    await runCommand(page, 'Phi-3: Open Chat…');
+    await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Model URI…' }).first().click({ timeout: 30_000 });
+    const input = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-widget', { hasText: 'Open a Model in MLflow' }).waitFor({ timeout: 15_000 });
+    await input.fill(`models:/${registered}@champion`);
+    await input.press('Enter');
+    await chat.locator('h1', { hasText: `${registered} v1 (@champion)` }).waitFor({ timeout: 120_000 });
+    assert.equal(await page.locator('.tab', { hasText: `Chat: ${registered} v1 (@champion)` }).count(), 1);
+    await chat.locator('.context .label', { hasText: /^Context: \d+ of 4096 tokens$/ }).waitFor({ timeout: 120_000 });
+    assert.equal(readdirSync(cacheDir()).length, 1, 'one model in the cache');
+    const message = chat.locator('#message');
+    await message.fill('Hello');
+    await message.press('Enter');
+    const figures = chat.locator('.turn.assistant').last().locator('.figures');
+    await figures.waitFor({ timeout: 120_000 });
+    assert.match((await figures.textContent()) ?? '', /^\d+ tokens · \d+ ms to first token/);
+    assert.ok(((await chat.locator('.turn.assistant .body').last().textContent()) ?? '').length > 0, 'the model answered');
+    await saveScreenshot(page, 'e2e-chat-mlflow-alias');
+  });
+
+  it('"Phi-3: Clear Model Cache" says how much it freed', async () => {
+    await runCommand(page, 'Phi-3: Clear Model Cache');
+    const toast = page.locator('.notification-toast', { hasText: 'Cleared the model cache' });
+    await toast.waitFor({ timeout: 30_000 });
+    assert.match((await toast.textContent()) ?? '', /freed \d+\.\d MiB \(1 model\)/);
+    assert.deepEqual(readdirSync(cacheDir()), []);
+    await saveScreenshot(page, 'e2e-chat-mlflow-cleared');
+  });
+});
