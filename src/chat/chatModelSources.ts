@@ -22,12 +22,18 @@ const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
  * `pickChatModel` (chatModelPicker.ts), and the download of models in MLflow into the model cache.
  */
 export class ChatModelSources {
+  /** One cache object per folder: it knows the downloads running in it. */
+  private readonly caches = new Map<string, ModelArtifactCache>();
+
   constructor(private readonly ctx: Ctx) {}
 
   /** The model cache, where the setting says (default: the extension's global storage). */
   get cache(): ModelArtifactCache {
     const configured = vscode.workspace.getConfiguration().get<string>(modelCacheSetting, '').trim();
-    return new ModelArtifactCache(configured || join(this.ctx.extension.globalStorageUri.fsPath, 'model-cache'));
+    const root = configured || join(this.ctx.extension.globalStorageUri.fsPath, 'model-cache');
+    let cache = this.caches.get(root);
+    if (!cache) this.caches.set(root, (cache = new ModelArtifactCache(root)));
+    return cache;
   }
 
   async pick(options: PickChatModelOptions = {}): Promise<ChatModelRef | undefined> {

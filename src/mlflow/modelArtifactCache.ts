@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { MlflowClient } from './client';
+import { cancelledError } from './errors';
 import type { FileInfo } from './entities';
 import { type ArtifactPlace, type ResolvedMlflowModel } from './mlflowModelSource';
 import { describeListing, findOnnxFolders, type OnnxFolderCandidate } from './onnxFolderSearch';
@@ -71,6 +72,7 @@ const stagingPrefix = '.staging-';
  */
 export class ModelArtifactCache {
   private readonly staging = new Set<string>();
+  private readonly inFlight = new Map<string, Promise<CachedModel | undefined>>();
 
   constructor(readonly root: string) {}
 
@@ -104,11 +106,32 @@ export class ModelArtifactCache {
     return { folder, marker, downloaded: false };
   }
 
-  /** The model's ONNX folder: from the cache, else found in its artifacts and downloaded. Undefined when `choose` gave none. */
+  /**
+   * The model's ONNX folder: from the cache, else found in its artifacts and downloaded. Undefined
+   * when `choose` gave none. The same model asked for again while it downloads (Compare opening
+   * version 3 and the @champion that points to it) waits for that download instead of starting one.
+   */
   async fetch(client: MlflowClient, model: ResolvedMlflowModel, options: FetchOptions = {}): Promise<CachedModel | undefined> {
     const trackingUri = client.http.base;
     const cached = await this.lookup(trackingUri, model);
     if (cached) return cached;
+    const entry = this.entryFolder(trackingUri, model);
+    const running = this.inFlight.get(entry);
+    if (running) {
+      const other = await untilAborted(running.catch(() => undefined), options.signal, entry);
+      // That one cancelled or failed (or gave no folder): this caller tries on its own.
+      return other ? { ...other, downloaded: false } : this.fetch(client, model, options);
+    }
+    const downloading = this.download(client, model, trackingUri, options);
+    this.inFlight.set(entry, downloading);
+    try {
+      return await downloading;
+    } finally {
+      this.inFlight.delete(entry);
+    }
+  }
+
+  private async download(client: MlflowClient, model: ResolvedMlflowModel, trackingUri: string, options: FetchOptions): Promise<CachedModel | undefined> {
     const found = await this.findOnnxFolder(client, model, options);
     if (!found) return undefined;
     await fs.mkdir(this.root, { recursive: true });
@@ -136,7 +159,10 @@ export class ModelArtifactCache {
       };
       await fs.writeFile(join(staging, markerName), JSON.stringify(marker, null, 2));
       const entry = this.entryFolder(trackingUri, model);
-      // A leftover without its marker (or one another window finished meanwhile) makes way.
+      // Another window finished the same model meanwhile: its folder may be open already, keep it.
+      const theirs = await this.lookup(trackingUri, model);
+      if (theirs) return theirs;
+      // A leftover without its marker makes way.
       await fs.rm(entry, { recursive: true, force: true });
       await fs.rename(staging, entry);
       return { folder: join(entry, modelFolder), marker, downloaded: true };
@@ -196,6 +222,18 @@ export class ModelArtifactCache {
   async size(): Promise<number> {
     return sizeOnDisk(this.root);
   }
+}
+
+/** The promise's value, or a 'cancelled' error as soon as the signal aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
+  if (!signal) return promise;
+  const call = { method: 'GET', path: what };
+  if (signal.aborted) return Promise.reject(cancelledError(call));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(cancelledError(call));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function sizeUnder(listing: readonly FileInfo[], folder: string): number | undefined {

@@ -217,6 +217,35 @@ alias: champion
     }
   });
 
+  it('version 1 and the @champion pointing to it, asked for at once (Compare): one download, one folder', async () => {
+    const cache = new ModelArtifactCache(join(scratch, 'cache-together'));
+    const downloads = countDownloads();
+    try {
+      const [version, alias] = await Promise.all([
+        resolveMlflowModel(client, parseMlflowModelUri(`models:/${registered}/1`)),
+        resolveMlflowModel(client, parseMlflowModelUri(`models:/${registered}@champion`)),
+      ]);
+      const [a, b] = await Promise.all([cache.fetch(client, version), cache.fetch(client, alias)]);
+      assert.equal(a?.folder, b?.folder);
+      assert.deepEqual([a?.downloaded, b?.downloaded], [true, false]);
+      assert.equal(downloads.count(), 1);
+      assertSameFiles(a!.folder, genaiFixture);
+      assert.equal(readdirSync(cache.root).length, 1, 'one entry, no staging folder left');
+
+      // The one who waits can cancel its wait; the download it waited on goes on.
+      const again = new ModelArtifactCache(join(scratch, 'cache-together-cancel'));
+      const controller = new AbortController();
+      const downloading = again.fetch(client, version);
+      const waiting = again.fetch(client, alias, { signal: controller.signal });
+      controller.abort();
+      await assert.rejects(waiting, (error: unknown) => error instanceof MlflowError && error.kind === 'cancelled');
+      assert.equal((await downloading)?.downloaded, true);
+      assertSameFiles((await again.lookup(client.http.base, alias))!.folder, genaiFixture);
+    } finally {
+      downloads.restore();
+    }
+  });
+
   it('a run: its own artifacts first, then (MLflow 3) the logged models it produced', async () => {
     const cache = new ModelArtifactCache(join(scratch, 'cache-runs'));
     const wrapperRun = await cache.fetch(client, await resolveMlflowModel(client, parseMlflowModelUri(`runs:/${logged.runId}`)));
