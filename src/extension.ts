@@ -31,6 +31,7 @@ const commandFactories: Record<string, CommandFactory> = {
   connect: connection.connect,
   disconnect: connection.disconnect,
   forgetConnection: connection.forgetConnectionCommand,
+  editConnection: connection.editConnection,
   openInBrowser: connection.openInBrowser,
   showLog: connection.showLog,
   refresh: explorer.refresh,

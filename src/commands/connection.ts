@@ -170,6 +170,28 @@ export const forgetConnectionCommand: CommandFactory = (ctx) => async (arg?: unk
   if (ctx.connection.kind !== 'disconnected' && 'uri' in ctx.connection && ctx.connection.uri.original === uri) await ctx.disconnect();
 };
 
+/**
+ * Changes how a connection signs in: asks the auth kind again (the saved one marked) and the new
+ * secret, then connects with it. As with Connect, the new kind goes to settings and the secret to
+ * SecretStorage (or is deleted, for no authentication) only once the server has accepted them.
+ */
+export const editConnection: CommandFactory = (ctx) => async (arg?: unknown): Promise<ConnectionState | undefined> => {
+  let uri = typeof arg === 'string' ? arg.trim() : undefined;
+  if (!uri) {
+    const state = ctx.connection;
+    const active = 'uri' in state ? state.uri.original : undefined;
+    const choices = savedConnections().map((c) => ({ label: c.uri, description: `${c.uri === active ? 'active · ' : ''}${describeAuth(c.auth)}` }));
+    if (active && !choices.some((c) => c.label === active)) choices.unshift({ label: active, description: 'active · not saved yet' });
+    if (choices.length === 0) {
+      void vscode.window.showInformationMessage('No saved MLflow connection to edit: connect to a tracking server first.');
+      return undefined;
+    }
+    uri = choices.length === 1 ? choices[0]!.label : (await vscode.window.showQuickPick(choices, { title: 'Edit an MLflow Connection', placeHolder: 'Whose sign-in to change' }))?.label;
+  }
+  if (!uri) return undefined;
+  return vscode.commands.executeCommand<ConnectionState | undefined>('phi3Mlflow.connect', { uri, askAuth: true } satisfies ConnectArgument);
+};
+
 /** Opens the server's web UI, or the page of the node the command was run on. */
 export const openInBrowser: CommandFactory = (ctx) => async (node?: unknown): Promise<string | undefined> => {
   const state = ctx.connection;

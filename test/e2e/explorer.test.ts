@@ -4,7 +4,7 @@
  * a logged model and find it in the Models view, open a metric chart. Screenshots go to test-results/.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,7 +16,7 @@ import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { explorerSeed, markupRunName } from '../harness/explorerSeed';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { seedExplorer } from '../harness/seedExplorer';
-import { builtVsix, clickRow, contextMenu, expand, openMlflowContainer, row } from './explorerPage';
+import { builtVsix, clickRow, contextMenu, expand, openMlflowContainer, row, runCommand } from './explorerPage';
 
 describe('the MLflow explorer in the browser', () => {
   let scratch: string;
@@ -31,7 +31,7 @@ describe('the MLflow explorer in the browser', () => {
     mlflow = await startMlflowServer();
     ({ version } = await probeServer(parseTrackingUri(mlflow.url)));
     await seedExplorer(mlflow.url, explorerSeed);
-    codeServer = await startCodeServer({ workspace: mkdtempSync(join(scratch, 'ws-')), installVsix: [builtVsix()], env: { MLFLOW_TRACKING_URI: '' } });
+    codeServer = await startCodeServer({ workspace: mkdtempSync(join(scratch, 'ws-')), dataDir: join(scratch, 'code-server'), installVsix: [builtVsix()], env: { MLFLOW_TRACKING_URI: '' } });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(`${codeServer.url}/?folder=${encodeURIComponent(codeServer.workspace)}`);
@@ -121,5 +121,44 @@ describe('the MLflow explorer in the browser', () => {
     assert.equal(await frame.locator('img').count(), 0);
     assert.equal(await frame.locator('.u-legend').first().getByText(markupRunName, { exact: true }).count(), 1);
     await saveScreenshot(page, 'e2e-explorer-metric-chart-markup-name');
+  });
+
+  it('changes how the connection signs in (Edit Connection Sign-in…): the kind in settings, the token never', async () => {
+    // Settings as the workbench writes them: the user's, and the remote machine's (where code-server
+    // may put settings that a remote extension host writes).
+    const settingsFiles = ['User', 'Machine'].map((folder) => join(scratch, 'code-server', 'user-data', folder, 'settings.json'));
+    const settingsText = () => settingsFiles.map((file) => (existsSync(file) ? readFileSync(file, 'utf8') : '{}'));
+    const connections = () => settingsText().map((text) => (JSON.parse(text) as { 'phi3Mlflow.connections'?: unknown })['phi3Mlflow.connections']).find((value) => value !== undefined);
+    assert.deepEqual(connections(), [{ uri: mlflow.url, auth: 'none' }]);
+    const token = 'e2e-token-kept-secret';
+    const input = page.locator('.quick-input-widget input');
+    const choice = (label: string) => page.locator('.quick-input-list .monaco-list-row').filter({ hasText: label }).first();
+
+    // One saved connection: no pick of which, straight to how it signs in (the saved kind marked).
+    await runCommand(page, 'MLflow: Edit Connection Sign-in…');
+    await page.locator('.quick-input-widget').filter({ hasText: `Sign-in for ${mlflow.url}` }).waitFor({ timeout: 15_000 });
+    await choice('No authentication').filter({ hasText: 'as saved' }).waitFor();
+    await input.fill('Token');
+    await choice('Token').waitFor();
+    await input.press('Enter');
+    await page.locator('.quick-input-widget').filter({ hasText: `Token for ${mlflow.url}` }).waitFor({ timeout: 15_000 });
+    await input.fill(token);
+    await input.press('Enter');
+    // This server takes any token (it has no auth app): the new kind is saved once it has answered.
+    for (let i = 0; i < 100 && JSON.stringify(connections()).includes('"none"'); i++) await page.waitForTimeout(200);
+    assert.deepEqual(connections(), [{ uri: mlflow.url, auth: 'token' }]);
+    assert.ok(!settingsText().some((text) => text.includes(token)), 'the token is in a settings.json');
+    await page.locator('.statusbar-item').filter({ hasText: `MLflow ${version}` }).waitFor({ timeout: 30_000 });
+    await row(page, 'Phi-3 Mini wrappers').waitFor({ timeout: 30_000 }); // the trees reload on the new sign-in
+    await saveScreenshot(page, 'e2e-explorer-edit-connection');
+
+    // And back to no authentication.
+    await runCommand(page, 'MLflow: Edit Connection Sign-in…');
+    await choice('Token').filter({ hasText: 'as saved' }).waitFor({ timeout: 15_000 });
+    await input.fill('No authentication');
+    await choice('No authentication').waitFor();
+    await input.press('Enter');
+    for (let i = 0; i < 100 && JSON.stringify(connections()).includes('"token"'); i++) await page.waitForTimeout(200);
+    assert.deepEqual(connections(), [{ uri: mlflow.url, auth: 'none' }]);
   });
 });

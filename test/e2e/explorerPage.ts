@@ -68,3 +68,25 @@ export async function openMlflowContainer(page: Page): Promise<void> {
   await container.click();
   await page.locator('.pane-header[aria-label^="Experiments"]').waitFor({ timeout: 30_000 });
 }
+
+/** Runs a command from the Command Palette by its exact title. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  const exactly = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const entry = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactly }) }).first();
+  // The workbench takes F1 only once it has started: try again until it does.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ timeout: 3000 });
+      await input.fill(`>${title}`);
+      await entry.waitFor({ timeout: 3000 });
+      break;
+    } catch (error) {
+      if (attempt === 20) throw error;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+  }
+  await entry.click();
+}
