@@ -309,7 +309,12 @@ export class ChatPanel {
       sessionId: this.sessionId,
       model: {
         title: this.backend.title,
-        detail: model.kind === 'local' ? `Local ONNX model: ${model.folder}` : `Served by MLflow: ${this.backend.exported.location} (${model.signature.kind})`,
+        detail:
+          model.kind === 'local'
+            ? model.mlflow
+              ? `MLflow model ${model.mlflow.cacheUri} from ${model.mlflow.trackingUri}, downloaded to ${model.folder}`
+              : `Local ONNX model: ${model.folder}`
+            : `Served by MLflow: ${this.backend.exported.location} (${model.signature.kind})`,
         status: this.status,
         ...(this.problem ? { problem: this.problem } : {}),
       },

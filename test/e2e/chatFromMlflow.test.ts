@@ -121,6 +121,7 @@ alias: champion
     assert.equal(await page.locator('.tab', { hasText: `Chat: ${registered} v1 (@champion)` }).count(), 1);
     await chat.locator('.context .label', { hasText: /^Context: \d+ of 4096 tokens$/ }).waitFor({ timeout: 120_000 });
     assert.equal(readdirSync(cacheDir()).length, 1, 'one model in the cache');
+    assert.match((await chat.locator('header .detail, .detail').first().textContent()) ?? '', new RegExp(`^MLflow model models:/${registered}/1 from ${mlflow.url}, downloaded to ${cacheDir()}/`));
     const message = chat.locator('#message');
     await message.fill('Hello');
     await message.press('Enter');
