@@ -62,6 +62,7 @@ export interface ClearResult {
 
 const markerName = 'complete.json';
 const stagingPrefix = '.staging-';
+const abandonedAfterMs = 24 * 60 * 60 * 1000;
 
 /**
  * The ONNX folders of models in MLflow, downloaded once into `root` and used again from there.
@@ -135,6 +136,7 @@ export class ModelArtifactCache {
     const found = await this.findOnnxFolder(client, model, options);
     if (!found) return undefined;
     await fs.mkdir(this.root, { recursive: true });
+    await this.sweepAbandonedStaging();
     const staging = join(this.root, `${stagingPrefix}${randomBytes(6).toString('hex')}`);
     this.staging.add(staging);
     try {
@@ -196,6 +198,20 @@ export class ModelArtifactCache {
     throw new NoOnnxFolderError(
       `${model.requestedUri} holds no ONNX model folder (a folder with genai_config.json, or config.json beside onnx/model*.onnx) — found ${seen.join('; ')}`,
     );
+  }
+
+  /**
+   * Staging folders of downloads whose process died (the editor killed mid-download) would stay for
+   * good: one untouched for a day is removed. A younger one may be another window's download.
+   */
+  private async sweepAbandonedStaging(): Promise<void> {
+    const names = await fs.readdir(this.root).catch(() => [] as string[]);
+    for (const name of names.filter((n) => n.startsWith(stagingPrefix))) {
+      const path = join(this.root, name);
+      if (this.staging.has(path)) continue;
+      const stat = await fs.stat(path).catch(() => undefined);
+      if (stat && Date.now() - stat.mtimeMs > abandonedAfterMs) await fs.rm(path, { recursive: true, force: true });
+    }
   }
 
   /** Every entry and leftover, with its size; the ones downloading right now stay. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -301,12 +301,21 @@ alias: champion
     const cache = new ModelArtifactCache(join(scratch, 'cache-killed'));
     const resolved = await resolveMlflowModel(client, parseMlflowModelUri(logged.modelUri));
     const first = await cache.fetch(client, resolved);
+    // And the staging folders of downloads whose process died: a day-old one goes, a fresh one may be another window's.
+    const abandoned = join(cache.root, '.staging-abandoned');
+    const fresh = join(cache.root, '.staging-fresh');
+    mkdirSync(join(abandoned, 'files'), { recursive: true });
+    mkdirSync(fresh);
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+    utimesSync(abandoned, twoDaysAgo, twoDaysAgo);
     rmSync(join(cache.entryFolder(client.http.base, resolved), 'complete.json'));
     rmSync(join(first!.folder, 'model.onnx.data'));
     assert.equal(await cache.lookup(client.http.base, resolved), undefined);
     const again = await cache.fetch(client, resolved);
     assert.equal(again?.downloaded, true);
     assertSameFiles(again!.folder, genaiFixture);
+    assert.equal(existsSync(abandoned), false);
+    assert.equal(existsSync(fresh), true);
   });
 
   it('Clear Model Cache removes every model and says how many bytes that freed', async () => {
@@ -342,5 +351,52 @@ alias: champion
     await assert.rejects(resolveMlflowModel(client, parseMlflowModelUri('models:/no-such-model@champion')), (error: unknown) => error instanceof MlflowError && error.isNotFound && /no-such-model/.test(error.message));
     await assert.rejects(resolveMlflowModel(client, parseMlflowModelUri('models:/m-0123456789abcdef0123456789abcdef')), { message: 'Logged model m-0123456789abcdef0123456789abcdef does not exist' });
     await assert.rejects(resolveMlflowModel(client, parseMlflowModelUri('runs:/0123456789abcdef0123456789abcdef')), (error: unknown) => error instanceof MlflowError && error.isNotFound);
+  });
+});
+
+describe('opening a model in MLflow on a real MLflow 2 server (no logged models: a version\'s source is in its run)', () => {
+  let server: MlflowServer;
+  let client: MlflowClient;
+  let scratch: string;
+
+  before(async () => {
+    server = await startMlflowServer({ mlflowMajor: 2 });
+    client = new MlflowClient({ uri: parseTrackingUri(server.url), auth: { kind: 'none' } });
+    scratch = mkdtempSync(join(tmpdir(), 'phi3-model-cache-mlflow2-'));
+  });
+  after(async () => {
+    await server?.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('resolves the alias to the version, the version to its run\'s model folder, and downloads the ONNX folder in it', async () => {
+    const spec = parseWrapperSpec(
+      `recipe: custom-onnx-pyfunc
+onnx_folder: ${genaiFixture}
+artifact_name: phi3-mini-onnx
+input_example:
+  prompt: What is MLflow?
+experiment: chat-cache-2
+run_name: wrapper-run-2
+registered_model_name: phi3-two
+alias: champion
+`,
+      { baseDir: repoRoot },
+    );
+    if (!spec.ok) throw new Error(JSON.stringify(spec.problems));
+    const logged = await logWrapperModel(client, spec.spec, { pythonVersion: '3.11.7' });
+    assert.match(logged.modelUri, /^runs:\//);
+    const resolved = await resolveMlflowModel(client, parseMlflowModelUri('models:/phi3-two@champion'));
+    assert.equal(resolved.cacheUri, 'models:/phi3-two/1');
+    assert.equal(resolved.title, 'phi3-two v1 (@champion)');
+    const cache = new ModelArtifactCache(join(scratch, 'cache'));
+    const cached = await cache.fetch(client, resolved);
+    assert.equal(cached?.marker.from, `run ${logged.runId}`);
+    assert.equal(cached?.marker.artifactPath, `${spec.spec.modelName}/artifacts/phi3-tiny-genai-int4`);
+    assertSameFiles(cached!.folder, genaiFixture);
+    // The run itself finds the same folder among its artifacts.
+    const byRun = await cache.fetch(client, await resolveMlflowModel(client, parseMlflowModelUri(`runs:/${logged.runId}`)));
+    assertSameFiles(byRun!.folder, genaiFixture);
+    await assert.rejects(resolveMlflowModel(client, parseMlflowModelUri('models:/m-0123456789abcdef0123456789abcdef')), /need an MLflow 3 server/);
   });
 });
