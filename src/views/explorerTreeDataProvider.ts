@@ -69,7 +69,8 @@ export class ExplorerTreeDataProvider<Root extends ExplorerNode> implements vsco
       if (this.listings.get(target) === listing) this.listings.delete(target);
       return children;
     }
-    // Slow: show that it is still loading, and put the answer in when it comes.
+    // Slow: show that it is still loading, and put the answer in when it comes (once, however many asked).
+    if (listing.slow) return [this.loadingNode(node, target)];
     listing.slow = true;
     const current = listing;
     void current.children.then((late) => {

@@ -128,9 +128,17 @@ describe('the explorer with a slow server', () => {
     const server = await slowServer({ lateMs: 1500 });
     stub = server.stub;
     const provider = treeOver(stub.url);
-    const changed = nextChange(provider);
-    assert.deepEqual((await provider.getChildren()).map(labelOf), ['Still loading… (server slow)']);
-    assert.equal(await changed, undefined);
+    const changes: Array<ExplorerNode | undefined> = [];
+    const subscription = provider.onDidChangeTreeData((node) => changes.push(node ?? undefined));
+    // Asked twice while loading (the view, and a reveal): one request, one redraw when the answer comes.
+    const [first, second] = await Promise.all([provider.getChildren(), provider.getChildren()]);
+    assert.deepEqual([...first!, ...second!].map(labelOf), ['Still loading… (server slow)', 'Still loading… (server slow)']);
+    await until('the late answer', () => changes.length > 0);
+    // Any second redraw would have been queued with the first.
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(changes, [undefined]);
+    assert.equal(stub.requests.filter((r) => r.url.startsWith('/api/2.0/mlflow/experiments/search')).length, 1);
+    subscription.dispose();
     assert.deepEqual((await provider.getChildren()).map(labelOf), ['late answer']);
     assert.equal(provider.isLoading(), false);
     provider.dispose();
