@@ -16,8 +16,8 @@ import { toSearchOptions, toServedSettings, type ChatSettings } from './generati
 export interface MlflowModelOrigin {
   /** As opened, e.g. `models:/phi3-mini@champion`. */
   readonly requestedUri: string;
-  /** What was downloaded: an alias resolved to its version, e.g. `models:/phi3-mini/3`. */
-  readonly cacheUri: string;
+  /** What that is: an alias as the version it points to, e.g. `models:/phi3-mini/3`. */
+  readonly resolvedUri: string;
   /** e.g. `phi3-mini v3 (@champion)`. */
   readonly title: string;
   readonly trackingUri: string;
@@ -94,7 +94,7 @@ export class LocalChatBackend implements ChatBackend {
     if (!this.loaded || !this.engine.model) {
       const { mlflow } = this.ref;
       if (mlflow && !existsSync(this.ref.folder)) {
-        return Promise.reject(new Error(`The download of ${mlflow.title} (${mlflow.cacheUri}) is no longer in the model cache: open ${mlflow.requestedUri} again to download it.`));
+        return Promise.reject(new Error(`The download of ${mlflow.title} (${mlflow.resolvedUri}) is no longer in the model cache: open ${mlflow.requestedUri} again to download it.`));
       }
       const loading = this.engine.load(this.ref.folder).then(() => undefined);
       this.loaded = loading;

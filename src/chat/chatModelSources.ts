@@ -125,13 +125,13 @@ export class ChatModelSources {
         if (!cached) return undefined;
         this.ctx.log.info(
           cached.downloaded
-            ? `Downloaded ${resolved.cacheUri} (${cached.marker.artifactPath || 'artifact root'} of ${cached.marker.from}: ${cached.marker.files} files, ${mib(cached.marker.bytes)}) into ${cached.folder}`
-            : `Opened ${resolved.cacheUri} from the model cache: ${cached.folder}`,
+            ? `Downloaded ${resolved.resolvedUri} (${cached.marker.artifactPath || 'artifact root'} of ${cached.marker.from}: ${cached.marker.files} files, ${mib(cached.marker.bytes)}) into ${cached.folder}`
+            : `Opened ${resolved.resolvedUri} from the model cache (${resolved.cacheUri}): ${cached.folder}`,
         );
         return {
           kind: 'local' as const,
           folder: cached.folder,
-          mlflow: { requestedUri: resolved.requestedUri, cacheUri: resolved.cacheUri, title: resolved.title, trackingUri: client.http.base },
+          mlflow: { requestedUri: resolved.requestedUri, resolvedUri: resolved.resolvedUri, title: resolved.title, trackingUri: client.http.base },
         };
       });
     } catch (error) {

@@ -56,12 +56,16 @@ export interface ArtifactPlace {
 export interface ResolvedMlflowModel {
   /** The URI as asked for, e.g. `models:/phi3@champion`. */
   readonly requestedUri: string;
+  /** What that is now: an alias as the version it points to (`models:/phi3/3`); other URIs as asked. */
+  readonly resolvedUri: string;
   /**
-   * The URI its files are cached under. An alias can move: it is cached as the version it points to
-   * now (`models:/phi3/3`), so opening the alias after it moved fetches the new version.
+   * The URI its files are cached under: what they are, not what they are called. A version's (and so
+   * an alias's) is its source, `models:/m-…` or `runs:/<run>/<path>`: an alias that moved opens the
+   * new version's files, and a version shares its download with its logged model and with other
+   * versions of the same files.
    */
   readonly cacheUri: string;
-  /** Also part of the cache key: what makes the same URI name other files (a version's source). */
+  /** Also part of the cache key: what tells apart two ways of opening one URI (a run with or without its logged models). */
   readonly fingerprint: string;
   /** Where to look for the ONNX folder, in order: the first place holding one is taken. */
   readonly places: readonly ArtifactPlace[];
@@ -85,12 +89,14 @@ export async function resolveMlflowModel(client: MlflowClient, spec: MlflowModel
           places.push({ source: loggedModelArtifacts(model.modelId, model.artifactUri), root: '', label: `logged model ${model.name} (${model.modelId})` });
         }
       }
-      return { requestedUri, cacheUri: requestedUri, fingerprint: '', places, title: spec.path ? `${name}/${spec.path}` : name };
+      // Opened whole, a run also looks in its logged models: not the same files as its artifacts alone.
+      const fingerprint = spec.path ? '' : 'run and its logged models';
+      return { requestedUri, resolvedUri: requestedUri, cacheUri: requestedUri, fingerprint, places, title: spec.path ? `${name}/${spec.path}` : name };
     }
     case 'loggedModel': {
       const model = await client.loggedModels.get(spec.modelId);
       const places = [{ source: loggedModelArtifacts(model.modelId, model.artifactUri), root: '', label: `logged model ${model.modelId}` }];
-      return { requestedUri, cacheUri: requestedUri, fingerprint: '', places, title: model.name || model.modelId };
+      return { requestedUri, resolvedUri: requestedUri, cacheUri: requestedUri, fingerprint: '', places, title: model.name || model.modelId };
     }
     case 'version':
     case 'alias': {
@@ -102,7 +108,8 @@ export async function resolveMlflowModel(client: MlflowClient, spec: MlflowModel
           ? { source: runArtifacts(files.runId, (await client.runs.get(files.runId)).info.artifactUri), root: files.path, label: `run ${files.runId}` }
           : { source: loggedModelArtifacts(files.modelId, (await client.loggedModels.get(files.modelId)).artifactUri), root: files.path, label: `logged model ${files.modelId}` };
       const title = `${version.name} v${version.version}${spec.kind === 'alias' ? ` (@${spec.alias})` : ''}`;
-      return { requestedUri, cacheUri: versionModelUri(version.name, version.version), fingerprint: version.source, places: [place], title, version };
+      const cacheUri = files.kind === 'run' ? mlflowModelUriOf({ kind: 'run', runId: files.runId, path: files.path }) : loggedModelUri(files.modelId);
+      return { requestedUri, resolvedUri: versionModelUri(version.name, version.version), cacheUri, fingerprint: '', places: [place], title, version };
     }
   }
 }

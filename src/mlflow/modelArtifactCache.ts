@@ -13,6 +13,8 @@ export interface CompleteMarker {
   readonly trackingUri: string;
   readonly cacheUri: string;
   readonly fingerprint: string;
+  /** The URI it was first opened as (`models:/phi3/3`), for people reading the cache folder. */
+  readonly resolvedUri: string;
   /** Where the ONNX folder came from: `run <id>` or `logged model <id>`, and its artifact path. */
   readonly from: string;
   readonly artifactPath: string;
@@ -97,7 +99,7 @@ export class ModelArtifactCache {
     } catch {
       return undefined;
     }
-    if (marker.format !== 1 || marker.cacheUri !== model.cacheUri || marker.trackingUri !== trackingUri) return undefined;
+    if (marker.format !== 1 || marker.cacheUri !== model.cacheUri || marker.fingerprint !== model.fingerprint || marker.trackingUri !== trackingUri) return undefined;
     const folder = join(entry, marker.modelFolder);
     try {
       await fs.access(join(folder, marker.layout === 'genai' ? 'genai_config.json' : 'config.json'));
@@ -151,6 +153,7 @@ export class ModelArtifactCache {
         trackingUri,
         cacheUri: model.cacheUri,
         fingerprint: model.fingerprint,
+        resolvedUri: model.resolvedUri,
         from: found.place.label,
         artifactPath: found.path,
         layout: found.layout,

@@ -84,7 +84,7 @@ alias: champion
     const { model } = panel;
     assert.equal(model.kind, 'local');
     assert.ok(model.kind === 'local' && model.folder.startsWith(cacheDir), `${model.kind === 'local' ? model.folder : ''} is in the cache`);
-    assert.deepEqual(model.mlflow, { requestedUri: `runs:/${logged.runId}`, cacheUri: `runs:/${logged.runId}`, title: 'chat-wrapper', trackingUri: serverUrl });
+    assert.deepEqual(model.mlflow, { requestedUri: `runs:/${logged.runId}`, resolvedUri: `runs:/${logged.runId}`, title: 'chat-wrapper', trackingUri: serverUrl });
     assert.ok(sameBytes(model.folder, 'model.onnx.data') && sameBytes(model.folder, 'genai_config.json'));
     await chatTabShows('Chat: chat-wrapper');
   });
@@ -105,7 +105,7 @@ alias: champion
     const byAlias = await resolveChatModel({ kind: 'mlflow', uri: `models:/${registered}@champion` });
     assert.ok(byAlias && byAlias.kind === 'local');
     assert.equal(byAlias.folder, byVersion.model.folder);
-    assert.deepEqual(byAlias.mlflow, { requestedUri: `models:/${registered}@champion`, cacheUri: `models:/${registered}/1`, title: `${registered} v1 (@champion)`, trackingUri: serverUrl });
+    assert.deepEqual(byAlias.mlflow, { requestedUri: `models:/${registered}@champion`, resolvedUri: `models:/${registered}/1`, title: `${registered} v1 (@champion)`, trackingUri: serverUrl });
     assert.equal(statSync(join(byAlias.folder, 'model.onnx.data')).mtimeMs, modified, 'not downloaded again');
   });
 

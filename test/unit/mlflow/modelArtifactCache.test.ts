@@ -187,15 +187,20 @@ alias: champion
 
       const alias = await resolveMlflowModel(client, parseMlflowModelUri(`models:/${registered}@champion`));
       assert.equal(alias.requestedUri, `models:/${registered}@champion`);
-      assert.equal(alias.cacheUri, `models:/${registered}/1`);
+      assert.equal(alias.resolvedUri, `models:/${registered}/1`);
+      assert.equal(alias.cacheUri, logged.modelUri, 'cached as the files the version registers: its logged model');
       assert.equal(alias.title, `${registered} v1 (@champion)`);
       const byAlias = await cache.fetch(client, alias);
       assert.equal(byAlias?.downloaded, false, '@champion is version 1, already downloaded');
       assert.equal(byAlias?.folder, byVersion!.folder);
+      const byLoggedModel = await cache.fetch(client, await resolveMlflowModel(client, parseMlflowModelUri(logged.modelUri)));
+      assert.equal(byLoggedModel?.downloaded, false, 'the logged model version 1 registers shares its download');
+      assert.equal(byLoggedModel?.folder, byVersion!.folder);
 
       // @challenger is version 2: a run's transformers.js folder under the version's source path.
       const challenger = await resolveMlflowModel(client, parseMlflowModelUri(`models:/${registered}@challenger`));
-      assert.equal(challenger.cacheUri, `models:/${registered}/2`);
+      assert.equal(challenger.resolvedUri, `models:/${registered}/2`);
+      assert.equal(challenger.cacheUri, `runs:/${transformersRunId}/model`);
       assert.equal(challenger.title, `${registered} v2 (@challenger)`);
       const v2 = await cache.fetch(client, challenger);
       assert.equal(v2?.downloaded, true);
@@ -387,7 +392,8 @@ alias: champion
     const logged = await logWrapperModel(client, spec.spec, { pythonVersion: '3.11.7' });
     assert.match(logged.modelUri, /^runs:\//);
     const resolved = await resolveMlflowModel(client, parseMlflowModelUri('models:/phi3-two@champion'));
-    assert.equal(resolved.cacheUri, 'models:/phi3-two/1');
+    assert.equal(resolved.resolvedUri, 'models:/phi3-two/1');
+    assert.equal(resolved.cacheUri, `runs:/${logged.runId}/${spec.spec.modelName}`);
     assert.equal(resolved.title, 'phi3-two v1 (@champion)');
     const cache = new ModelArtifactCache(join(scratch, 'cache'));
     const cached = await cache.fetch(client, resolved);
