@@ -109,6 +109,32 @@ alias: champion
     assert.equal(statSync(join(byAlias.folder, 'model.onnx.data')).mtimeMs, modified, 'not downloaded again');
   });
 
+  it('on the run\'s logged model and on the version\'s alias node: the version\'s download, nothing fetched again', async function () {
+    this.timeout(120_000);
+    const { explorer } = await connected();
+    const versionFolder = (await resolveChatModel({ kind: 'mlflow', uri: `models:/${registered}/1` })) as Extract<ChatModelRef, { kind: 'local' }>;
+    const modified = statSync(join(versionFolder.folder, 'model.onnx.data')).mtimeMs;
+    const experimentNode = await child(explorer.experiments, undefined, experiment);
+    const runNode = await child(explorer.experiments, experimentNode, 'chat-wrapper');
+    const loggedModels = await child(explorer.experiments, runNode, 'Logged models');
+    const loggedModelNode = (await explorer.experiments.getChildren(loggedModels))[0]!;
+    const byLoggedModel = await vscode.commands.executeCommand<OpenedPanel | undefined>('phi3Mlflow.testInChat', loggedModelNode);
+    assert.ok(byLoggedModel && byLoggedModel.model.kind === 'local');
+    assert.equal(byLoggedModel.model.mlflow?.requestedUri, `models:/${logged.modelId}`);
+    assert.equal(byLoggedModel.model.folder, versionFolder.folder, 'version 1 registers this logged model: one download');
+    await chatTabShows(`Chat: ${byLoggedModel.model.mlflow?.title}`);
+
+    const modelNode = await child(explorer.models, undefined, registered);
+    const versionNode = await child(explorer.models, modelNode, 'Version 1');
+    const aliases = await child(explorer.models, versionNode, 'Aliases');
+    const aliasNode = await child(explorer.models, aliases, '@champion');
+    const byAlias = await vscode.commands.executeCommand<OpenedPanel | undefined>('phi3Mlflow.testInChat', aliasNode);
+    assert.ok(byAlias && byAlias.model.kind === 'local');
+    assert.equal(byAlias.model.folder, versionFolder.folder);
+    await chatTabShows(`Chat: ${registered} v1 (@champion)`);
+    assert.equal(statSync(join(versionFolder.folder, 'model.onnx.data')).mtimeMs, modified, 'not downloaded again');
+  });
+
   it('Clear Model Cache empties the cache folder and says how much it freed', async () => {
     assert.ok(readdirSync(cacheDir).length >= 2, 'the run and the version are cached');
     const result = await vscode.commands.executeCommand<{ entries: number; bytes: number; folder: string }>('phi3Mlflow.clearModelCache');
