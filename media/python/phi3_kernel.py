@@ -5,7 +5,8 @@ Out on the process's original stdout (kept on a private file descriptor; fd 1 it
 stderr so that C libraries and subprocesses writing to it cannot break the protocol):
   {"type": "ready", "python": "3.11.7", "pid": 123, "executable": "..."}
   {"type": "stream", "id": N, "name": "stdout"|"stderr", "text": "..."}     as the cell writes
-  {"type": "display", "id": N, "data": {mime: value}, "metadata": {}}        display(obj)
+  {"type": "display", "id": N, "data": {mime: value}, "metadata": {}}        display(obj); a logged model
+                                                                            (mlflow log_model) as LOGGED_MODEL_MIME
   {"type": "result", "id": N, "data": {mime: value}, "metadata": {}}         the last expression's value
   {"type": "error", "id": N, "ename": "...", "evalue": "...", "traceback": ["..."]}
   {"type": "done", "id": N, "status": "ok"|"error"|"interrupted"}
@@ -79,6 +80,19 @@ def display(*objects, **kwargs):
 
 
 builtins.display = display
+
+LOGGED_MODEL_MIME = "application/vnd.phi3-mlflow.logged-model+json"
+
+
+def _on_logged(facts):
+    # The extension turns this into the logged-model card (with its actions) in the cell's output.
+    text = f"Logged {facts.get('model_uri')} in run {facts.get('run_id')}"
+    send({"type": "display", "id": _current["id"], "data": {LOGGED_MODEL_MIME: facts, "text/plain": text}, "metadata": {}})
+
+
+import phi3_mlflow_hooks  # noqa: E402
+
+phi3_mlflow_hooks.install(_on_logged)
 
 
 def _watch_parent(parent):

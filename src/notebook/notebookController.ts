@@ -11,7 +11,7 @@ import { kernelEnvironment } from './kernelEnvironment';
 import { toCellOutput, jupyterNotebookType, notebookType } from './notebookSerializer';
 import { missingModules, pipInstall, recipeModules, recipeModulesImported } from './packageCheck';
 import { type ExecutionEnd, type KernelOutput, PythonKernel } from './pythonKernel';
-import { cardFacts, progressLine, wrapperCard } from './wrapperCard';
+import { cardFacts, loggedModelMime, progressLine, pythonLoggedModelCard, wrapperCard } from './wrapperCard';
 import { formatWrapperSpecProblem, parseWrapperSpec, wrapperCellLanguage } from './wrapperSpec';
 
 export const controllerId = 'phi3-mlflow-python';
@@ -66,6 +66,10 @@ export class NotebookKernels implements vscode.Disposable {
         );
       }),
       this.diagnostics,
+      // What a run found is stale once the cell changes; the schema check (wrapperCellEditing) takes over while typing.
+      vscode.workspace.onDidChangeTextDocument((event) => {
+        if (this.diagnostics.has(event.document.uri)) this.diagnostics.delete(event.document.uri);
+      }),
     );
   }
 
@@ -146,6 +150,15 @@ export class NotebookKernels implements vscode.Disposable {
         return;
       }
       lastStream = undefined;
+      const loggedCard = output.type === 'display' ? pythonLoggedModelCard(output.data[loggedModelMime]) : undefined;
+      if (loggedCard) {
+        // A model the cell logged with mlflow's log_model: the card, with its actions in the status bar.
+        const card = toCellOutput(outputFromJupyter({ output_type: 'display_data', data: { 'text/markdown': loggedCard.markdown, 'text/plain': loggedCard.plain }, metadata: { phi3_mlflow: loggedCard.facts } }, false));
+        enqueue(() => execution.appendOutput(card));
+        this.ctx.log.info(`Cell ${cell.index + 1} of ${notebook.uri.fsPath} logged ${loggedCard.facts.model_uri} (run ${loggedCard.facts.run_id})`);
+        this.ctx.explorer.refresh();
+        return;
+      }
       const jupyter: JupyterOutput =
         output.type === 'error'
           ? { output_type: 'error', ename: output.ename, evalue: output.evalue, traceback: output.traceback }

@@ -9,7 +9,8 @@ export interface WrapperCardFacts {
   readonly model_id?: string;
   /** Where the model's files are: what a registered version's source is on MLflow 2 (no logged-model id). */
   readonly artifact_uri: string;
-  readonly onnx_folder: string;
+  /** The wrapped onnxruntime-genai folder, for Test in Chat: absent for a model without one (a transformers pipeline). */
+  readonly onnx_folder?: string;
   readonly registered_model?: { readonly name: string; readonly version: string; readonly aliases: readonly string[] };
 }
 
@@ -74,4 +75,80 @@ export function progressLine(progress: WrapperLogProgress): string {
     case 'registering':
       return 'Registering the model…';
   }
+}
+
+/** The MIME type the Python kernel's driver displays a model logged by a cell's `log_model` as. */
+export const loggedModelMime = 'application/vnd.phi3-mlflow.logged-model+json';
+
+/** What media/python/phi3_mlflow_hooks.py reports about a model a Python cell logged. */
+interface PythonLoggedModel {
+  readonly model_uri: string;
+  readonly run_id: string;
+  readonly model_id?: string;
+  readonly artifact_path?: string;
+  readonly flavors?: readonly string[];
+  readonly mlflow_version?: string;
+  readonly experiment_id?: string;
+  readonly experiment?: string;
+  readonly artifact_uri?: string;
+  readonly signature?: { readonly inputs?: string | null; readonly outputs?: string | null };
+  readonly registered_model?: { readonly name: string; readonly version: string; readonly aliases: readonly string[] };
+  readonly onnx_folder?: string;
+}
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
+/** One side of MLflow's `ModelSignature.to_dict()` (a JSON text of columns) as "name: type, …". */
+function signatureSide(json: string | null | undefined, named: boolean): string | undefined {
+  if (!json) return undefined;
+  try {
+    const columns = JSON.parse(json) as { name?: string; type?: string; required?: boolean }[];
+    if (!Array.isArray(columns)) return undefined;
+    return columns.map((c) => (named ? `${c.name ?? '(unnamed)'}: ${c.type ?? '?'}${c.required === false ? ' (optional)' : ''}` : String(c.type ?? '?'))).join(', ');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The card of a model a Python cell logged (`mlflow.pyfunc.log_model`, `mlflow.transformers.log_model`),
+ * from what the kernel reported; undefined when the report lacks the model URI or run.
+ */
+export function pythonLoggedModelCard(data: unknown): { markdown: string; plain: string; facts: WrapperCardFacts } | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const reported = data as Partial<PythonLoggedModel>;
+  const modelUri = text(reported.model_uri);
+  const runId = text(reported.run_id);
+  if (!modelUri || !runId) return undefined;
+  const inputs = signatureSide(reported.signature?.inputs, true);
+  const outputs = signatureSide(reported.signature?.outputs, false);
+  const version = reported.registered_model;
+  const rows: [string, string][] = [
+    ['Model URI', modelUri],
+    ['Run', runId],
+  ];
+  if (text(reported.experiment_id)) rows.push(['Experiment', `${reported.experiment ?? ''} (${reported.experiment_id})`.trim()]);
+  if (inputs) rows.push(['Signature', `${inputs} → ${outputs ?? '?'}`]);
+  if (reported.flavors?.length) rows.push(['Flavors', `${reported.flavors.join(', ')}${reported.mlflow_version ? `, MLflow ${reported.mlflow_version}` : ''}`]);
+  if (version && text(version.name)) rows.push(['Registered', `${version.name} version ${version.version}`]);
+  const markdown = [
+    `**Logged the model** \`${modelUri.replace(/`/g, '')}\``,
+    '',
+    '| | |',
+    '| --- | --- |',
+    ...rows.map(([name, value]) => `| ${name} | ${markdownText(value)} |`),
+    '',
+    `Actions are in the cell's status bar: Show in MLflow Explorer,${reported.onnx_folder ? ' Test in Chat,' : ''} Copy Model URI, Register….`,
+  ].join('\n');
+  const plain = ['Logged the model', ...rows.map(([name, value]) => `${name}: ${value}`)].join('\n');
+  const facts: WrapperCardFacts = {
+    model_uri: modelUri,
+    run_id: runId,
+    experiment_id: reported.experiment_id ?? '',
+    ...(text(reported.model_id) ? { model_id: reported.model_id } : {}),
+    artifact_uri: reported.artifact_uri ?? '',
+    ...(text(reported.onnx_folder) ? { onnx_folder: reported.onnx_folder } : {}),
+    ...(version && text(version.name) ? { registered_model: { name: version.name, version: String(version.version), aliases: [...(version.aliases ?? [])] } } : {}),
+  };
+  return { markdown, plain, facts };
 }

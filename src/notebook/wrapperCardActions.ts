@@ -18,7 +18,10 @@ export class WrapperCardActions implements vscode.NotebookCellStatusBarItemProvi
     };
     return [
       item('$(eye) Show in MLflow Explorer', `Refresh the MLflow explorer and show it: run ${facts.run_id}`, { title: 'Show in MLflow Explorer', command: 'phi3Mlflow.showLoggedModel', arguments: [facts] }),
-      item('$(comment-discussion) Test in Chat', `Chat with the wrapped ONNX model (${facts.onnx_folder})`, { title: 'Test in Chat', command: 'phi3Mlflow.openChat', arguments: [facts.onnx_folder] }),
+      // A model without an ONNX folder (a transformers pipeline) has nothing the local chat can run.
+      ...(facts.onnx_folder
+        ? [item('$(comment-discussion) Test in Chat', `Chat with the wrapped ONNX model (${facts.onnx_folder})`, { title: 'Test in Chat', command: 'phi3Mlflow.openChat', arguments: [facts.onnx_folder] })]
+        : []),
       item('$(copy) Copy Model URI', facts.model_uri, { title: 'Copy Model URI', command: 'phi3Mlflow.copyLoggedModelUri', arguments: [facts] }),
       item('$(versions) Register…', 'Register this logged model as a new version of a registered model', { title: 'Register…', command: 'phi3Mlflow.registerLoggedModel', arguments: [facts] }),
     ];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LoggedWrapperModel } from '../../../src/mlflow/logWrapperModel';
-import { cardFacts, markdownText, progressLine, wrapperCard } from '../../../src/notebook/wrapperCard';
+import { cardFacts, markdownText, progressLine, pythonLoggedModelCard, wrapperCard } from '../../../src/notebook/wrapperCard';
 
 const logged: LoggedWrapperModel = {
   modelUri: 'models:/m-0123abcd',
@@ -52,5 +52,62 @@ describe('the logged-model card', () => {
   it('says what logging is doing, with the upload\'s bytes and percent', () => {
     assert.equal(progressLine({ phase: 'uploading', bytesDone: 3 * 1024 * 1024, bytesTotal: 12 * 1024 * 1024 }), 'Uploading the model: 3 MiB of 12 MiB (25%)… Interrupt the cell to cancel.');
     assert.equal(progressLine({ phase: 'registering' }), 'Registering the model…');
+  });
+});
+
+describe('the card of a model a Python cell logged', () => {
+  const reported = {
+    model_uri: 'models:/m-feed',
+    run_id: 'a'.repeat(32),
+    model_id: 'm-feed',
+    artifact_path: 'phi3-mlflow-model',
+    flavors: ['python_function'],
+    mlflow_version: '3.17.2',
+    experiment_id: '4',
+    experiment: 'phi3-wrappers',
+    artifact_uri: 'mlflow-artifacts:/4/aaaa/artifacts/phi3-mlflow-model',
+    signature: { inputs: '[{"type": "string", "name": "prompt", "required": true}]', outputs: '[{"type": "string", "required": true}]', params: null },
+    registered_model: { name: 'phi3 <i>', version: '3', aliases: [] },
+    onnx_folder: '/models/phi3',
+  };
+
+  it('shows what the kernel reported, as inert text, and keeps the facts the actions need', () => {
+    const card = pythonLoggedModelCard(reported)!;
+    assert.equal(
+      card.markdown,
+      [
+        '**Logged the model** `models:/m-feed`',
+        '',
+        '| | |',
+        '| --- | --- |',
+        '| Model URI | models:/m\\-feed |',
+        `| Run | ${'a'.repeat(32)} |`,
+        '| Experiment | phi3\\-wrappers \\(4\\) |',
+        '| Signature | prompt: string → string |',
+        '| Flavors | python\\_function, MLflow 3\\.17\\.2 |',
+        '| Registered | phi3 \\<i\\> version 3 |',
+        '',
+        "Actions are in the cell's status bar: Show in MLflow Explorer, Test in Chat, Copy Model URI, Register….",
+      ].join('\n'),
+    );
+    assert.deepEqual(card.facts, {
+      model_uri: 'models:/m-feed',
+      run_id: 'a'.repeat(32),
+      experiment_id: '4',
+      model_id: 'm-feed',
+      artifact_uri: 'mlflow-artifacts:/4/aaaa/artifacts/phi3-mlflow-model',
+      onnx_folder: '/models/phi3',
+      registered_model: { name: 'phi3 <i>', version: '3', aliases: [] },
+    });
+  });
+
+  it('leaves out Test in Chat without an ONNX folder, and refuses a report without a model URI or run', () => {
+    const card = pythonLoggedModelCard({ ...reported, onnx_folder: undefined, registered_model: undefined, signature: undefined })!;
+    assert.equal(card.markdown.split('\n').at(-1), "Actions are in the cell's status bar: Show in MLflow Explorer, Copy Model URI, Register….");
+    assert.ok(!card.markdown.includes('Signature'));
+    assert.equal(card.facts.onnx_folder, undefined);
+    assert.equal(pythonLoggedModelCard({ run_id: 'x' }), undefined);
+    assert.equal(pythonLoggedModelCard({ model_uri: 'models:/m', run_id: 3 }), undefined);
+    assert.equal(pythonLoggedModelCard('models:/m'), undefined);
   });
 });
