@@ -5,7 +5,7 @@
 //   --tests       transpile src/, test/, scripts/ and bench/ to out/ file by file for the Node test runner
 // Type-checking is `npm run typecheck` (tsc); esbuild only strips types.
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync, rmSync } from 'node:fs';
+import { cpSync, readdirSync, statSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const args = new Set(process.argv.slice(2));
@@ -67,6 +67,8 @@ if (args.has('--tests')) {
     sourcemap: 'inline',
     logLevel: 'warning',
   });
+  // Sources import the cell schema as JSON; unbundled, out/src/… requires it from out/schemas/.
+  cpSync('schemas', 'out/schemas', { recursive: true });
 } else if (args.has('--watch')) {
   const context = await esbuild.context(extensionBuild);
   await context.watch();

@@ -5,6 +5,7 @@ import { NotebookKernels } from './notebookController';
 import { IpynbSerializer, jupyterNotebookType, notebookType } from './notebookSerializer';
 import type { WrapperCardFacts } from './wrapperCard';
 import { WrapperCardActions } from './wrapperCardActions';
+import { registerWrapperCellEditing } from './wrapperCellEditing';
 import { registerLoggedModel } from './registerLoggedModel';
 
 /** Everything the notebook support registers, as one Disposable for extension.ts to keep. */
@@ -15,6 +16,7 @@ export function registerNotebooks(ctx: Ctx): vscode.Disposable & { readonly kern
     // Outputs are part of the file (transientOutputs false): a saved notebook keeps what its cells showed.
     vscode.workspace.registerNotebookSerializer(notebookType, new IpynbSerializer(), { transientOutputs: false }),
     kernels,
+    registerWrapperCellEditing(),
     vscode.notebooks.registerNotebookCellStatusBarItemProvider(notebookType, actions),
     vscode.notebooks.registerNotebookCellStatusBarItemProvider(jupyterNotebookType, actions),
     vscode.commands.registerCommand('phi3Mlflow.restartKernel', async (arg?: unknown) => {
