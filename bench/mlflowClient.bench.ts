@@ -7,8 +7,9 @@
  *     every round), since other work on the machine moves absolute figures from one minute to the
  *     next: compare the per-round ratios and their median, and the CPU seconds each client spent.
  *     Before each transfer `sync` writes out the dirty pages the previous one left, so that neither
- *     side pays for the other's disk writes.
- * `npm run bench:mlflow [-- --experiments 2000 --runs 20000 --big-runs 5000 --artifact-mib 1024 --rounds 4 --only listing|transfers]`
+ *     side pays for the other's disk writes. A warm-up round first (not counted) does each transfer
+ *     once: the first large transfer a fresh server handles was the slowest of a run, whoever did it.
+ * `npm run bench:mlflow [-- --experiments 2000 --runs 20000 --big-runs 5000 --artifact-mib 1024 --rounds 4 --warmup 1 --only listing|transfers]`
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     'artifact-mib': { type: 'string', default: '1024' },
     repeat: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '4' },
+    warmup: { type: 'string', default: '1' },
     only: { type: 'string' },
   },
 });
@@ -39,6 +41,7 @@ const bigRuns = Number(values['big-runs']);
 const artifactMib = Number(values['artifact-mib']);
 const repeat = Number(values.repeat);
 const rounds = Number(values.rounds);
+const warmupRounds = Number(values.warmup);
 
 async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -160,6 +163,14 @@ async function transfers(client: MlflowClient, url: string, scratch: string): Pr
     },
   };
   console.log(`\ntransfers of ${artifactMib} MiB, ${rounds} rounds; load average at the start ${load()}`);
+  for (let round = 0; round < warmupRounds; round++) {
+    const started = performance.now();
+    for (const kind of ['up', 'down'] as const) {
+      mine[kind]();
+      theirs[kind]();
+    }
+    console.log(`warm-up round ${round + 1} (not counted): ${((performance.now() - started) / 1000).toFixed(0)} s, load ${load()}`);
+  }
   for (let round = 0; round < rounds; round++) {
     const oursFirst = round % 2 === 0;
     for (const kind of ['up', 'down'] as const) {

@@ -145,15 +145,32 @@ export class MlflowHttp {
   }
 
   /**
-   * A GET whose body is consumed as raw bytes: artifact downloads. It goes through node:http(s)
-   * itself rather than axios, with the same agents (keep-alive, the connection's TLS settings),
-   * Authorization header, retries and errors as every other call: on a 1 GiB download axios' stream
-   * wrapping was a measurable share of the client's CPU, which on a small machine the server needs
-   * (bench/mlflowClient.bench.ts). The time limit covers the headers and then any silence in the
-   * body, so a server that stalls mid-download fails instead of hanging.
+   * A GET whose body is consumed as raw bytes: artifact downloads. See `raw` for why not axios.
+   * The time limit covers the headers and then any silence in the body, so a server that stalls
+   * mid-download fails instead of hanging.
    */
-  async getStream(path: string, options: StreamRequestOptions = {}): Promise<RawResponse> {
-    const call: FailedCall = { method: 'GET', path, subject: options.subject };
+  getStream(path: string, options: StreamRequestOptions = {}): Promise<RawResponse> {
+    return this.raw('GET', path, options);
+  }
+
+  /**
+   * A PUT of `data` (an upload streamed from disk; the caller sets Content-Length). Not retried:
+   * the stream cannot be sent twice. Resolves once the answer's headers are in; an error status is
+   * read and thrown as MlflowError.
+   */
+  putStream(path: string, data: Readable, options: StreamRequestOptions = {}): Promise<RawResponse> {
+    return this.raw('PUT', path, { ...options, data });
+  }
+
+  /**
+   * A request through node:http(s) itself rather than axios, with the same agents (keep-alive, the
+   * connection's TLS settings), Authorization header, retries and errors as every other call: on
+   * 1 GiB transfers axios' stream wrapping was a measurable share of the client's CPU, which on a
+   * small machine the server needs (bench/mlflowClient.bench.ts). With `timeoutMs`, the limit covers
+   * the headers and then any silence on the connection.
+   */
+  private async raw(method: 'GET' | 'PUT', path: string, options: StreamRequestOptions): Promise<RawResponse> {
+    const call: FailedCall = { method, path, subject: options.subject };
     const query = options.params ? serializeQuery(options.params) : '';
     const url = new URL(`${this.base}${path}${query ? `?${query}` : ''}`);
     const secure = url.protocol === 'https:';
@@ -165,7 +182,7 @@ export class MlflowHttp {
         const request = (secure ? httpsRequest : httpRequest)(
           url,
           {
-            method: 'GET',
+            method,
             agent: secure ? this.httpsAgent : this.httpAgent,
             headers: { ...(authorization ? { Authorization: authorization } : {}), ...options.headers },
             signal: options.signal,
@@ -185,7 +202,13 @@ export class MlflowHttp {
           });
         }
         request.on('error', reject);
-        request.end();
+        if (options.data) {
+          // A body that fails to read (the file went away) fails the request with its own error.
+          options.data.once('error', (error) => request.destroy(error));
+          options.data.pipe(request);
+        } else {
+          request.end();
+        }
       }),
     );
     if (response.status >= 400) {

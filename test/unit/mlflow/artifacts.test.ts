@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,6 +11,7 @@ import { MlflowError } from '../../../src/mlflow/errors';
 import { collect } from '../../../src/mlflow/paging';
 import { resolveInside } from '../../../src/mlflow/safePath';
 import { parseTrackingUri } from '../../../src/mlflow/trackingUri';
+import { writeLargeFile } from '../../harness/largeFile';
 import { type MlflowServer, startMlflowServer } from '../../harness/mlflowServer';
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -113,6 +114,35 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
       (error: unknown) => error instanceof MlflowError && error.kind === 'cancelled',
     );
     assert.deepEqual(treeOf(target), []);
+  });
+
+  it('sends a file of several download ranges in one PUT and gets it back byte for byte, reporting progress about once a MiB', async () => {
+    // 100 MiB and an odd tail: four 32 MiB ranges, the last one short. Each MiB holds a different
+    // byte, so a range written at the wrong offset changes the hash.
+    const file = await writeLargeFile(join(scratch, 'ranged.bin'), 100);
+    appendFileSync(file, randomBytes(12_345));
+    const size = 100 * 1024 * 1024 + 12_345;
+    const sent: number[] = [];
+    // At the default threshold (100 MiB) multipart is asked for; this server answers 501, so one PUT.
+    const result = await client.artifacts.upload(run.info, file, 'ranged', { onProgress: (done, total) => (assert.equal(total, size), sent.push(done)) });
+    assert.deepEqual(result, { files: 1, bytes: size, multipartFiles: 0 });
+    assert.equal(sent.at(-1), size);
+    assert.ok(sent.every((value, i) => i === 0 || value > sent[i - 1]!), 'upload progress only goes forward');
+    // Read in 1 MiB pieces: one report each.
+    assert.equal(sent.length, 101);
+
+    const target = join(scratch, 'download-ranged');
+    const received: Array<[number, number | undefined]> = [];
+    const got = await client.artifacts.download(runArtifacts(run.info.runId, run.info.artifactUri), 'ranged/ranged.bin', target, {
+      onProgress: (done, total) => received.push([done, total]),
+    });
+    assert.deepEqual(got, { files: 1, bytes: size });
+    assert.deepEqual(readdirSync(target), ['ranged.bin'], 'no partial file left beside it');
+    assert.equal(sha256(join(target, 'ranged.bin')), sha256(file));
+    assert.deepEqual(received.at(-1), [size, size]);
+    assert.ok(received.every(([done], i) => i === 0 || done > received[i - 1]![0]), 'download progress only goes forward');
+    // About once a MiB, not once a socket read (64 KiB: some 1,600 of them).
+    assert.ok(received.length >= 90 && received.length <= 102, `${received.length} progress reports`);
   });
 
   it('refuses uploads to a run whose artifacts are not behind the proxy', async () => {
