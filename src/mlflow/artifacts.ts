@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { createReadStream, promises as fs } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import axios, { type AxiosResponse } from 'axios';
 import type { FileInfo, Page } from './entities';
 import { MlflowError } from './errors';
 import type { MlflowHttp } from './http';
 import { allItems } from './paging';
 import { resolveInside } from './safePath';
+import { writeAt } from './streamToFile';
 import { toFileInfo, type WireFileInfo } from './wire';
 
 /** Bytes done, and the total when known: called as data moves, about once a MiB (and at the end of each file). */
@@ -421,17 +421,6 @@ export function proxyPath(artifactUri: string): string {
     );
   }
   return match[1]!.replace(/\/+$/, '');
-}
-
-/** Pipes a response body into the (existing) file at `position`, at most 1 MiB waiting to be written; returns the byte count. */
-async function writeAt(path: string, stream: Readable, position: number, count: (bytes: number) => void): Promise<number> {
-  let written = 0;
-  stream.on('data', (chunk: Buffer) => {
-    written += chunk.length;
-    count(chunk.length);
-  });
-  await pipeline(stream, createWriteStream(path, { flags: 'r+', start: position, highWaterMark: 1 << 20 }));
-  return written;
 }
 
 /**

@@ -193,6 +193,33 @@ describe('faults a real server will not produce on demand (stub servers)', () =>
     }
   });
 
+  it('a body cut short on a single GET (no byte ranges): an interrupted error saying how far it got, and no file left', async () => {
+    const size = 3 * 1024 * 1024;
+    const stub = await startStubServer((req, res) => {
+      if (req.url?.startsWith('/api/2.0/mlflow/artifacts/list')) return json(res, 200, {});
+      res.writeHead(200, { 'Content-Length': String(size) });
+      // 1 MiB and a little more, then the connection goes.
+      res.write(Buffer.alloc(1024 * 1024 + 4096, 7), () => res.socket?.destroy());
+    });
+    const target = mkdtempSync(join(tmpdir(), 'phi3-mlflow-cut-'));
+    try {
+      const progress: number[] = [];
+      await assert.rejects(clientFor(stub.url).artifacts.download(runArtifacts('r'), 'weights.bin', target, { onProgress: (done) => progress.push(done) }), (error: unknown) => {
+        assert.ok(error instanceof MlflowError, String(error));
+        assert.equal(error.kind, 'interrupted');
+        assert.match(error.message, /^Download of weights\.bin stopped at \d+ of 3145728 bytes: the connection dropped$/);
+        const at = Number(/stopped at (\d+)/.exec(error.message)![1]);
+        assert.ok(at > 0 && at <= 1024 * 1024 + 4096, `stopped at ${at}`);
+        return true;
+      });
+      assert.deepEqual(readdirSync(target), [], 'neither the file nor its partial download');
+      assert.ok(progress.every((done) => done < size));
+    } finally {
+      await stub.stop();
+      rmSync(target, { recursive: true, force: true });
+    }
+  });
+
   it('retries an idempotent call on 503 and 429 with backoff, and succeeds', async () => {
     let calls = 0;
     const stub = await startStubServer((_req, res) => {
