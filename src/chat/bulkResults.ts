@@ -1,0 +1,109 @@
+import type { Metric } from '../mlflow/entities';
+import type { BulkPrompt } from './bulkPrompts';
+import { mean, modelLabel, modelTags, settingsParams, sum, type ChatRunRequest, type RunModel } from './chatRunRequest';
+import type { AnswerFigures } from './conversation';
+import type { ChatSettings } from './generationSettings';
+
+/** One model's answer to one bulk prompt. */
+export interface BulkAnswer {
+  readonly text: string;
+  readonly figures?: AnswerFigures;
+  /** Wall-clock time from sending the prompt to the whole answer. */
+  readonly latencyMs: number;
+  readonly error?: string;
+}
+
+/** A prompt and each model's answer (in the order of the models). */
+export interface BulkRow {
+  readonly prompt: BulkPrompt;
+  readonly answers: readonly BulkAnswer[];
+}
+
+/** MLflow's table artifact, as `mlflow.log_table` writes it (pandas `to_json(orient="split", index=False)`). */
+export interface TableArtifact {
+  readonly columns: readonly string[];
+  readonly data: ReadonlyArray<ReadonlyArray<string | number | null>>;
+}
+
+export const bulkTablePath = 'bulk_results.json';
+
+/** Column suffixes that tell two models apart: `answer_a`, `answer_b`; none with one model. */
+export const modelSuffixes = (count: number): string[] => (count === 1 ? [''] : ['_a', '_b']);
+
+/** The results as a table: line, prompt, then per model answer, new tokens, latency, tokens/s and error. */
+export function bulkTable(modelCount: number, rows: readonly BulkRow[]): TableArtifact {
+  const suffixes = modelSuffixes(modelCount);
+  const columns = ['line', 'prompt', ...suffixes.flatMap((s) => [`answer${s}`, `new_tokens${s}`, `latency_ms${s}`, `tokens_per_second${s}`, `error${s}`])];
+  const data = rows.map((row) => [
+    row.prompt.line,
+    row.prompt.prompt,
+    ...suffixes.flatMap((_, i) => {
+      const answer = row.answers[i];
+      return [answer?.text ?? null, answer?.figures?.newTokens ?? null, answer ? Math.round(answer.latencyMs) : null, answer?.figures?.tokensPerSecond ?? null, answer?.error ?? null];
+    }),
+  ]);
+  return { columns, data };
+}
+
+/** The table's JSON file, as MLflow's UI and `mlflow.load_table` read it. */
+export function bulkTableJson(modelCount: number, rows: readonly BulkRow[]): string {
+  return JSON.stringify(bulkTable(modelCount, rows));
+}
+
+/** The results as JSONL: one object a prompt, the table's columns as keys, plus the messages sent. */
+export function bulkResultsJsonl(modelCount: number, rows: readonly BulkRow[]): string {
+  const table = bulkTable(modelCount, rows);
+  return table.data
+    .map((values, i) => JSON.stringify({ ...Object.fromEntries(table.columns.map((column, c) => [column, values[c]])), messages: rows[i]!.prompt.messages }))
+    .map((line) => `${line}\n`)
+    .join('');
+}
+
+/**
+ * The tag MLflow's UI reads to list a run's tables (`mlflow.loggedArtifacts`), written as Python's
+ * `json.dumps` writes it in `MlflowClient.log_table`.
+ */
+export function loggedTablesTag(paths: readonly string[]): string {
+  return `[${paths.map((path) => `{"path": ${JSON.stringify(path)}, "type": "table"}`).join(', ')}]`;
+}
+
+/**
+ * A bulk run as an MLflow run: the settings as params; per model, each prompt's latency and new
+ * tokens stepped by row, and summaries; the results table as a table artifact MLflow's UI shows.
+ */
+export function bulkRunRequest(input: { models: readonly RunModel[]; settings: ChatSettings; rows: readonly BulkRow[]; loggedAt: Date }): ChatRunRequest {
+  const { models, settings, rows, loggedAt } = input;
+  const timestamp = loggedAt.getTime();
+  const suffixes = modelSuffixes(models.length);
+  const metrics: Metric[] = [];
+  models.forEach((_, m) => {
+    const s = suffixes[m]!;
+    const answers = rows.map((row) => row.answers[m]).filter((a): a is BulkAnswer => a !== undefined);
+    const ok = answers.filter((a) => !a.error);
+    rows.forEach((row, step) => {
+      const answer = row.answers[m];
+      if (!answer || answer.error) return;
+      metrics.push({ key: `latency_ms${s}`, value: answer.latencyMs, timestamp, step });
+      if (answer.figures?.newTokens !== undefined) metrics.push({ key: `new_tokens${s}`, value: answer.figures.newTokens, timestamp, step });
+    });
+    const newTokens = ok.map((a) => a.figures?.newTokens).filter((n): n is number => n !== undefined);
+    const speeds = ok.map((a) => a.figures?.tokensPerSecond).filter((n): n is number => n !== undefined);
+    metrics.push({ key: `prompts${s}`, value: answers.length, timestamp, step: 0 }, { key: `failed${s}`, value: answers.length - ok.length, timestamp, step: 0 });
+    if (ok.length) metrics.push({ key: `mean_latency_ms${s}`, value: mean(ok.map((a) => a.latencyMs)), timestamp, step: 0 });
+    if (newTokens.length) metrics.push({ key: `total_new_tokens${s}`, value: sum(newTokens), timestamp, step: 0 });
+    if (speeds.length) metrics.push({ key: `mean_tokens_per_second${s}`, value: mean(speeds), timestamp, step: 0 });
+  });
+  return {
+    runName: `bulk ${models.map(modelLabel).join(' vs ')} ${loggedAt.toISOString().slice(0, 16).replace('T', ' ')}`,
+    tags: {
+      'mlflow.source.type': 'LOCAL',
+      'mlflow.source.name': 'Phi-3 MLflow for VS Code',
+      'phi3.chat.kind': 'bulk',
+      ...Object.assign({}, ...models.map((model, m) => modelTags(model, suffixes[m]))),
+      'mlflow.loggedArtifacts': loggedTablesTag([bulkTablePath]),
+    },
+    params: { ...settingsParams(settings), prompts: String(rows.length) },
+    metrics,
+    artifacts: [{ path: bulkTablePath, text: bulkTableJson(models.length, rows) }],
+  };
+}
