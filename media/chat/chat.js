@@ -94,9 +94,29 @@
       send();
     }
   });
-  const composer = el('footer', { className: 'composer' }, [input, el('div', { className: 'actions' }, [sendButton, stopButton, clearButton, exportMarkdown, exportJson, rawLabel])]);
+  const logButton = el('button', { id: 'log-mlflow', className: 'secondary', text: 'Log to MLflow', title: 'Log this conversation as a run in an MLflow experiment', onclick: () => vscode.postMessage({ type: 'logToMlflow' }) });
+  const compareButton = el('button', { id: 'compare', className: 'secondary', text: 'Compare…', title: 'Ask a second model the same messages, side by side', onclick: () => vscode.postMessage({ type: 'compare' }) });
+  const closeCompareButton = el('button', { id: 'close-compare', className: 'secondary', text: 'Close Comparison', onclick: () => vscode.postMessage({ type: 'closeCompare' }) });
+  const bulkButton = el('button', { id: 'bulk-run', className: 'secondary', text: 'Bulk Run…', title: 'Run every prompt of a JSONL file ({"prompt": ...} or {"messages": [...]} a line)', onclick: () => vscode.postMessage({ type: 'bulkRun' }) });
+  const composer = el('footer', { className: 'composer' }, [
+    input,
+    el('div', { className: 'actions' }, [sendButton, stopButton, clearButton, exportMarkdown, exportJson, logButton, compareButton, closeCompareButton, bulkButton, rawLabel]),
+  ]);
 
-  document.body.append(header, el('section', { className: 'setup' }, [systemPrompt, settings, exactPrompt]), conversation, notice, contextBar, composer);
+  // Bulk run: a summary line, its buttons and the results table.
+  const bulkSummary = el('div', { className: 'bulk-summary', role: 'status' });
+  const bulkProblems = el('div', { className: 'bulk-problems' });
+  const bulkExport = el('button', { id: 'bulk-export', className: 'secondary', text: 'Export JSONL', onclick: () => vscode.postMessage({ type: 'bulkExport' }) });
+  const bulkLog = el('button', { id: 'bulk-log', className: 'secondary', text: 'Log Results to MLflow', onclick: () => vscode.postMessage({ type: 'bulkLog' }) });
+  const bulkClose = el('button', { id: 'bulk-close', className: 'secondary', text: 'Close', onclick: () => vscode.postMessage({ type: 'bulkClose' }) });
+  const bulkTable = el('table', { className: 'bulk-table' });
+  const bulkSection = el('section', { className: 'bulk', 'aria-label': 'Bulk run results' }, [
+    el('div', { className: 'bulk-head' }, [bulkSummary, el('div', { className: 'actions' }, [bulkExport, bulkLog, bulkClose])]),
+    bulkProblems,
+    el('div', { className: 'bulk-scroll' }, [bulkTable]),
+  ]);
+
+  document.body.append(header, el('section', { className: 'setup' }, [systemPrompt, settings, exactPrompt]), conversation, bulkSection, notice, contextBar, composer);
 
   function send() {
     const text = input.value;
@@ -106,14 +126,14 @@
     input.value = '';
   }
 
-  function turnElement(turn) {
+  function turnElement(turn, side) {
     const body = el('div', { className: 'body' });
     if (turn.role === 'user') {
       if (turn.raw) withMarkers(body, turn.text);
       else body.textContent = turn.text;
     }
     else body.innerHTML = turn.html || ''; // sanitized by the extension (markdown-it, html off, safe links only)
-    const copy = el('button', { className: 'copy secondary', text: 'Copy', title: 'Copy this message', onclick: () => vscode.postMessage({ type: 'copy', turnId: turn.id }) });
+    const copy = el('button', { className: 'copy secondary', text: 'Copy', title: 'Copy this message', onclick: () => vscode.postMessage(side === 'compare' ? { type: 'copy', turnId: turn.id, side } : { type: 'copy', turnId: turn.id }) });
     return el('article', { className: `turn ${turn.role}${turn.pending ? ' pending' : ''}`, 'data-turn-id': String(turn.id) }, [
       el('div', { className: 'role' }, [el('span', { text: `${turn.role === 'user' ? 'You' : 'Assistant'}${turn.raw ? ' (raw prompt)' : ''}` }), turn.pending ? undefined : copy]),
       body,
@@ -143,7 +163,24 @@
     exactPrompt.hidden = state.lastPrompt === undefined;
     withMarkers(exactPromptText, state.lastPrompt || '');
     const atBottom = conversation.scrollHeight - conversation.scrollTop - conversation.clientHeight < 40;
-    conversation.replaceChildren(...state.turns.map(turnElement));
+    if (state.compare) {
+      // Side by side: each model's column with its name over its own answers.
+      const column = (side, model, turns) =>
+        el('div', { className: 'column', 'data-side': side }, [
+          el('div', { className: 'column-head' }, [
+            el('strong', { className: 'column-title', text: model.title }),
+            el('div', { className: 'detail', text: model.status === 'loading' ? `${model.detail} (loading…)` : model.detail }),
+            model.problem ? el('div', { className: 'problem', role: 'alert', text: model.problem }) : undefined,
+          ]),
+          ...turns.map((turn) => turnElement(turn, side)),
+        ]);
+      conversation.classList.add('compare');
+      conversation.replaceChildren(column('main', state.model, state.turns), column('compare', state.compare.model, state.compare.turns));
+    } else {
+      conversation.classList.remove('compare');
+      conversation.replaceChildren(...state.turns.map((turn) => turnElement(turn, 'main')));
+    }
+    renderBulk(state.bulk);
     if (atBottom) conversation.scrollTop = conversation.scrollHeight;
     notice.textContent = state.notice ? state.notice.message : '';
     notice.className = `notice ${state.notice ? state.notice.kind : ''}`;
@@ -159,6 +196,42 @@
     sendButton.disabled = state.busy;
     stopButton.disabled = !state.busy;
     clearButton.disabled = state.busy;
+    logButton.disabled = state.busy || Boolean(state.logging) || state.turns.length === 0;
+    compareButton.hidden = Boolean(state.compare);
+    compareButton.disabled = state.busy;
+    closeCompareButton.hidden = !state.compare;
+    closeCompareButton.disabled = state.busy;
+    bulkButton.disabled = state.busy;
+  }
+
+  function renderBulk(bulk) {
+    bulkSection.hidden = !bulk;
+    if (!bulk) return;
+    const status = bulk.running ? 'running…' : bulk.cancelled ? 'stopped' : 'done';
+    bulkSummary.textContent = `Bulk run of ${bulk.file}: ${bulk.rows.length} of ${bulk.total} prompts answered (${status})`;
+    bulkProblems.textContent = bulk.problems || '';
+    bulkProblems.hidden = !bulk.problems;
+    bulkExport.disabled = bulk.running || bulk.rows.length === 0;
+    bulkLog.disabled = bulk.running || bulk.rows.length === 0 || Boolean(state.logging);
+    bulkClose.disabled = bulk.running;
+    const two = bulk.models.length > 1;
+    const head = [];
+    if (two) {
+      head.push(el('tr', {}, [el('th', { colspan: '2' }), ...bulk.models.map((model) => el('th', { colspan: '3', className: 'model', text: model }))]));
+    }
+    head.push(el('tr', {}, [el('th', { text: 'Line' }), el('th', { text: 'Prompt' }), ...bulk.models.flatMap(() => [el('th', { text: 'Answer' }), el('th', { text: 'Tokens' }), el('th', { text: 'Latency (ms)' })])]));
+    const rows = bulk.rows.map((row) =>
+      el('tr', { className: 'bulk-row' }, [
+        el('td', { className: 'num', text: String(row.line) }),
+        el('td', { className: 'prompt', text: row.prompt }),
+        ...row.answers.flatMap((answer) => [
+          el('td', { className: `answer${answer.error ? ' failed' : ''}`, title: answer.figures || '' }, [document.createTextNode(answer.text), answer.error ? el('div', { className: 'error', text: answer.error }) : undefined]),
+          el('td', { className: 'num', text: answer.newTokens === undefined ? '' : String(answer.newTokens) }),
+          el('td', { className: 'num', text: String(answer.latencyMs) }),
+        ]),
+      ]),
+    );
+    bulkTable.replaceChildren(el('thead', {}, head), el('tbody', {}, rows));
   }
 
   window.addEventListener('message', (event) => {
@@ -167,7 +240,8 @@
       state = message.state;
       render();
     } else if (message.type === 'progress') {
-      const body = conversation.querySelector(`[data-turn-id="${message.turnId}"] .body`);
+      const root = conversation.querySelector(`.column[data-side="${message.side || 'main'}"]`) || conversation;
+      const body = root.querySelector(`[data-turn-id="${message.turnId}"] .body`);
       if (body) {
         const atBottom = conversation.scrollHeight - conversation.scrollTop - conversation.clientHeight < 40;
         body.innerHTML = message.html; // sanitized by the extension

@@ -7,6 +7,7 @@ import { LoggedModelNode, RunNode } from '../views/runNodes';
 import type { ChatModelRef } from './chatBackend';
 import { type ChatModelSource, pickChatModelCommand, type PickChatModelOptions, resolveChatModelCommand } from './chatModelPicker';
 import { askScoringUrl, ChatModelSources, findModelFolders } from './chatModelSources';
+import { chatMlflowAccess } from './chatMlflowAccess';
 import { ChatPanel, chatViewType, type ChatPanelHost } from './chatPanel';
 
 /**
@@ -16,7 +17,7 @@ import { ChatPanel, chatViewType, type ChatPanelHost } from './chatPanel';
 export function registerChat(ctx: Ctx): vscode.Disposable {
   const context = ctx.extension;
   const log = (line: string) => ctx.log.info(line);
-  const host: ChatPanelHost = { extensionUri: context.extensionUri, workspaceState: context.workspaceState, globalState: context.globalState, log };
+  const host: ChatPanelHost = { extensionUri: context.extensionUri, workspaceState: context.workspaceState, globalState: context.globalState, log, mlflow: chatMlflowAccess(ctx) };
   const sources = new ChatModelSources(ctx);
   const guarded =
     (handler: (...args: unknown[]) => Promise<unknown>) =>

@@ -1,12 +1,22 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
+import type { MlflowClient } from '../mlflow/client';
+import type { Experiment } from '../mlflow/entities';
+import { describeBulkProblems, parseBulkPrompts } from './bulkPrompts';
+import { bulkResultsJsonl, bulkRunRequest, type BulkRow } from './bulkResults';
+import { runBulk } from './bulkRunner';
 import { createChatBackend, type ChatBackend, type ChatInput, type ChatModelRef } from './chatBackend';
-import { parseViewMessage, type ChatViewState, type HostToView, type ViewToHost } from './chatProtocol';
+import type { ChatMlflowAccess } from './chatMlflowAccess';
+import { parseViewMessage, type ChatViewState, type HostToView, type ViewModel, type ViewTurn, type ViewToHost } from './chatProtocol';
+import { logChatRun, type ChatRunPhase } from './chatRunLogger';
+import { conversationRunRequest, type ChatRunRequest, type RunModel } from './chatRunRequest';
+import { ChatSide, messageOf } from './chatSide';
 import { contextUsage, type ContextUsage } from './contextUsage';
 import { Conversation, type ConversationSnapshot } from './conversation';
 import { conversationToJson, conversationToMarkdown, describeFigures } from './conversationExport';
 import { checkChatSettings, defaultChatSettings, type ChatSettings } from './generationSettings';
 import { renderModelMarkdown } from './markdownRenderer';
+import { keysToDrop, savedChatsKept, savedSettingsKept } from './savedStatePruning';
 
 export const chatViewType = 'phi3Mlflow.chat';
 
@@ -17,6 +27,10 @@ interface SavedChat {
   readonly context?: ContextUsage;
   readonly rawMode?: boolean;
   readonly lastPrompt?: string;
+  /** Compare: the second model and its side of the conversation. */
+  readonly compare?: { readonly model: ChatModelRef; readonly conversation: ConversationSnapshot };
+  /** When it was last saved (ms): the oldest chats beyond the last `savedChatsKept` are dropped. */
+  readonly savedAt?: number;
 }
 
 export interface ChatPanelHost {
@@ -24,28 +38,56 @@ export interface ChatPanelHost {
   readonly workspaceState: vscode.Memento;
   readonly globalState: vscode.Memento;
   readonly log: (line: string) => void;
+  /** The MLflow connection, for "Log to MLflow" (without it, the panel says logging is unavailable). */
+  readonly mlflow?: ChatMlflowAccess;
 }
 
-const sessionKey = (id: string) => `phi3Mlflow.chat.session.${id}`;
-const settingsKey = (ref: ChatModelRef) => `phi3Mlflow.chat.settings.${ref.kind === 'local' ? ref.folder : ref.url}`;
+const sessionPrefix = 'phi3Mlflow.chat.session.';
+const settingsPrefix = 'phi3Mlflow.chat.settings.';
+const sessionKey = (id: string) => `${sessionPrefix}${id}`;
+const settingsKey = (ref: ChatModelRef) => `${settingsPrefix}${ref.kind === 'local' ? ref.folder : ref.url}`;
+
+/** The command of the reusable chat model picker (chatModelPicker.ts), when it is registered. */
+const pickChatModelCommand = 'phi3Mlflow.pickChatModel';
+
+/** A bulk run in the panel: its prompts, the rows answered so far, and how to stop it. */
+interface BulkState {
+  readonly file: string;
+  readonly total: number;
+  readonly problems: string;
+  readonly models: readonly RunModel[];
+  readonly titles: readonly string[];
+  readonly settings: ChatSettings;
+  readonly rows: BulkRow[];
+  readonly controller: AbortController;
+  running: boolean;
+  cancelled: boolean;
+}
+
+const phaseText: Record<ChatRunPhase, string> = {
+  creating: 'creating the run…',
+  logging: 'logging params and metrics…',
+  uploading: 'uploading artifacts…',
+  finishing: 'finishing the run…',
+};
 
 /**
- * The chat webview: a thin layer that shows a Conversation and forwards the user's actions to a
- * ChatBackend. The conversation lives here, in the extension host, and in workspaceState after
- * every change; the webview only draws what it is sent.
+ * The chat webview: a thin layer that shows a Conversation (two side by side when comparing) and
+ * forwards the user's actions to the ChatBackends. The conversations live here, in the extension
+ * host, and in workspaceState after every change; the webview only draws what it is sent.
  */
 export class ChatPanel {
   private static readonly open = new Set<ChatPanel>();
-  private readonly conversation: Conversation;
-  private readonly backend: ChatBackend;
+  private readonly main: ChatSide;
+  private compare: ChatSide | undefined;
   private settings: ChatSettings;
-  private status: ChatViewState['model']['status'] = 'loading';
-  private problem: string | undefined;
   private notice: ChatViewState['notice'];
   private context: ContextUsage | undefined;
   private rawMode: boolean;
   private lastPrompt: string | undefined;
-  private progressTimer: NodeJS.Timeout | undefined;
+  private bulk: BulkState | undefined;
+  private logging = false;
+  private readonly progressTimers = new Map<'main' | 'compare', NodeJS.Timeout>();
   private disposed = false;
 
   /** The open chat panels (for tests). */
@@ -77,13 +119,13 @@ export class ChatPanel {
     saved: SavedChat,
   ) {
     ChatPanel.open.add(this);
-    this.conversation = new Conversation(saved.conversation);
+    this.main = new ChatSide(createChatBackend(saved.model, host.log), new Conversation(saved.conversation), host.log);
+    if (saved.compare) this.compare = new ChatSide(createChatBackend(saved.compare.model, host.log), new Conversation(saved.compare.conversation), host.log);
     this.context = saved.context;
     this.rawMode = saved.rawMode ?? false;
     this.lastPrompt = saved.lastPrompt;
-    this.backend = createChatBackend(saved.model, host.log);
     this.settings = this.storedSettings();
-    panel.title = `Chat: ${this.backend.title}`;
+    panel.title = this.title();
     panel.webview.html = this.html();
     panel.webview.onDidReceiveMessage((raw) => {
       const message = parseViewMessage(raw);
@@ -91,35 +133,48 @@ export class ChatPanel {
     });
     panel.onDidDispose(() => this.dispose());
     this.save();
+    this.pruneSavedChats();
     void this.load();
+  }
+
+  private get backend(): ChatBackend {
+    return this.main.backend;
+  }
+
+  private get conversation(): Conversation {
+    return this.main.conversation;
   }
 
   get model(): ChatModelRef {
     return this.backend.ref;
   }
 
+  get compareModel(): ChatModelRef | undefined {
+    return this.compare?.backend.ref;
+  }
+
   get snapshot(): ConversationSnapshot {
     return this.conversation.snapshot;
   }
 
-  /** Opens the model; true when it is ready. */
+  private get busy(): boolean {
+    return this.conversation.isGenerating || (this.compare?.conversation.isGenerating ?? false) || (this.bulk?.running ?? false);
+  }
+
+  private title(): string {
+    return this.compare ? `Compare: ${this.backend.title} | ${this.compare.backend.title}` : `Chat: ${this.backend.title}`;
+  }
+
+  /** Opens the models (each side that is not ready); true when the main one is ready. */
   private async load(): Promise<boolean> {
-    this.status = 'loading';
-    this.problem = undefined;
+    const sides = [this.main, this.compare].filter((side): side is ChatSide => side !== undefined && side.status !== 'ready');
+    for (const side of sides) side.status = 'loading';
     this.post();
-    try {
-      await this.backend.open();
-      if (this.disposed) return false;
-      this.status = 'ready';
-      await this.refreshContext();
-    } catch (error) {
-      if (this.disposed) return false;
-      this.status = 'failed';
-      this.problem = messageOf(error);
-      this.host.log(`Chat: could not open ${this.backend.exported.location}: ${this.problem}`);
-    }
+    await Promise.all(sides.map((side) => side.load(() => this.disposed)));
+    if (this.disposed) return false;
+    await this.refreshContext();
     this.post();
-    return this.status === 'ready';
+    return this.main.status === 'ready';
   }
 
   private async onMessage(message: ViewToHost): Promise<void> {
@@ -129,16 +184,20 @@ export class ChatPanel {
       case 'send':
         return this.send(message.text);
       case 'stop':
-        return this.backend.stop();
+        this.bulk?.controller.abort();
+        this.backend.stop();
+        return this.compare?.backend.stop();
       case 'systemPrompt':
         this.conversation.systemPrompt = message.text;
+        if (this.compare) this.compare.conversation.systemPrompt = message.text;
         this.save();
         await this.refreshContext();
         return this.post();
       case 'settings':
         try {
           this.settings = checkChatSettings(message.settings);
-          await this.host.globalState.update(settingsKey(this.backend.ref), this.settings);
+          await this.host.globalState.update(settingsKey(this.backend.ref), { ...this.settings, savedAt: Date.now() });
+          this.pruneSavedSettings();
           this.notice = undefined;
         } catch (error) {
           this.notice = { kind: 'error', message: messageOf(error) };
@@ -149,15 +208,16 @@ export class ChatPanel {
         this.save();
         return this.post();
       case 'clear':
-        if (this.conversation.isGenerating) return;
+        if (this.busy) return;
         this.conversation.clear();
+        this.compare?.conversation.clear();
         this.notice = undefined;
         this.lastPrompt = undefined;
         this.save();
         await this.refreshContext();
         return this.post();
       case 'copy': {
-        const turn = this.conversation.turn(message.turnId);
+        const turn = (message.side === 'compare' ? this.compare?.conversation : this.conversation)?.turn(message.turnId);
         if (turn) await vscode.env.clipboard.writeText(turn.content);
         this.notice = { kind: 'info', message: 'Copied to the clipboard.' };
         return this.post();
@@ -167,12 +227,28 @@ export class ChatPanel {
       case 'retryLoad':
         await this.load();
         return;
+      case 'logToMlflow':
+        return this.logConversation();
+      case 'compare':
+        return this.openCompare();
+      case 'closeCompare':
+        return this.closeCompare();
+      case 'bulkRun':
+        return this.runBulkFile();
+      case 'bulkExport':
+        return this.exportBulk();
+      case 'bulkLog':
+        return this.logBulk();
+      case 'bulkClose':
+        if (this.bulk?.running) return;
+        this.bulk = undefined;
+        return this.post();
     }
   }
 
   private async send(text: string): Promise<void> {
-    if (!text.trim() || this.conversation.isGenerating) return;
-    if (this.status !== 'ready') {
+    if (!text.trim() || this.busy) return;
+    if (this.main.status !== 'ready') {
       // A failed model gets another try first (an engine that crashed loads the model again).
       if (!(await this.load())) {
         this.postMessage({ type: 'restoreDraft', text });
@@ -180,7 +256,8 @@ export class ChatPanel {
       }
     }
     const raw = this.rawMode;
-    const input: ChatInput = raw ? { prompt: text } : { messages: [...this.conversation.messagesForModel(), { role: 'user' as const, content: text }] };
+    const inputOf = (conversation: Conversation): ChatInput => (raw ? { prompt: text } : { messages: [...conversation.messagesForModel(), { role: 'user' as const, content: text }] });
+    const input = inputOf(this.conversation);
     let exactPrompt: string;
     try {
       exactPrompt = this.backend.exactPrompt(input);
@@ -207,52 +284,48 @@ export class ChatPanel {
       this.host.log(`Chat: counting tokens failed: ${messageOf(error)}`);
     }
     this.notice = undefined;
+    const compare = this.compare;
+    const compareInput = compare ? inputOf(compare.conversation) : undefined;
     const id = this.conversation.ask(text, raw);
+    const compareId = compare?.conversation.ask(text, raw);
     this.lastPrompt = exactPrompt;
     this.save();
     this.post();
-    try {
-      const answer = await this.backend.answer(input, this.settings, (piece) => {
-        this.conversation.append(id, piece);
-        this.scheduleProgress(id);
-      });
-      this.conversation.finish(id, answer.text, answer.figures);
-      const contextLength = this.backend.contextLength;
-      if (contextLength !== undefined && answer.figures.promptTokens !== undefined) {
-        this.context = contextUsage(answer.figures.promptTokens + (answer.figures.newTokens ?? 0), contextLength);
-      }
-    } catch (error) {
-      // The message shows in place of the answer; the question stays, and the next send works again.
-      const message = messageOf(error);
-      this.conversation.fail(id, message);
-      // The engine process died: the model must be loaded again before the next message.
-      if ((error as { kind?: string }).kind === 'worker-crashed') {
-        this.status = 'failed';
-        this.problem = message;
-      }
+    // Both models at once, each streaming into its own column.
+    await Promise.all([
+      this.main.answer(id, input, this.settings, () => this.scheduleProgress('main', id)),
+      compare && compareId !== undefined && compareInput ? compare.answer(compareId, compareInput, this.settings, () => this.scheduleProgress('compare', compareId)) : undefined,
+    ]);
+    const figures = this.conversation.turn(id)?.figures;
+    const contextLength = this.backend.contextLength;
+    if (contextLength !== undefined && figures?.promptTokens !== undefined) {
+      this.context = contextUsage(figures.promptTokens + (figures.newTokens ?? 0), contextLength);
     }
     this.clearProgress();
     this.save();
     this.post();
   }
 
-  private scheduleProgress(id: number): void {
+  private scheduleProgress(side: 'main' | 'compare', id: number): void {
     // Rendering the whole answer on every token would flood the webview: at most every 50 ms.
-    if (this.progressTimer) return;
-    this.progressTimer = setTimeout(() => {
-      this.progressTimer = undefined;
-      const turn = this.conversation.turn(id);
-      if (turn?.pending) this.postMessage({ type: 'progress', turnId: id, html: renderModelMarkdown(turn.content) });
-    }, 50);
+    if (this.progressTimers.has(side)) return;
+    this.progressTimers.set(
+      side,
+      setTimeout(() => {
+        this.progressTimers.delete(side);
+        const turn = (side === 'main' ? this.main : this.compare)?.conversation.turn(id);
+        if (turn?.pending) this.postMessage({ type: 'progress', turnId: id, html: renderModelMarkdown(turn.content), ...(side === 'compare' ? { side } : {}) });
+      }, 50),
+    );
   }
 
   private clearProgress(): void {
-    if (this.progressTimer) clearTimeout(this.progressTimer);
-    this.progressTimer = undefined;
+    for (const timer of this.progressTimers.values()) clearTimeout(timer);
+    this.progressTimers.clear();
   }
 
   private async refreshContext(): Promise<void> {
-    if (this.status !== 'ready' || this.conversation.isGenerating) return;
+    if (this.main.status !== 'ready' || this.conversation.isGenerating) return;
     try {
       const tokens = await this.backend.countTokens({ messages: this.conversation.messagesForModel() });
       const contextLength = this.backend.contextLength;
@@ -266,13 +339,14 @@ export class ChatPanel {
   private async export(format: 'markdown' | 'json'): Promise<void> {
     const input = { model: this.backend.exported, settings: this.settings, conversation: this.conversation.snapshot, exportedAt: new Date().toISOString() };
     const text = format === 'markdown' ? conversationToMarkdown(input) : conversationToJson(input);
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const name = `chat-${input.exportedAt.slice(0, 19).replace(/[:T]/g, '-')}.${format === 'markdown' ? 'md' : 'json'}`;
-    const target = await vscode.window.showSaveDialog({
-      title: `Export the conversation as ${format === 'markdown' ? 'Markdown' : 'JSON'}`,
-      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, name) } : {}),
-      filters: format === 'markdown' ? { Markdown: ['md'] } : { JSON: ['json'] },
-    });
+    await this.saveFile(text, name, `Export the conversation as ${format === 'markdown' ? 'Markdown' : 'JSON'}`, format === 'markdown' ? { Markdown: ['md'] } : { JSON: ['json'] });
+  }
+
+  /** Asks where to save `text` (proposing `name` in the workspace) and writes it; the notice says where. */
+  private async saveFile(text: string, name: string, title: string, filters: Record<string, string[]>): Promise<void> {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const target = await vscode.window.showSaveDialog({ title, ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, name) } : {}), filters });
     if (!target) return;
     try {
       await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
@@ -282,6 +356,179 @@ export class ChatPanel {
     }
     this.post();
   }
+
+  // ---- Log to MLflow ----
+
+  /** The model as a logged run names it: with the MLflow URI it was opened from, when it was. */
+  private runModelOf(backend: ChatBackend): RunModel {
+    const origin = (backend.ref as { mlflow?: { requestedUri?: string } }).mlflow;
+    return { ...backend.exported, ...(origin?.requestedUri ? { mlflowUri: origin.requestedUri } : {}) };
+  }
+
+  private async logConversation(): Promise<void> {
+    if (this.busy || this.logging) return;
+    if (this.conversation.turns.length === 0) {
+      this.notice = { kind: 'error', message: 'Nothing to log yet: send a message first.' };
+      return this.post();
+    }
+    const request = () => conversationRunRequest({ model: this.runModelOf(this.backend), settings: this.settings, conversation: this.conversation.snapshot, loggedAt: new Date() });
+    await this.logRun('conversation', request);
+  }
+
+  private async logBulk(): Promise<void> {
+    const bulk = this.bulk;
+    if (!bulk || bulk.running || this.logging) return;
+    await this.logRun('bulk run', () => bulkRunRequest({ models: bulk.models, settings: bulk.settings, rows: bulk.rows, loggedAt: new Date() }));
+  }
+
+  /**
+   * Asks for the experiment, then logs the run with progress (and Cancel) in a notification. The
+   * panel keeps everything whatever happens; success offers to show the run.
+   */
+  private async logRun(what: string, makeRequest: () => ChatRunRequest): Promise<void> {
+    const access = this.host.mlflow;
+    let client: MlflowClient;
+    try {
+      if (!access) throw new Error('Logging to MLflow is not available here.');
+      client = access.client();
+    } catch (error) {
+      this.notice = { kind: 'error', message: messageOf(error) };
+      return this.post();
+    }
+    this.logging = true;
+    this.post();
+    try {
+      const experiment = await pickExperiment(client, what);
+      if (!experiment) return;
+      const request = makeRequest();
+      const logged = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Logging the ${what} to MLflow`, cancellable: true }, (progress, token) => {
+        const controller = new AbortController();
+        token.onCancellationRequested(() => controller.abort(new Error('cancelled')));
+        return logChatRun(client, experiment.experimentId, request, { signal: controller.signal, onPhase: (phase) => progress.report({ message: phaseText[phase] }) });
+      });
+      this.notice = { kind: 'info', message: `Logged the ${what} to MLflow: run "${logged.runName}" (${logged.runId}) in experiment "${experiment.name}".` };
+      this.post();
+      void this.offerRun(access!, logged.experimentId, logged.runId, logged.runName);
+    } catch (error) {
+      this.host.log(`Chat: logging the ${what} to MLflow failed: ${messageOf(error)}`);
+      this.notice = { kind: 'error', message: messageOf(error) };
+    } finally {
+      this.logging = false;
+      this.post();
+    }
+  }
+
+  private async offerRun(access: ChatMlflowAccess, experimentId: string, runId: string, runName: string): Promise<void> {
+    const reveal = 'Reveal in MLflow Explorer';
+    const open = 'Open in MLflow UI';
+    const answer = await vscode.window.showInformationMessage(`Logged run "${runName}" to MLflow.`, reveal, open);
+    if (answer === reveal) await access.revealRun(experimentId, runId);
+    const url = access.runUrl(experimentId, runId);
+    if (answer === open && url) await vscode.env.openExternal(vscode.Uri.parse(url, true));
+  }
+
+  // ---- Compare ----
+
+  private async openCompare(): Promise<void> {
+    if (this.busy) return;
+    let ref: ChatModelRef | undefined;
+    try {
+      ref = await pickCompareModel();
+    } catch (error) {
+      this.notice = { kind: 'error', message: messageOf(error) };
+      return this.post();
+    }
+    if (!ref || this.disposed) return;
+    this.compare?.backend.dispose();
+    this.compare = new ChatSide(createChatBackend(ref, this.host.log), new Conversation({ systemPrompt: this.conversation.systemPrompt, turns: [] }), this.host.log);
+    this.panel.title = this.title();
+    this.notice = undefined;
+    this.save();
+    await this.load();
+  }
+
+  private closeCompare(): void {
+    if (this.busy || !this.compare) return;
+    this.compare.backend.dispose();
+    this.compare = undefined;
+    this.panel.title = this.title();
+    this.save();
+    this.post();
+  }
+
+  // ---- Bulk run ----
+
+  private async runBulkFile(): Promise<void> {
+    if (this.busy) return;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const picked = await vscode.window.showOpenDialog({
+      title: 'Bulk run: a JSONL file of prompts ({"prompt": ...} or {"messages": [...]} a line)',
+      canSelectFiles: true,
+      canSelectFolders: false,
+      canSelectMany: false,
+      openLabel: 'Run the Prompts',
+      filters: { 'JSON Lines': ['jsonl', 'ndjson', 'json'], 'All files': ['*'] },
+      ...(folder ? { defaultUri: folder } : {}),
+    });
+    const file = picked?.[0];
+    if (!file || this.busy) return;
+    let text: string;
+    try {
+      text = new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
+    } catch (error) {
+      this.notice = { kind: 'error', message: `Could not read ${file.fsPath}: ${messageOf(error)}` };
+      return this.post();
+    }
+    const { prompts, problems } = parseBulkPrompts(text, this.conversation.systemPrompt);
+    const problemText = problems.length ? `Left out ${problems.length === 1 ? 'one line' : `${problems.length} lines`}: ${describeBulkProblems(problems)}.` : '';
+    if (prompts.length === 0) {
+      this.notice = { kind: 'error', message: `No prompts in ${file.fsPath}${problemText ? `. ${problemText}` : ': the file is empty.'}` };
+      return this.post();
+    }
+    if (this.main.status !== 'ready' || (this.compare && this.compare.status !== 'ready')) {
+      await this.load();
+      const failed = [this.main, this.compare].find((side) => side && side.status !== 'ready');
+      if (failed) {
+        this.notice = { kind: 'error', message: `The bulk run needs ${failed.backend.title}, which could not be loaded: ${failed.problem ?? 'unknown error'}` };
+        return this.post();
+      }
+    }
+    const sides = [this.main, ...(this.compare ? [this.compare] : [])];
+    const bulk: BulkState = {
+      file: file.fsPath,
+      total: prompts.length,
+      problems: problemText,
+      models: sides.map((side) => this.runModelOf(side.backend)),
+      titles: sides.map((side) => side.backend.title),
+      settings: this.settings,
+      rows: [],
+      controller: new AbortController(),
+      running: true,
+      cancelled: false,
+    };
+    this.bulk = bulk;
+    this.notice = undefined;
+    this.post();
+    const outcome = await runBulk(prompts, sides.map((side) => side.backend), bulk.settings, {
+      signal: bulk.controller.signal,
+      onRow: (row) => {
+        bulk.rows.push(row);
+        this.post();
+      },
+    });
+    bulk.running = false;
+    bulk.cancelled = outcome.cancelled;
+    this.post();
+  }
+
+  private async exportBulk(): Promise<void> {
+    const bulk = this.bulk;
+    if (!bulk || bulk.running) return;
+    const name = `bulk-results-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.jsonl`;
+    await this.saveFile(bulkResultsJsonl(bulk.models.length, bulk.rows), name, 'Export the bulk results as JSONL', { 'JSON Lines': ['jsonl'] });
+  }
+
+  // ---- Saved state ----
 
   private storedSettings(): ChatSettings {
     try {
@@ -299,43 +546,91 @@ export class ChatPanel {
       rawMode: this.rawMode,
       ...(this.context ? { context: this.context } : {}),
       ...(this.lastPrompt !== undefined ? { lastPrompt: this.lastPrompt } : {}),
+      ...(this.compare ? { compare: { model: this.compare.backend.ref, conversation: this.compare.conversation.snapshot } } : {}),
+      savedAt: Date.now(),
     };
     void this.host.workspaceState.update(sessionKey(this.sessionId), saved);
   }
 
+  /** Saved chats are kept for the last `savedChatsKept` panels; the open ones always. */
+  private pruneSavedChats(): void {
+    const state = this.host.workspaceState;
+    const open = new Set([...ChatPanel.open].map((panel) => sessionKey(panel.sessionId)));
+    const entries = state
+      .keys()
+      .filter((key) => key.startsWith(sessionPrefix))
+      .map((key) => ({ key, savedAt: state.get<SavedChat>(key)?.savedAt, inUse: open.has(key) }));
+    for (const key of keysToDrop(entries, savedChatsKept)) void state.update(key, undefined);
+  }
+
+  /** Settings are remembered for the last `savedSettingsKept` models; those of open panels always. */
+  private pruneSavedSettings(): void {
+    const state = this.host.globalState;
+    const open = new Set([...ChatPanel.open].flatMap((panel) => [settingsKey(panel.model), ...(panel.compareModel ? [settingsKey(panel.compareModel)] : [])]));
+    const entries = state
+      .keys()
+      .filter((key) => key.startsWith(settingsPrefix))
+      .map((key) => ({ key, savedAt: state.get<{ savedAt?: number }>(key)?.savedAt, inUse: open.has(key) }));
+    for (const key of keysToDrop(entries, savedSettingsKept)) void state.update(key, undefined);
+  }
+
+  // ---- The view ----
+
+  private viewModel(side: ChatSide): ViewModel {
+    const model = side.backend.ref;
+    const origin = (model as { mlflow?: { requestedUri?: string } }).mlflow;
+    return {
+      title: side.backend.title,
+      detail:
+        model.kind === 'local'
+          ? origin?.requestedUri
+            ? `${origin.requestedUri}, run locally on ONNX from ${model.folder}`
+            : `Local ONNX model: ${model.folder}`
+          : `Served by MLflow: ${side.backend.exported.location} (${model.signature.kind})`,
+      status: side.status,
+      ...(side.problem ? { problem: side.problem } : {}),
+    };
+  }
+
   private viewState(): ChatViewState {
-    const model = this.backend.ref;
+    const bulk = this.bulk;
     return {
       sessionId: this.sessionId,
-      model: {
-        title: this.backend.title,
-        detail:
-          model.kind === 'local'
-            ? model.mlflow
-              ? `MLflow model ${model.mlflow.resolvedUri} from ${model.mlflow.trackingUri}, downloaded to ${model.folder}`
-              : `Local ONNX model: ${model.folder}`
-            : `Served by MLflow: ${this.backend.exported.location} (${model.signature.kind})`,
-        status: this.status,
-        ...(this.problem ? { problem: this.problem } : {}),
-      },
+      model: this.viewModel(this.main),
       systemPrompt: this.conversation.systemPrompt,
-      turns: this.conversation.turns.map((turn) => ({
-        id: turn.id,
-        role: turn.role,
-        text: turn.role === 'user' ? turn.content : '',
-        ...(turn.role === 'assistant' ? { html: renderModelMarkdown(turn.content) } : {}),
-        ...(turn.figures ? { figures: describeFigures(turn) } : {}),
-        ...(turn.pending ? { pending: true } : {}),
-        ...(turn.error ? { error: turn.error } : {}),
-        ...(turn.raw ? { raw: true } : {}),
-      })),
+      turns: viewTurns(this.conversation),
       settings: this.settings,
       ...(this.backend.settingsNote ? { settingsNote: this.backend.settingsNote } : {}),
-      busy: this.conversation.isGenerating,
+      busy: this.busy,
       rawMode: this.rawMode,
       ...(this.lastPrompt !== undefined ? { lastPrompt: this.lastPrompt } : {}),
       ...(this.context ? { context: this.context } : {}),
       ...(this.notice ? { notice: this.notice } : {}),
+      ...(this.compare ? { compare: { model: this.viewModel(this.compare), turns: viewTurns(this.compare.conversation) } } : {}),
+      ...(bulk
+        ? {
+            bulk: {
+              models: bulk.titles,
+              file: bulk.file,
+              total: bulk.total,
+              running: bulk.running,
+              cancelled: bulk.cancelled,
+              rows: bulk.rows.map((row) => ({
+                line: row.prompt.line,
+                prompt: row.prompt.prompt,
+                answers: row.answers.map((answer) => ({
+                  text: answer.text,
+                  latencyMs: Math.round(answer.latencyMs),
+                  ...(answer.figures ? { figures: describeFigures(answer) } : {}),
+                  ...(answer.figures?.newTokens !== undefined ? { newTokens: answer.figures.newTokens } : {}),
+                  ...(answer.error ? { error: answer.error } : {}),
+                })),
+              })),
+              ...(bulk.problems ? { problems: bulk.problems } : {}),
+            },
+          }
+        : {}),
+      ...(this.logging ? { logging: true } : {}),
     };
   }
 
@@ -373,7 +668,9 @@ export class ChatPanel {
     this.disposed = true;
     this.clearProgress();
     ChatPanel.open.delete(this);
+    this.bulk?.controller.abort();
     this.backend.dispose();
+    this.compare?.backend.dispose();
     this.panel.dispose();
   }
 }
@@ -383,6 +680,49 @@ function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & 
   return { enableScripts: true, enableCommandUris: false, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media', 'chat')] };
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+function viewTurns(conversation: Conversation): ViewTurn[] {
+  return conversation.turns.map((turn) => ({
+    id: turn.id,
+    role: turn.role,
+    text: turn.role === 'user' ? turn.content : '',
+    ...(turn.role === 'assistant' ? { html: renderModelMarkdown(turn.content) } : {}),
+    ...(turn.figures ? { figures: describeFigures(turn) } : {}),
+    ...(turn.pending ? { pending: true } : {}),
+    ...(turn.error ? { error: turn.error } : {}),
+    ...(turn.raw ? { raw: true } : {}),
+  }));
+}
+
+/**
+ * The experiment to log to: those of the active connection, most recently updated first, or a
+ * new one (an existing name is used as it is).
+ */
+async function pickExperiment(client: MlflowClient, what: string): Promise<Experiment | undefined> {
+  type Item = vscode.QuickPickItem & { experiment?: Experiment };
+  const items = client.experiments.searchPage({ orderBy: ['last_update_time DESC'], maxResults: 500 }).then((page): Item[] => [
+    { label: '$(add) New Experiment…' },
+    ...page.items.map((experiment) => ({ label: experiment.name, description: `ID ${experiment.experimentId}`, experiment })),
+  ]);
+  const picked = await vscode.window.showQuickPick(items, { title: `Log the ${what} to MLflow: the experiment`, placeHolder: 'An experiment on the connected server, or a new one', matchOnDescription: true });
+  if (!picked) return undefined;
+  if (picked.experiment) return picked.experiment;
+  const name = await vscode.window.showInputBox({
+    title: `Log the ${what} to MLflow: a new experiment`,
+    prompt: 'The new experiment\'s name',
+    validateInput: (value) => (value.trim() ? undefined : 'Give the experiment a name.'),
+  });
+  if (!name?.trim()) return undefined;
+  const existing = await client.experiments.getByName(name.trim());
+  if (existing) return existing;
+  return client.experiments.get(await client.experiments.create(name.trim()));
+}
+
+/** The second model of a comparison: through the chat model picker when it is there, else a local folder. */
+async function pickCompareModel(): Promise<ChatModelRef | undefined> {
+  const commands = await vscode.commands.getCommands(true);
+  if (commands.includes(pickChatModelCommand)) {
+    return vscode.commands.executeCommand<ChatModelRef | undefined>(pickChatModelCommand, { title: 'Compare with: the second model' });
+  }
+  const chosen = await vscode.window.showOpenDialog({ title: 'Compare with: a Phi-3 ONNX model folder', canSelectFolders: true, canSelectFiles: false, openLabel: 'Compare' });
+  return chosen?.[0] ? { kind: 'local', folder: chosen[0].fsPath } : undefined;
 }

@@ -46,11 +46,43 @@ export interface ChatViewState {
   readonly context?: { readonly usedTokens: number; readonly contextLength: number; readonly problem?: string };
   /** A message for the whole panel (an invalid setting, a refused prompt, an export written). */
   readonly notice?: { readonly kind: 'error' | 'info'; readonly message: string };
+  /** Compare: the second model, asked the same messages, in a column of its own. */
+  readonly compare?: ViewCompare;
+  /** The bulk run shown (running, or its results). */
+  readonly bulk?: ViewBulk;
+  /** Logging to MLflow is under way (its button is disabled). */
+  readonly logging?: boolean;
+}
+
+export interface ViewCompare {
+  readonly model: ViewModel;
+  readonly turns: readonly ViewTurn[];
+}
+
+export interface ViewBulkAnswer {
+  /** As plain text (the webview sets it as text). */
+  readonly text: string;
+  readonly figures?: string;
+  readonly newTokens?: number;
+  readonly latencyMs: number;
+  readonly error?: string;
+}
+
+export interface ViewBulk {
+  /** The models' titles, one column group each. */
+  readonly models: readonly string[];
+  readonly file: string;
+  readonly total: number;
+  readonly running: boolean;
+  readonly cancelled: boolean;
+  readonly rows: ReadonlyArray<{ readonly line: number; readonly prompt: string; readonly answers: readonly ViewBulkAnswer[] }>;
+  /** Lines of the file that were not prompts, by number. */
+  readonly problems?: string;
 }
 
 export type HostToView =
   | { readonly type: 'state'; readonly state: ChatViewState }
-  | { readonly type: 'progress'; readonly turnId: number; readonly html: string }
+  | { readonly type: 'progress'; readonly turnId: number; readonly html: string; readonly side?: 'compare' }
   /** The message was not sent (it would not fit, or no model): put it back in the input box. */
   | { readonly type: 'restoreDraft'; readonly text: string };
 
@@ -62,11 +94,18 @@ export type ViewToHost =
   | { readonly type: 'settings'; readonly settings: unknown }
   | { readonly type: 'rawMode'; readonly on: boolean }
   | { readonly type: 'clear' }
-  | { readonly type: 'copy'; readonly turnId: number }
+  | { readonly type: 'copy'; readonly turnId: number; readonly side?: 'compare' }
   | { readonly type: 'export'; readonly format: 'markdown' | 'json' }
-  | { readonly type: 'retryLoad' };
+  | { readonly type: 'retryLoad' }
+  | { readonly type: 'logToMlflow' }
+  | { readonly type: 'compare' }
+  | { readonly type: 'closeCompare' }
+  | { readonly type: 'bulkRun' }
+  | { readonly type: 'bulkExport' }
+  | { readonly type: 'bulkLog' }
+  | { readonly type: 'bulkClose' };
 
-const viewMessageTypes = new Set<ViewToHost['type']>(['ready', 'send', 'stop', 'systemPrompt', 'settings', 'rawMode', 'clear', 'copy', 'export', 'retryLoad']);
+const viewMessageTypes = new Set<ViewToHost['type']>(['ready', 'send', 'stop', 'systemPrompt', 'settings', 'rawMode', 'clear', 'copy', 'export', 'retryLoad', 'logToMlflow', 'compare', 'closeCompare', 'bulkRun', 'bulkExport', 'bulkLog', 'bulkClose']);
 
 /** A message from the webview, checked: anything malformed is dropped (the webview is not trusted with shapes). */
 export function parseViewMessage(raw: unknown): ViewToHost | undefined {

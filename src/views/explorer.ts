@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
 import type { MlflowClient } from '../mlflow/client';
-import { ExperimentsRoot } from './experimentNodes';
+import { ExperimentNode, ExperimentsRoot } from './experimentNodes';
 import type { ExplorerNode } from './explorerNode';
 import { type ExplorerTreeOptions, ExplorerTreeDataProvider } from './explorerTreeDataProvider';
 import { RegisteredModelsRoot } from './modelNodes';
+import { RunNode } from './runNodes';
 
 /** The two sidebar trees (Experiments, Models), their providers and tree views. */
 export class Explorer implements vscode.Disposable {
@@ -41,6 +42,33 @@ export class Explorer implements vscode.Disposable {
   redraw(node: ExplorerNode): void {
     if (this.experiments.owns(node)) this.experiments.redraw(node);
     else if (this.models.owns(node)) this.models.redraw(node);
+  }
+
+  /**
+   * Reloads the Experiments tree and selects a run in it (one just logged): its experiment is
+   * expanded and the run selected, once the view has listed them. False when it did not show up
+   * within a few seconds (filtered out, or beyond the first page).
+   */
+  async revealRun(experimentId: string, runId: string): Promise<boolean> {
+    this.experiments.refresh();
+    const experiment = await this.waitForShown(undefined, (node) => node instanceof ExperimentNode && node.experiment.experimentId === experimentId);
+    if (!experiment) return false;
+    this.experiments.refresh(experiment);
+    await this.experimentsView.reveal(experiment, { expand: true, select: false, focus: false });
+    const run = await this.waitForShown(experiment, (node) => node instanceof RunNode && node.runId === runId);
+    if (!run) return false;
+    await this.experimentsView.reveal(run, { select: true, focus: true });
+    return true;
+  }
+
+  /** Waits until the Experiments view has listed a child of `parent` that matches. */
+  private async waitForShown(parent: ExplorerNode | undefined, matches: (node: ExplorerNode) => boolean): Promise<ExplorerNode | undefined> {
+    for (let i = 0; i < 50; i++) {
+      const found = this.experiments.shownChildren(parent)?.find(matches);
+      if (found) return found;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return undefined;
   }
 
   /** Shows the active filters above each tree. */

@@ -29,6 +29,8 @@ interface Listing {
  */
 export class ExplorerTreeDataProvider<Root extends ExplorerNode> implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ExplorerNode | undefined>();
+  /** The children last handed to VS Code, per parent: reveal needs the very objects the view holds. */
+  private readonly shown = new WeakMap<ExplorerNode, ExplorerNode[]>();
   readonly onDidChangeTreeData = this.changed.event;
   /** Listings in flight, by the node listed (the root for the top level). */
   private readonly listings = new Map<ExplorerNode, Listing>();
@@ -55,6 +57,7 @@ export class ExplorerTreeDataProvider<Root extends ExplorerNode> implements vsco
     let listing = this.listings.get(target);
     if (listing?.settled) {
       this.listings.delete(target);
+      this.shown.set(target, listing.settled);
       return listing.settled;
     }
     if (listing?.slow) return [this.loadingNode(node, target)];
@@ -67,6 +70,7 @@ export class ExplorerTreeDataProvider<Root extends ExplorerNode> implements vsco
     clearTimeout(timer);
     if (children) {
       if (this.listings.get(target) === listing) this.listings.delete(target);
+      this.shown.set(target, children);
       return children;
     }
     // Slow: show that it is still loading, and put the answer in when it comes (once, however many asked).
@@ -132,12 +136,18 @@ export class ExplorerTreeDataProvider<Root extends ExplorerNode> implements vsco
   refresh(node?: ExplorerNode): void {
     this.stopBelow(node ?? this.root);
     (node ?? this.root).reset();
+    this.shown.delete(node ?? this.root);
     this.changed.fire(node === this.root ? undefined : node);
   }
 
   /** Redraws a node with what it already has (a changed description or filter), without reloading. */
   redraw(node?: ExplorerNode): void {
     this.changed.fire(node === this.root ? undefined : node);
+  }
+
+  /** The children of `node` (default: the root) the view shows now, if it has asked for them. */
+  shownChildren(node?: ExplorerNode): readonly ExplorerNode[] | undefined {
+    return this.shown.get(node ?? this.root);
   }
 
   /** True when the node belongs to this tree. */

@@ -1,0 +1,64 @@
+import type { ChatBackend, ChatInput } from './chatBackend';
+import type { Conversation } from './conversation';
+import type { ChatSettings } from './generationSettings';
+
+export type SideStatus = 'loading' | 'ready' | 'failed';
+
+/**
+ * One model of a chat panel and its conversation: the panel has one, or two side by side when
+ * comparing. It loads the model and turns an answer (or its failure) into the conversation's turns.
+ */
+export class ChatSide {
+  status: SideStatus = 'loading';
+  problem: string | undefined;
+
+  constructor(
+    readonly backend: ChatBackend,
+    readonly conversation: Conversation,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Opens the model; true when it is ready. */
+  async load(isDisposed: () => boolean): Promise<boolean> {
+    this.status = 'loading';
+    this.problem = undefined;
+    try {
+      await this.backend.open();
+      if (isDisposed()) return false;
+      this.status = 'ready';
+    } catch (error) {
+      if (isDisposed()) return false;
+      this.status = 'failed';
+      this.problem = messageOf(error);
+      this.log(`Chat: could not open ${this.backend.exported.location}: ${this.problem}`);
+    }
+    return this.status === 'ready';
+  }
+
+  /**
+   * Generates the answer of turn `id` (already asked) into the conversation, streaming through
+   * `onPiece`. A failure becomes the turn's error; an engine that died leaves the side 'failed',
+   * to be loaded again before the next message.
+   */
+  async answer(id: number, input: ChatInput, settings: ChatSettings, onPiece: () => void): Promise<void> {
+    try {
+      if (this.status !== 'ready' && !(await this.load(() => false))) throw new Error(this.problem ?? 'The model could not be loaded.');
+      const answer = await this.backend.answer(input, settings, (piece) => {
+        this.conversation.append(id, piece);
+        onPiece();
+      });
+      this.conversation.finish(id, answer.text, answer.figures);
+    } catch (error) {
+      const message = messageOf(error);
+      this.conversation.fail(id, message);
+      if ((error as { kind?: string }).kind === 'worker-crashed') {
+        this.status = 'failed';
+        this.problem = message;
+      }
+    }
+  }
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
