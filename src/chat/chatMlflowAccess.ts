@@ -9,8 +9,8 @@ export interface ChatMlflowAccess {
   client(): MlflowClient;
   /** The run's page in MLflow's web UI, when connected. */
   runUrl(experimentId: string, runId: string): string | undefined;
-  /** Shows the run in the Experiments tree. */
-  revealRun(experimentId: string, runId: string): Promise<void>;
+  /** Shows the run in the Experiments tree; false when it is not listed there. */
+  revealRun(experimentId: string, runId: string): Promise<boolean>;
 }
 
 export function chatMlflowAccess(ctx: Ctx): ChatMlflowAccess {
@@ -22,7 +22,7 @@ export function chatMlflowAccess(ctx: Ctx): ChatMlflowAccess {
     },
     revealRun: async (experimentId, runId) => {
       await vscode.commands.executeCommand('phi3Mlflow.experiments.focus');
-      await ctx.explorer.revealRun(experimentId, runId);
+      return ctx.explorer.revealRun(experimentId, runId);
     },
   };
 }

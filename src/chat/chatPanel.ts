@@ -422,7 +422,13 @@ export class ChatPanel {
     const reveal = 'Reveal in MLflow Explorer';
     const open = 'Open in MLflow UI';
     const answer = await vscode.window.showInformationMessage(`Logged run "${runName}" to MLflow.`, reveal, open);
-    if (answer === reveal) await access.revealRun(experimentId, runId);
+    if (answer === reveal) {
+      try {
+        if (!(await access.revealRun(experimentId, runId))) void vscode.window.showWarningMessage(`Run ${runId} is not listed in the Experiments view (a filter, or more runs than one page?).`);
+      } catch (error) {
+        void vscode.window.showErrorMessage(`Could not show run ${runId} in the Experiments view: ${messageOf(error)}`);
+      }
+    }
     const url = access.runUrl(experimentId, runId);
     if (answer === open && url) await vscode.env.openExternal(vscode.Uri.parse(url, true));
   }

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +17,7 @@ import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { launchChromium, saveScreenshot } from '../harness/browser';
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { freePort } from '../harness/freePort';
+import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { type ModelServer, startModelServer } from '../harness/modelServer';
 import { repoRoot } from '../harness/paths';
 import { saveScoringModels } from '../harness/scoringModels';
@@ -358,5 +359,170 @@ describe('the chat panel in the browser, on a local test model', () => {
     assert.equal(await page.locator('.monaco-menu .action-item', { hasText: 'Test in Chat' }).count(), 0);
     await page.keyboard.press('Escape');
     await saveScreenshot(page, 'e2e-chat-test-in-chat');
+  });
+});
+
+/** A file or folder chosen in code-server's own open dialog (a quick input holding a path). */
+async function chooseInOpenDialog(page: Page, path: string, okLabel: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 15_000 });
+  // The dialog fills in a starting folder first: wait for it, then type the path over it.
+  for (let i = 0; i < 50 && !(await input.inputValue()).startsWith('/'); i++) await page.waitForTimeout(100);
+  await input.fill(path);
+  await page.waitForTimeout(500);
+  const ok = page.locator('.quick-input-widget .monaco-button', { hasText: okLabel });
+  await ok.click({ timeout: 15_000 });
+}
+
+/** A row of the quick pick, by its label (icons left out). */
+async function pickRow(page: Page, label: string | RegExp): Promise<void> {
+  await page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: label }) }).first().click({ timeout: 30_000 });
+}
+
+interface RestRun {
+  info: { run_id: string; status: string; experiment_id: string };
+  data: { params?: Array<{ key: string; value: string }>; metrics?: Array<{ key: string; value: number; step: number }>; tags?: Array<{ key: string; value: string }> };
+}
+
+async function restRun(mlflow: MlflowServer, runId: string): Promise<{ status: string; params: Record<string, string>; metrics: Record<string, number>; tags: Record<string, string> }> {
+  const answer = (await (await fetch(`${mlflow.url}/api/2.0/mlflow/runs/get?run_id=${runId}`)).json()) as { run: RestRun };
+  const pairs = <T>(list: Array<{ key: string; value: T }> | undefined) => Object.fromEntries((list ?? []).map((p) => [p.key, p.value]));
+  return { status: answer.run.info.status, params: pairs(answer.run.data.params), metrics: pairs(answer.run.data.metrics), tags: pairs(answer.run.data.tags) };
+}
+
+/** The run id a "Logged the … to MLflow" notice names. */
+async function loggedRunId(chat: FrameLocator, what: string): Promise<string> {
+  const notice = chat.locator('.notice.info', { hasText: `Logged the ${what} to MLflow: run "` });
+  await notice.waitFor({ timeout: 60_000 });
+  const runId = /\((\w{32})\) in experiment "chat-e2e"\.$/.exec((await notice.textContent()) ?? '')?.[1];
+  assert.ok(runId, `a run id in: ${await notice.textContent()}`);
+  return runId;
+}
+
+describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares two models', () => {
+  let scratch: string;
+  let workspace: string;
+  let mlflow: MlflowServer;
+  let browser: Browser;
+  let codeServer: CodeServer;
+  let page: Page;
+  let chat: FrameLocator;
+  const secondModel = 'phi3-tiny-genai-fp32';
+
+  before(async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'phi3-mlflow-e2e-chat-mlflow-'));
+    workspace = join(scratch, 'ws');
+    mkdirSync(join(workspace, 'models'), { recursive: true });
+    for (const name of [modelName, secondModel]) cpSync(join(repoRoot, 'test', 'fixtures', 'models', name), join(workspace, 'models', name), { recursive: true });
+    writeFileSync(join(workspace, 'prompts.jsonl'), ['{"prompt": "Hello"}', '{"messages": [{"role": "user", "content": "What is MLflow?"}]}', '{"prompt": oops}', '{"prompt": "Tell me a story"}', ''].join('\n'));
+    mlflow = await startMlflowServer();
+    codeServer = await startCodeServer({
+      workspace,
+      installVsix: [builtVsix()],
+      // The extension connects to MLFLOW_TRACKING_URI on start, as MLflow's own clients do.
+      env: { MLFLOW_TRACKING_URI: mlflow.url },
+      dataDir: join(scratch, 'code-server'),
+      settings: { 'explorer.compactFolders': false },
+    });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(`${codeServer.url}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator('.activitybar').waitFor({ timeout: 60_000 });
+    chat = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  });
+
+  after(async () => {
+    if (page) await saveScreenshot(page, 'e2e-chat-mlflow-last').catch(() => undefined);
+    await browser?.close();
+    await codeServer?.stop();
+    await mlflow?.stop();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('"Log to MLflow" makes the conversation a run in a new experiment: settings, figures per answer, transcript, model tags', async () => {
+    await runCommand(page, 'Phi-3: Open Chat…');
+    await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: `models/${modelName}` }).first().click({ timeout: 30_000 });
+    await chat.locator('.context .label', { hasText: /^Context: \d+ of 4096 tokens$/ }).waitFor({ timeout: 120_000 });
+    await setMaxNewTokens(chat, 5);
+    await send(chat, 'Hello');
+    assert.match(await lastFigures(chat), /^5 tokens · /);
+    await send(chat, 'And then?');
+    await chat.locator('.turn.assistant .figures').nth(1).waitFor({ timeout: 60_000 });
+
+    await chat.locator('#log-mlflow').click();
+    await pickRow(page, 'New Experiment…');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('chat-e2e');
+    await input.press('Enter');
+    const runId = await loggedRunId(chat, 'conversation');
+    await saveScreenshot(page, 'e2e-chat-logged');
+    const run = await restRun(mlflow, runId);
+    assert.equal(run.status, 'FINISHED');
+    assert.deepEqual(run.params, { max_new_tokens: '5', do_sample: 'false', temperature: '0.7', top_p: '0.9', top_k: '50', repetition_penalty: '1', seed: 'random', stop_sequences: '[]' });
+    assert.equal(run.tags['phi3.model.kind'], 'local');
+    assert.equal(run.tags['phi3.model.folder'], join(workspace, 'models', modelName));
+    assert.equal(run.metrics.answers, 2);
+    assert.equal(run.metrics.total_new_tokens, 10);
+    assert.equal(run.metrics.new_tokens, 5);
+    const history = (await (await fetch(`${mlflow.url}/api/2.0/mlflow/metrics/get-history?run_id=${runId}&metric_key=new_tokens`)).json()) as { metrics: Array<{ step: number; value: number }> };
+    assert.deepEqual(history.metrics.map((m) => [m.step, m.value]), [[0, 5], [1, 5]]);
+    const markdown = await (await fetch(`${mlflow.url}/get-artifact?run_id=${runId}&path=chat/conversation.md`)).text();
+    assert.match(markdown, new RegExp(`^# Chat with a Phi-3 model\\n\\n- Model: local ONNX folder \`${workspace}/models/${modelName}\`\\n- Settings: max new tokens 5, greedy,[^]*\\n## User\\n\\nHello\\n\\n## Assistant\\n\\n[^]*\\n_5 tokens · \\d+ ms to first token · [\\d.]+ tokens/s · max new tokens reached_\\n\\n## User\\n\\nAnd then\\?\\n`));
+    const json = JSON.parse(await (await fetch(`${mlflow.url}/get-artifact?run_id=${runId}&path=chat/conversation.json`)).text()) as { messages: Array<{ role: string; content: string }> };
+    assert.deepEqual(json.messages.map((m) => m.role), ['user', 'assistant', 'user', 'assistant']);
+    assert.equal(await chat.locator('.turn').count(), 4, 'the conversation is kept');
+
+    // "Reveal in MLflow Explorer" selects the run in the Experiments tree.
+    const notification = page.locator('.notification-toast', { hasText: 'Logged run "chat ' });
+    await notification.locator('.monaco-button', { hasText: 'Reveal in MLflow Explorer' }).click({ timeout: 30_000 });
+    const runRow = page.locator('.monaco-list-row.selected', { hasText: /^chat phi3-tiny-genai-int4 / });
+    await runRow.waitFor({ timeout: 30_000 });
+    await saveScreenshot(page, 'e2e-chat-logged-revealed');
+  });
+
+  it('a bulk run of a JSONL file shows a row a prompt, reports the bad line by number, and logs a table MLflow can show', async () => {
+    await chat.locator('#bulk-run').click();
+    await chooseInOpenDialog(page, join(workspace, 'prompts.jsonl'), 'Run the Prompts');
+    await chat.locator('.bulk-summary', { hasText: /: 3 of 3 prompts answered \(done\)$/ }).waitFor({ timeout: 120_000 });
+    assert.equal(await chat.locator('.bulk-row').count(), 3);
+    assert.deepEqual(await chat.locator('.bulk-row td.prompt').allTextContents(), ['Hello', 'What is MLflow?', 'Tell me a story']);
+    assert.deepEqual(await chat.locator('.bulk-row td.num:nth-child(1)').allTextContents(), ['1', '2', '4']);
+    assert.deepEqual(await chat.locator('.bulk-row td:nth-child(4)').allTextContents(), ['5', '5', '5'], 'tokens');
+    assert.match((await chat.locator('.bulk-problems').textContent()) ?? '', /^Left out one line: Line 3: not valid JSON \(/);
+    await saveScreenshot(page, 'e2e-chat-bulk-table');
+
+    await chat.locator('#bulk-log').click();
+    await pickRow(page, 'chat-e2e');
+    const runId = await loggedRunId(chat, 'bulk run');
+    const run = await restRun(mlflow, runId);
+    assert.equal(run.tags['mlflow.loggedArtifacts'], '[{"path": "bulk_results.json", "type": "table"}]');
+    assert.equal(run.params.prompts, '3');
+    assert.equal(run.metrics.prompts, 3);
+    assert.equal(run.metrics.total_new_tokens, 15);
+    const table = JSON.parse(await (await fetch(`${mlflow.url}/get-artifact?run_id=${runId}&path=bulk_results.json`)).text()) as { columns: string[]; data: unknown[][] };
+    assert.deepEqual(table.columns, ['line', 'prompt', 'answer', 'new_tokens', 'latency_ms', 'tokens_per_second', 'error']);
+    assert.deepEqual(table.data.map((row) => [row[0], row[1], row[3]]), [[1, 'Hello', 5], [2, 'What is MLflow?', 5], [4, 'Tell me a story', 5]]);
+    await chat.locator('#bulk-close').click();
+    await chat.locator('.bulk').waitFor({ state: 'hidden', timeout: 15_000 });
+  });
+
+  it('compares two models side by side: the same prompt, each column its own answer and figures', async () => {
+    await chat.locator('#clear').click();
+    await chat.locator('.turn').first().waitFor({ state: 'detached', timeout: 15_000 });
+    await chat.locator('#compare').click();
+    await chooseInOpenDialog(page, join(workspace, 'models', secondModel), 'Compare');
+    const columns = chat.locator('.conversation.compare .column');
+    await columns.nth(1).locator('.column-title', { hasText: secondModel }).waitFor({ timeout: 60_000 });
+    assert.equal(await columns.nth(0).locator('.column-title').textContent(), modelName);
+    await columns.nth(1).locator('.detail', { hasText: /^Local ONNX model: .*phi3-tiny-genai-fp32$/ }).waitFor({ timeout: 120_000 });
+    await send(chat, 'Hello');
+    for (const index of [0, 1]) {
+      const figures = columns.nth(index).locator('.turn.assistant .figures');
+      await figures.waitFor({ timeout: 120_000 });
+      assert.match((await figures.textContent()) ?? '', /^5 tokens · \d+ ms to first token · [\d.]+ tokens\/s · max new tokens reached$/);
+      assert.ok((((await columns.nth(index).locator('.turn.assistant .body').textContent()) ?? '').trim()).length > 0);
+      assert.equal(await columns.nth(index).locator('.turn.user .body').textContent(), 'Hello');
+    }
+    await saveScreenshot(page, 'e2e-chat-compare');
   });
 });
