@@ -7,6 +7,7 @@ import { bulkResultsJsonl, bulkRunRequest, type BulkRow } from './bulkResults';
 import { runBulk } from './bulkRunner';
 import { createChatBackend, type ChatBackend, type ChatInput, type ChatModelRef } from './chatBackend';
 import type { ChatMlflowAccess } from './chatMlflowAccess';
+import { pickChatModel } from './chatModelPicker';
 import { parseViewMessage, type ChatViewState, type HostToView, type ViewModel, type ViewTurn, type ViewToHost } from './chatProtocol';
 import { logChatRun, type ChatRunPhase } from './chatRunLogger';
 import { conversationRunRequest, type ChatRunRequest, type RunModel } from './chatRunRequest';
@@ -46,9 +47,6 @@ const sessionPrefix = 'phi3Mlflow.chat.session.';
 const settingsPrefix = 'phi3Mlflow.chat.settings.';
 const sessionKey = (id: string) => `${sessionPrefix}${id}`;
 const settingsKey = (ref: ChatModelRef) => `${settingsPrefix}${ref.kind === 'local' ? ref.folder : ref.url}`;
-
-/** The command of the reusable chat model picker (chatModelPicker.ts), when it is registered. */
-const pickChatModelCommand = 'phi3Mlflow.pickChatModel';
 
 /** A bulk run in the panel: its prompts, the rows answered so far, and how to stop it. */
 interface BulkState {
@@ -361,8 +359,8 @@ export class ChatPanel {
 
   /** The model as a logged run names it: with the MLflow URI it was opened from, when it was. */
   private runModelOf(backend: ChatBackend): RunModel {
-    const origin = (backend.ref as { mlflow?: { requestedUri?: string } }).mlflow;
-    return { ...backend.exported, ...(origin?.requestedUri ? { mlflowUri: origin.requestedUri } : {}) };
+    const origin = backend.ref.kind === 'local' ? backend.ref.mlflow : undefined;
+    return { ...backend.exported, ...(origin ? { mlflowUri: origin.requestedUri } : {}) };
   }
 
   private async logConversation(): Promise<void> {
@@ -439,7 +437,7 @@ export class ChatPanel {
     if (this.busy) return;
     let ref: ChatModelRef | undefined;
     try {
-      ref = await pickCompareModel();
+      ref = await pickChatModel({ title: 'Compare with: the second model' });
     } catch (error) {
       this.notice = { kind: 'error', message: messageOf(error) };
       return this.post();
@@ -584,13 +582,12 @@ export class ChatPanel {
 
   private viewModel(side: ChatSide): ViewModel {
     const model = side.backend.ref;
-    const origin = (model as { mlflow?: { requestedUri?: string } }).mlflow;
     return {
       title: side.backend.title,
       detail:
         model.kind === 'local'
-          ? origin?.requestedUri
-            ? `${origin.requestedUri}, run locally on ONNX from ${model.folder}`
+          ? model.mlflow
+            ? `${model.mlflow.requestedUri}, run locally on ONNX from ${model.folder}`
             : `Local ONNX model: ${model.folder}`
           : `Served by MLflow: ${side.backend.exported.location} (${model.signature.kind})`,
       status: side.status,
@@ -721,14 +718,4 @@ async function pickExperiment(client: MlflowClient, what: string): Promise<Exper
   const existing = await client.experiments.getByName(name.trim());
   if (existing) return existing;
   return client.experiments.get(await client.experiments.create(name.trim()));
-}
-
-/** The second model of a comparison: through the chat model picker when it is there, else a local folder. */
-async function pickCompareModel(): Promise<ChatModelRef | undefined> {
-  const commands = await vscode.commands.getCommands(true);
-  if (commands.includes(pickChatModelCommand)) {
-    return vscode.commands.executeCommand<ChatModelRef | undefined>(pickChatModelCommand, { title: 'Compare with: the second model' });
-  }
-  const chosen = await vscode.window.showOpenDialog({ title: 'Compare with: a Phi-3 ONNX model folder', canSelectFolders: true, canSelectFiles: false, openLabel: 'Compare' });
-  return chosen?.[0] ? { kind: 'local', folder: chosen[0].fsPath } : undefined;
 }

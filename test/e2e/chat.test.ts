@@ -476,7 +476,12 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
     const notification = page.locator('.notification-toast', { hasText: 'Logged run "chat ' });
     await notification.locator('.monaco-button', { hasText: 'Reveal in MLflow Explorer' }).click({ timeout: 30_000 });
     const runRow = page.locator('.monaco-list-row.selected', { hasText: /^chat phi3-tiny-genai-int4 / });
-    await runRow.waitFor({ timeout: 30_000 });
+    try {
+      await runRow.waitFor({ timeout: 30_000 });
+    } catch (error) {
+      await saveScreenshot(page, 'e2e-chat-logged-not-revealed');
+      throw error;
+    }
     await saveScreenshot(page, 'e2e-chat-logged-revealed');
   });
 
@@ -510,7 +515,8 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
     await chat.locator('#clear').click();
     await chat.locator('.turn').first().waitFor({ state: 'detached', timeout: 15_000 });
     await chat.locator('#compare').click();
-    await chooseInOpenDialog(page, join(workspace, 'models', secondModel), 'Compare');
+    // The chat model picker lists the workspace's model folders first.
+    await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: `models/${secondModel}` }).first().click({ timeout: 30_000 });
     const columns = chat.locator('.conversation.compare .column');
     await columns.nth(1).locator('.column-title', { hasText: secondModel }).waitFor({ timeout: 60_000 });
     assert.equal(await columns.nth(0).locator('.column-title').textContent(), modelName);
