@@ -51,19 +51,29 @@ export class Explorer implements vscode.Disposable {
    */
   async revealRun(experimentId: string, runId: string): Promise<boolean> {
     this.experiments.refresh();
-    const experiment = await this.waitForShown(undefined, (node) => node instanceof ExperimentNode && node.experiment.experimentId === experimentId);
-    if (!experiment) return false;
-    this.experiments.refresh(experiment);
-    await this.experimentsView.reveal(experiment, { expand: true, select: false, focus: false });
-    const run = await this.waitForShown(experiment, (node) => node instanceof RunNode && node.runId === runId);
-    if (!run) return false;
-    await this.experimentsView.reveal(run, { select: true, focus: true });
-    return true;
+    // The view may list the root twice (once as it opens, once for the refresh): an experiment node
+    // from the listing it dropped cannot be revealed, so look again in the newest listing.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const experiment = await this.waitForShown(undefined, (node) => node instanceof ExperimentNode && node.experiment.experimentId === experimentId);
+      if (!experiment) return false;
+      this.experiments.refresh(experiment);
+      try {
+        await this.experimentsView.reveal(experiment, { expand: true, select: false, focus: false });
+      } catch {
+        continue; // a node the view no longer holds: the next attempt finds the one it does
+      }
+      const run = await this.waitForShown(experiment, (node) => node instanceof RunNode && node.runId === runId, 20);
+      if (run) {
+        await this.experimentsView.reveal(run, { select: true, focus: true });
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Waits until the Experiments view has listed a child of `parent` that matches. */
-  private async waitForShown(parent: ExplorerNode | undefined, matches: (node: ExplorerNode) => boolean): Promise<ExplorerNode | undefined> {
-    for (let i = 0; i < 50; i++) {
+  private async waitForShown(parent: ExplorerNode | undefined, matches: (node: ExplorerNode) => boolean, tries = 50): Promise<ExplorerNode | undefined> {
+    for (let i = 0; i < tries; i++) {
       const found = this.experiments.shownChildren(parent)?.find(matches);
       if (found) return found;
       await new Promise((resolve) => setTimeout(resolve, 100));

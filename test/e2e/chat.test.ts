@@ -17,6 +17,8 @@ import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { launchChromium, saveScreenshot } from '../harness/browser';
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { freePort } from '../harness/freePort';
+import { MlflowClient } from '../../src/mlflow/client';
+import { parseTrackingUri } from '../../src/mlflow/trackingUri';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { type ModelServer, startModelServer } from '../harness/modelServer';
 import { repoRoot } from '../harness/paths';
@@ -408,6 +410,7 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
   let page: Page;
   let chat: FrameLocator;
   const secondModel = 'phi3-tiny-genai-fp32';
+  const registeredName = 'phi3-e2e';
 
   before(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'phi3-mlflow-e2e-chat-mlflow-'));
@@ -416,6 +419,16 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
     for (const name of [modelName, secondModel]) cpSync(join(repoRoot, 'test', 'fixtures', 'models', name), join(workspace, 'models', name), { recursive: true });
     writeFileSync(join(workspace, 'prompts.jsonl'), ['{"prompt": "Hello"}', '{"messages": [{"role": "user", "content": "What is MLflow?"}]}', '{"prompt": oops}', '{"prompt": "Tell me a story"}', ''].join('\n'));
     mlflow = await startMlflowServer();
+    // A registered model with two versions, each a run's ONNX folder: version 1 (int4, @champion) and version 2 (fp32).
+    const client = new MlflowClient({ uri: parseTrackingUri(mlflow.url), auth: { kind: 'none' } });
+    const experimentId = await client.experiments.create('phi3-registry');
+    await client.registry.createModel(registeredName);
+    for (const [index, name] of [modelName, secondModel].entries()) {
+      const run = await client.runs.create(experimentId, { runName: `onnx-${name}` });
+      await client.artifacts.upload({ artifactUri: run.info.artifactUri, runId: run.info.runId }, join(repoRoot, 'test', 'fixtures', 'models', name), '');
+      await client.registry.createVersion({ name: registeredName, source: `runs:/${run.info.runId}/${name}`, runId: run.info.runId });
+      if (index === 0) await client.registry.setAlias(registeredName, 'champion', '1');
+    }
     codeServer = await startCodeServer({
       workspace,
       installVsix: [builtVsix()],
@@ -530,5 +543,38 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
       assert.equal(await columns.nth(index).locator('.turn.user .body').textContent(), 'Hello');
     }
     await saveScreenshot(page, 'e2e-chat-compare');
+  });
+
+  it('compares two versions of a registered model: version 2 against @champion, each downloaded and answering in its column', async () => {
+    await page.keyboard.press('Escape');
+    await runCommand(page, 'View: Close All Editors');
+    await runCommand(page, 'Phi-3: Open Chat…');
+    await pickRow(page, 'Registered Model Version…');
+    await pickRow(page, registeredName);
+    await pickRow(page, 'Version 2');
+    const columnsOrChat = chat.locator('h1', { hasText: `${registeredName} v2` });
+    await columnsOrChat.waitFor({ timeout: 120_000 });
+    await chat.locator('.context .label', { hasText: /^Context: \d+ of 4096 tokens$/ }).waitFor({ timeout: 120_000 });
+    await chat.locator('#compare').click();
+    await pickRow(page, 'Registered Model Alias…');
+    await pickRow(page, registeredName);
+    await pickRow(page, '@champion');
+    const columns = chat.locator('.conversation.compare .column');
+    await columns.nth(1).locator('.column-title', { hasText: `${registeredName} v1` }).waitFor({ timeout: 120_000 });
+    await columns.nth(1).locator('.detail', { hasText: /^models:\/phi3-e2e@champion, run locally on ONNX from / }).waitFor({ timeout: 120_000 });
+    assert.match((await columns.nth(0).locator('.detail').textContent()) ?? '', /^models:\/phi3-e2e\/2, run locally on ONNX from /);
+    await setMaxNewTokens(chat, 4);
+    await send(chat, 'Hello');
+    for (const index of [0, 1]) {
+      const figures = columns.nth(index).locator('.turn.assistant .figures');
+      await figures.waitFor({ timeout: 120_000 });
+      assert.match((await figures.textContent()) ?? '', /^4 tokens · \d+ ms to first token · [\d.]+ tokens\/s · max new tokens reached$/);
+    }
+    await saveScreenshot(page, 'e2e-chat-compare-registry');
+    // Logged, the run names the model by the URI it was opened from.
+    await chat.locator('#log-mlflow').click();
+    await pickRow(page, 'chat-e2e');
+    const run = await restRun(mlflow, await loggedRunId(chat, 'conversation'));
+    assert.equal(run.tags['phi3.model.uri'], `models:/${registeredName}/2`);
   });
 });
