@@ -561,8 +561,8 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
     await pickRow(page, '@champion');
     const columns = chat.locator('.conversation.compare .column');
     await columns.nth(1).locator('.column-title', { hasText: `${registeredName} v1` }).waitFor({ timeout: 120_000 });
-    await columns.nth(1).locator('.detail', { hasText: /^models:\/phi3-e2e@champion, run locally on ONNX from / }).waitFor({ timeout: 120_000 });
-    assert.match((await columns.nth(0).locator('.detail').textContent()) ?? '', /^models:\/phi3-e2e\/2, run locally on ONNX from /);
+    await columns.nth(1).locator('.detail', { hasText: /^MLflow model models:\/phi3-e2e\/1 from http:\/\/127\.0\.0\.1:\d+, downloaded to / }).waitFor({ timeout: 120_000 });
+    assert.match((await columns.nth(0).locator('.detail').textContent()) ?? '', /^MLflow model models:\/phi3-e2e\/2 from http:\/\/127\.0\.0\.1:\d+, downloaded to /);
     await setMaxNewTokens(chat, 4);
     await send(chat, 'Hello');
     for (const index of [0, 1]) {
