@@ -587,7 +587,7 @@ export class ChatPanel {
       detail:
         model.kind === 'local'
           ? model.mlflow
-            ? `MLflow model ${model.mlflow.cacheUri} from ${model.mlflow.trackingUri}, downloaded to ${model.folder}`
+            ? `MLflow model ${model.mlflow.resolvedUri} from ${model.mlflow.trackingUri}, downloaded to ${model.folder}`
             : `Local ONNX model: ${model.folder}`
           : `Served by MLflow: ${side.backend.exported.location} (${model.signature.kind})`,
       status: side.status,
