@@ -1,6 +1,6 @@
 import type { Metric } from '../mlflow/entities';
 import type { BulkPrompt } from './bulkPrompts';
-import { mean, modelLabel, modelTags, settingsParams, sum, type ChatRunRequest, type RunModel } from './chatRunRequest';
+import { mean, modelLabel, modelSuffixes, modelTags, settingsParams, sum, type ChatRunRequest, type RunModel } from './chatRunRequest';
 import type { AnswerFigures } from './conversation';
 import type { ChatSettings } from './generationSettings';
 
@@ -26,9 +26,6 @@ export interface TableArtifact {
 }
 
 export const bulkTablePath = 'bulk_results.json';
-
-/** Column suffixes that tell two models apart: `answer_a`, `answer_b`; none with one model. */
-export const modelSuffixes = (count: number): string[] => (count === 1 ? [''] : ['_a', '_b']);
 
 /** The results as a table: line, prompt, then per model answer, new tokens, latency, tokens/s and error. */
 export function bulkTable(modelCount: number, rows: readonly BulkRow[]): TableArtifact {

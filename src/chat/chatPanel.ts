@@ -369,8 +369,16 @@ export class ChatPanel {
       this.notice = { kind: 'error', message: 'Nothing to log yet: send a message first.' };
       return this.post();
     }
-    const request = () => conversationRunRequest({ model: this.runModelOf(this.backend), settings: this.settings, conversation: this.conversation.snapshot, loggedAt: new Date() });
-    await this.logRun('conversation', request);
+    const compare = this.compare;
+    const request = () =>
+      conversationRunRequest({
+        model: this.runModelOf(this.backend),
+        settings: this.settings,
+        conversation: this.conversation.snapshot,
+        loggedAt: new Date(),
+        ...(compare ? { compare: { model: this.runModelOf(compare.backend), conversation: compare.conversation.snapshot } } : {}),
+      });
+    await this.logRun(compare ? 'comparison' : 'conversation', request);
   }
 
   private async logBulk(): Promise<void> {

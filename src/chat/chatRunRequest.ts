@@ -25,8 +25,6 @@ export interface ChatRunRequest {
   readonly artifacts: readonly RunArtifact[];
 }
 
-export const transcriptPaths = { markdown: 'chat/conversation.md', json: 'chat/conversation.json' } as const;
-
 /** The generation settings as run params: MLflow keeps params as text, so each is written the way a user would type it. */
 export function settingsParams(settings: ChatSettings): Record<string, string> {
   return {
@@ -62,31 +60,51 @@ export function modelLabel(model: RunModel): string {
   return model.kind === 'local' ? (model.location.split(/[\\/]/).filter(Boolean).pop() ?? model.location) : model.location.replace(/^https?:\/\//, '');
 }
 
+/** Suffixes that tell two models apart in keys (`new_tokens_a`, `new_tokens_b`); none with one model. */
+export const modelSuffixes = (count: number): string[] => (count === 1 ? [''] : ['_a', '_b']);
+
+/** One model's side of a conversation (two when comparing). */
+export interface RunConversation {
+  readonly model: RunModel;
+  readonly conversation: ConversationSnapshot;
+}
+
 /**
  * A conversation as an MLflow run: the generation settings as params; each answer's figures as
  * metrics stepped by the answer's number (0, 1, …), with summaries over the conversation; the
  * transcript as Markdown and JSON artifacts (the same files Export writes); tags naming the model.
+ * A comparison logs both sides in one run: keys end in `_a` and `_b`, and each side has its transcript.
  */
-export function conversationRunRequest(input: { model: RunModel; settings: ChatSettings; conversation: ConversationSnapshot; loggedAt: Date }): ChatRunRequest {
-  const { model, settings, conversation, loggedAt } = input;
+export function conversationRunRequest(input: { model: RunModel; settings: ChatSettings; conversation: ConversationSnapshot; loggedAt: Date; compare?: RunConversation }): ChatRunRequest {
+  const { settings, loggedAt } = input;
+  const sides: RunConversation[] = [{ model: input.model, conversation: input.conversation }, ...(input.compare ? [input.compare] : [])];
+  const suffixes = modelSuffixes(sides.length);
   const timestamp = loggedAt.getTime();
-  const answers = conversation.turns.filter((turn) => turn.role === 'assistant');
-  const completed = answers.filter((turn) => turn.figures && !turn.error).map((turn) => turn.figures!);
   const metrics: Metric[] = [];
-  completed.forEach((figures, step) => metrics.push(...figureMetrics(figures, step, timestamp)));
-  metrics.push(...summaryMetrics(completed, answers.length - completed.length, timestamp));
-  const exported = { model: { kind: model.kind, location: model.location, ...(model.signature ? { signature: model.signature } : {}) }, settings, conversation, exportedAt: loggedAt.toISOString() };
+  const artifacts: RunArtifact[] = [];
+  sides.forEach(({ model, conversation }, index) => {
+    const suffix = suffixes[index]!;
+    const answers = conversation.turns.filter((turn) => turn.role === 'assistant');
+    const completed = answers.filter((turn) => turn.figures && !turn.error).map((turn) => turn.figures!);
+    completed.forEach((figures, step) => metrics.push(...figureMetrics(figures, step, timestamp, suffix)));
+    metrics.push(...summaryMetrics(completed, answers.length - completed.length, timestamp, suffix));
+    const exported = { model: { kind: model.kind, location: model.location, ...(model.signature ? { signature: model.signature } : {}) }, settings, conversation, exportedAt: loggedAt.toISOString() };
+    artifacts.push(
+      { path: transcriptPath('md', suffix), text: conversationToMarkdown(exported) },
+      { path: transcriptPath('json', suffix), text: conversationToJson(exported) },
+    );
+  });
   return {
-    runName: `chat ${modelLabel(model)} ${loggedAt.toISOString().slice(0, 16).replace('T', ' ')}`,
-    tags: { ...sourceTags, ...modelTags(model), 'phi3.chat.kind': 'conversation' },
+    runName: `${sides.length === 1 ? 'chat' : 'compare'} ${sides.map((side) => modelLabel(side.model)).join(' vs ')} ${loggedAt.toISOString().slice(0, 16).replace('T', ' ')}`,
+    tags: { ...sourceTags, ...Object.assign({}, ...sides.map((side, index) => modelTags(side.model, suffixes[index]))), 'phi3.chat.kind': sides.length === 1 ? 'conversation' : 'comparison' },
     params: settingsParams(settings),
     metrics,
-    artifacts: [
-      { path: transcriptPaths.markdown, text: conversationToMarkdown(exported) },
-      { path: transcriptPaths.json, text: conversationToJson(exported) },
-    ],
+    artifacts,
   };
 }
+
+/** `chat/conversation.md`; `chat/conversation_b.json` for the second model of a comparison. */
+export const transcriptPath = (extension: 'md' | 'json', suffix = ''): string => `chat/conversation${suffix}.${extension}`;
 
 /** One answer's figures as metrics at `step`; figures a model did not report are left out. */
 export function figureMetrics(figures: AnswerFigures, step: number, timestamp: number, suffix = ''): Metric[] {
@@ -99,8 +117,8 @@ export function figureMetrics(figures: AnswerFigures, step: number, timestamp: n
   return values.filter(([, value]) => value !== undefined).map(([key, value]) => ({ key: `${key}${suffix}`, value: value!, timestamp, step }));
 }
 
-function summaryMetrics(figures: readonly AnswerFigures[], failed: number, timestamp: number): Metric[] {
-  const metric = (key: string, value: number): Metric => ({ key, value, timestamp, step: 0 });
+function summaryMetrics(figures: readonly AnswerFigures[], failed: number, timestamp: number, suffix: string): Metric[] {
+  const metric = (key: string, value: number): Metric => ({ key: `${key}${suffix}`, value, timestamp, step: 0 });
   const newTokens = figures.map((f) => f.newTokens).filter((n): n is number => n !== undefined);
   const speeds = figures.map((f) => f.tokensPerSecond).filter((n): n is number => n !== undefined);
   return [

@@ -571,10 +571,17 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
       assert.match((await figures.textContent()) ?? '', /^4 tokens · \d+ ms to first token · [\d.]+ tokens\/s · max new tokens reached$/);
     }
     await saveScreenshot(page, 'e2e-chat-compare-registry');
-    // Logged, the run names the model by the URI it was opened from.
+    // Logged, one run holds both sides, each model named by the URI it was opened from.
     await chat.locator('#log-mlflow').click();
     await pickRow(page, 'chat-e2e');
-    const run = await restRun(mlflow, await loggedRunId(chat, 'conversation'));
-    assert.equal(run.tags['phi3.model.uri'], `models:/${registeredName}/2`);
+    const runId = await loggedRunId(chat, 'comparison');
+    const run = await restRun(mlflow, runId);
+    assert.equal(run.tags['phi3.model.uri_a'], `models:/${registeredName}/2`);
+    assert.equal(run.tags['phi3.model.uri_b'], `models:/${registeredName}@champion`);
+    assert.equal(run.tags['phi3.chat.kind'], 'comparison');
+    assert.equal(run.metrics.new_tokens_a, 4);
+    assert.equal(run.metrics.new_tokens_b, 4);
+    const markdown = await (await fetch(`${mlflow.url}/get-artifact?run_id=${runId}&path=chat/conversation_b.md`)).text();
+    assert.match(markdown, /\n## User\n\nHello\n\n## Assistant\n\n[^]*\n_4 tokens · /);
   });
 });

@@ -124,6 +124,39 @@ describe('chat runs logged to a real MLflow server', () => {
     assert.deepEqual(Object.fromEntries(run.metrics.map((m) => [m.key, m.value])), { answers: 0, failed_answers: 0 });
   });
 
+  it('logs a comparison as one run: both models’ figures and tags with _a and _b, a transcript each', async () => {
+    const other: ConversationSnapshot = { systemPrompt: 'Be brief.', turns: [conversation.turns[0]!, { id: 2, role: 'assistant', content: 'Yo', figures: { newTokens: 2, promptTokens: undefined, timeToFirstTokenMs: 300, tokensPerSecond: undefined, stopReason: 'stop' } }] };
+    const request = conversationRunRequest({ model: localModel, settings, conversation: { systemPrompt: 'Be brief.', turns: conversation.turns.slice(0, 2) }, loggedAt, compare: { model: servedModel, conversation: other } });
+    const logged = await logChatRun(client, experimentId, request);
+    const run = await client.runs.get(logged.runId);
+    assert.equal(run.info.runName, 'compare models:/phi3@champion vs 127.0.0.1:5001 2026-11-23 22:10');
+    assert.equal(run.tags['phi3.chat.kind'], 'comparison');
+    assert.equal(run.tags['phi3.model.folder_a'], '/models/phi3-tiny');
+    assert.equal(run.tags['phi3.model.uri_a'], 'models:/phi3@champion');
+    assert.equal(run.tags['phi3.model.url_b'], 'http://127.0.0.1:5001');
+    assert.deepEqual(Object.fromEntries(run.metrics.map((m) => [m.key, m.value])), {
+      new_tokens_a: 7,
+      prompt_tokens_a: 9,
+      time_to_first_token_ms_a: 40,
+      tokens_per_second_a: 100,
+      answers_a: 1,
+      failed_answers_a: 0,
+      total_new_tokens_a: 7,
+      mean_time_to_first_token_ms_a: 40,
+      mean_tokens_per_second_a: 100,
+      new_tokens_b: 2,
+      time_to_first_token_ms_b: 300,
+      answers_b: 1,
+      failed_answers_b: 0,
+      total_new_tokens_b: 2,
+      mean_time_to_first_token_ms_b: 300,
+    });
+    const files = await collect(client.artifacts.listFiles({ kind: 'run', runId: logged.runId }));
+    assert.deepEqual(files.map((f) => f.path).sort(), ['chat/conversation_a.json', 'chat/conversation_a.md', 'chat/conversation_b.json', 'chat/conversation_b.md']);
+    const markdown = await artifactText(server, logged.runId, 'chat/conversation_b.md');
+    assert.match(markdown, /^# Chat with a Phi-3 model\n\n- Model: served by MLflow `http:\/\/127\.0\.0\.1:5001` \(llm\/v1\/chat\)\n[^]*## Assistant\n\nYo\n\n_2 tokens · 300 ms to first token_\n$/);
+  });
+
   it('marks the run FAILED and says which when an upload fails, and a missing experiment fails with a clear message', async () => {
     const request = conversationRunRequest({ model: localModel, settings, conversation, loggedAt });
     const controller = new AbortController();
