@@ -142,9 +142,10 @@ export class ArtifactsApi {
    * Streams one artifact file to `target` (a path already checked to be safe). Returns its size.
    * Through the artifact proxy, which serves byte ranges, a large file comes in 32 MiB ranges four
    * at a time, each written at its offset: one stream from MLflow's server is slower than a client
-   * can take it, and several spread over its workers (see bench/). Each range writes through a file
-   * descriptor of its own: a stream that fails closes its descriptor, which must not be one that
-   * the other ranges still write to.
+   * can take it, and several spread over its workers (see bench/; MLflow's Python client makes a
+   * single GET there, the benchmark's reference). Each range writes through a file descriptor of
+   * its own (streamToFile.ts), closed once its last write has settled: a range that fails must not
+   * close a descriptor the other ranges still write to.
    */
   async downloadFile(source: ArtifactSource, artifactPath: string, target: string, options: TransferOptions = {}): Promise<number> {
     const call = { method: 'GET', path: artifactPath, subject: `Artifact ${artifactPath} of ${describeSource(source)}` };
