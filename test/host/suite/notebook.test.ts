@@ -260,4 +260,41 @@ describe('notebooks: serializer and controller', function () {
     assert.ok(cells[1]!.document.getText().includes(`ONNX_FOLDER = ${JSON.stringify(onnxFolder)}`));
     assert.match(cells[7]!.document.getText(), /^loaded = mlflow\.pyfunc\.load_model\(model_info\.model_uri\)/);
   });
+
+  it('checks an mlflow-wrapper cell against the JSON schema as it is typed, and completes keys and values', async () => {
+    const notebook = await openNotebook('typing.ipynb', [{ code: 'recipe: custom-onnx-pyfunc\nonnx_folder: ./models/m\nsearch_options:\n  max_length: 64\n', language: 'mlflow-wrapper' }]);
+    const cell = notebook.cellAt(0);
+    const schemaDiagnostics = () => vscode.languages.getDiagnostics(cell.document.uri).filter((d) => d.source === 'mlflow-wrapper schema');
+    // Type into the cell's editor: select the value 64 and type a word over it, key by key.
+    const notebookEditor = vscode.window.activeNotebookEditor;
+    assert.equal(notebookEditor?.notebook, notebook);
+    notebookEditor.selections = [new vscode.NotebookRange(0, 1)];
+    await vscode.commands.executeCommand('notebook.cell.edit');
+    const editor = await waitFor(() => (vscode.window.activeTextEditor?.document.uri.toString() === cell.document.uri.toString() ? vscode.window.activeTextEditor : undefined), 'the cell editor to take focus');
+    assert.deepEqual(schemaDiagnostics(), []);
+    editor.selection = new vscode.Selection(3, 14, 3, 16);
+    for (const key of 'lots') await vscode.commands.executeCommand('type', { text: key });
+    assert.equal(cell.document.lineAt(3).text, '  max_length: lots');
+    // Checked once typing pauses: on a slow machine a pause between keys shows "lo" first, then "lots".
+    const expected = '"search_options.max_length" must be a whole number (got "lots")';
+    const diagnostic = await waitFor(() => schemaDiagnostics().find((d) => d.message === expected), 'the schema diagnostic for "lots"');
+    assert.equal(schemaDiagnostics().length, 1);
+    assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Error);
+    assert.deepEqual([diagnostic.range.start.line, diagnostic.range.start.character, diagnostic.range.end.line, diagnostic.range.end.character], [3, 14, 3, 18]);
+    // Fixed, the diagnostic goes away.
+    editor.selection = new vscode.Selection(3, 14, 3, 18);
+    await vscode.commands.executeCommand('type', { text: '128' });
+    await waitFor(() => schemaDiagnostics().length === 0, 'the diagnostic to go once the value is fixed');
+
+    // Completion: the keys not there yet at the top level, and the allowed values of a key.
+    const keys = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', cell.document.uri, new vscode.Position(4, 0));
+    const keyLabels = keys.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+    assert.ok(keyLabels.includes('registered_model_name') && keyLabels.includes('signature'), keyLabels.join(', '));
+    assert.ok(!keyLabels.includes('onnx_folder'), 'a key already there is not offered');
+    editor.selection = new vscode.Selection(4, 0, 4, 0);
+    await vscode.commands.executeCommand('type', { text: '  do_sample: ' });
+    const values = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', cell.document.uri, new vscode.Position(4, 13));
+    const valueLabels = values.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+    assert.ok(valueLabels.includes('true') && valueLabels.includes('false'), valueLabels.join(', '));
+  });
 });
