@@ -17,6 +17,8 @@ export interface CodeServerOptions {
   readonly port?: number;
   /** Keeps user data and extensions here (the demo); otherwise a temporary folder removed on stop. */
   readonly dataDir?: string;
+  /** Workspace trust on, so the workbench asks whether to trust the folder (Restricted Mode tests); off by default. */
+  readonly workspaceTrust?: boolean;
 }
 
 export interface CodeServer {
@@ -33,7 +35,7 @@ const node = process.execPath;
 
 /**
  * Starts the VS Code that the npm package code-server bundles (VS Code 1.100.3), with no auth,
- * telemetry, update checks or workspace-trust prompt, and waits until both of its servers listen.
+ * telemetry, update checks or workspace-trust prompt (unless `workspaceTrust`), and waits until both of its servers listen.
  */
 export async function startCodeServer(options: CodeServerOptions): Promise<CodeServer> {
   const port = options.port ?? (await freePort());
@@ -45,7 +47,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   mkdirSync(extensionsDir, { recursive: true });
   writeFileSync(
     join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off',
+    JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': options.workspaceTrust === true, 'telemetry.telemetryLevel': 'off',
       // A tree item's tooltip that opens under the mouse covers the row below it and swallows the next click.
       'workbench.hover.delay': 600_000,
       ...options.settings }, null, 2),
@@ -61,7 +63,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
 
   const server = ProcessGroup.start(
     node,
-    [codeServerEntry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, ...common, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', options.workspace],
+    [codeServerEntry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, ...common, '--disable-telemetry', '--disable-update-check', ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', options.workspace],
     { env },
   );
   const stop = async () => {

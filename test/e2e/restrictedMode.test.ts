@@ -1,0 +1,97 @@
+/**
+ * The extension in Restricted Mode, in Chromium on the installed VSIX: workspace trust is on and the
+ * user answers "No, I don't trust the authors". The extension still activates (it declares limited
+ * support: its MLflow explorer is there), and Run All asks whether to trust the folder first (VS
+ * Code's own question for notebook execution); cancelled, no cell runs and no Python starts. (The
+ * controller's own refusal, for runs started through the API, is in notebookController.ts.)
+ */
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, saveScreenshot } from '../harness/browser';
+import { type CodeServer, startCodeServer } from '../harness/codeServer';
+import { repoRoot, venvPython } from '../harness/paths';
+
+function builtVsix(): string {
+  const found = readdirSync(repoRoot).filter((f) => /^phi3-mlflow-.*\.vsix$/.test(f));
+  assert.equal(found.length, 1, `expected one VSIX in ${repoRoot} (npm run package), found: ${found.join(', ') || 'none'}`);
+  return join(repoRoot, found[0]!);
+}
+
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 15_000 });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: title }).first().waitFor({ timeout: 30_000 });
+  await input.press('Enter');
+}
+
+describe('Restricted Mode in the browser', () => {
+  let scratch: string;
+  let browser: Browser;
+  let codeServer: CodeServer;
+  let page: Page;
+  // The notebook's interpreter: a script that leaves a mark when started, then runs the real Python.
+  let spyPython: string;
+
+  before(async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'phi3-mlflow-e2e-restricted-'));
+    const workspace = join(scratch, 'untrusted');
+    mkdirSync(workspace);
+    spyPython = join(scratch, 'python-spy');
+    writeFileSync(spyPython, `#!/bin/sh\ntouch "$0.started"\nexec ${venvPython} "$@"\n`);
+    chmodSync(spyPython, 0o755);
+    codeServer = await startCodeServer({ workspace, installVsix: [builtVsix()], workspaceTrust: true, env: { MLFLOW_TRACKING_URI: '' }, settings: { 'phi3Mlflow.pythonPath': spyPython } });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(`${codeServer.url}/?folder=${encodeURIComponent(codeServer.workspace)}`);
+    const distrust = page.getByRole('button', { name: /No, I don.t trust the authors/ });
+    await distrust.waitFor({ timeout: 60_000 });
+    await saveScreenshot(page, 'e2e-restricted-trust-question');
+    await distrust.click();
+    await page.locator('.statusbar-item').filter({ hasText: 'Restricted Mode' }).first().waitFor({ timeout: 30_000 });
+  });
+
+  after(async () => {
+    if (page) await saveScreenshot(page, 'e2e-restricted-last').catch(() => undefined);
+    await browser?.close();
+    await codeServer?.stop();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('activates: the MLflow explorer is there, with its Connect button', async () => {
+    const container = page.locator('.activitybar [aria-label^="MLflow"]').first();
+    await container.waitFor({ timeout: 60_000 });
+    await container.click();
+    await page.getByRole('button', { name: 'Connect to an MLflow tracking server' }).first().waitFor({ timeout: 30_000 });
+    await saveScreenshot(page, 'e2e-restricted-explorer');
+  });
+
+  it('runs no notebook cell: Run All asks to trust the folder, and cancelled, nothing starts', async () => {
+    await runCommand(page, 'Phi-3 MLflow: New Wrapper Notebook…');
+    const input = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Transformers pipeline' }).first().waitFor({ timeout: 30_000 });
+    await input.fill('Transformers');
+    await input.press('Enter');
+    for (const prompt of ['A Hugging Face model id', 'The artifact path the model is logged under', 'Register it as']) {
+      await page.locator('.quick-input-widget').filter({ hasText: prompt }).first().waitFor({ timeout: 30_000 });
+      await input.press('Enter');
+    }
+    await page.locator('.notebook-editor .view-lines').filter({ hasText: 'MODEL_ID' }).first().waitFor({ timeout: 30_000 });
+    await runCommand(page, 'Notebook: Run All');
+    const dialog = page.locator('.monaco-dialog-box').filter({ hasText: 'Executing a notebook cell will run code from this workspace' });
+    await dialog.waitFor({ timeout: 30_000 });
+    await saveScreenshot(page, 'e2e-restricted-run-all-asks');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 15_000 });
+    // Still Restricted Mode, no cell has run or failed, and the interpreter was never started.
+    await page.locator('.statusbar-item').filter({ hasText: 'Restricted Mode' }).first().waitFor();
+    assert.equal(await page.locator('.notebook-editor .codicon-notebook-state-success, .notebook-editor .codicon-notebook-state-error, .notebook-editor .codicon-notebook-state-executing').count(), 0);
+    assert.equal(existsSync(`${spyPython}.started`), false);
+    await saveScreenshot(page, 'e2e-restricted-notebook');
+  });
+});
