@@ -65,6 +65,14 @@ export function resolveRef(node: Record<string, unknown> | undefined): Record<st
   return target ? { ...resolveRef(target), ...(node.description ? { description: node.description } : {}) } : undefined;
 }
 
+/** The schema's patterns in words (the schema keeps them as regular expressions). */
+const patternWords: Record<string, string> = {
+  '^[A-Za-z0-9][A-Za-z0-9._-]*$': 'a name of letters, digits, ".", "_" and "-"',
+  '^[A-Za-z0-9_-]+$': 'letters, digits, "_" and "-"',
+  '^3\\.\\d+(\\.\\d+)?$': 'a Python version such as "3.11", quoted',
+  '^[^\\r\\n]+$': 'one requirement on one line',
+};
+
 const typeWords: Record<string, string> = { string: 'a text', integer: 'a whole number', number: 'a number', boolean: 'true or false', object: 'a mapping', array: 'a list', null: 'empty' };
 
 function describeValue(value: unknown): string {
@@ -102,7 +110,7 @@ function explain(error: ErrorObject, data: unknown): { path: Segment[]; key?: st
     case 'const':
       return { path, message: `${name} must be ${String(params.allowedValue)} (got ${describeValue(value)})` };
     case 'pattern':
-      return { path, message: `${name} must be a name of letters, digits and the allowed signs (pattern ${String(params.pattern)}; got ${describeValue(value)})` };
+      return { path, message: `${name} must be ${patternWords[String(params.pattern)] ?? `text matching ${String(params.pattern)}`} (got ${describeValue(value)})` };
     case 'not':
       return { path, message: `${name} cannot be ${describeValue(value)}: "latest" and v<number> are reserved by MLflow` };
     case 'anyOf':

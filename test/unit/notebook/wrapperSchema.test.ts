@@ -32,6 +32,10 @@ describe('mlflow-wrapper cells against the JSON schema, while typed', () => {
       '4:9-4:10 "search_options.top_p" must be <= 1',
     ]);
     assert.deepEqual(problems('recipe: transformers\nonnx_folder: ./m\n'), ['0:8-0:20 "recipe" must be one of custom-onnx-pyfunc (got "transformers")']);
+    assert.deepEqual(problems('recipe: custom-onnx-pyfunc\nonnx_folder: ./m\nmodel_name: my model\npython_version: "3"\n'), [
+      '2:12-2:20 "model_name" must be a name of letters, digits, ".", "_" and "-" (got "my model")',
+      '3:16-3:19 "python_version" must be a Python version such as "3.11", quoted (got "3")',
+    ]);
   });
 
   it('underlines an unknown key, and says what a missing key or a dependency needs', () => {
