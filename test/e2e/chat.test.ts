@@ -520,6 +520,34 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
     const table = JSON.parse(await (await fetch(`${mlflow.url}/get-artifact?run_id=${runId}&path=bulk_results.json`)).text()) as { columns: string[]; data: unknown[][] };
     assert.deepEqual(table.columns, ['line', 'prompt', 'answer', 'new_tokens', 'latency_ms', 'tokens_per_second', 'error']);
     assert.deepEqual(table.data.map((row) => [row[0], row[1], row[3]]), [[1, 'Hello', 5], [2, 'What is MLflow?', 5], [4, 'Tell me a story', 5]]);
+
+    // Export JSONL: one object a prompt, the table's columns and the messages sent.
+    await chat.locator('#bulk-export').click();
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 15_000 });
+    const proposed = new RegExp(`^${workspace}/bulk-results-[\\d-]+\\.jsonl$`);
+    for (let i = 0; i < 100 && !proposed.test(await input.inputValue()); i++) await page.waitForTimeout(100);
+    await page.keyboard.press('Enter');
+    await chat.locator('.notice.info', { hasText: /^Exported to .*bulk-results-[\d-]+\.jsonl\.$/ }).waitFor({ timeout: 30_000 });
+    const exported = readdirSync(workspace).find((name) => name.startsWith('bulk-results-'))!;
+    const lines = readFileSync(join(workspace, exported), 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { line: number; prompt: string; new_tokens: number; messages: unknown[] });
+    assert.deepEqual(lines.map((l) => [l.line, l.prompt, l.new_tokens, l.messages.length]), [[1, 'Hello', 5, 1], [2, 'What is MLflow?', 5, 1], [4, 'Tell me a story', 5, 1]]);
+
+    // Stop: long answers sampled over the whole vocabulary (the test model's slow path), stopped during the first.
+    await setMaxNewTokens(chat, 4000);
+    await setField(chat, '#top-k', '0');
+    await chat.locator('#do-sample').check();
+    await chat.locator('#bulk-run').click();
+    await chooseInOpenDialog(page, join(workspace, 'prompts.jsonl'), 'Run the Prompts');
+    await chat.locator('.bulk-summary', { hasText: /: 0 of 3 prompts answered \(running…\)$/ }).waitFor({ timeout: 30_000 });
+    assert.equal(await chat.locator('#stop').isDisabled(), false);
+    await chat.locator('#stop').click();
+    await chat.locator('.bulk-summary', { hasText: /: 1 of 3 prompts answered \(stopped\)$/ }).waitFor({ timeout: 30_000 });
+    assert.match((await chat.locator('.bulk-row td.answer').first().getAttribute('title')) ?? '', / · stopped$/);
+    await saveScreenshot(page, 'e2e-chat-bulk-stopped');
+    await chat.locator('#do-sample').uncheck();
+    await setField(chat, '#top-k', '50');
+    await setMaxNewTokens(chat, 5);
     await chat.locator('#bulk-close').click();
     await chat.locator('.bulk').waitFor({ state: 'hidden', timeout: 15_000 });
   });
@@ -543,6 +571,16 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
       assert.equal(await columns.nth(index).locator('.turn.user .body').textContent(), 'Hello');
     }
     await saveScreenshot(page, 'e2e-chat-compare');
+
+    // A bulk run while comparing asks both models: a column group per model.
+    await chat.locator('#bulk-run').click();
+    await chooseInOpenDialog(page, join(workspace, 'prompts.jsonl'), 'Run the Prompts');
+    await chat.locator('.bulk-summary', { hasText: /: 3 of 3 prompts answered \(done\)$/ }).waitFor({ timeout: 120_000 });
+    assert.deepEqual(await chat.locator('.bulk-table th.model').allTextContents(), [modelName, secondModel]);
+    assert.deepEqual(await chat.locator('.bulk-row td:nth-child(4)').allTextContents(), ['5', '5', '5']);
+    assert.deepEqual(await chat.locator('.bulk-row td:nth-child(7)').allTextContents(), ['5', '5', '5']);
+    await saveScreenshot(page, 'e2e-chat-compare-bulk');
+    await chat.locator('#bulk-close').click();
   });
 
   it('compares two versions of a registered model: version 2 against @champion, each downloaded and answering in its column', async () => {
