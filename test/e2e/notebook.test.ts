@@ -177,6 +177,14 @@ describe('a wrapper notebook in the browser', () => {
     // last one loads the logged model back with mlflow.pyfunc.load_model and calls predict).
     await page.locator('.notebook-toolbar-container .action-label[aria-label^="Interrupt"]').first().waitFor({ state: 'hidden', timeout: 300_000 });
     assert.equal(await page.locator('.notebook-editor .codicon-notebook-state-error').count(), 0);
+    // The last cell (load_model, then predict) ran too: the sixth code cell run in this notebook.
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+End');
+    const lastCell = page.locator('.notebook-editor .code-cell-row').filter({ hasText: 'load_model(model_info' });
+    await lastCell.filter({ hasText: '[6]' }).first().waitFor({ timeout: 60_000 });
+    assert.equal(await lastCell.locator('.codicon-notebook-state-success').count(), 1);
+    // predict decodes the whole sequence: the prompt's text (special tokens dropped), then the random model's words.
+    await outputs.getByText(/^'What is MLflow\?/).first().waitFor({ timeout: 30_000 });
     await saveScreenshot(page, 'e2e-notebook-card');
 
     // What the server has: one finished run in the template's experiment, and the registered version.
