@@ -50,16 +50,17 @@ async function main(): Promise<void> {
     dataDir: join(demoDir, 'code-server'),
     installVsix: [join(repoRoot, vsix)],
     // The demo workspace lies inside this repository: keep VS Code's git from offering to open it.
-    settings: { 'phi3Mlflow.trackingUri': mlflow.url, 'git.openRepositoryInParentFolders': 'never' },
+    // The chat opens on the registered champion as the workbench opens: downloaded from MLflow, ready to try.
+    settings: { 'phi3Mlflow.trackingUri': mlflow.url, 'phi3Mlflow.chat.openOnStartup': `models:/${demoRegisteredModel}@champion`, 'git.openRepositoryInParentFolders': 'never' },
   });
 
   console.log(`
 MLflow tracking server: ${mlflow.url}  (its web UI too)
 VS Code with Phi-3 MLflow: ${codeServer.url}/?folder=${encodeURIComponent(workspace)}
 
-Open the VS Code URL in a browser and click the MLflow (flask) icon in the activity bar: the Models
-view has ${demoRegisteredModel}@champion. To chat with the model, run "Phi-3: Open Chat…" and pick the
-folder ${demoModel.modelFolder} (random weights: the words are gibberish, the rest is real).
+Open the VS Code URL in a browser: the chat opens on models:/${demoRegisteredModel}@champion, downloaded
+from MLflow (random weights: the words are gibberish, the rest is real). The MLflow (flask) icon in the
+activity bar shows the explorer; the same model's folder is in the workspace: ${demoModel.modelFolder}.
 Press Ctrl+C to stop both servers.`);
 
   let stopping = false;

@@ -8,6 +8,7 @@ import type { ChatModelRef } from './chatBackend';
 import { type ChatModelSource, pickChatModelCommand, type PickChatModelOptions, resolveChatModelCommand } from './chatModelPicker';
 import { askScoringUrl, ChatModelSources, findModelFolders } from './chatModelSources';
 import { chatMlflowAccess } from './chatMlflowAccess';
+import { openChatOnStartup } from './chatOnStartup';
 import { ChatPanel, chatViewType, type ChatPanelHost } from './chatPanel';
 
 /**
@@ -19,6 +20,7 @@ export function registerChat(ctx: Ctx): vscode.Disposable {
   const log = (line: string) => ctx.log.info(line);
   const host: ChatPanelHost = { extensionUri: context.extensionUri, workspaceState: context.workspaceState, globalState: context.globalState, log, mlflow: chatMlflowAccess(ctx) };
   const sources = new ChatModelSources(ctx);
+  void openChatOnStartup(ctx, async (target) => vscode.commands.executeCommand('phi3Mlflow.openChat', target)).catch((error: unknown) => log(`Startup chat: ${(error as Error).message}`));
   const guarded =
     (handler: (...args: unknown[]) => Promise<unknown>) =>
     async (...args: unknown[]) => {

@@ -1,0 +1,113 @@
+/**
+ * The README's demo, as a user meets it in Chromium on the installed VSIX: the demo's own model set-up
+ * (scripts/demoModel.ts: the random-weight Phi-3 folder logged as a wrapper and registered as
+ * phi3-mini-onnx@champion on a real `mlflow server`), and `phi3Mlflow.chat.openOnStartup` naming
+ * `models:/phi3-mini-onnx@champion`: the workbench opens with the chat on that model, downloaded and
+ * ready, and it answers. After a reload the chat comes back once, not twice. Screenshots in test-results/.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { demoRegisteredModel, setUpDemoModel } from '../../scripts/demoModel';
+import { launchChromium, saveScreenshot } from '../harness/browser';
+import { type CodeServer, startCodeServer } from '../harness/codeServer';
+import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
+import { repoRoot } from '../harness/paths';
+
+function builtVsix(): string {
+  if (process.env.PHI3_MLFLOW_VSIX) return process.env.PHI3_MLFLOW_VSIX;
+  const found = readdirSync(repoRoot).filter((f) => /^phi3-mlflow-.*\.vsix$/.test(f));
+  assert.equal(found.length, 1, `expected one VSIX in ${repoRoot} (npm run package), found: ${found.join(', ') || 'none'}`);
+  return join(repoRoot, found[0]!);
+}
+
+async function runCommand(page: Page, title: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  const exactly = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactly }) }).first();
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ timeout: 3000 });
+      await input.fill(`>${title}`);
+      await row.waitFor({ timeout: 3000 });
+      break;
+    } catch (error) {
+      if (attempt === 20) throw error;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+  }
+  await row.click();
+}
+
+describe('the demo: the workbench opens with a chat on phi3-mini-onnx@champion', () => {
+  let scratch: string;
+  let mlflow: MlflowServer;
+  let browser: Browser;
+  let codeServer: CodeServer;
+  let page: Page;
+  let chat: FrameLocator;
+  let workspace: string;
+  const cacheDir = () => join(scratch, 'model-cache');
+  const heading = new RegExp(`^${demoRegisteredModel} v\\d+ \\(@champion\\)$`);
+
+  before(async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'phi3-mlflow-e2e-startup-'));
+    mlflow = await startMlflowServer();
+    workspace = join(scratch, 'workspace');
+    mkdirSync(workspace, { recursive: true });
+    await setUpDemoModel(mlflow.url, workspace);
+    codeServer = await startCodeServer({
+      workspace,
+      installVsix: [builtVsix()],
+      env: { MLFLOW_TRACKING_URI: '' },
+      dataDir: join(scratch, 'code-server'),
+      settings: {
+        'phi3Mlflow.trackingUri': mlflow.url,
+        'phi3Mlflow.chat.openOnStartup': `models:/${demoRegisteredModel}@champion`,
+        'phi3Mlflow.chat.modelCacheDirectory': cacheDir(),
+      },
+    });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    chat = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  });
+
+  after(async () => {
+    if (page) await saveScreenshot(page, 'e2e-startup-last').catch(() => undefined);
+    await browser?.close();
+    await codeServer?.stop();
+    await mlflow?.stop();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('opens the chat on the champion by itself, downloaded into the cache, and the model answers', async () => {
+    await page.goto(`${codeServer.url}/?folder=${encodeURIComponent(workspace)}`);
+    await chat.locator('h1', { hasText: heading }).waitFor({ timeout: 120_000 });
+    await chat.locator('.context .label', { hasText: /^Context: \d+ of 4096 tokens$/ }).waitFor({ timeout: 120_000 });
+    assert.equal(readdirSync(cacheDir()).length, 1, 'one model in the cache');
+    const message = chat.locator('#message');
+    await message.fill('Hello');
+    await message.press('Enter');
+    const figures = chat.locator('.turn.assistant').last().locator('.figures');
+    await figures.waitFor({ timeout: 120_000 });
+    assert.match((await figures.textContent()) ?? '', /^\d+ tokens · \d+ ms to first token/);
+    await saveScreenshot(page, 'e2e-startup-chat');
+  });
+
+  it('after a reload, the chat comes back once with its conversation, not a second panel', async () => {
+    // As a user reloads VS Code: the workbench saves its state (and the extension's) before it goes.
+    await runCommand(page, 'Developer: Reload Window');
+    await page.waitForEvent('load', { timeout: 60_000 });
+    await chat.locator('h1', { hasText: heading }).waitFor({ timeout: 120_000 });
+    await chat.locator('.turn.user', { hasText: 'Hello' }).waitFor({ timeout: 60_000 });
+    // The startup chat gives a reload 5 s to bring its panels back before it decides; wait well past that.
+    await page.waitForTimeout(10_000);
+    assert.equal(await page.locator('.tab', { hasText: `Chat: ${demoRegisteredModel}` }).count(), 1);
+    await saveScreenshot(page, 'e2e-startup-restored');
+  });
+});
