@@ -23,37 +23,9 @@ import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { type ModelServer, startModelServer } from '../harness/modelServer';
 import { repoRoot } from '../harness/paths';
 import { saveScoringModels } from '../harness/scoringModels';
+import { builtVsix, runCommand } from './workbenchPage';
 
 const modelName = 'phi3-tiny-genai-int4';
-
-/** The packaged VSIX: the one `npm run package` left in the repository (PHI3_MLFLOW_VSIX names another). */
-function builtVsix(): string {
-  if (process.env.PHI3_MLFLOW_VSIX) return process.env.PHI3_MLFLOW_VSIX;
-  const found = readdirSync(repoRoot).filter((f) => /^phi3-mlflow-.*\.vsix$/.test(f));
-  assert.equal(found.length, 1, `expected one VSIX in ${repoRoot} (npm run package), found: ${found.join(', ') || 'none'}`);
-  return join(repoRoot, found[0]!);
-}
-
-async function runCommand(page: Page, title: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
-  const exactly = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactly }) }).first();
-  // The workbench takes F1 only once it has started, and lists an extension's commands once it is installed: try again until it does.
-  for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('F1');
-    try {
-      await input.waitFor({ timeout: 3000 });
-      await input.fill(`>${title}`);
-      await row.waitFor({ timeout: 3000 });
-      break;
-    } catch (error) {
-      if (attempt === 20) throw error;
-      await page.keyboard.press('Escape');
-      await page.waitForTimeout(1000);
-    }
-  }
-  await row.click();
-}
 
 /** The figures under the last answer: "N tokens · … ms to first token · … tokens/s". */
 async function lastFigures(chat: FrameLocator): Promise<string> {

@@ -15,34 +15,7 @@ import { demoRegisteredModel, setUpDemoModel } from '../../scripts/demoModel';
 import { launchChromium, saveScreenshot } from '../harness/browser';
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
-import { repoRoot } from '../harness/paths';
-
-function builtVsix(): string {
-  if (process.env.PHI3_MLFLOW_VSIX) return process.env.PHI3_MLFLOW_VSIX;
-  const found = readdirSync(repoRoot).filter((f) => /^phi3-mlflow-.*\.vsix$/.test(f));
-  assert.equal(found.length, 1, `expected one VSIX in ${repoRoot} (npm run package), found: ${found.join(', ') || 'none'}`);
-  return join(repoRoot, found[0]!);
-}
-
-async function runCommand(page: Page, title: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
-  const exactly = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactly }) }).first();
-  for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('F1');
-    try {
-      await input.waitFor({ timeout: 3000 });
-      await input.fill(`>${title}`);
-      await row.waitFor({ timeout: 3000 });
-      break;
-    } catch (error) {
-      if (attempt === 20) throw error;
-      await page.keyboard.press('Escape');
-      await page.waitForTimeout(1000);
-    }
-  }
-  await row.click();
-}
+import { builtVsix, runCommand } from './workbenchPage';
 
 describe('the demo: the workbench opens with a chat on phi3-mini-onnx@champion', () => {
   let scratch: string;

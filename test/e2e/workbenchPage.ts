@@ -1,0 +1,49 @@
+/**
+ * What every end-to-end test does with the workbench in Chromium: find the packaged VSIX, run a
+ * command from the palette, and keep tooltips from taking clicks.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { repoRoot } from '../harness/paths';
+
+/** The VSIX `npm run package` made (or PHI3_MLFLOW_VSIX): what the e2e tests install, as a user would. */
+export function builtVsix(): string {
+  if (process.env.PHI3_MLFLOW_VSIX) return process.env.PHI3_MLFLOW_VSIX;
+  const found = readdirSync(repoRoot).filter((f) => /^phi3-mlflow-.*\.vsix$/.test(f));
+  assert.equal(found.length, 1, `expected one VSIX in ${repoRoot} (npm run package), found: ${found.join(', ') || 'none'}`);
+  return join(repoRoot, found[0]!);
+}
+
+/** Runs a command from the Command Palette by its exact title. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  const exactly = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const entry = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactly }) }).first();
+  // The workbench takes F1 only once it has started: try again until it does.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ timeout: 3000 });
+      await input.fill(`>${title}`);
+      await entry.waitFor({ timeout: 3000 });
+      break;
+    } catch (error) {
+      if (attempt === 20) throw error;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+  }
+  await entry.click();
+}
+
+/**
+ * Moves the mouse off the sidebar and waits for any tooltip to close: a tooltip left open by the last
+ * row clicked lies over the rows below it and would take the next click.
+ */
+export async function clearHovers(page: Page): Promise<void> {
+  const viewport = page.viewportSize() ?? { width: 1400, height: 1000 };
+  await page.mouse.move(viewport.width - 20, viewport.height / 2);
+  await page.locator('.context-view .hover-contents, .workbench-hover').first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+}
