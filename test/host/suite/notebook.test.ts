@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { writeLargeFile } from '../../harness/largeFile';
@@ -183,6 +183,27 @@ describe('notebooks: serializer and controller', function () {
       assert.equal(stdoutOf(await runCell(notebook, 0)), `${venvPython}\n`);
     } finally {
       await settings.update('pythonPath', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('without phi3Mlflow.pythonPath, starts the Python extension\'s active interpreter (else python3)', async () => {
+    // ms-python.python here is the stand-in from test/fixtures/python-extension-standin (the real one
+    // cannot be downloaded): its getActiveEnvironmentPath answers with pythonStandin.activeEnvironmentPath.
+    assert.ok(vscode.extensions.getExtension('ms-python.python'), 'the Python extension stand-in is installed');
+    const active = workspaceFile('active-python').fsPath;
+    symlinkSync(venvPython, active);
+    const notebook = await openNotebook('python-extension.ipynb', [{ code: 'import sys\nprint(sys.executable)' }]);
+    const standin = vscode.workspace.getConfiguration('pythonStandin');
+    try {
+      await standin.update('activeEnvironmentPath', active, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('phi3Mlflow.restartKernel');
+      assert.equal(stdoutOf(await runCell(notebook, 0)), `${active}\n`);
+      // No active environment: python3.
+      await standin.update('activeEnvironmentPath', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('phi3Mlflow.restartKernel');
+      assert.notEqual(stdoutOf(await runCell(notebook, 0)), `${active}\n`);
+    } finally {
+      await standin.update('activeEnvironmentPath', undefined, vscode.ConfigurationTarget.Global);
     }
   });
 
