@@ -17,7 +17,7 @@ import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { explorerSeed } from '../harness/explorerSeed';
 import { basicAuthAdmin, type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { repoRoot } from '../harness/paths';
-import { packPythonExtensionStandin } from '../harness/pythonExtensionStandin';
+import { packStandinExtension } from '../harness/extensionStandins';
 import { seedExplorer } from '../harness/seedExplorer';
 import type { HostTestReport } from './index';
 
@@ -40,8 +40,8 @@ describe('in-host tests in VS Code (code-server)', () => {
     const seeded = await seedExplorer(mlflow.url, explorerSeed);
     codeServer = await startCodeServer({
       workspace: mkdtempSync(join(scratch, 'workspace-')),
-      // A stand-in for the Python extension (its interpreter API), for the notebook's interpreter choice.
-      installVsix: [packPythonExtensionStandin(mkdtempSync(join(scratch, 'standin-')))],
+      // Stand-ins for the Python extension (its interpreter API) and the Jupyter extension (its notebook type).
+      installVsix: (['python', 'jupyter'] as const).map((name) => packStandinExtension(name, scratch)),
       env: {
         PHI3_MLFLOW_HOST_RESULTS: resultsFile,
         ...(process.env.PHI3_HOST_SUITES ? { PHI3_HOST_SUITES: process.env.PHI3_HOST_SUITES } : {}),

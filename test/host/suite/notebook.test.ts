@@ -187,7 +187,7 @@ describe('notebooks: serializer and controller', function () {
   });
 
   it('without phi3Mlflow.pythonPath, starts the Python extension\'s active interpreter (else python3)', async () => {
-    // ms-python.python here is the stand-in from test/fixtures/python-extension-standin (the real one
+    // ms-python.python here is the stand-in from test/fixtures/extension-standins/python (the real one
     // cannot be downloaded): its getActiveEnvironmentPath answers with pythonStandin.activeEnvironmentPath.
     assert.ok(vscode.extensions.getExtension('ms-python.python'), 'the Python extension stand-in is installed');
     const active = workspaceFile('active-python').fsPath;
@@ -205,6 +205,17 @@ describe('notebooks: serializer and controller', function () {
     } finally {
       await standin.update('activeEnvironmentPath', undefined, vscode.ConfigurationTarget.Global);
     }
+  });
+
+  it('runs cells of a notebook opened with the Jupyter extension\'s notebook type', async () => {
+    // ms-toolsai.jupyter here is the stand-in from test/fixtures/extension-standins/jupyter: the jupyter-notebook type.
+    assert.ok(vscode.extensions.getExtension('ms-toolsai.jupyter'), 'the Jupyter extension stand-in is installed');
+    const uri = workspaceFile('jupyter-type.ipynb');
+    writeFileSync(uri.fsPath, JSON.stringify({ cells: [{ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: 'print(6 * 7)' }], metadata: {}, nbformat: 4, nbformat_minor: 5 }));
+    await vscode.commands.executeCommand('vscode.openWith', uri, 'jupyter-notebook');
+    const notebook = await waitFor(() => vscode.workspace.notebookDocuments.find((n) => n.uri.toString() === uri.toString() && n.notebookType === 'jupyter-notebook'), 'the notebook to open as jupyter-notebook');
+    await vscode.commands.executeCommand('notebook.selectKernel', { id: 'phi3-mlflow-python-jupyter', extension: 'phi3-mlflow.phi3-mlflow' });
+    assert.equal(stdoutOf(await runCell(notebook, 0)), '42\n');
   });
 
   it('logs a model from an mlflow-wrapper cell to the connected server, and points at a problem\'s line and column', async () => {
