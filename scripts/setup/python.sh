@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates the Python venvs: .venv with the pinned MLflow 3 that the tests and the demo run as a real
-# server (and the tools around it), and .venv-mlflow2 with an MLflow 2 server for compatibility tests.
+# server (and the tools around it), .venv-mlflow2 with an MLflow 2 server for compatibility tests, and
+# .venv-transformers (MLflow 3, torch, transformers) where the notebook's Transformers recipe runs for real.
 # Each is rebuilt only when its requirements file changes.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,4 +20,5 @@ make_venv() {
 
 make_venv .venv requirements.txt &
 make_venv .venv-mlflow2 requirements-mlflow2.txt &
-wait -n && wait -n
+make_venv .venv-transformers requirements-transformers.txt &
+wait -n && wait -n && wait -n
