@@ -98,13 +98,34 @@ interface PythonLoggedModel {
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
-/** One side of MLflow's `ModelSignature.to_dict()` (a JSON text of columns) as "name: type, …". */
-function signatureSide(json: string | null | undefined, named: boolean): string | undefined {
+interface SignatureColumn {
+  readonly name?: string;
+  readonly type?: string;
+  readonly required?: boolean;
+  readonly items?: { readonly type?: string };
+}
+
+/** Past this many optional columns, the card names them in one tail instead of typing each (llm/v1/chat has 11). */
+const optionalColumnsShown = 3;
+
+/**
+ * One side of MLflow's `ModelSignature.to_dict()` (a JSON text of columns) as "name: type, …"; unnamed
+ * columns (a pyfunc's output) by type alone. Arrays show their items' type. Many optional columns (the
+ * generation params of an llm/v1/chat signature) are folded into "+ N optional (a, b, …)".
+ */
+function signatureSide(json: string | null | undefined): string | undefined {
   if (!json) return undefined;
   try {
-    const columns = JSON.parse(json) as { name?: string; type?: string; required?: boolean }[];
+    const columns = JSON.parse(json) as SignatureColumn[];
     if (!Array.isArray(columns)) return undefined;
-    return columns.map((c) => (named ? `${c.name ?? '(unnamed)'}: ${c.type ?? '?'}${c.required === false ? ' (optional)' : ''}` : String(c.type ?? '?'))).join(', ');
+    const type = (c: SignatureColumn) => `${c.type ?? '?'}${c.type === 'array' && c.items?.type ? `<${c.items.type}>` : ''}`;
+    const optional = columns.filter((c) => c.required === false && c.name !== undefined);
+    const fold = optional.length > optionalColumnsShown;
+    const shown = columns
+      .filter((c) => !(fold && optional.includes(c)))
+      .map((c) => (c.name === undefined ? type(c) : `${c.name}: ${type(c)}${c.required === false ? ' (optional)' : ''}`));
+    if (fold) shown.push(`+ ${optional.length} optional (${optional.map((c) => c.name).join(', ')})`);
+    return shown.join(', ');
   } catch {
     return undefined;
   }
@@ -120,8 +141,8 @@ export function pythonLoggedModelCard(data: unknown): { markdown: string; plain:
   const modelUri = text(reported.model_uri);
   const runId = text(reported.run_id);
   if (!modelUri || !runId) return undefined;
-  const inputs = signatureSide(reported.signature?.inputs, true);
-  const outputs = signatureSide(reported.signature?.outputs, false);
+  const inputs = signatureSide(reported.signature?.inputs);
+  const outputs = signatureSide(reported.signature?.outputs);
   const version = reported.registered_model;
   const rows: [string, string][] = [
     ['Model URI', modelUri],

@@ -38,11 +38,12 @@ export function wrapperNotebookCells(options: WrapperTemplateOptions): CellData[
     return [
       markdown('# Phi-3 as an MLflow model: Transformers pipeline\n\nWraps a `transformers` text-generation pipeline and logs it with the `llm/v1/chat` task, which gives the model an OpenAI-chat-compatible signature.'),
       settings(`MODEL_ID = ${literal(options.model)}  # a Hugging Face model id, or a local folder`),
-      packages(['mlflow', 'transformers', 'torch', 'accelerate']),
+      // torchvision: mlflow.transformers.log_model pins it among a torch model's requirements, and fails without it.
+      packages(['mlflow', 'transformers', 'torch', 'torchvision']),
       tracking,
       python('import transformers\n\npipeline = transformers.pipeline(task="text-generation", model=MODEL_ID)\npipeline'),
       python(
-        'with mlflow.start_run() as run:\n    model_info = mlflow.transformers.log_model(\n        transformers_model=pipeline,\n        artifact_path=ARTIFACT_PATH,\n        model_config={"max_new_tokens": 256, "temperature": 0.1, "do_sample": True},\n        task="llm/v1/chat",\n        registered_model_name=REGISTERED_MODEL_NAME,\n    )\nprint("Logged", model_info.model_uri, "in run", run.info.run_id)',
+        'with mlflow.start_run() as run:\n    model_info = mlflow.transformers.log_model(\n        transformers_model=pipeline,\n        name=ARTIFACT_PATH,\n        model_config={"max_new_tokens": 256, "temperature": 0.1, "do_sample": True},\n        task="llm/v1/chat",\n        registered_model_name=REGISTERED_MODEL_NAME,\n    )\nprint("Logged", model_info.model_uri, "in run", run.info.run_id)',
       ),
       markdown('## Load it back and ask it something\n\nThe `llm/v1/chat` signature takes OpenAI-style messages.'),
       python('loaded = mlflow.pyfunc.load_model(model_info.model_uri)\nloaded.predict({"messages": [{"role": "user", "content": "What is MLflow?"}]})'),

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { LoggedWrapperModel } from '../../../src/mlflow/logWrapperModel';
 import { cardFacts, markdownText, progressLine, pythonLoggedModelCard, wrapperCard } from '../../../src/notebook/wrapperCard';
+import { repoRoot } from '../../harness/paths';
 
 const logged: LoggedWrapperModel = {
   modelUri: 'models:/m-0123abcd',
@@ -99,6 +102,18 @@ describe('the card of a model a Python cell logged', () => {
       onnx_folder: '/models/phi3',
       registered_model: { name: 'phi3 <i>', version: '3', aliases: [] },
     });
+  });
+
+  it('shows an llm/v1/chat signature (mlflow.transformers) as messages in, a chat completion out, its many optional params folded', () => {
+    // The signature MLflow 3.17.2 gave a text-generation pipeline logged with task="llm/v1/chat" (ModelSignature.to_dict()).
+    const signature = JSON.parse(readFileSync(join(repoRoot, 'test', 'fixtures', 'signatures', 'llm-v1-chat.json'), 'utf8')) as { inputs: string; outputs: string };
+    const card = pythonLoggedModelCard({ ...reported, flavors: ['transformers', 'python_function'], onnx_folder: undefined, signature })!;
+    assert.equal(
+      card.plain.split('\n').find((line) => line.startsWith('Signature: ')),
+      'Signature: messages: array<object>, + 11 optional (temperature, max_tokens, stop, n, stream, top_p, top_k, frequency_penalty, presence_penalty, tools, custom_inputs)' +
+        ' → id: string, object: string, created: long, model: string, choices: array<object>, usage: object (optional), custom_outputs: map (optional)',
+    );
+    assert.match(card.markdown, /\| Flavors \| transformers, python\\_function, MLflow 3\\\.17\\\.2 \|/);
   });
 
   it('leaves out Test in Chat without an ONNX folder, and refuses a report without a model URI or run', () => {
