@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot, transformersVenvPython } from './paths';
@@ -12,6 +13,7 @@ export const tinyPhi3Fixture = join(repoRoot, 'test', 'fixtures', 'models', 'phi
  * made offline in .venv-transformers.
  */
 export async function makeTinyHfPhi3(target: string): Promise<void> {
+  if (!existsSync(transformersVenvPython)) throw new Error(`${transformersVenvPython} is missing: run bash scripts/setup.sh (it builds .venv-transformers)`);
   await promisify(execFile)(transformersVenvPython, [join(repoRoot, 'test', 'harness', 'make_tiny_hf_phi3.py'), tinyPhi3Fixture, target], {
     timeout: 600_000,
     maxBuffer: 16 << 20,
