@@ -17,7 +17,8 @@ import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { transformersVenvPython } from '../harness/paths';
 import { makeTinyHfPhi3 } from '../harness/tinyHfPhi3';
-import { builtVsix, expand, openMlflowContainer, row, runCommand } from './explorerPage';
+import { expand, openMlflowContainer, row } from './explorerPage';
+import { builtVsix, runCommand } from './workbenchPage';
 
 const registeredName = 'e2e-notebook-transformers';
 const experimentName = 'phi3-wrappers';
