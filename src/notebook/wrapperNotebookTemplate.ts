@@ -82,7 +82,7 @@ class Phi3Model(mlflow.pyfunc.PythonModel):
 input_example = {"prompt": "${chatPrompt}"}
 with mlflow.start_run() as run:
     model_info = mlflow.pyfunc.log_model(
-        artifact_path=ARTIFACT_PATH,
+        name=ARTIFACT_PATH,
         python_model=Phi3Model(),
         artifacts={"phi3-mini-onnx": ONNX_FOLDER},
         input_example=input_example,

@@ -7,58 +7,21 @@
  * Screenshots go to test-results/.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchChromium, saveScreenshot } from '../harness/browser';
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { repoRoot, venvPython } from '../harness/paths';
-
-function builtVsix(): string {
-  const found = readdirSync(repoRoot).filter((f) => /^phi3-mlflow-.*\.vsix$/.test(f));
-  assert.equal(found.length, 1, `expected one VSIX in ${repoRoot} (npm run package), found: ${found.join(', ') || 'none'}`);
-  return join(repoRoot, found[0]!);
-}
+import { expand, row } from './explorerPage';
+import { builtVsix, runCommand } from './workbenchPage';
 
 const fixtureModel = join(repoRoot, 'test', 'fixtures', 'models', 'phi3-tiny-genai-int4');
 const registeredName = 'e2e-notebook-wrapper';
 const experimentName = 'phi3-wrappers';
-
-type View = 'Experiments' | 'Models';
-
-function row(page: Page, label: string | RegExp, view: View = 'Experiments'): Locator {
-  const pane = page.locator('.part.sidebar .pane').filter({ has: page.locator(`.pane-header[aria-label^="${view}"]`) });
-  const name = typeof label === 'string' ? new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : label;
-  return pane.locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: name }) }).first();
-}
-
-async function clearHovers(page: Page): Promise<void> {
-  const viewport = page.viewportSize() ?? { width: 1400, height: 1000 };
-  await page.mouse.move(viewport.width - 20, viewport.height / 2);
-  await page.locator('.context-view .hover-contents, .workbench-hover').first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
-}
-
-async function expand(page: Page, label: string | RegExp, view: View = 'Experiments'): Promise<void> {
-  const target = row(page, label, view);
-  await target.waitFor({ timeout: 60_000 });
-  if ((await target.getAttribute('aria-expanded')) !== 'true') {
-    await clearHovers(page);
-    await target.click();
-  }
-}
-
-/** Runs a command from the palette (F1), by its title as the palette lists it. */
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 15_000 });
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: title }).first().waitFor({ timeout: 30_000 });
-  await input.press('Enter');
-}
 
 /** The quick input's current title or prompt, once it shows `text`. */
 async function quickInputShows(page: Page, text: string | RegExp): Promise<void> {
