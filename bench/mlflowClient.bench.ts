@@ -11,7 +11,7 @@
  *     once: the first large transfer a fresh server handles was the slowest of a run, whoever did it.
  * `npm run bench:mlflow [-- --experiments 2000 --runs 20000 --big-runs 5000 --artifact-mib 1024 --rounds 4 --warmup 1 --only listing|transfers]`
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,18 +65,34 @@ function settle(): void {
   spawnSync('sync');
 }
 
-function python(args: string[], url: string): Record<string, number> {
-  if (args[0] !== 'listing') settle();
-  const run = spawnSync(venvPython, [join(repoRoot, 'bench', 'mlflow_client_bench.py'), ...args], { encoding: 'utf8', env: { ...process.env, MLFLOW_TRACKING_URI: url }, maxBuffer: 1 << 26 });
-  if (run.status !== 0) throw new Error(`python bench failed: ${run.stderr.slice(-2000)}`);
-  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+/**
+ * Runs one side's transfer in its own process and takes the JSON line it prints last. Asynchronously:
+ * this process drains the MLflow server's output pipe, and a blocked event loop (spawnSync) let that
+ * pipe fill with access-log lines until the server stopped in a write to it and the transfer hung.
+ */
+function runSide(what: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Record<string, number>> {
+  return new Promise((resolveRun, rejectRun) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    child.on('error', rejectRun);
+    child.on('close', (code) => {
+      if (code !== 0) rejectRun(new Error(`${what} failed (exit ${code}): ${stderr.slice(-2000)}`));
+      else resolveRun(JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, number>);
+    });
+  });
 }
 
-function ours(args: string[]): Record<string, number> {
+function python(args: string[], url: string): Promise<Record<string, number>> {
+  if (args[0] !== 'listing') settle();
+  return runSide('python bench', venvPython, [join(repoRoot, 'bench', 'mlflow_client_bench.py'), ...args], { ...process.env, MLFLOW_TRACKING_URI: url });
+}
+
+function ours(args: string[]): Promise<Record<string, number>> {
   settle();
-  const run = spawnSync(process.execPath, [join(repoRoot, 'out', 'bench', 'transferWorker.js'), ...args], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`transfer worker failed: ${run.stderr.slice(-2000)}`);
-  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+  return runSide('transfer worker', process.execPath, [join(repoRoot, 'out', 'bench', 'transferWorker.js'), ...args]);
 }
 
 const row = (what: string, oursValue: number, theirs: number, unit: string, higherIsBetter = false) => {
@@ -124,7 +140,7 @@ async function listing(client: MlflowClient, url: string): Promise<void> {
       if (all.length !== bigRuns) throw new Error(`listed ${all.length} runs, expected ${bigRuns}`);
     }),
   };
-  const theirs = python(['listing', '--experiment-id', big, '--page-size', '1000', '--repeat', String(repeat)], url);
+  const theirs = await python(['listing', '--experiment-id', big, '--page-size', '1000', '--repeat', String(repeat)], url);
   console.log(`${'listing (median of ' + repeat + ')'.padEnd(30)}`.padEnd(44), '      ours     python  unit   ratio');
   row('first page of experiments (1,000)', mine.first_experiments_ms, theirs.first_experiments_ms!, 'ms');
   row('first page of runs (1,000)', mine.first_runs_ms, theirs.first_runs_ms!, 'ms');
@@ -148,16 +164,16 @@ async function transfers(client: MlflowClient, url: string, scratch: string): Pr
   const results = { up: [] as Result[], pyUp: [] as Result[], down: [] as Result[], pyDown: [] as Result[] };
   const mine = {
     up: () => ours(['upload', url, run.info.runId, run.info.artifactUri, file]),
-    down: () => {
-      const result = ours(['download', url, run.info.runId, 'ours/artifact.bin', join(scratch, 'down-ours')]);
+    down: async () => {
+      const result = await ours(['download', url, run.info.runId, 'ours/artifact.bin', join(scratch, 'down-ours')]);
       rmSync(join(scratch, 'down-ours'), { recursive: true, force: true });
       return result;
     },
   };
   const theirs = {
     up: () => python(['upload', '--run-id', run.info.runId, '--file', file, '--artifact-path', 'python'], url),
-    down: () => {
-      const result = python(['download', '--run-id', run.info.runId, '--path', 'python/artifact.bin', '--dst', join(scratch, 'down-python')], url);
+    down: async () => {
+      const result = await python(['download', '--run-id', run.info.runId, '--path', 'python/artifact.bin', '--dst', join(scratch, 'down-python')], url);
       rmSync(join(scratch, 'down-python'), { recursive: true, force: true });
       return result;
     },
@@ -166,8 +182,8 @@ async function transfers(client: MlflowClient, url: string, scratch: string): Pr
   for (let round = 0; round < warmupRounds; round++) {
     const started = performance.now();
     for (const kind of ['up', 'down'] as const) {
-      mine[kind]();
-      theirs[kind]();
+      await mine[kind]();
+      await theirs[kind]();
     }
     console.log(`warm-up round ${round + 1} (not counted): ${((performance.now() - started) / 1000).toFixed(0)} s, load ${load()}`);
   }
@@ -176,11 +192,11 @@ async function transfers(client: MlflowClient, url: string, scratch: string): Pr
     for (const kind of ['up', 'down'] as const) {
       const pyKey = kind === 'up' ? 'pyUp' : 'pyDown';
       if (oursFirst) {
-        results[kind].push(mine[kind]());
-        results[pyKey].push(theirs[kind]());
+        results[kind].push(await mine[kind]());
+        results[pyKey].push(await theirs[kind]());
       } else {
-        results[pyKey].push(theirs[kind]());
-        results[kind].push(mine[kind]());
+        results[pyKey].push(await theirs[kind]());
+        results[kind].push(await mine[kind]());
       }
     }
     const mibps = (r: Result) => bytes / 1024 / 1024 / r.seconds!;
