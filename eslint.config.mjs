@@ -3,7 +3,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'out/', 'node_modules/', '.venv/', '.venv-models/', '.venv-mlflow2/', '.tools/', '.demo/', 'test-results/', 'test/fixtures/'] },
+  // Every venv (.venv, .venv-mlflow2, .venv-transformers, .venv-models …) holds third-party JS of its own.
+  { ignores: ['dist/', 'out/', 'node_modules/', '.venv*/', '.bench-models/', '.tools/', '.demo/', 'test-results/', 'test/fixtures/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
