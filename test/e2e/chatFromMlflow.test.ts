@@ -12,14 +12,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { MlflowClient } from '../../src/mlflow/client';
-import { logWrapperModel } from '../../src/mlflow/logWrapperModel';
 import { parseTrackingUri } from '../../src/mlflow/trackingUri';
-import { parseWrapperSpec } from '../../src/notebook/wrapperSpec';
 import { launchChromium, saveScreenshot } from '../harness/browser';
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
-import { repoRoot } from '../harness/paths';
-import { builtVsix, runCommand } from './workbenchPage';
+import { logTestWrapper } from '../harness/testWrapperModel';
+import { lastFigures, send } from './chatPage';
+import { activeWebview, builtVsix, runCommand } from './workbenchPage';
 
 const registered = 'phi3-e2e-chat';
 
@@ -35,23 +34,8 @@ describe('the chat on a model in MLflow, in the browser', () => {
   before(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'phi3-mlflow-e2e-chat-mlflow-'));
     mlflow = await startMlflowServer();
-    const fixture = join(repoRoot, 'test', 'fixtures', 'models', 'phi3-tiny-genai-int4');
-    const spec = parseWrapperSpec(
-      `recipe: custom-onnx-pyfunc
-onnx_folder: ${fixture}
-artifact_name: phi3-mini-onnx
-input_example:
-  prompt: What is MLflow?
-experiment: e2e chat
-run_name: e2e-wrapper
-registered_model_name: ${registered}
-alias: champion
-`,
-      { baseDir: repoRoot },
-    );
-    if (!spec.ok) throw new Error(JSON.stringify(spec.problems));
     const client = new MlflowClient({ uri: parseTrackingUri(mlflow.url), auth: { kind: 'none' } });
-    await logWrapperModel(client, spec.spec, { pythonVersion: '3.11.7' });
+    await logTestWrapper(client, { experiment: 'e2e chat', runName: 'e2e-wrapper', registeredModelName: registered });
     // A second version, so @champion (version 1) is not simply the latest.
     const first = await client.registry.getVersion(registered, '1');
     await client.registry.createVersion({ name: registered, source: first.source, runId: first.runId, modelId: first.modelId });
@@ -70,7 +54,7 @@ alias: champion
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(`${codeServer.url}/?folder=${encodeURIComponent(workspace)}`);
     await page.locator('.activitybar').waitFor({ timeout: 60_000 });
-    chat = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    chat = activeWebview(page);
   });
 
   after(async () => {
@@ -96,12 +80,8 @@ alias: champion
     await chat.locator('.context .label', { hasText: /^Context: \d+ of 4096 tokens$/ }).waitFor({ timeout: 120_000 });
     assert.equal(readdirSync(cacheDir()).length, 1, 'one model in the cache');
     assert.match((await chat.locator('header .detail, .detail').first().textContent()) ?? '', new RegExp(`^MLflow model models:/${registered}/1 from ${mlflow.url}, downloaded to ${cacheDir()}/`));
-    const message = chat.locator('#message');
-    await message.fill('Hello');
-    await message.press('Enter');
-    const figures = chat.locator('.turn.assistant').last().locator('.figures');
-    await figures.waitFor({ timeout: 120_000 });
-    assert.match((await figures.textContent()) ?? '', /^\d+ tokens · \d+ ms to first token/);
+    await send(chat, 'Hello');
+    assert.match(await lastFigures(chat, 120_000), /^\d+ tokens · \d+ ms to first token/);
     assert.ok(((await chat.locator('.turn.assistant .body').last().textContent()) ?? '').length > 0, 'the model answered');
     await saveScreenshot(page, 'e2e-chat-mlflow-alias');
   });

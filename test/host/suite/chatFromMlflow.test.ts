@@ -6,10 +6,10 @@ import * as vscode from 'vscode';
 import type { ChatModelRef } from '../../../src/chat/chatBackend';
 import { resolveChatModel } from '../../../src/chat/chatModelPicker';
 import { MlflowClient } from '../../../src/mlflow/client';
-import { logWrapperModel, type LoggedWrapperModel } from '../../../src/mlflow/logWrapperModel';
+import type { LoggedWrapperModel } from '../../../src/mlflow/logWrapperModel';
 import { parseTrackingUri } from '../../../src/mlflow/trackingUri';
-import { parseWrapperSpec } from '../../../src/notebook/wrapperSpec';
 import { repoRoot } from '../../harness/paths';
+import { logTestWrapper } from '../../harness/testWrapperModel';
 import { child, connected, serverUrl } from './explorerHelpers';
 
 /** What the extension's ChatPanel shows of itself (the suite runs from out/, the panel from dist/: no instanceof). */
@@ -50,21 +50,7 @@ describe('Test in Chat on a model in MLflow: downloaded once into the model cach
     await vscode.workspace.getConfiguration().update('phi3Mlflow.chat.modelCacheDirectory', cacheDir, vscode.ConfigurationTarget.Global);
     // A wrapper model carrying the test ONNX folder, logged and registered the extension's own way (no Python).
     const client = new MlflowClient({ uri: parseTrackingUri(serverUrl), auth: { kind: 'none' } });
-    const spec = parseWrapperSpec(
-      `recipe: custom-onnx-pyfunc
-onnx_folder: ${fixture}
-artifact_name: phi3-mini-onnx
-input_example:
-  prompt: What is MLflow?
-experiment: ${experiment}
-run_name: chat-wrapper
-registered_model_name: ${registered}
-alias: champion
-`,
-      { baseDir: repoRoot },
-    );
-    if (!spec.ok) throw new Error(JSON.stringify(spec.problems));
-    logged = await logWrapperModel(client, spec.spec, { pythonVersion: '3.11.7' });
+    ({ logged } = await logTestWrapper(client, { experiment, runName: 'chat-wrapper', registeredModelName: registered, onnxFolder: fixture }));
     (await connected()).explorer.refresh();
   });
 

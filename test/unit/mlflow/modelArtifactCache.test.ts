@@ -5,14 +5,14 @@ import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MlflowClient } from '../../../src/mlflow/client';
 import { MlflowError } from '../../../src/mlflow/errors';
-import { logWrapperModel, type LoggedWrapperModel } from '../../../src/mlflow/logWrapperModel';
+import type { LoggedWrapperModel } from '../../../src/mlflow/logWrapperModel';
 import { parseMlflowModelUri, resolveMlflowModel } from '../../../src/mlflow/mlflowModelSource';
 import { ModelArtifactCache, NoOnnxFolderError } from '../../../src/mlflow/modelArtifactCache';
 import { findOnnxFolders } from '../../../src/mlflow/onnxFolderSearch';
 import { parseTrackingUri } from '../../../src/mlflow/trackingUri';
-import { parseWrapperSpec } from '../../../src/notebook/wrapperSpec';
 import { type MlflowServer, startMlflowServer } from '../../harness/mlflowServer';
 import { repoRoot } from '../../harness/paths';
+import { logTestWrapper } from '../../harness/testWrapperModel';
 
 const genaiFixture = join(repoRoot, 'test', 'fixtures', 'models', 'phi3-tiny-genai-int4');
 const transformersJsFixture = join(repoRoot, 'test', 'fixtures', 'models', 'phi3-tiny-transformersjs');
@@ -88,21 +88,7 @@ describe('opening a model that lives in MLflow: resolved, found in its artifacts
     server = await startMlflowServer();
     client = new MlflowClient({ uri: parseTrackingUri(server.url), auth: { kind: 'none' } });
     scratch = mkdtempSync(join(tmpdir(), 'phi3-model-cache-'));
-    const spec = parseWrapperSpec(
-      `recipe: custom-onnx-pyfunc
-onnx_folder: ${genaiFixture}
-artifact_name: phi3-mini-onnx
-input_example:
-  prompt: What is MLflow?
-experiment: chat-cache
-run_name: wrapper-run
-registered_model_name: ${registered}
-alias: champion
-`,
-      { baseDir: repoRoot },
-    );
-    if (!spec.ok) throw new Error(JSON.stringify(spec.problems));
-    logged = await logWrapperModel(client, spec.spec, { pythonVersion: '3.11.7' });
+    ({ logged } = await logTestWrapper(client, { experiment: 'chat-cache', runName: 'wrapper-run', registeredModelName: registered }));
 
     // A run carrying a transformers.js folder as its own artifact, registered as version 2 (a runs:/ source).
     const run = await client.runs.create(logged.experimentId, { runName: 'transformers-js-run' });
@@ -375,30 +361,16 @@ describe('opening a model in MLflow on a real MLflow 2 server (no logged models:
   });
 
   it('resolves the alias to the version, the version to its run\'s model folder, and downloads the ONNX folder in it', async () => {
-    const spec = parseWrapperSpec(
-      `recipe: custom-onnx-pyfunc
-onnx_folder: ${genaiFixture}
-artifact_name: phi3-mini-onnx
-input_example:
-  prompt: What is MLflow?
-experiment: chat-cache-2
-run_name: wrapper-run-2
-registered_model_name: phi3-two
-alias: champion
-`,
-      { baseDir: repoRoot },
-    );
-    if (!spec.ok) throw new Error(JSON.stringify(spec.problems));
-    const logged = await logWrapperModel(client, spec.spec, { pythonVersion: '3.11.7' });
+    const { logged, spec } = await logTestWrapper(client, { experiment: 'chat-cache-2', runName: 'wrapper-run-2', registeredModelName: 'phi3-two' });
     assert.match(logged.modelUri, /^runs:\//);
     const resolved = await resolveMlflowModel(client, parseMlflowModelUri('models:/phi3-two@champion'));
     assert.equal(resolved.resolvedUri, 'models:/phi3-two/1');
-    assert.equal(resolved.cacheUri, `runs:/${logged.runId}/${spec.spec.modelName}`);
+    assert.equal(resolved.cacheUri, `runs:/${logged.runId}/${spec.modelName}`);
     assert.equal(resolved.title, 'phi3-two v1 (@champion)');
     const cache = new ModelArtifactCache(join(scratch, 'cache'));
     const cached = await cache.fetch(client, resolved);
     assert.equal(cached?.marker.from, `run ${logged.runId}`);
-    assert.equal(cached?.marker.artifactPath, `${spec.spec.modelName}/artifacts/phi3-tiny-genai-int4`);
+    assert.equal(cached?.marker.artifactPath, `${spec.modelName}/artifacts/phi3-tiny-genai-int4`);
     assertSameFiles(cached!.folder, genaiFixture);
     // The run itself finds the same folder among its artifacts.
     const byRun = await cache.fetch(client, await resolveMlflowModel(client, parseMlflowModelUri(`runs:/${logged.runId}`)));
