@@ -23,16 +23,10 @@ import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { type ModelServer, startModelServer } from '../harness/modelServer';
 import { repoRoot } from '../harness/paths';
 import { saveScoringModels } from '../harness/scoringModels';
-import { builtVsix, runCommand } from './workbenchPage';
+import { lastFigures, send } from './chatPage';
+import { activeWebview, builtVsix, runCommand } from './workbenchPage';
 
 const modelName = 'phi3-tiny-genai-int4';
-
-/** The figures under the last answer: "N tokens · … ms to first token · … tokens/s". */
-async function lastFigures(chat: FrameLocator): Promise<string> {
-  const figures = chat.locator('.turn.assistant').last().locator('.figures');
-  await figures.waitFor({ timeout: 60_000 });
-  return (await figures.textContent()) ?? '';
-}
 
 async function setMaxNewTokens(chat: FrameLocator, value: number): Promise<void> {
   const settings = chat.locator('details.settings');
@@ -46,12 +40,6 @@ async function setField(chat: FrameLocator, selector: string, value: string): Pr
   const field = chat.locator(selector);
   await field.fill(value);
   await field.press('Tab');
-}
-
-async function send(chat: FrameLocator, text: string): Promise<void> {
-  const message = chat.locator('#message');
-  await message.fill(text);
-  await message.press('Enter');
 }
 
 describe('the chat panel in the browser, on a local test model', () => {
@@ -80,7 +68,7 @@ describe('the chat panel in the browser, on a local test model', () => {
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(`${codeServer.url}/?folder=${encodeURIComponent(workspace)}`);
     await page.locator('.activitybar').waitFor({ timeout: 60_000 });
-    chat = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    chat = activeWebview(page);
   });
 
   const modelServers: ModelServer[] = [];
@@ -413,7 +401,7 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(`${codeServer.url}/?folder=${encodeURIComponent(workspace)}`);
     await page.locator('.activitybar').waitFor({ timeout: 60_000 });
-    chat = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    chat = activeWebview(page);
   });
 
   after(async () => {

@@ -15,7 +15,8 @@ import { demoRegisteredModel, setUpDemoModel } from '../../scripts/demoModel';
 import { launchChromium, saveScreenshot } from '../harness/browser';
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
-import { builtVsix, runCommand } from './workbenchPage';
+import { lastFigures, send } from './chatPage';
+import { activeWebview, builtVsix, runCommand } from './workbenchPage';
 
 describe('the demo: the workbench opens with a chat on phi3-mini-onnx@champion', () => {
   let scratch: string;
@@ -47,7 +48,7 @@ describe('the demo: the workbench opens with a chat on phi3-mini-onnx@champion',
     });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    chat = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    chat = activeWebview(page);
   });
 
   after(async () => {
@@ -63,12 +64,8 @@ describe('the demo: the workbench opens with a chat on phi3-mini-onnx@champion',
     await chat.locator('h1', { hasText: heading }).waitFor({ timeout: 120_000 });
     await chat.locator('.context .label', { hasText: /^Context: \d+ of 4096 tokens$/ }).waitFor({ timeout: 120_000 });
     assert.equal(readdirSync(cacheDir()).length, 1, 'one model in the cache');
-    const message = chat.locator('#message');
-    await message.fill('Hello');
-    await message.press('Enter');
-    const figures = chat.locator('.turn.assistant').last().locator('.figures');
-    await figures.waitFor({ timeout: 120_000 });
-    assert.match((await figures.textContent()) ?? '', /^\d+ tokens · \d+ ms to first token/);
+    await send(chat, 'Hello');
+    assert.match(await lastFigures(chat, 120_000), /^\d+ tokens · \d+ ms to first token/);
     await saveScreenshot(page, 'e2e-startup-chat');
   });
 

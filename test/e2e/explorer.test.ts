@@ -17,6 +17,7 @@ import { explorerSeed, markupRunName } from '../harness/explorerSeed';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { seedExplorer } from '../harness/seedExplorer';
 import { builtVsix, clickRow, contextMenu, expand, openMlflowContainer, row, runCommand } from './explorerPage';
+import { activeWebview } from './workbenchPage';
 
 describe('the MLflow explorer in the browser', () => {
   let scratch: string;
@@ -105,7 +106,7 @@ describe('the MLflow explorer in the browser', () => {
     // Collapse the artifact folders so the run row is in view, then open its charts from the context menu.
     await clickRow(page, 'onnx-cpu-int4');
     await contextMenu(page, 'onnx-cpu-int4', 'Show Metric Charts');
-    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    const frame = activeWebview(page);
     await frame.locator('section.chart h2', { hasText: /^loss$/ }).waitFor({ timeout: 60_000 });
     await frame.locator('section.chart h2', { hasText: /^tokens_per_second$/ }).waitFor();
     assert.equal(await frame.locator('section.chart canvas').count(), 2);
@@ -115,7 +116,7 @@ describe('the MLflow explorer in the browser', () => {
 
   it('shows a run named as markup as text in the chart page', async () => {
     await contextMenu(page, markupRunName, 'Show Metric Charts');
-    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    const frame = activeWebview(page);
     await frame.locator('#status', { hasText: /^1 metric from 1 run$/ }).waitFor({ timeout: 60_000 });
     assert.equal(await frame.locator('#runs').textContent(), markupRunName);
     assert.equal(await frame.locator('img').count(), 0);

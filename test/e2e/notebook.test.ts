@@ -17,7 +17,7 @@ import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { repoRoot, venvPython } from '../harness/paths';
 import { expand, row } from './explorerPage';
-import { builtVsix, runCommand } from './workbenchPage';
+import { activeWebview, builtVsix, runCommand } from './workbenchPage';
 
 const fixtureModel = join(repoRoot, 'test', 'fixtures', 'models', 'phi3-tiny-genai-int4');
 const registeredName = 'e2e-notebook-wrapper';
@@ -132,7 +132,7 @@ describe('a wrapper notebook in the browser', () => {
     const status = (await page.locator('.cell-statusbar-container').filter({ hasText: 'Show in MLflow Explorer' }).first().textContent()) ?? '';
     assert.match(status, /Test in Chat/);
     assert.match(status, /Register…/);
-    const outputs = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    const outputs = activeWebview(page);
     await outputs.getByText('Logged the model', { exact: false }).first().waitFor({ timeout: 60_000 });
     await outputs.getByText(`${registeredName} version 1`).first().waitFor({ timeout: 30_000 });
     await outputs.getByText(/prompt: string → string/).first().waitFor();

@@ -18,7 +18,7 @@ import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { transformersVenvPython } from '../harness/paths';
 import { makeTinyHfPhi3 } from '../harness/tinyHfPhi3';
 import { expand, openMlflowContainer, row } from './explorerPage';
-import { builtVsix, runCommand } from './workbenchPage';
+import { activeWebview, builtVsix, runCommand } from './workbenchPage';
 
 const registeredName = 'e2e-notebook-transformers';
 const experimentName = 'phi3-wrappers';
@@ -121,7 +121,7 @@ describe('a Transformers-pipeline wrapper notebook in the browser', () => {
     assert.match(status, /Register…/);
     // A pipeline has no ONNX folder: nothing the local chat could run, so no Test in Chat.
     assert.doesNotMatch(status, /Test in Chat/);
-    const outputs = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    const outputs = activeWebview(page);
     await outputs.getByText('Logged the model', { exact: false }).first().waitFor({ timeout: 60_000 });
     await outputs.getByText(`${registeredName} version 1`).first().waitFor({ timeout: 30_000 });
     // llm/v1/chat's signature: OpenAI-style messages in (and optional generation params), a chat completion out.

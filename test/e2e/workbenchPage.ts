@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { FrameLocator, Page } from 'playwright-core';
 import { repoRoot } from '../harness/paths';
 
 /** The VSIX `npm run package` made (or PHI3_MLFLOW_VSIX): what the e2e tests install, as a user would. */
@@ -46,4 +46,9 @@ export async function clearHovers(page: Page): Promise<void> {
   const viewport = page.viewportSize() ?? { width: 1400, height: 1000 };
   await page.mouse.move(viewport.width - 20, viewport.height / 2);
   await page.locator('.context-view .hover-contents, .workbench-hover').first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+}
+
+/** The content of the webview in front (a chat, a chart, a notebook's outputs): VS Code nests it in two frames. */
+export function activeWebview(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
 }
