@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import axios, { type AxiosResponse } from 'axios';
 import type { FileInfo, Page } from './entities';
 import { MlflowError } from './errors';
 import type { MlflowHttp } from './http';
 import { allItems } from './paging';
 import { resolveInside } from './safePath';
+import { writeFileBody } from './fileBody';
 import { writeAt } from './streamToFile';
 import { toFileInfo, type WireFileInfo } from './wire';
 
@@ -75,8 +76,6 @@ interface FileAnswer {
 const proxyBase = '/api/2.0/mlflow-artifacts/artifacts';
 /** Progress is reported once this many more bytes moved: not for each 64 KiB socket read. */
 const progressStep = 1024 * 1024;
-/** Uploads read the file in pieces this large: 16 times fewer reads, writes and buffers than the default 64 KiB. */
-const uploadReadSize = 1024 * 1024;
 const rangeSize = 32 * 1024 * 1024;
 const parallelRanges = 4;
 
@@ -86,6 +85,13 @@ const parallelRanges = 4;
  * serving, the default).
  */
 export class ArtifactsApi {
+  /**
+   * The server answered 501 to a multipart upload: its one artifact store (`--artifacts-destination`)
+   * offers none, so later large files go straight to one PUT without asking again (a request that
+   * costs up to ~45 ms on MLflow's server, bench/).
+   */
+  private multipartRefused = false;
+
   constructor(private readonly http: MlflowHttp) {}
 
   async listPage(source: ArtifactSource, path?: string, pageToken?: string, signal?: AbortSignal): Promise<Page<FileInfo>> {
@@ -324,16 +330,22 @@ export class ArtifactsApi {
 
   /** Returns true when the file went up in parts. */
   private async uploadFile(file: string, destination: string, size: number, options: UploadOptions): Promise<boolean> {
-    if (size >= (options.multipartThreshold ?? 100 * 1024 * 1024)) {
+    if (size >= (options.multipartThreshold ?? 100 * 1024 * 1024) && !this.multipartRefused) {
       if (await this.multipartUpload(file, destination, size, options)) return true;
     }
     const path = `${proxyBase}/${encodePath(destination)}`;
     let sent = 0;
-    const body = createReadStream(file, { highWaterMark: uploadReadSize });
-    body.on('data', (chunk) => {
-      sent += chunk.length;
-      options.onProgress?.(sent, size);
-    });
+    const onBytes = (bytes: number) => {
+      sent = bytes;
+      options.onProgress?.(bytes, size);
+    };
+    // Reading the file can fail too (it went away or changed): that, not "cannot reach", is the message.
+    let readFailure: Error | undefined;
+    const body = (request: Writable) =>
+      writeFileBody(file, request, { length: size, onBytes }).catch((error: Error & { code?: string }) => {
+        if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') readFailure = error;
+        throw error;
+      });
     try {
       // node:http(s) directly, as downloads: see MlflowHttp.raw. No time limit: the server reads
       // the whole body before it answers.
@@ -345,12 +357,13 @@ export class ArtifactsApi {
       });
       response.data.resume();
     } catch (error) {
+      if (readFailure && !(error instanceof MlflowError && error.kind === 'cancelled')) {
+        throw new MlflowError('interrupted', `Upload of ${basename(file)} stopped after ${sent} of ${size} bytes: ${readFailure.message}`, { method: 'PUT', path });
+      }
       if (error instanceof MlflowError && error.kind === 'unreachable' && sent > 0) {
         throw new MlflowError('interrupted', `Upload of ${basename(file)} stopped after ${sent} of ${size} bytes: ${error.message}`, error.call);
       }
       throw error;
-    } finally {
-      body.destroy();
     }
     return false;
   }
@@ -368,7 +381,10 @@ export class ArtifactsApi {
     try {
       created = await this.http.json('POST', `/api/2.0/mlflow-artifacts/mpu/create/${encodePath(folder)}`, { body: { path: name, num_parts: numParts }, signal: options.signal });
     } catch (error) {
-      if (error instanceof MlflowError && (error.status === 501 || error.errorCode === 'NOT_IMPLEMENTED')) return false;
+      if (error instanceof MlflowError && (error.status === 501 || error.errorCode === 'NOT_IMPLEMENTED')) {
+        this.multipartRefused = true;
+        return false;
+      }
       throw error;
     }
     const parts: Array<{ part_number: number; etag: string; url: string }> = [];

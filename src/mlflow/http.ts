@@ -1,6 +1,6 @@
-import { Agent as HttpAgent, type IncomingHttpHeaders, type IncomingMessage, request as httpRequest } from 'node:http';
+import { Agent as HttpAgent, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
 import { authorizationHeader, type MlflowConnection } from './connection';
 import { cancelledError, type FailedCall, httpError, malformedError, MlflowError, timeoutError, unreachableError } from './errors';
@@ -21,9 +21,12 @@ export interface RequestOptions {
   readonly timeoutMs?: number;
 }
 
+/** Writes a request's body into it (uploads: fileBody.ts) and resolves once all of it is handed over. */
+export type BodyWriter = (request: Writable) => Promise<void>;
+
 export interface StreamRequestOptions extends RequestOptions {
   /** A body streamed from disk (uploads). */
-  readonly data?: Readable;
+  readonly data?: Readable | BodyWriter;
   readonly headers?: Record<string, string>;
 }
 
@@ -155,10 +158,10 @@ export class MlflowHttp {
 
   /**
    * A PUT of `data` (an upload streamed from disk; the caller sets Content-Length). Not retried:
-   * the stream cannot be sent twice. Resolves once the answer's headers are in; an error status is
+   * the body cannot be sent twice. Resolves once the answer's headers are in; an error status is
    * read and thrown as MlflowError.
    */
-  putStream(path: string, data: Readable, options: StreamRequestOptions = {}): Promise<RawResponse> {
+  putStream(path: string, data: Readable | BodyWriter, options: StreamRequestOptions = {}): Promise<RawResponse> {
     return this.raw('PUT', path, { ...options, data });
   }
 
@@ -176,6 +179,7 @@ export class MlflowHttp {
     const secure = url.protocol === 'https:';
     const authorization = authorizationHeader(this.connection.auth);
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    let sending: ClientRequest | undefined;
     const response = await this.send(call, options, () =>
       new Promise<RawResponse>((resolveResponse, reject) => {
         let body: IncomingMessage | undefined;
@@ -202,10 +206,17 @@ export class MlflowHttp {
           });
         }
         request.on('error', reject);
-        if (options.data) {
-          // A body that fails to read (the file went away) fails the request with its own error.
-          options.data.once('error', (error) => request.destroy(error));
-          options.data.pipe(request);
+        sending = request;
+        const data = options.data;
+        if (typeof data === 'function') {
+          // A body that fails to read (the file went away or changed) fails the request with its own error.
+          data(request).then(
+            () => request.end(),
+            (error: Error) => request.destroy(error),
+          );
+        } else if (data) {
+          data.once('error', (error) => request.destroy(error));
+          data.pipe(request);
         } else {
           request.end();
         }
@@ -213,6 +224,8 @@ export class MlflowHttp {
     );
     if (response.status >= 400) {
       const body = await readAll(response.data).catch(() => '');
+      // A server may refuse an upload (401, 413) before reading its body: stop sending it.
+      if (sending && !sending.writableFinished) sending.destroy();
       throw httpError(this.base, call, response.status, body, this.connection.auth.kind);
     }
     return response;

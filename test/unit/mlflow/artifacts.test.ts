@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -90,6 +90,66 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
     assert.deepEqual(result, { files: 1, bytes: 256 * 1024, multipartFiles: 0 });
     const [entry] = await collect(client.artifacts.list(runArtifacts(run.info.runId), 'big'));
     assert.deepEqual(entry, { path: 'big/weights.bin', isDir: false, fileSize: 256 * 1024 });
+  });
+
+  it('asks a server for multipart upload once: after its 501, a client sends later large files straight as one PUT', async () => {
+    const fresh = new MlflowClient({ uri: parseTrackingUri(server.url), auth: { kind: 'none' } });
+    const own = await fresh.runs.create('0', { runName: 'multipart-once' });
+    const file = join(scratch, 'twice.bin');
+    writeFileSync(file, randomBytes(256 * 1024));
+    const options = { multipartThreshold: 1024, multipartChunkSize: 64 * 1024 };
+    assert.deepEqual(await fresh.artifacts.upload(own.info, file, 'first', options), { files: 1, bytes: 256 * 1024, multipartFiles: 0 });
+    assert.deepEqual(await fresh.artifacts.upload(own.info, file, 'second', options), { files: 1, bytes: 256 * 1024, multipartFiles: 0 });
+    const asked = server.log().split('\n').filter((line) => line.includes(`/mpu/create/0/${own.info.runId}/`));
+    assert.equal(asked.length, 1, asked.join('\n'));
+    assert.match(asked[0]!, / 501\b/);
+    const names = (await collect(fresh.artifacts.listFiles(runArtifacts(own.info.runId)))).map((f) => [f.path, f.fileSize]);
+    assert.deepEqual(names, [['first/twice.bin', 256 * 1024], ['second/twice.bin', 256 * 1024]]);
+  });
+
+  it('cancels an upload at once, and the server keeps nothing of it', async () => {
+    const own = await client.runs.create('0', { runName: 'upload-cancelled' });
+    const file = await writeLargeFile(join(scratch, 'cancelled.bin'), 64);
+    const controller = new AbortController();
+    let abortedAt = 0;
+    await assert.rejects(
+      client.artifacts.upload(own.info, file, 'cancelled', {
+        signal: controller.signal,
+        onProgress: (done) => {
+          if (done >= 8 * 1024 * 1024 && !controller.signal.aborted) {
+            abortedAt = done;
+            controller.abort();
+          }
+        },
+      }),
+      (error: unknown) => {
+        assert.ok(error instanceof MlflowError, String(error));
+        assert.equal(error.kind, 'cancelled');
+        assert.equal(error.message, `Cancelled: PUT /api/2.0/mlflow-artifacts/artifacts/0/${own.info.runId}/artifacts/cancelled/cancelled.bin`);
+        return true;
+      },
+    );
+    assert.equal(abortedAt, 8 * 1024 * 1024, 'progress comes once a MiB');
+    // The server drops a body that ends early rather than keep the part that came.
+    assert.deepEqual(await collect(client.artifacts.listFiles(runArtifacts(own.info.runId))), []);
+    // The client is not left in a bad state: the next upload on it goes through.
+    writeFileSync(file, 'small');
+    assert.deepEqual(await client.artifacts.upload(own.info, file, 'after'), { files: 1, bytes: 5, multipartFiles: 0 });
+  });
+
+  it('a file that shrinks while it uploads: an interrupted error that says so, and the server keeps nothing', async () => {
+    const own = await client.runs.create('0', { runName: 'upload-shrinks' });
+    const file = await writeLargeFile(join(scratch, 'shrinks.bin'), 16);
+    await assert.rejects(
+      client.artifacts.upload(own.info, file, 'shrinks', { onProgress: (done) => done === 1024 * 1024 && truncateSync(file, 1024 * 1024) }),
+      (error: unknown) => {
+        assert.ok(error instanceof MlflowError, String(error));
+        assert.equal(error.kind, 'interrupted');
+        assert.equal(error.message, 'Upload of shrinks.bin stopped after 1048576 of 16777216 bytes: the file got shorter while it was being uploaded');
+        return true;
+      },
+    );
+    assert.deepEqual(await collect(client.artifacts.listFiles(runArtifacts(own.info.runId))), []);
   });
 
   it('says which artifact does not exist, and writes nothing', async () => {

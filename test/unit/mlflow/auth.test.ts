@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { after, before, describe, it } from 'node:test';
+import { runArtifacts } from '../../../src/mlflow/artifacts';
 import { MlflowClient } from '../../../src/mlflow/client';
 import { authFromEnvironment, authorizationHeader, connectionFromEnvironment, type MlflowAuth } from '../../../src/mlflow/connection';
 import { MlflowError } from '../../../src/mlflow/errors';
+import { collect } from '../../../src/mlflow/paging';
 import { parseTrackingUri } from '../../../src/mlflow/trackingUri';
+import { writeLargeFile } from '../../harness/largeFile';
 import { basicAuthAdmin, type MlflowServer, startMlflowServer } from '../../harness/mlflowServer';
 
 const reader = { username: 'reader', password: 'reader-password-123456' };
@@ -70,6 +73,42 @@ describe('MlflowClient against a real basic-auth server', () => {
       assertNoSecret(error, reader.password);
       return true;
     });
+  });
+
+  it('an upload without credentials: 401 as soon as the server refuses it, without sending the rest of the file', async () => {
+    const admin = clientAs({ kind: 'basic', ...basicAuthAdmin });
+    const run = await admin.runs.create(adminExperiment, { runName: 'upload-refused' });
+    const scratch = mkdtempSync(join(tmpdir(), 'phi3-mlflow-auth-upload-'));
+    try {
+      const file = await writeLargeFile(join(scratch, 'weights.bin'), 256);
+      let sent = 0;
+      await assert.rejects(
+        clientAs({ kind: 'none' }).artifacts.upload(run.info, file, '', { multipartThreshold: Infinity, onProgress: (done) => (sent = done) }),
+        (error: unknown) => {
+          assert.ok(error instanceof MlflowError, String(error));
+          assert.equal(error.status, 401);
+          assert.equal(error.message, 'Authentication required (401): this server needs a username and password or a token');
+          return true;
+        },
+      );
+      // The refusal comes after the headers, and then the client stops reading the file.
+      const atRefusal = sent;
+      await new Promise((resolveWait) => setTimeout(resolveWait, 500));
+      assert.equal(sent, atRefusal, 'the client went on sending the body of a refused upload');
+      assert.ok(sent < 256 * 1024 * 1024);
+      // ...and lets go of it: no descriptor of this process is left open on the file.
+      const open = readdirSync('/proc/self/fd').map((fd) => {
+        try {
+          return readlinkSync(join('/proc/self/fd', fd));
+        } catch {
+          return '';
+        }
+      });
+      assert.ok(!open.includes(file), 'the file is still open');
+      assert.deepEqual(await collect(admin.artifacts.listFiles(runArtifacts(run.info.runId))), []);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 
   it('the right credentials: the calls succeed', async () => {
