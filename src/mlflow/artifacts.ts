@@ -9,6 +9,7 @@ import type { MlflowHttp } from './http';
 import { allItems } from './paging';
 import { resolveInside } from './safePath';
 import { writeFileBody } from './fileBody';
+import { DownloadBuffers, type GetIntoFileAnswer, type GetIntoFileRequest } from './getIntoFile';
 import { writeAt } from './streamToFile';
 import { toFileInfo, type WireFileInfo } from './wire';
 
@@ -164,6 +165,7 @@ export class ArtifactsApi {
     let received = 0;
     let reported = 0;
     let total: number | undefined;
+    let firstRange: Promise<GetIntoFileAnswer> | undefined;
     const count = (bytes: number) => {
       received += bytes;
       if (options.onProgress && received - reported >= progressStep) {
@@ -173,31 +175,75 @@ export class ArtifactsApi {
     };
     try {
       const ranged = source.artifactUri?.startsWith('mlflow-artifacts:') === true;
-      let first = await this.openFile(source, artifactPath, call.subject, signal, ranged ? [0, rangeSize - 1] : undefined).catch((error: unknown) => {
-        // An empty file has no byte 0: the server answers 416; ask for it whole.
-        if (error instanceof MlflowError && error.status === 416) return undefined;
-        throw error;
-      });
-      first ??= await this.openFile(source, artifactPath, call.subject, signal);
-      if (first.status === 206) {
-        total = Number(/\/(\d+)\s*$/.exec(String(first.headers['content-range']))?.[1]);
-        const starts: number[] = [0];
-        for (let start = rangeSize; start < total; start += rangeSize) starts.push(start);
-        const firstPart = first;
-        await inParallel(starts, parallelRanges, stop, async (start) => {
-          const end = Math.min(start + rangeSize, total!) - 1;
-          const part = start === 0 ? firstPart : await this.openFile(source, artifactPath, call.subject, signal, [start, end]);
-          if (part.status !== 206) {
-            part.data.resume();
-            throw new MlflowError('malformed', `The server ignored the byte range of ${artifactPath} it offered`, call, part.status);
-          }
-          const written = await writeAt(partial, part.data, start, count);
-          if (written !== end - start + 1) throw new MlflowError('interrupted', `Download of ${artifactPath} stopped at ${received} of ${total} bytes: the connection dropped`, call);
-        });
+      // On plain http, the proxy's ranges are read through fixed buffers straight into the file.
+      const direct = ranged && this.http.readsIntoFiles ? proxyRoute(source.artifactUri!, artifactPath) : undefined;
+      const lanes = direct ? Array.from({ length: parallelRanges }, () => new DownloadBuffers()) : [];
+      const into = (lane: number, start: number, end: number, onHead?: GetIntoFileRequest['onHead']) =>
+        this.http.getIntoFile(direct!, { path: partial, position: start, buffers: lanes[lane]!, onBytes: count, onHead }, { subject: call.subject, signal, headers: { Range: `bytes=${start}-${end}` } });
+      const complete = (answer: GetIntoFileAnswer, length: number) => {
+        if (answer.failure || answer.written !== length) {
+          const why = answer.failure ? describe(answer.failure) : 'the connection dropped';
+          throw new MlflowError('interrupted', `Download of ${artifactPath} stopped at ${received} of ${total ?? length} bytes: ${why}`, call);
+        }
+      };
+      // The first range says the size (or that the server sends the file whole); the other ranges
+      // start as soon as its head is in, while its body still comes.
+      let headOf!: (status: number, headers: Readonly<Record<string, string>>) => void;
+      const headArrived = new Promise<{ status: number; headers: Readonly<Record<string, string>> }>((resolveHead) => (headOf = (status, headers) => resolveHead({ status, headers })));
+      firstRange = direct ? into(0, 0, rangeSize - 1, headOf) : undefined;
+      firstRange?.catch(() => undefined);
+      const firstHead = firstRange
+        ? await Promise.race([headArrived, firstRange]).catch((error: unknown) => {
+            // An empty file has no byte 0: the server answers 416; ask for it whole, below.
+            if (error instanceof MlflowError && error.status === 416) return undefined;
+            throw error;
+          })
+        : undefined;
+      if (firstHead && !(firstHead as GetIntoFileAnswer).unframed) {
+        const whole = firstRange!;
+        if (firstHead.status === 206) {
+          total = Number(/\/(\d+)\s*$/.exec(String(firstHead.headers['content-range']))?.[1]);
+          const starts: number[] = [];
+          for (let start = 0; start < total; start += rangeSize) starts.push(start);
+          await inParallel(starts, parallelRanges, stop, async (start, lane) => {
+            const end = Math.min(start + rangeSize, total!) - 1;
+            // The first range is the first item, taken by the first lane, whose buffers it uses.
+            const part = start === 0 ? await whole : await into(lane, start, end);
+            if (part.status !== 206) throw new MlflowError('malformed', `The server ignored the byte range of ${artifactPath} it offered`, call, part.status);
+            complete(part, end - start + 1);
+          });
+        } else {
+          total = Number(firstHead.headers['content-length']);
+          complete(await whole, total);
+        }
       } else {
-        const length = Number(first.headers['content-length']);
-        total = Number.isFinite(length) ? length : undefined;
-        await writeAt(partial, first.data, 0, count);
+        // Through node:http: TLS, signed URLs, MLflow's generic routes, or an answer getIntoFile leaves alone.
+        let first = await this.openFile(source, artifactPath, call.subject, signal, ranged && !direct ? [0, rangeSize - 1] : undefined).catch((error: unknown) => {
+          // An empty file has no byte 0: the server answers 416; ask for it whole.
+          if (error instanceof MlflowError && error.status === 416) return undefined;
+          throw error;
+        });
+        first ??= await this.openFile(source, artifactPath, call.subject, signal);
+        if (first.status === 206) {
+          total = Number(/\/(\d+)\s*$/.exec(String(first.headers['content-range']))?.[1]);
+          const starts: number[] = [0];
+          for (let start = rangeSize; start < total; start += rangeSize) starts.push(start);
+          const firstPart = first;
+          await inParallel(starts, parallelRanges, stop, async (start) => {
+            const end = Math.min(start + rangeSize, total!) - 1;
+            const part = start === 0 ? firstPart : await this.openFile(source, artifactPath, call.subject, signal, [start, end]);
+            if (part.status !== 206) {
+              part.data.resume();
+              throw new MlflowError('malformed', `The server ignored the byte range of ${artifactPath} it offered`, call, part.status);
+            }
+            const written = await writeAt(partial, part.data, start, count);
+            if (written !== end - start + 1) throw new MlflowError('interrupted', `Download of ${artifactPath} stopped at ${received} of ${total} bytes: the connection dropped`, call);
+          });
+        } else {
+          const length = Number(first.headers['content-length']);
+          total = Number.isFinite(length) ? length : undefined;
+          await writeAt(partial, first.data, 0, count);
+        }
       }
       if (total !== undefined && received !== total) {
         throw new MlflowError('interrupted', `Download of ${artifactPath} stopped at ${received} of ${total} bytes: the connection dropped`, call);
@@ -206,6 +252,9 @@ export class ArtifactsApi {
       if (reported !== received || received === 0) options.onProgress?.(received, total);
       return received;
     } catch (error) {
+      // Nothing may still write into the partial file when it goes.
+      stop.abort();
+      await firstRange?.catch(() => undefined);
       await fs.rm(partial, { force: true });
       if (options.signal?.aborted) throw new MlflowError('cancelled', `Cancelled: download of ${artifactPath}`, call);
       if (error instanceof MlflowError && !(received > 0 && (error.kind === 'unreachable' || error.kind === 'timeout'))) throw error;
@@ -220,11 +269,11 @@ export class ArtifactsApi {
       const credential = await this.signedUrl('read', source.runId, artifactPath, subject, signal);
       return this.storageRequest('GET', credential, artifactPath, { signal });
     }
-    const proxied = source.artifactUri?.startsWith('mlflow-artifacts:') ? proxyPath(source.artifactUri) : undefined;
+    const proxied = source.artifactUri?.startsWith('mlflow-artifacts:') === true;
     // Measured on MLflow 3.17: 256 MiB in 1.3 s through the proxy route, 11.6 s through /get-artifact.
     const [route, params]: [string, Record<string, string> | undefined] =
-      proxied !== undefined
-        ? [`${proxyBase}/${encodePath([proxied, artifactPath].filter(Boolean).join('/'))}`, undefined]
+      proxied
+        ? [proxyRoute(source.artifactUri!, artifactPath), undefined]
         : source.kind === 'run'
           ? ['/get-artifact', { run_id: source.runId, path: artifactPath }]
           : [`/ajax-api/2.0/mlflow/logged-models/${encodeURIComponent(source.modelId)}/artifacts/files`, { artifact_file_path: artifactPath }];
@@ -440,19 +489,24 @@ export function proxyPath(artifactUri: string): string {
   return match[1]!.replace(/\/+$/, '');
 }
 
+/** The artifact proxy's route to a file of an owner whose artifact URI is `mlflow-artifacts:`. */
+function proxyRoute(artifactUri: string, artifactPath: string): string {
+  return `${proxyBase}/${encodePath([proxyPath(artifactUri), artifactPath].filter(Boolean).join('/'))}`;
+}
+
 /**
- * Runs `work` over the items, at most `limit` at a time. On the first failure `stop` is aborted
+ * Runs `work` over the items, at most `limit` at a time (`worker`: which of the `limit` runs it). On the first failure `stop` is aborted
  * (the work in flight takes it as its signal) and, once every worker has settled, that failure is
  * thrown: nothing still writes when the caller cleans up.
  */
-async function inParallel<T>(items: readonly T[], limit: number, stop: AbortController, work: (item: T) => Promise<void>): Promise<void> {
+async function inParallel<T>(items: readonly T[], limit: number, stop: AbortController, work: (item: T, worker: number) => Promise<void>): Promise<void> {
   let next = 0;
   let failure: { error: unknown } | undefined;
   await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
+    Array.from({ length: Math.min(limit, items.length) }, async (_, worker) => {
       while (!failure && next < items.length) {
         try {
-          await work(items[next++]!);
+          await work(items[next++]!, worker);
         } catch (error) {
           failure ??= { error };
           stop.abort();

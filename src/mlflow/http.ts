@@ -4,6 +4,7 @@ import type { Readable, Writable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
 import { authorizationHeader, type MlflowConnection } from './connection';
 import { cancelledError, type FailedCall, httpError, malformedError, MlflowError, timeoutError, unreachableError } from './errors';
+import { getIntoFile, type GetIntoFileAnswer, type GetIntoFileRequest } from './getIntoFile';
 import { TlsAgent } from './tlsAgent';
 
 export type QueryValue = string | number | boolean | undefined | readonly (string | number)[];
@@ -154,6 +155,40 @@ export class MlflowHttp {
    */
   getStream(path: string, options: StreamRequestOptions = {}): Promise<RawResponse> {
     return this.raw('GET', path, options);
+  }
+
+  /** Whether `getIntoFile` reads this server's answers (plain http; TLS goes through node:https). */
+  get readsIntoFiles(): boolean {
+    return new URL(this.base).protocol === 'http:';
+  }
+
+  /**
+   * A GET whose 2xx body is written into the file at `target.path` from `target.position`, through
+   * fixed buffers (getIntoFile.ts): artifact downloads on plain http. Retried like any GET while
+   * nothing is written (429, 503, a refused or dropped connection); an error status is thrown as
+   * MlflowError. Trouble in the body comes back as the answer's `failure`, the file's writes settled.
+   */
+  async getIntoFile(
+    path: string,
+    target: Pick<GetIntoFileRequest, 'path' | 'position' | 'buffers' | 'onBytes' | 'onHead'>,
+    options: StreamRequestOptions = {},
+  ): Promise<GetIntoFileAnswer> {
+    const call: FailedCall = { method: 'GET', path, subject: options.subject };
+    const query = options.params ? serializeQuery(options.params) : '';
+    const url = new URL(`${this.base}${path}${query ? `?${query}` : ''}`);
+    const authorization = authorizationHeader(this.connection.auth);
+    const answer = await this.send(call, options, async () => ({
+      ...(await getIntoFile({
+        url,
+        headers: { ...(authorization ? { Authorization: authorization } : {}), ...options.headers },
+        ...target,
+        signal: options.signal,
+        timeoutMs: options.timeoutMs ?? this.timeoutMs,
+      })),
+      data: undefined,
+    }));
+    if (answer.status >= 400) throw httpError(this.base, call, answer.status, answer.errorBody, this.connection.auth.kind);
+    return answer;
   }
 
   /**
