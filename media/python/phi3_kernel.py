@@ -10,6 +10,7 @@ stderr so that C libraries and subprocesses writing to it cannot break the proto
   {"type": "result", "id": N, "data": {mime: value}, "metadata": {}}         the last expression's value
   {"type": "error", "id": N, "ename": "...", "evalue": "...", "traceback": ["..."]}
   {"type": "done", "id": N, "status": "ok"|"error"|"interrupted"}
+Before each "done", fd 2 gets the fence NUL "phi3-fence:" N NUL, after what the cell wrote there.
 SIGINT raises KeyboardInterrupt in the running cell. The process exits when its parent does.
 """
 import ast
@@ -33,6 +34,28 @@ def send(message):
     with _lock:
         _protocol.write(line + "\n")
         _protocol.flush()
+
+
+def _fence(cell_id):
+    """Marks the end of a cell's output on fd 2, where C libraries and subprocesses write (fd 1 is
+    pointed there too). That is a pipe apart from the protocol's, so the extension could read it after
+    the cell's "done"; it attributes what came before the fence to the cell and ends the cell there."""
+    for stream in (sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    try:
+        # C stdio's own buffers (printf from an extension module).
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+    except Exception:
+        pass
+    try:
+        os.write(2, b"\0phi3-fence:%d\0" % cell_id)
+    except OSError:
+        pass  # fd 2 closed by the cell: the extension ends the cell without its fence
 
 
 class CellStream:
@@ -160,6 +183,7 @@ def main():
             except BaseException as error:  # SystemExit too: a cell cannot end the kernel by accident
                 status = "error"
                 send({"type": "error", "id": request["id"], "ename": type(error).__name__, "evalue": str(error), "traceback": _traceback_lines(error, count)})
+            _fence(request["id"])
             send({"type": "done", "id": request["id"], "status": status})
             _current["id"] = None
         except KeyboardInterrupt:

@@ -151,8 +151,10 @@ export class ArtifactsApi {
    * at a time, each written at its offset: one stream from MLflow's server is slower than a client
    * can take it, and several spread over its workers (see bench/; MLflow's Python client makes a
    * single GET there, the benchmark's reference). Each range writes through a file descriptor of
-   * its own (streamToFile.ts), closed once its last write has settled: a range that fails must not
-   * close a descriptor the other ranges still write to.
+   * its own (getIntoFile.ts on plain http, streamToFile.ts otherwise), closed once its last write has
+   * settled: a range that fails must not close a descriptor the other ranges still write to. On
+   * plain http the ranges are read through fixed buffers, one set per parallel lane: on 1 GiB that
+   * took the client's RSS growth from 46–81 MiB to 11 MiB and its CPU from 1.7–2.0 s to 0.5–0.8 s.
    */
   async downloadFile(source: ArtifactSource, artifactPath: string, target: string, options: TransferOptions = {}): Promise<number> {
     const call = { method: 'GET', path: artifactPath, subject: `Artifact ${artifactPath} of ${describeSource(source)}` };

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { StderrFences } from './stderrFences';
 
 /** What a running cell produces, in the order it produced it (nbformat's output kinds). */
 export type KernelOutput =
@@ -41,7 +42,17 @@ interface Process {
   stderrTail: string[];
   /** Ended by a restart or dispose, not by itself. */
   endedByUs: boolean;
+  /** The last cell whose fence came through stderr (see StderrFences). */
+  fencedThrough: number;
+  /** A cell whose `done` came before its fence: it ends when the fence comes, or after `fenceWaitMs`. */
+  awaitingFence?: { readonly id: number; readonly end: ExecutionEnd; readonly timer: NodeJS.Timeout };
 }
+
+/**
+ * How long a cell's end waits for its fence on stderr after its `done`. The fence comes within
+ * milliseconds; a cell that closed fd 2 itself sends none, and must still end.
+ */
+const fenceWaitMs = 2000;
 
 interface Running {
   readonly id: number;
@@ -177,6 +188,7 @@ export class PythonKernel {
       peakRssBytes: 0,
       stderrTail: [],
       endedByUs: false,
+      fencedThrough: 0,
       ready: undefined as unknown as Promise<{ python: string; pid: number }>,
       exited: undefined as unknown as Promise<{ code: number | null; signal: NodeJS.Signals | null }>,
     };
@@ -224,17 +236,27 @@ export class PythonKernel {
         } else this.onMessage(message);
       }
     });
+    const fences = new StderrFences(
+      (text) => {
+        // Output below Python's sys.stderr (C libraries, subprocesses, fatal errors): to the running cell when there is one.
+        if (this.running && this.process === self) this.running.onOutput({ type: 'stream', name: 'stderr', text });
+        else {
+          self.stderrTail = [...self.stderrTail, ...text.split('\n').filter(Boolean)].slice(-20);
+          log?.(`Python kernel stderr: ${text.trimEnd()}`);
+        }
+      },
+      (cellId) => {
+        self.fencedThrough = cellId;
+        const waiting = self.awaitingFence;
+        if (waiting?.id === cellId) this.endCell(self, waiting.id, waiting.end);
+      },
+    );
     child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (text: string) => {
-      // Output below Python's sys.stderr (C libraries, subprocesses, fatal errors): to the running cell when there is one.
-      if (this.running && this.process === self) this.running.onOutput({ type: 'stream', name: 'stderr', text });
-      else {
-        self.stderrTail = [...self.stderrTail, ...text.split('\n').filter(Boolean)].slice(-20);
-        log?.(`Python kernel stderr: ${text.trimEnd()}`);
-      }
-    });
+    child.stderr!.on('data', (text: string) => fences.push(text));
 
     void exited.then(({ code, signal }) => {
+      // A cell that had ended (its `done` came) ended as it said, whatever happens to the process after.
+      if (self.awaitingFence) this.endCell(self, self.awaitingFence.id, self.awaitingFence.end);
       if (this.process === self) this.process = undefined;
       const how = describeExit(code, signal, self.peakRssBytes, spawnError, python);
       log?.(`Python kernel: ${how}`);
@@ -272,10 +294,24 @@ export class PythonKernel {
       case 'error':
         running.onOutput({ type: 'error', ename: String(message.ename), evalue: String(message.evalue), traceback: (message.traceback ?? []) as string[] });
         break;
-      case 'done':
-        running.resolve({ status: message.status === 'error' ? 'error' : message.status === 'interrupted' ? 'interrupted' : 'ok' });
+      case 'done': {
+        const end: ExecutionEnd = { status: message.status === 'error' ? 'error' : message.status === 'interrupted' ? 'interrupted' : 'ok' };
+        const process = this.process;
+        // What the cell wrote to fd 1 and 2 may still be on its way through stderr: end at its fence.
+        if (!process || process.fencedThrough >= running.id) running.resolve(end);
+        else process.awaitingFence = { id: running.id, end, timer: setTimeout(() => this.endCell(process, running.id, end), fenceWaitMs) };
         break;
+      }
     }
+  }
+
+  /** Ends the running cell `id` of `process` once, whichever of its fence and the wait for it comes first. */
+  private endCell(process: Process, id: number, end: ExecutionEnd): void {
+    if (process.awaitingFence?.id === id) {
+      clearTimeout(process.awaitingFence.timer);
+      process.awaitingFence = undefined;
+    }
+    if (this.running?.id === id && this.process === process) this.running.resolve(end);
   }
 
   private sampleMemory(process: Process): void {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
@@ -106,6 +106,30 @@ describe('MlflowClient against a real basic-auth server', () => {
       });
       assert.ok(!open.includes(file), 'the file is still open');
       assert.deepEqual(await collect(admin.artifacts.listFiles(runArtifacts(run.info.runId))), []);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('an artifact download through the proxy: 401 without credentials, the bytes with them', async () => {
+    const admin = clientAs({ kind: 'basic', ...basicAuthAdmin });
+    const run = await admin.runs.create(adminExperiment, { runName: 'download-signed-in' });
+    const scratch = mkdtempSync(join(tmpdir(), 'phi3-mlflow-auth-download-'));
+    try {
+      const file = join(scratch, 'notes.txt');
+      writeFileSync(file, 'only for the signed-in\n');
+      await admin.artifacts.upload(run.info, file);
+      const source = runArtifacts(run.info.runId, run.info.artifactUri);
+      // downloadFile: straight to the file's GET (download() would be refused at the listing first).
+      await assert.rejects(clientAs({ kind: 'none' }).artifacts.downloadFile(source, 'notes.txt', join(scratch, 'anonymous', 'notes.txt')), (error: unknown) => {
+        assert.ok(error instanceof MlflowError, String(error));
+        assert.equal(error.status, 401);
+        assert.equal(error.message, 'Authentication required (401): this server needs a username and password or a token');
+        return true;
+      });
+      assert.deepEqual(readdirSync(join(scratch, 'anonymous')), []);
+      assert.deepEqual(await admin.artifacts.download(source, 'notes.txt', join(scratch, 'admin')), { files: 1, bytes: 23 });
+      assert.equal(readFileSync(join(scratch, 'admin', 'notes.txt'), 'utf8'), 'only for the signed-in\n');
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }

@@ -65,6 +65,11 @@ describe('PythonKernel: one Python process per notebook (real Python)', () => {
     assert.deepEqual(low.end, { status: 'ok' });
     assert.equal(low.stdout, 'after\n');
     assert.match(low.stderr, /fd1\n[\s\S]*from-shell\n/);
+    // Written at the very end of a cell, it still reaches that cell (the kernel fences the stream), time after time.
+    for (let cell = 0; cell < 10; cell++) {
+      const last = await run(kernel, `import os\nos.write(2, b"late ${cell}\\n")`);
+      assert.equal(last.stderr, `late ${cell}\n`, `cell ${cell}`);
+    }
   });
 
   it('shows display() outputs and rich values: HTML, Markdown, JSON, PNG', async () => {
