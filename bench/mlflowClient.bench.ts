@@ -9,7 +9,7 @@
  *     Before each transfer `sync` writes out the dirty pages the previous one left, so that neither
  *     side pays for the other's disk writes. A warm-up round first (not counted) does each transfer
  *     once: the first large transfer a fresh server handles was the slowest of a run, whoever did it.
- * `npm run bench:mlflow [-- --experiments 2000 --runs 20000 --big-runs 5000 --artifact-mib 1024 --rounds 4 --warmup 1 --only listing|transfers]`
+ * `npm run bench:mlflow [-- --experiments 2000 --runs 20000 --big-runs 5000 --artifact-mib 1024 --rounds 4 --warmup 1 --only listing|transfers|uploads|downloads]`
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   try {
     const client = new MlflowClient({ uri: parseTrackingUri(server.url), auth: { kind: 'none' } });
     console.log(`MLflow ${await client.serverVersion()} at ${server.url}`);
-    if (values.only !== 'transfers') await listing(client, server.url);
+    if (values.only === undefined || values.only === 'listing') await listing(client, server.url);
     if (values.only !== 'listing') await transfers(client, server.url, scratch);
   } finally {
     await server.stop();
@@ -187,9 +187,12 @@ async function transfers(client: MlflowClient, url: string, scratch: string): Pr
     }
     console.log(`warm-up round ${round + 1} (not counted): ${((performance.now() - started) / 1000).toFixed(0)} s, load ${load()}`);
   }
+  const mibps = (r: Result) => bytes / 1024 / 1024 / r.seconds!;
+  // --only uploads|downloads: more rounds of one direction in the same time (the warm-up does both, so there is something to download).
+  const kinds = values.only === 'uploads' ? (['up'] as const) : values.only === 'downloads' ? (['down'] as const) : (['up', 'down'] as const);
   for (let round = 0; round < rounds; round++) {
     const oursFirst = round % 2 === 0;
-    for (const kind of ['up', 'down'] as const) {
+    for (const kind of kinds) {
       const pyKey = kind === 'up' ? 'pyUp' : 'pyDown';
       if (oursFirst) {
         results[kind].push(await mine[kind]());
@@ -199,27 +202,27 @@ async function transfers(client: MlflowClient, url: string, scratch: string): Pr
         results[kind].push(await mine[kind]());
       }
     }
-    const mibps = (r: Result) => bytes / 1024 / 1024 / r.seconds!;
-    const [up, pyUp, down, pyDown] = [results.up[round]!, results.pyUp[round]!, results.down[round]!, results.pyDown[round]!];
-    console.log(
-      `round ${round + 1} (${oursFirst ? 'ours' : 'python'} first, load ${load()}): ` +
-        `upload ${mibps(up).toFixed(0)} vs ${mibps(pyUp).toFixed(0)} MiB/s (${(mibps(up) / mibps(pyUp)).toFixed(2)}x), ` +
-        `download ${mibps(down).toFixed(0)} vs ${mibps(pyDown).toFixed(0)} MiB/s (${(mibps(down) / mibps(pyDown)).toFixed(2)}x)`,
-    );
+    const line = kinds.map((kind) => {
+      const [oursRuns, pythonRuns] = kind === 'up' ? [results.up[round]!, results.pyUp[round]!] : [results.down[round]!, results.pyDown[round]!];
+      return `${kind === 'up' ? 'upload' : 'download'} ${mibps(oursRuns).toFixed(0)} vs ${mibps(pythonRuns).toFixed(0)} MiB/s (${(mibps(oursRuns) / mibps(pythonRuns)).toFixed(2)}x)`;
+    });
+    console.log(`round ${round + 1} (${oursFirst ? 'ours' : 'python'} first, load ${load()}): ${line.join(', ')}`);
   }
-  const mibps = (r: Result) => bytes / 1024 / 1024 / r.seconds!;
   const growth = (r: Result) => r.peak_rss_mib! - r.baseline_rss_mib!;
   const ratios = (a: Result[], b: Result[]) => a.map((r, i) => mibps(r) / mibps(b[i]!));
   console.log(`\n${`artifact of ${artifactMib} MiB (median of ${rounds})`.padEnd(44)}       ours     python  unit   ratio`);
-  row('upload throughput', middle(results.up.map(mibps)), middle(results.pyUp.map(mibps)), 'MiB/s', true);
-  row('upload CPU time (user + system)', middle(results.up.map((r) => r.cpu_seconds!)), middle(results.pyUp.map((r) => r.cpu_seconds!)), 's');
-  row('upload peak RSS growth (largest)', Math.max(...results.up.map(growth)), Math.max(...results.pyUp.map(growth)), 'MiB');
-  row('download throughput', middle(results.down.map(mibps)), middle(results.pyDown.map(mibps)), 'MiB/s', true);
-  row('download CPU time (user + system)', middle(results.down.map((r) => r.cpu_seconds!)), middle(results.pyDown.map((r) => r.cpu_seconds!)), 's');
-  row('download peak RSS growth (largest)', Math.max(...results.down.map(growth)), Math.max(...results.pyDown.map(growth)), 'MiB');
   const fmt = (values: number[]) => values.map((v) => v.toFixed(2)).join(', ');
-  console.log(`\nper-round throughput ratios, ours / python: upload ${fmt(ratios(results.up, results.pyUp))} (median ${middle(ratios(results.up, results.pyUp)).toFixed(2)}), download ${fmt(ratios(results.down, results.pyDown))} (median ${middle(ratios(results.down, results.pyDown)).toFixed(2)})`);
-  console.log(`load average at the end ${load()}; RSS baselines: ours ${results.down[0]!.baseline_rss_mib!.toFixed(0)} MiB, python ${results.pyDown[0]!.baseline_rss_mib!.toFixed(0)} MiB`);
+  const perRound: string[] = [];
+  for (const kind of kinds) {
+    const [name, oursRuns, pythonRuns] = kind === 'up' ? ['upload', results.up, results.pyUp] as const : ['download', results.down, results.pyDown] as const;
+    row(`${name} throughput`, middle(oursRuns.map(mibps)), middle(pythonRuns.map(mibps)), 'MiB/s', true);
+    row(`${name} CPU time (user + system)`, middle(oursRuns.map((r) => r.cpu_seconds!)), middle(pythonRuns.map((r) => r.cpu_seconds!)), 's');
+    row(`${name} peak RSS growth (largest)`, Math.max(...oursRuns.map(growth)), Math.max(...pythonRuns.map(growth)), 'MiB');
+    const each = ratios(oursRuns, pythonRuns);
+    perRound.push(`${name} ${fmt(each)} (median ${middle(each).toFixed(2)}; ours faster in ${each.filter((r) => r >= 1).length} of ${each.length})`);
+  }
+  console.log(`\nper-round throughput ratios, ours / python: ${perRound.join('; ')}`);
+  console.log(`load average at the end ${load()}; RSS baselines: ours ${(results.up[0] ?? results.down[0])!.baseline_rss_mib!.toFixed(0)} MiB, python ${(results.pyUp[0] ?? results.pyDown[0])!.baseline_rss_mib!.toFixed(0)} MiB`);
 }
 
 main().catch((error: unknown) => {
