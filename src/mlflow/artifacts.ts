@@ -205,6 +205,9 @@ export class ArtifactsApi {
         const whole = firstRange!;
         if (firstHead.status === 206) {
           total = Number(/\/(\d+)\s*$/.exec(String(firstHead.headers['content-range']))?.[1]);
+          if (!Number.isFinite(total)) {
+            throw new MlflowError('malformed', `The server gave no size for ${artifactPath} (Content-Range: ${String(firstHead.headers['content-range'])})`, call, 206);
+          }
           const starts: number[] = [];
           for (let start = 0; start < total; start += rangeSize) starts.push(start);
           await inParallel(starts, parallelRanges, stop, async (start, lane) => {
