@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -174,6 +174,34 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
       (error: unknown) => error instanceof MlflowError && error.kind === 'cancelled',
     );
     assert.deepEqual(treeOf(target), []);
+  });
+
+  it('cancels a download through the artifact proxy mid-range: every range stops, no file or partial file is left, none stays open', async () => {
+    const own = await client.runs.create('0', { runName: 'download-cancelled' });
+    await client.artifacts.upload(own.info, await writeLargeFile(join(scratch, 'to-cancel.bin'), 96));
+    const target = join(scratch, 'download-cancelled');
+    const controller = new AbortController();
+    await assert.rejects(
+      client.artifacts.download(runArtifacts(own.info.runId, own.info.artifactUri), 'to-cancel.bin', target, {
+        signal: controller.signal,
+        onProgress: (done) => done >= 40 * 1024 * 1024 && controller.abort(),
+      }),
+      (error: unknown) => {
+        assert.ok(error instanceof MlflowError, String(error));
+        assert.equal(error.kind, 'cancelled');
+        assert.equal(error.message, 'Cancelled: download of to-cancel.bin');
+        return true;
+      },
+    );
+    assert.deepEqual(readdirSync(target), []);
+    const open = readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(join('/proc/self/fd', fd)).startsWith(target);
+      } catch {
+        return false;
+      }
+    });
+    assert.deepEqual(open, [], 'no descriptor left on the partial file');
   });
 
   it('sends a file of several download ranges in one PUT and gets it back byte for byte, reporting progress about once a MiB', async () => {
