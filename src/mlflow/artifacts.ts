@@ -9,7 +9,7 @@ import type { MlflowHttp } from './http';
 import { allItems } from './paging';
 import { resolveInside } from './safePath';
 import { writeFileBody } from './fileBody';
-import { DownloadBuffers, type GetIntoFileAnswer, type GetIntoFileRequest } from './getIntoFile';
+import { DownloadBuffers } from './getIntoFile';
 import { writeAt } from './streamToFile';
 import { toFileInfo, type WireFileInfo } from './wire';
 
@@ -65,6 +65,22 @@ export interface UploadOptions extends TransferOptions {
   /** Files at least this large go through multipart upload where the server offers it (default 100 MiB). */
   readonly multipartThreshold?: number;
   readonly multipartChunkSize?: number;
+}
+
+/** The status and headers of an answer whose body is (part of) the file. */
+interface FileHead {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, unknown>>;
+  /** getIntoFile only: a 2xx answer without Content-Length, left to node:http. */
+  readonly unframed?: boolean;
+}
+type HeadCallback = (status: number, headers: Readonly<Record<string, unknown>>) => void;
+
+/** One GET of the file, a byte range or all of it, settled once its body is written at its offset. */
+interface FilePiece extends FileHead {
+  readonly written: number;
+  /** Why the body stopped short (getIntoFile; node:http throws instead). */
+  readonly failure?: Error;
 }
 
 /** A download's answer, from the tracking server (node:http) or a signed URL's storage (axios). */
@@ -167,7 +183,7 @@ export class ArtifactsApi {
     let received = 0;
     let reported = 0;
     let total: number | undefined;
-    let firstRange: Promise<GetIntoFileAnswer> | undefined;
+    let firstRange: Promise<FilePiece> | undefined;
     const count = (bytes: number) => {
       received += bytes;
       if (options.onProgress && received - reported >= progressStep) {
@@ -177,78 +193,65 @@ export class ArtifactsApi {
     };
     try {
       const ranged = source.artifactUri?.startsWith('mlflow-artifacts:') === true;
-      // On plain http, the proxy's ranges are read through fixed buffers straight into the file.
+      // On plain http the proxy's ranges are read through fixed buffers straight into the file
+      // (getIntoFile.ts), one set per parallel lane, made when the lane first runs.
       const direct = ranged && this.http.readsIntoFiles ? proxyRoute(source.artifactUri!, artifactPath) : undefined;
-      const lanes = direct ? Array.from({ length: parallelRanges }, () => new DownloadBuffers()) : [];
-      const into = (lane: number, start: number, end: number, onHead?: GetIntoFileRequest['onHead']) =>
-        this.http.getIntoFile(direct!, { path: partial, position: start, buffers: lanes[lane]!, onBytes: count, onHead }, { subject: call.subject, signal, headers: { Range: `bytes=${start}-${end}` } });
-      const complete = (answer: GetIntoFileAnswer, length: number) => {
+      const lanes: DownloadBuffers[] = [];
+      // Everything else through node:http: TLS, signed URLs, MLflow's generic routes, an answer getIntoFile leaves alone.
+      const throughNodeHttp = async (range: [number, number] | undefined, onHead?: HeadCallback): Promise<FilePiece> => {
+        const answer = await this.openFile(source, artifactPath, call.subject, signal, range);
+        if (range && range[0] > 0 && answer.status !== 206) {
+          answer.data.resume();
+          return { status: answer.status, headers: answer.headers, written: 0 };
+        }
+        onHead?.(answer.status, answer.headers);
+        return { status: answer.status, headers: answer.headers, written: await writeAt(partial, answer.data, range?.[0] ?? 0, count) };
+      };
+      const piece = (lane: number, range: [number, number] | undefined, onHead?: HeadCallback): Promise<FilePiece> =>
+        direct && range
+          ? this.http.getIntoFile(direct, { path: partial, position: range[0], buffers: (lanes[lane] ??= new DownloadBuffers()), onBytes: count, onHead }, { subject: call.subject, signal, headers: { Range: `bytes=${range[0]}-${range[1]}` } })
+          : throughNodeHttp(range, onHead);
+      const complete = (answer: FilePiece, length: number) => {
         if (answer.failure || answer.written !== length) {
           const why = answer.failure ? describe(answer.failure) : 'the connection dropped';
           throw new MlflowError('interrupted', `Download of ${artifactPath} stopped at ${received} of ${total ?? length} bytes: ${why}`, call);
         }
       };
-      // The first range says the size (or that the server sends the file whole); the other ranges
+      // The first piece says the size (or that the server sends the file whole); the other ranges
       // start as soon as its head is in, while its body still comes.
-      let headOf!: (status: number, headers: Readonly<Record<string, string>>) => void;
-      const headArrived = new Promise<{ status: number; headers: Readonly<Record<string, string>> }>((resolveHead) => (headOf = (status, headers) => resolveHead({ status, headers })));
-      firstRange = direct ? into(0, 0, rangeSize - 1, headOf) : undefined;
-      firstRange?.catch(() => undefined);
-      const firstHead = firstRange
-        ? await Promise.race([headArrived, firstRange]).catch((error: unknown) => {
-            // An empty file has no byte 0: the server answers 416; ask for it whole, below.
-            if (error instanceof MlflowError && error.status === 416) return undefined;
-            throw error;
-          })
-        : undefined;
-      if (firstHead && !(firstHead as GetIntoFileAnswer).unframed) {
-        const whole = firstRange!;
-        if (firstHead.status === 206) {
-          total = Number(/\/(\d+)\s*$/.exec(String(firstHead.headers['content-range']))?.[1]);
-          if (!Number.isFinite(total)) {
-            throw new MlflowError('malformed', `The server gave no size for ${artifactPath} (Content-Range: ${String(firstHead.headers['content-range'])})`, call, 206);
-          }
-          const starts: number[] = [];
-          for (let start = 0; start < total; start += rangeSize) starts.push(start);
-          await inParallel(starts, parallelRanges, stop, async (start, lane) => {
-            const end = Math.min(start + rangeSize, total!) - 1;
-            // The first range is the first item, taken by the first lane, whose buffers it uses.
-            const part = start === 0 ? await whole : await into(lane, start, end);
-            if (part.status !== 206) throw new MlflowError('malformed', `The server ignored the byte range of ${artifactPath} it offered`, call, part.status);
-            complete(part, end - start + 1);
-          });
-        } else {
-          total = Number(firstHead.headers['content-length']);
-          complete(await whole, total);
+      const startFirst = (range: [number, number] | undefined) => {
+        let headOf!: HeadCallback;
+        const headArrived = new Promise<FileHead>((resolveHead) => (headOf = (status, headers) => resolveHead({ status, headers })));
+        firstRange = piece(0, range, headOf);
+        firstRange.catch(() => undefined);
+        return Promise.race<FileHead>([headArrived, firstRange]);
+      };
+      let firstHead = await startFirst(ranged ? [0, rangeSize - 1] : undefined).catch((error: unknown) => {
+        // An empty file has no byte 0: the server answers 416; ask for it whole, below.
+        if (error instanceof MlflowError && error.status === 416) return undefined;
+        throw error;
+      });
+      if (!firstHead || firstHead.unframed) firstHead = await startFirst(undefined);
+      const first = firstRange!;
+      if (firstHead.status === 206) {
+        total = Number(/\/(\d+)\s*$/.exec(String(firstHead.headers['content-range']))?.[1]);
+        if (!Number.isFinite(total)) {
+          throw new MlflowError('malformed', `The server gave no size for ${artifactPath} (Content-Range: ${String(firstHead.headers['content-range'])})`, call, 206);
         }
-      } else {
-        // Through node:http: TLS, signed URLs, MLflow's generic routes, or an answer getIntoFile leaves alone.
-        let first = await this.openFile(source, artifactPath, call.subject, signal, ranged && !direct ? [0, rangeSize - 1] : undefined).catch((error: unknown) => {
-          // An empty file has no byte 0: the server answers 416; ask for it whole.
-          if (error instanceof MlflowError && error.status === 416) return undefined;
-          throw error;
+        const starts: number[] = [];
+        for (let start = 0; start < total; start += rangeSize) starts.push(start);
+        await inParallel(starts, parallelRanges, stop, async (start, lane) => {
+          const end = Math.min(start + rangeSize, total!) - 1;
+          // The first range is the first item, taken by the first lane, whose buffers it uses.
+          const part = start === 0 ? await first : await piece(lane, [start, end]);
+          if (part.status !== 206) throw new MlflowError('malformed', `The server ignored the byte range of ${artifactPath} it offered`, call, part.status);
+          complete(part, end - start + 1);
         });
-        first ??= await this.openFile(source, artifactPath, call.subject, signal);
-        if (first.status === 206) {
-          total = Number(/\/(\d+)\s*$/.exec(String(first.headers['content-range']))?.[1]);
-          const starts: number[] = [0];
-          for (let start = rangeSize; start < total; start += rangeSize) starts.push(start);
-          const firstPart = first;
-          await inParallel(starts, parallelRanges, stop, async (start) => {
-            const end = Math.min(start + rangeSize, total!) - 1;
-            const part = start === 0 ? firstPart : await this.openFile(source, artifactPath, call.subject, signal, [start, end]);
-            if (part.status !== 206) {
-              part.data.resume();
-              throw new MlflowError('malformed', `The server ignored the byte range of ${artifactPath} it offered`, call, part.status);
-            }
-            const written = await writeAt(partial, part.data, start, count);
-            if (written !== end - start + 1) throw new MlflowError('interrupted', `Download of ${artifactPath} stopped at ${received} of ${total} bytes: the connection dropped`, call);
-          });
-        } else {
-          const length = Number(first.headers['content-length']);
-          total = Number.isFinite(length) ? length : undefined;
-          await writeAt(partial, first.data, 0, count);
-        }
+      } else {
+        const length = Number(firstHead.headers['content-length']);
+        total = Number.isFinite(length) ? length : undefined;
+        const whole = await first;
+        if (total !== undefined) complete(whole, total);
       }
       if (total !== undefined && received !== total) {
         throw new MlflowError('interrupted', `Download of ${artifactPath} stopped at ${received} of ${total} bytes: the connection dropped`, call);

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { writeAll } from './streamToFile';
 
 /**
  * Sizes of the buffers a download reads and writes through. The socket reads into one fixed 64 KiB
@@ -213,7 +214,7 @@ class GetIntoFile {
     const at = this.request.position + this.received - bytes;
     this.batch = 1 - slot;
     this.filled = 0;
-    this.writing[slot] = writeFully(this.file, this.request.buffers.batches[slot]!, bytes, at).then(
+    this.writing[slot] = writeAll(this.file, [this.request.buffers.batches[slot]!.subarray(0, bytes)], at).then(
       () => {
         this.written += bytes;
         this.writing[slot] = undefined;
@@ -264,15 +265,6 @@ class GetIntoFile {
       errorBody: Buffer.concat(this.errorBody).toString('utf8'),
       unframed: ok && answer.expected === undefined ? true : undefined,
     });
-  }
-}
-
-async function writeFully(file: fs.FileHandle, buffer: Buffer, length: number, position: number): Promise<void> {
-  let done = 0;
-  while (done < length) {
-    const { bytesWritten } = await file.write(buffer, done, length - done, position + done);
-    if (bytesWritten <= 0) throw Object.assign(new Error('the file took no more bytes'), { code: 'EIO' });
-    done += bytesWritten;
   }
 }
 

@@ -174,13 +174,11 @@ export class MlflowHttp {
     options: StreamRequestOptions = {},
   ): Promise<GetIntoFileAnswer> {
     const call: FailedCall = { method: 'GET', path, subject: options.subject };
-    const query = options.params ? serializeQuery(options.params) : '';
-    const url = new URL(`${this.base}${path}${query ? `?${query}` : ''}`);
-    const authorization = authorizationHeader(this.connection.auth);
+    const { url, headers } = this.rawTarget(path, options);
     const answer = await this.send(call, options, async () => ({
       ...(await getIntoFile({
         url,
-        headers: { ...(authorization ? { Authorization: authorization } : {}), ...options.headers },
+        headers,
         ...target,
         signal: options.signal,
         timeoutMs: options.timeoutMs ?? this.timeoutMs,
@@ -209,10 +207,8 @@ export class MlflowHttp {
    */
   private async raw(method: 'GET' | 'PUT', path: string, options: StreamRequestOptions): Promise<RawResponse> {
     const call: FailedCall = { method, path, subject: options.subject };
-    const query = options.params ? serializeQuery(options.params) : '';
-    const url = new URL(`${this.base}${path}${query ? `?${query}` : ''}`);
+    const { url, headers } = this.rawTarget(path, options);
     const secure = url.protocol === 'https:';
-    const authorization = authorizationHeader(this.connection.auth);
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     let sending: ClientRequest | undefined;
     const response = await this.send(call, options, () =>
@@ -223,7 +219,7 @@ export class MlflowHttp {
           {
             method,
             agent: secure ? this.httpsAgent : this.httpAgent,
-            headers: { ...(authorization ? { Authorization: authorization } : {}), ...options.headers },
+            headers,
             signal: options.signal,
           },
           (answer) => {
@@ -264,6 +260,16 @@ export class MlflowHttp {
       throw httpError(this.base, call, response.status, body, this.connection.auth.kind);
     }
     return response;
+  }
+
+  /** The URL and headers (Authorization, then the caller's) of a request made without axios. */
+  private rawTarget(path: string, options: StreamRequestOptions): { url: URL; headers: Record<string, string> } {
+    const query = options.params ? serializeQuery(options.params) : '';
+    const authorization = authorizationHeader(this.connection.auth);
+    return {
+      url: new URL(`${this.base}${path}${query ? `?${query}` : ''}`),
+      headers: { ...(authorization ? { Authorization: authorization } : {}), ...options.headers },
+    };
   }
 
   /** Turns a transport failure into an MlflowError: what was happening when the connection failed. */

@@ -83,7 +83,7 @@ export async function writeAt(path: string, body: Readable, position: number, on
 }
 
 /** `writev` until every byte is on disk: the system may write fewer than asked. */
-async function writeAll(file: fs.FileHandle, buffers: Buffer[], position: number): Promise<void> {
+export async function writeAll(file: fs.FileHandle, buffers: Buffer[], position: number): Promise<void> {
   let remaining = buffers;
   let at = position;
   while (remaining.length > 0) {
