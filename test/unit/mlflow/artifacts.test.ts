@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,6 +13,7 @@ import { resolveInside } from '../../../src/mlflow/safePath';
 import { parseTrackingUri } from '../../../src/mlflow/trackingUri';
 import { writeLargeFile } from '../../harness/largeFile';
 import { type MlflowServer, startMlflowServer } from '../../harness/mlflowServer';
+import { openPaths } from '../../harness/openPaths';
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -194,14 +195,7 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
       },
     );
     assert.deepEqual(readdirSync(target), []);
-    const open = readdirSync('/proc/self/fd').filter((fd) => {
-      try {
-        return readlinkSync(join('/proc/self/fd', fd)).startsWith(target);
-      } catch {
-        return false;
-      }
-    });
-    assert.deepEqual(open, [], 'no descriptor left on the partial file');
+    assert.deepEqual(openPaths().filter((path) => path.startsWith(target)), [], 'no descriptor left on the partial file');
   });
 
   it('sends a file of several download ranges in one PUT and gets it back byte for byte, reporting progress about once a MiB', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
@@ -11,6 +11,7 @@ import { MlflowError } from '../../../src/mlflow/errors';
 import { collect } from '../../../src/mlflow/paging';
 import { parseTrackingUri } from '../../../src/mlflow/trackingUri';
 import { writeLargeFile } from '../../harness/largeFile';
+import { openPaths } from '../../harness/openPaths';
 import { basicAuthAdmin, type MlflowServer, startMlflowServer } from '../../harness/mlflowServer';
 
 const reader = { username: 'reader', password: 'reader-password-123456' };
@@ -97,14 +98,7 @@ describe('MlflowClient against a real basic-auth server', () => {
       assert.equal(sent, atRefusal, 'the client went on sending the body of a refused upload');
       assert.ok(sent < 256 * 1024 * 1024);
       // ...and lets go of it: no descriptor of this process is left open on the file.
-      const open = readdirSync('/proc/self/fd').map((fd) => {
-        try {
-          return readlinkSync(join('/proc/self/fd', fd));
-        } catch {
-          return '';
-        }
-      });
-      assert.ok(!open.includes(file), 'the file is still open');
+      assert.ok(!openPaths().includes(file), 'the file is still open');
       assert.deepEqual(await collect(admin.artifacts.listFiles(runArtifacts(run.info.runId))), []);
     } finally {
       rmSync(scratch, { recursive: true, force: true });

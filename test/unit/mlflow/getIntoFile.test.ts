@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DownloadBuffers, getIntoFile, type GetIntoFileRequest } from '../../../src/mlflow/getIntoFile';
 import { freePort } from '../../harness/freePort';
+import { openPaths } from '../../harness/openPaths';
 
 /**
  * getIntoFile speaks HTTP/1.1 itself, so these tests answer from a raw TCP server, which splits
@@ -20,17 +21,6 @@ const pause = (ms: number) => new Promise((resolvePause) => setTimeout(resolvePa
 /** A body where every byte depends on its position: a piece written at the wrong offset shows. */
 const patterned = (length: number) => Buffer.from(Array.from({ length }, (_, i) => (i * 7 + (i >> 10)) % 251));
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-
-/** Whether this process still has a descriptor open on `path`. */
-function isOpen(path: string): boolean {
-  return readdirSync('/proc/self/fd').some((fd) => {
-    try {
-      return readlinkSync(join('/proc/self/fd', fd)) === path;
-    } catch {
-      return false;
-    }
-  });
-}
 
 describe('getIntoFile: one GET written into a file through fixed buffers', () => {
   let server: Server;
@@ -117,7 +107,7 @@ describe('getIntoFile: one GET written into a file through fixed buffers', () =>
     assert.match(requests[0]!, /\r\nConnection: close\r\n/);
     assert.match(requests[0]!, /\r\nRange: bytes=16-\r\n/);
     assert.match(requests[0]!, /\r\nAuthorization: Bearer t\r\n/);
-    assert.ok(!isOpen(file), 'the file is closed once the answer is');
+    assert.ok(!openPaths().includes(file), 'the file is closed once the answer is');
   });
 
   it('loses no byte of a body that comes faster than the disk takes it (64 MiB in one burst)', async () => {
@@ -186,7 +176,7 @@ describe('getIntoFile: one GET written into a file through fixed buffers', () =>
     assert.equal((got.failure as { code?: string }).code, 'ECONNRESET');
     assert.equal(got.failure?.message, 'the connection dropped');
     assert.equal(sha256(readFileSync(file).subarray(0, 700_001)), sha256(body.subarray(0, 700_001)), 'what came is written, in place');
-    assert.ok(!isOpen(file));
+    assert.ok(!openPaths().includes(file));
   });
 
   it('a server that goes silent mid-body: the failure says for how long, after the time limit', async () => {
@@ -209,7 +199,7 @@ describe('getIntoFile: one GET written into a file through fixed buffers', () =>
       assert.equal(error.message, 'no answer within 300 ms');
       return true;
     });
-    assert.ok(!isOpen(file));
+    assert.ok(!openPaths().includes(file));
   });
 
   it('something that is not HTTP: rejects, saying what came', async () => {
@@ -222,7 +212,7 @@ describe('getIntoFile: one GET written into a file through fixed buffers', () =>
   it('a refused connection: rejects with ECONNREFUSED', async () => {
     const closed = new URL(`http://127.0.0.1:${await freePort()}/x`);
     await assert.rejects(get({ url: closed }).result, (error: Error & { code?: string }) => error.code === 'ECONNREFUSED');
-    assert.ok(!isOpen(file));
+    assert.ok(!openPaths().includes(file));
   });
 
   it('aborted mid-body: rejects with ABORT_ERR once its writes have settled, the file closed', async () => {
@@ -234,6 +224,6 @@ describe('getIntoFile: one GET written into a file through fixed buffers', () =>
     let seen = 0;
     const { result } = get({ position: 0, signal: controller.signal, onBytes: (bytes) => (seen += bytes) > 1024 * 1024 && controller.abort() });
     await assert.rejects(result, (error: Error & { code?: string }) => error.code === 'ABORT_ERR');
-    assert.ok(!isOpen(file));
+    assert.ok(!openPaths().includes(file));
   });
 });
