@@ -4,8 +4,9 @@
 # .venv-transformers (MLflow 3, torch, transformers) where the notebook's Transformers recipe runs for real.
 # Each is rebuilt only when its requirements files change.
 #
-# Disk: the three come to about 7.5 GB installed (6 GB of it torch and its CUDA libraries), and pip
-# holds the downloaded wheels (about 3 GB) until each install ends. --no-cache-dir keeps pip from
+# Disk: the three come to 7.3 GB installed (5.4 GB of it .venv-transformers, mostly torch and its CUDA
+# libraries), and pip holds the downloaded wheels until each install ends: setup as a whole peaked at
+# 9.1 GB on a fresh clone. --no-cache-dir keeps pip from
 # also keeping a copy of every wheel in ~/.cache/pip, which nothing here would read again.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,10 +32,10 @@ make_venv() {
   echo "$want" > "$stamp"
 }
 
-need_gb=11
+need_gb=10
 free_gb=$(df -P -BG "$root" | awk 'NR == 2 { sub("G", "", $4); print $4 }')
 if [ -n "$free_gb" ] && [ "$free_gb" -lt "$need_gb" ] && [ ! -f "$root/.venv-transformers/.requirements.sha" ]; then
-  echo "scripts/setup/python.sh: $free_gb GB free on the disk of $root; building the Python venvs takes about $need_gb GB at its peak (torch's CUDA wheels). pip may stop with 'No space left on device'." >&2
+  echo "scripts/setup/python.sh: $free_gb GB free on the disk of $root; setup needs about $need_gb GB at its peak, most of it torch's CUDA libraries. pip may stop with 'No space left on device'." >&2
 fi
 
 make_venv .venv requirements.txt &

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { launchChromium, saveScreenshot } from '../harness/browser';
+import { launchChromium, openWorkbench, saveScreenshot } from '../harness/browser';
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { freePort } from '../harness/freePort';
 import { MlflowClient } from '../../src/mlflow/client';
@@ -65,8 +65,7 @@ describe('the chat panel in the browser, on a local test model', () => {
       settings: { 'explorer.compactFolders': false },
     });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(`${codeServer.url}/?folder=${encodeURIComponent(workspace)}`);
+    page = await openWorkbench(browser, codeServer);
     await page.locator('.activitybar').waitFor({ timeout: 60_000 });
     chat = activeWebview(page);
   });
@@ -398,8 +397,7 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
       settings: { 'explorer.compactFolders': false },
     });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(`${codeServer.url}/?folder=${encodeURIComponent(workspace)}`);
+    page = await openWorkbench(browser, codeServer);
     await page.locator('.activitybar').waitFor({ timeout: 60_000 });
     chat = activeWebview(page);
   });

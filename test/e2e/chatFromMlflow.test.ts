@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { MlflowClient } from '../../src/mlflow/client';
 import { parseTrackingUri } from '../../src/mlflow/trackingUri';
-import { launchChromium, saveScreenshot } from '../harness/browser';
+import { launchChromium, openWorkbench, saveScreenshot } from '../harness/browser';
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { logTestWrapper } from '../harness/testWrapperModel';
@@ -51,8 +51,7 @@ describe('the chat on a model in MLflow, in the browser', () => {
       settings: { 'phi3Mlflow.chat.modelCacheDirectory': cacheDir() },
     });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(`${codeServer.url}/?folder=${encodeURIComponent(workspace)}`);
+    page = await openWorkbench(browser, codeServer);
     await page.locator('.activitybar').waitFor({ timeout: 60_000 });
     chat = activeWebview(page);
   });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { demoRegisteredModel, setUpDemoModel } from '../../scripts/demoModel';
-import { launchChromium, saveScreenshot } from '../harness/browser';
+import { launchChromium, saveScreenshot, workbenchUrl, workbenchViewport } from '../harness/browser';
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { lastFigures, send } from './chatPage';
@@ -47,7 +47,7 @@ describe('the demo: the workbench opens with a chat on phi3-mini-onnx@champion',
       },
     });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page = await browser.newPage({ viewport: workbenchViewport });
     chat = activeWebview(page);
   });
 
@@ -60,7 +60,7 @@ describe('the demo: the workbench opens with a chat on phi3-mini-onnx@champion',
   });
 
   it('opens the chat on the champion by itself, downloaded into the cache, and the model answers', async () => {
-    await page.goto(`${codeServer.url}/?folder=${encodeURIComponent(workspace)}`);
+    await page.goto(workbenchUrl(codeServer));
     await chat.locator('h1', { hasText: heading }).waitFor({ timeout: 120_000 });
     await chat.locator('.context .label', { hasText: /^Context: \d+ of 4096 tokens$/ }).waitFor({ timeout: 120_000 });
     assert.equal(readdirSync(cacheDir()).length, 1, 'one model in the cache');

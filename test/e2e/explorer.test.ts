@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { probeServer } from '../../src/mlflow/serverProbe';
 import { parseTrackingUri } from '../../src/mlflow/trackingUri';
-import { launchChromium, saveScreenshot } from '../harness/browser';
+import { launchChromium, openWorkbench, saveScreenshot } from '../harness/browser';
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { explorerSeed, markupRunName } from '../harness/explorerSeed';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
@@ -34,8 +34,7 @@ describe('the MLflow explorer in the browser', () => {
     await seedExplorer(mlflow.url, explorerSeed);
     codeServer = await startCodeServer({ workspace: mkdtempSync(join(scratch, 'ws-')), dataDir: join(scratch, 'code-server'), installVsix: [builtVsix()], env: { MLFLOW_TRACKING_URI: '' } });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(`${codeServer.url}/?folder=${encodeURIComponent(codeServer.workspace)}`);
+    page = await openWorkbench(browser, codeServer);
     await openMlflowContainer(page);
   });
 

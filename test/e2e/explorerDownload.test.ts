@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Transform, type TransformCallback, pipeline } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, saveScreenshot } from '../harness/browser';
+import { launchChromium, openWorkbench, saveScreenshot } from '../harness/browser';
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { writeLargeFile } from '../harness/largeFile';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
@@ -111,8 +111,7 @@ describe('downloading artifacts in the browser', () => {
     // The extension connects to MLFLOW_TRACKING_URI by itself, as MLflow's own clients do.
     codeServer = await startCodeServer({ workspace: mkdtempSync(join(scratch, 'ws-')), installVsix: [builtVsix()], env: { MLFLOW_TRACKING_URI: proxy.url } });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(`${codeServer.url}/?folder=${encodeURIComponent(codeServer.workspace)}`);
+    page = await openWorkbench(browser, codeServer);
     await openMlflowContainer(page);
   });
 

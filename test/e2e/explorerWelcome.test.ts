@@ -10,13 +10,13 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { probeServer } from '../../src/mlflow/serverProbe';
 import { parseTrackingUri } from '../../src/mlflow/trackingUri';
-import { launchChromium, saveScreenshot } from '../harness/browser';
+import { launchChromium, saveScreenshot, workbenchUrl } from '../harness/browser';
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { builtVsix, openMlflowContainer as openContainer } from './explorerPage';
 
 async function openMlflowWorkbench(page: Page, codeServer: CodeServer): Promise<void> {
-  await page.goto(`${codeServer.url}/?folder=${encodeURIComponent(codeServer.workspace)}`);
+  await page.goto(workbenchUrl(codeServer));
   await openContainer(page);
 }
 

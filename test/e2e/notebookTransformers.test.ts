@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, saveScreenshot } from '../harness/browser';
+import { launchChromium, openWorkbench, saveScreenshot } from '../harness/browser';
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { transformersVenvPython } from '../harness/paths';
@@ -60,8 +60,7 @@ describe('a Transformers-pipeline wrapper notebook in the browser', () => {
       settings: { 'phi3Mlflow.trackingUri': mlflow.url, 'phi3Mlflow.pythonPath': transformersVenvPython, 'notebook.confirmDeleteRunningCell': false },
     });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(`${codeServer.url}/?folder=${encodeURIComponent(codeServer.workspace)}`);
+    page = await openWorkbench(browser, codeServer);
     await page.locator('.activitybar [aria-label^="MLflow"]').first().waitFor({ timeout: 60_000 });
     await page.locator('.monaco-workbench').waitFor();
   });

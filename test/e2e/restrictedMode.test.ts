@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, saveScreenshot } from '../harness/browser';
+import { launchChromium, openWorkbench, saveScreenshot } from '../harness/browser';
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { venvPython } from '../harness/paths';
 import { builtVsix, runCommand } from './workbenchPage';
@@ -33,8 +33,7 @@ describe('Restricted Mode in the browser', () => {
     chmodSync(spyPython, 0o755);
     codeServer = await startCodeServer({ workspace, installVsix: [builtVsix()], workspaceTrust: true, env: { MLFLOW_TRACKING_URI: '' }, settings: { 'phi3Mlflow.pythonPath': spyPython } });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(`${codeServer.url}/?folder=${encodeURIComponent(codeServer.workspace)}`);
+    page = await openWorkbench(browser, codeServer);
     const distrust = page.getByRole('button', { name: /No, I don.t trust the authors/ });
     await distrust.waitFor({ timeout: 60_000 });
     await saveScreenshot(page, 'e2e-restricted-trust-question');

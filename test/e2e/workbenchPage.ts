@@ -7,6 +7,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { repoRoot } from '../harness/paths';
+import { workbenchViewport } from '../harness/browser';
 
 /** The VSIX `npm run package` made (or PHI3_MLFLOW_VSIX): what the e2e tests install, as a user would. */
 export function builtVsix(): string {
@@ -43,7 +44,7 @@ export async function runCommand(page: Page, title: string): Promise<void> {
  * row clicked lies over the rows below it and would take the next click.
  */
 export async function clearHovers(page: Page): Promise<void> {
-  const viewport = page.viewportSize() ?? { width: 1400, height: 1000 };
+  const viewport = page.viewportSize() ?? workbenchViewport;
   await page.mouse.move(viewport.width - 20, viewport.height / 2);
   await page.locator('.context-view .hover-contents, .workbench-hover').first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
 }
