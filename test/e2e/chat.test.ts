@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -24,7 +24,7 @@ import { type ModelServer, startModelServer } from '../harness/modelServer';
 import { repoRoot } from '../harness/paths';
 import { saveScoringModels } from '../harness/scoringModels';
 import { lastFigures, send } from './chatPage';
-import { activeWebview, builtVsix, runCommand } from './workbenchPage';
+import { activeWebview, builtVsix, endSuite, runCommand } from './workbenchPage';
 
 const modelName = 'phi3-tiny-genai-int4';
 
@@ -72,13 +72,7 @@ describe('the chat panel in the browser, on a local test model', () => {
 
   const modelServers: ModelServer[] = [];
 
-  after(async () => {
-    if (page) await saveScreenshot(page, 'e2e-chat-last').catch(() => undefined);
-    await browser?.close();
-    await codeServer?.stop();
-    await Promise.all(modelServers.map((server) => server.stop()));
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
-  });
+  after(() => endSuite({ page, screenshot: 'e2e-chat-last', browser, servers: [codeServer, ...modelServers], scratch }));
 
   it('opens from "Phi-3: Open Chat…" on a model folder of the workspace and loads the model', async () => {
     await runCommand(page, 'Phi-3: Open Chat…');
@@ -402,13 +396,7 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
     chat = activeWebview(page);
   });
 
-  after(async () => {
-    if (page) await saveScreenshot(page, 'e2e-chat-mlflow-last').catch(() => undefined);
-    await browser?.close();
-    await codeServer?.stop();
-    await mlflow?.stop();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
-  });
+  after(() => endSuite({ page, screenshot: 'e2e-chat-mlflow-last', browser, servers: [codeServer, mlflow], scratch }));
 
   it('"Log to MLflow" makes the conversation a run in a new experiment: settings, figures per answer, transcript, model tags', async () => {
     await runCommand(page, 'Phi-3: Open Chat…');

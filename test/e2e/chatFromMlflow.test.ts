@@ -6,7 +6,7 @@
  * the model answers. "Phi-3: Clear Model Cache" says what it freed. Screenshots go to test-results/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,7 +18,7 @@ import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { logTestWrapper } from '../harness/testWrapperModel';
 import { lastFigures, send } from './chatPage';
-import { activeWebview, builtVsix, runCommand } from './workbenchPage';
+import { activeWebview, builtVsix, endSuite, runCommand } from './workbenchPage';
 
 const registered = 'phi3-e2e-chat';
 
@@ -56,13 +56,7 @@ describe('the chat on a model in MLflow, in the browser', () => {
     chat = activeWebview(page);
   });
 
-  after(async () => {
-    if (page) await saveScreenshot(page, 'e2e-chat-mlflow-last').catch(() => undefined);
-    await browser?.close();
-    await codeServer?.stop();
-    await mlflow?.stop();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
-  });
+  after(() => endSuite({ page, screenshot: 'e2e-chat-mlflow-last', browser, servers: [codeServer, mlflow], scratch }));
 
   it('opens models:/<name>@champion from "Phi-3: Open Chat…": downloaded, titled with its version, and it answers', async () => {
     // Any of its commands activates the extension, which connects to MLFLOW_TRACKING_URI; the status bar says when it has.

@@ -6,7 +6,7 @@
  * ready, and it answers. After a reload the chat comes back once, not twice. Screenshots in test-results/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,7 +16,7 @@ import { launchChromium, saveScreenshot, workbenchUrl, workbenchViewport } from 
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { lastFigures, send } from './chatPage';
-import { activeWebview, builtVsix, runCommand } from './workbenchPage';
+import { activeWebview, builtVsix, endSuite, runCommand } from './workbenchPage';
 
 describe('the demo: the workbench opens with a chat on phi3-mini-onnx@champion', () => {
   let scratch: string;
@@ -51,13 +51,7 @@ describe('the demo: the workbench opens with a chat on phi3-mini-onnx@champion',
     chat = activeWebview(page);
   });
 
-  after(async () => {
-    if (page) await saveScreenshot(page, 'e2e-startup-last').catch(() => undefined);
-    await browser?.close();
-    await codeServer?.stop();
-    await mlflow?.stop();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
-  });
+  after(() => endSuite({ page, screenshot: 'e2e-startup-last', browser, servers: [codeServer, mlflow], scratch }));
 
   it('opens the chat on the champion by itself, downloaded into the cache, and the model answers', async () => {
     await page.goto(workbenchUrl(codeServer));

@@ -4,7 +4,7 @@
  * a logged model and find it in the Models view, open a metric chart. Screenshots go to test-results/.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,7 +17,7 @@ import { explorerSeed, markupRunName } from '../harness/explorerSeed';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { seedExplorer } from '../harness/seedExplorer';
 import { builtVsix, clickRow, contextMenu, expand, openMlflowContainer, row, runCommand } from './explorerPage';
-import { activeWebview } from './workbenchPage';
+import { activeWebview, endSuite } from './workbenchPage';
 
 describe('the MLflow explorer in the browser', () => {
   let scratch: string;
@@ -38,13 +38,7 @@ describe('the MLflow explorer in the browser', () => {
     await openMlflowContainer(page);
   });
 
-  after(async () => {
-    if (page) await saveScreenshot(page, 'e2e-explorer-last').catch(() => undefined);
-    await browser?.close();
-    await codeServer?.stop();
-    await mlflow?.stop();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
-  });
+  after(() => endSuite({ page, screenshot: 'e2e-explorer-last', browser, servers: [codeServer, mlflow], scratch }));
 
   it('connects through the quick pick: a typed URI, then no authentication', async () => {
     await page.getByRole('button', { name: 'Connect to an MLflow tracking server' }).first().click();

@@ -18,6 +18,7 @@ import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { writeLargeFile } from '../harness/largeFile';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { builtVsix, clearHovers, contextMenu, expand, openMlflowContainer, row } from './explorerPage';
+import { endSuite } from './workbenchPage';
 
 const artifactMib = 48;
 /** Per response: the download takes ranges four at a time, so about 1 MiB/s in all, ~50 s for the file. */
@@ -115,14 +116,7 @@ describe('downloading artifacts in the browser', () => {
     await openMlflowContainer(page);
   });
 
-  after(async () => {
-    if (page) await saveScreenshot(page, 'e2e-download-last').catch(() => undefined);
-    await browser?.close();
-    await codeServer?.stop();
-    await proxy?.stop();
-    await mlflow?.stop();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
-  });
+  after(() => endSuite({ page, screenshot: 'e2e-download-last', browser, servers: [codeServer, proxy, mlflow], scratch }));
 
   it('cancels a download from its notification: the notification goes, a message says so, no partial file is left', async () => {
     await expand(page, 'Downloads');

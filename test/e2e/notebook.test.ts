@@ -7,7 +7,7 @@
  * Screenshots go to test-results/.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,7 +17,7 @@ import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { repoRoot, venvPython } from '../harness/paths';
 import { expand, row } from './explorerPage';
-import { activeWebview, builtVsix, runCommand } from './workbenchPage';
+import { activeWebview, builtVsix, endSuite, runCommand } from './workbenchPage';
 
 const fixtureModel = join(repoRoot, 'test', 'fixtures', 'models', 'phi3-tiny-genai-int4');
 const registeredName = 'e2e-notebook-wrapper';
@@ -62,13 +62,7 @@ describe('a wrapper notebook in the browser', () => {
     await page.locator('.monaco-workbench').waitFor();
   });
 
-  after(async () => {
-    if (page) await saveScreenshot(page, 'e2e-notebook-last').catch(() => undefined);
-    await browser?.close();
-    await codeServer?.stop();
-    await mlflow?.stop();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
-  });
+  after(() => endSuite({ page, screenshot: 'e2e-notebook-last', browser, servers: [codeServer, mlflow], scratch }));
 
   it('makes a Custom ONNX wrapper notebook through the palette and the folder dialog', async () => {
     await runCommand(page, 'Phi-3 MLflow: New Wrapper Notebook…');

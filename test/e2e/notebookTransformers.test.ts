@@ -7,7 +7,7 @@
  * the last cell's predict answering as a chat completion. Screenshots go to test-results/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,7 +18,7 @@ import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { transformersVenvPython } from '../harness/paths';
 import { makeTinyHfPhi3 } from '../harness/tinyHfPhi3';
 import { expand, openMlflowContainer, row } from './explorerPage';
-import { activeWebview, builtVsix, runCommand } from './workbenchPage';
+import { activeWebview, builtVsix, endSuite, runCommand } from './workbenchPage';
 
 const registeredName = 'e2e-notebook-transformers';
 const experimentName = 'phi3-wrappers';
@@ -65,13 +65,7 @@ describe('a Transformers-pipeline wrapper notebook in the browser', () => {
     await page.locator('.monaco-workbench').waitFor();
   });
 
-  after(async () => {
-    if (page) await saveScreenshot(page, 'e2e-notebook-transformers-last').catch(() => undefined);
-    await browser?.close();
-    await codeServer?.stop();
-    await mlflow?.stop();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
-  });
+  after(() => endSuite({ page, screenshot: 'e2e-notebook-transformers-last', browser, servers: [codeServer, mlflow], scratch }));
 
   it('makes a Transformers-pipeline notebook through the palette, on a local Hugging Face folder', async () => {
     await runCommand(page, 'Phi-3 MLflow: New Wrapper Notebook…');

@@ -6,7 +6,7 @@
  * controller's own refusal, for runs started through the API, is in notebookController.ts.)
  */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium, openWorkbench, saveScreenshot } from '../harness/browser';
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { venvPython } from '../harness/paths';
-import { builtVsix, runCommand } from './workbenchPage';
+import { builtVsix, endSuite, runCommand } from './workbenchPage';
 
 describe('Restricted Mode in the browser', () => {
   let scratch: string;
@@ -41,12 +41,7 @@ describe('Restricted Mode in the browser', () => {
     await page.locator('.statusbar-item').filter({ hasText: 'Restricted Mode' }).first().waitFor({ timeout: 30_000 });
   });
 
-  after(async () => {
-    if (page) await saveScreenshot(page, 'e2e-restricted-last').catch(() => undefined);
-    await browser?.close();
-    await codeServer?.stop();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
-  });
+  after(() => endSuite({ page, screenshot: 'e2e-restricted-last', browser, servers: [codeServer], scratch }));
 
   it('activates: the MLflow explorer is there, with its Connect button', async () => {
     const container = page.locator('.activitybar [aria-label^="MLflow"]').first();

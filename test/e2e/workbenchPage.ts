@@ -3,11 +3,11 @@
  * command from the palette, and keep tooltips from taking clicks.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { saveScreenshot, workbenchViewport } from '../harness/browser';
 import { repoRoot } from '../harness/paths';
-import { workbenchViewport } from '../harness/browser';
 
 /** The VSIX `npm run package` made (or PHI3_MLFLOW_VSIX): what the e2e tests install, as a user would. */
 export function builtVsix(): string {
@@ -52,4 +52,22 @@ export async function clearHovers(page: Page): Promise<void> {
 /** The content of the webview in front (a chat, a chart, a notebook's outputs): VS Code nests it in two frames. */
 export function activeWebview(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+}
+
+/** Anything an e2e suite started that has to be stopped: a code-server, an MLflow server, a proxy. */
+interface Stoppable {
+  stop(): Promise<void>;
+}
+
+/**
+ * An e2e suite's teardown, whatever state its `before` got to: the page's last screenshot
+ * (test-results/<screenshot>.png, kept for a failure's diagnosis), the browser closed, then each
+ * server stopped in the order given (the workbench before the servers it talks to) and the scratch
+ * folder removed.
+ */
+export async function endSuite(suite: { page?: Page; screenshot: string; browser?: Browser; servers: (Stoppable | undefined)[]; scratch?: string }): Promise<void> {
+  if (suite.page) await saveScreenshot(suite.page, suite.screenshot).catch(() => undefined);
+  await suite.browser?.close();
+  for (const server of suite.servers) await server?.stop();
+  if (suite.scratch) rmSync(suite.scratch, { recursive: true, force: true });
 }
