@@ -5,7 +5,8 @@
  *   - upload and download of a 1 GiB artifact: throughput and peak RSS growth.
  *   - each transfer is done `--rounds` times, ours and Python's alternating (who goes first swaps
  *     every round), since other work on the machine moves absolute figures from one minute to the
- *     next: compare the per-round ratios and their median, and the CPU seconds each client spent.
+ *     next: compare the per-round ratios, their median and its 95% interval (bench/medianInterval.ts), and
+ *     the CPU seconds each client spent.
  *     Before each transfer `sync` writes out the dirty pages the previous one left, so that neither
  *     side pays for the other's disk writes. A warm-up round first (not counted) does each transfer
  *     once: the first large transfer a fresh server handles was the slowest of a run, whoever did it.
@@ -22,6 +23,7 @@ import { parseTrackingUri } from '../src/mlflow/trackingUri';
 import { writeLargeFile } from '../test/harness/largeFile';
 import { startMlflowServer } from '../test/harness/mlflowServer';
 import { repoRoot, venvPython } from '../test/harness/paths';
+import { medianInterval } from './medianInterval';
 
 const { values } = parseArgs({
   options: {
@@ -219,7 +221,9 @@ async function transfers(client: MlflowClient, url: string, scratch: string): Pr
     row(`${name} CPU time (user + system)`, middle(oursRuns.map((r) => r.cpu_seconds!)), middle(pythonRuns.map((r) => r.cpu_seconds!)), 's');
     row(`${name} peak RSS growth (largest)`, Math.max(...oursRuns.map(growth)), Math.max(...pythonRuns.map(growth)), 'MiB');
     const each = ratios(oursRuns, pythonRuns);
-    perRound.push(`${name} ${fmt(each)} (median ${middle(each).toFixed(2)}; ours faster in ${each.filter((r) => r >= 1).length} of ${each.length})`);
+    const interval = medianInterval(each);
+    const bounds = interval.k === undefined ? 'too few rounds for a 95% interval' : `95% interval ${interval.low.toFixed(2)}–${interval.high.toFixed(2)}`;
+    perRound.push(`${name} ${fmt(each)} (median ${middle(each).toFixed(2)}, ${bounds}; ours faster in ${each.filter((r) => r >= 1).length} of ${each.length})`);
   }
   console.log(`\nper-round throughput ratios, ours / python: ${perRound.join('; ')}`);
   console.log(`load average at the end ${load()}; RSS baselines: ours ${(results.up[0] ?? results.down[0])!.baseline_rss_mib!.toFixed(0)} MiB, python ${(results.pyUp[0] ?? results.pyDown[0])!.baseline_rss_mib!.toFixed(0)} MiB`);
