@@ -163,7 +163,8 @@ async function transfers(client: MlflowClient, url: string, scratch: string): Pr
   const bytes = statSync(file).size;
   const run = await client.runs.create('0', { runName: 'transfer' });
   type Result = Record<string, number>;
-  const results = { up: [] as Result[], pyUp: [] as Result[], down: [] as Result[], pyDown: [] as Result[] };
+  const results = { up: { ours: [] as Result[], python: [] as Result[] }, down: { ours: [] as Result[], python: [] as Result[] } };
+  const names = { up: 'upload', down: 'download' } as const;
   const mine = {
     up: () => ours(['upload', url, run.info.runId, run.info.artifactUri, file]),
     down: async () => {
@@ -195,18 +196,18 @@ async function transfers(client: MlflowClient, url: string, scratch: string): Pr
   for (let round = 0; round < rounds; round++) {
     const oursFirst = round % 2 === 0;
     for (const kind of kinds) {
-      const pyKey = kind === 'up' ? 'pyUp' : 'pyDown';
+      const runs = results[kind];
       if (oursFirst) {
-        results[kind].push(await mine[kind]());
-        results[pyKey].push(await theirs[kind]());
+        runs.ours.push(await mine[kind]());
+        runs.python.push(await theirs[kind]());
       } else {
-        results[pyKey].push(await theirs[kind]());
-        results[kind].push(await mine[kind]());
+        runs.python.push(await theirs[kind]());
+        runs.ours.push(await mine[kind]());
       }
     }
     const line = kinds.map((kind) => {
-      const [oursRuns, pythonRuns] = kind === 'up' ? [results.up[round]!, results.pyUp[round]!] : [results.down[round]!, results.pyDown[round]!];
-      return `${kind === 'up' ? 'upload' : 'download'} ${mibps(oursRuns).toFixed(0)} vs ${mibps(pythonRuns).toFixed(0)} MiB/s (${(mibps(oursRuns) / mibps(pythonRuns)).toFixed(2)}x)`;
+      const [oursRun, pythonRun] = [results[kind].ours[round]!, results[kind].python[round]!];
+      return `${names[kind]} ${mibps(oursRun).toFixed(0)} vs ${mibps(pythonRun).toFixed(0)} MiB/s (${(mibps(oursRun) / mibps(pythonRun)).toFixed(2)}x)`;
     });
     console.log(`round ${round + 1} (${oursFirst ? 'ours' : 'python'} first, load ${load()}): ${line.join(', ')}`);
   }
@@ -216,7 +217,7 @@ async function transfers(client: MlflowClient, url: string, scratch: string): Pr
   const fmt = (values: number[]) => values.map((v) => v.toFixed(2)).join(', ');
   const perRound: string[] = [];
   for (const kind of kinds) {
-    const [name, oursRuns, pythonRuns] = kind === 'up' ? ['upload', results.up, results.pyUp] as const : ['download', results.down, results.pyDown] as const;
+    const [name, { ours: oursRuns, python: pythonRuns }] = [names[kind], results[kind]];
     row(`${name} throughput`, middle(oursRuns.map(mibps)), middle(pythonRuns.map(mibps)), 'MiB/s', true);
     row(`${name} CPU time (user + system)`, middle(oursRuns.map((r) => r.cpu_seconds!)), middle(pythonRuns.map((r) => r.cpu_seconds!)), 's');
     row(`${name} peak RSS growth (largest)`, Math.max(...oursRuns.map(growth)), Math.max(...pythonRuns.map(growth)), 'MiB');
@@ -226,7 +227,7 @@ async function transfers(client: MlflowClient, url: string, scratch: string): Pr
     perRound.push(`${name} ${fmt(each)} (median ${middle(each).toFixed(2)}, ${bounds}; ours faster in ${each.filter((r) => r >= 1).length} of ${each.length})`);
   }
   console.log(`\nper-round throughput ratios, ours / python: ${perRound.join('; ')}`);
-  console.log(`load average at the end ${load()}; RSS baselines: ours ${(results.up[0] ?? results.down[0])!.baseline_rss_mib!.toFixed(0)} MiB, python ${(results.pyUp[0] ?? results.pyDown[0])!.baseline_rss_mib!.toFixed(0)} MiB`);
+  console.log(`load average at the end ${load()}; RSS baselines: ours ${results[kinds[0]].ours[0]!.baseline_rss_mib!.toFixed(0)} MiB, python ${results[kinds[0]].python[0]!.baseline_rss_mib!.toFixed(0)} MiB`);
 }
 
 main().catch((error: unknown) => {

@@ -27,7 +27,7 @@ export type BodyWriter = (request: Writable) => Promise<void>;
 
 export interface StreamRequestOptions extends RequestOptions {
   /** A body streamed from disk (uploads). */
-  readonly data?: Readable | BodyWriter;
+  readonly data?: Readable;
   readonly headers?: Record<string, string>;
 }
 
@@ -175,27 +175,26 @@ export class MlflowHttp {
   ): Promise<GetIntoFileAnswer> {
     const call: FailedCall = { method: 'GET', path, subject: options.subject };
     const { url, headers } = this.rawTarget(path, options);
-    const answer = await this.send(call, options, async () => ({
-      ...(await getIntoFile({
+    const answer = await this.send(call, options, () =>
+      getIntoFile({
         url,
         headers,
         ...target,
         signal: options.signal,
         timeoutMs: options.timeoutMs ?? this.timeoutMs,
-      })),
-      data: undefined,
-    }));
+      }),
+    );
     if (answer.status >= 400) throw httpError(this.base, call, answer.status, answer.errorBody, this.connection.auth.kind);
     return answer;
   }
 
   /**
-   * A PUT of `data` (an upload streamed from disk; the caller sets Content-Length). Not retried:
+   * A PUT whose body `writeBody` writes (an upload streamed from disk; the caller sets Content-Length). Not retried:
    * the body cannot be sent twice. Resolves once the answer's headers are in; an error status is
    * read and thrown as MlflowError.
    */
-  putStream(path: string, data: Readable | BodyWriter, options: StreamRequestOptions = {}): Promise<RawResponse> {
-    return this.raw('PUT', path, { ...options, data });
+  putStream(path: string, writeBody: BodyWriter, options: StreamRequestOptions = {}): Promise<RawResponse> {
+    return this.raw('PUT', path, options, writeBody);
   }
 
   /**
@@ -205,7 +204,7 @@ export class MlflowHttp {
    * small machine the server needs (bench/mlflowClient.bench.ts). With `timeoutMs`, the limit covers
    * the headers and then any silence on the connection.
    */
-  private async raw(method: 'GET' | 'PUT', path: string, options: StreamRequestOptions): Promise<RawResponse> {
+  private async raw(method: 'GET' | 'PUT', path: string, options: StreamRequestOptions, writeBody?: BodyWriter): Promise<RawResponse> {
     const call: FailedCall = { method, path, subject: options.subject };
     const { url, headers } = this.rawTarget(path, options);
     const secure = url.protocol === 'https:';
@@ -238,16 +237,12 @@ export class MlflowHttp {
         }
         request.on('error', reject);
         sending = request;
-        const data = options.data;
-        if (typeof data === 'function') {
+        if (writeBody) {
           // A body that fails to read (the file went away or changed) fails the request with its own error.
-          data(request).then(
+          writeBody(request).then(
             () => request.end(),
             (error: Error) => request.destroy(error),
           );
-        } else if (data) {
-          data.once('error', (error) => request.destroy(error));
-          data.pipe(request);
         } else {
           request.end();
         }
@@ -293,7 +288,7 @@ export class MlflowHttp {
     return this.httpsAgent.clientCertificateRefusal;
   }
 
-  private async send<R extends { readonly status: number; readonly headers: Record<string, unknown>; readonly data: unknown }>(
+  private async send<R extends { readonly status: number; readonly headers: Record<string, unknown>; readonly data?: unknown }>(
     call: FailedCall,
     options: RequestOptions,
     attempt: () => Promise<R>,
