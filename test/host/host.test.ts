@@ -10,22 +10,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { probeServer } from '../../src/mlflow/serverProbe';
-import { parseTrackingUri } from '../../src/mlflow/trackingUri';
 import { launchChromium, saveScreenshot } from '../harness/browser';
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
-import { explorerSeed } from '../harness/explorerSeed';
-import { basicAuthAdmin, type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { repoRoot } from '../harness/paths';
 import { packStandinExtension } from '../harness/extensionStandins';
-import { seedExplorer } from '../harness/seedExplorer';
+import { type HostTestServers, startHostTestServers } from './hostTestServers';
 import type { HostTestReport } from './index';
 
 const hostTimeoutMs = 12 * 60_000;
 
 describe('in-host tests in VS Code (code-server)', () => {
-  let mlflow: MlflowServer;
-  let authServer: MlflowServer | undefined;
+  let servers: HostTestServers | undefined;
   let codeServer: CodeServer;
   let browser: Browser;
   let scratch: string;
@@ -34,10 +29,7 @@ describe('in-host tests in VS Code (code-server)', () => {
   before(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'phi3-mlflow-host-'));
     const resultsFile = join(scratch, 'results.json');
-    // A plain server seeded with what the explorer browses, and one with MLflow's basic-auth app.
-    [mlflow, authServer] = await Promise.all([startMlflowServer(), startMlflowServer({ appName: 'basic-auth' })]);
-    const { version } = await probeServer(parseTrackingUri(mlflow.url));
-    const seeded = await seedExplorer(mlflow.url, explorerSeed);
+    servers = await startHostTestServers();
     codeServer = await startCodeServer({
       workspace: mkdtempSync(join(scratch, 'workspace-')),
       // Stand-ins for the Python extension (its interpreter API) and the Jupyter extension (its notebook type).
@@ -45,12 +37,7 @@ describe('in-host tests in VS Code (code-server)', () => {
       env: {
         PHI3_MLFLOW_HOST_RESULTS: resultsFile,
         ...(process.env.PHI3_HOST_SUITES ? { PHI3_HOST_SUITES: process.env.PHI3_HOST_SUITES } : {}),
-        PHI3_MLFLOW_TEST_SERVER_URL: mlflow.url,
-        PHI3_MLFLOW_TEST_SERVER_VERSION: version,
-        PHI3_MLFLOW_TEST_SEED: JSON.stringify(seeded),
-        PHI3_MLFLOW_TEST_AUTH_SERVER_URL: authServer.url,
-        PHI3_MLFLOW_TEST_AUTH_USER: basicAuthAdmin.username,
-        PHI3_MLFLOW_TEST_AUTH_PASSWORD: basicAuthAdmin.password,
+        ...servers.env,
       },
     });
     browser = await launchChromium();
@@ -77,8 +64,7 @@ describe('in-host tests in VS Code (code-server)', () => {
   after(async () => {
     await browser?.close();
     await codeServer?.stop();
-    await mlflow?.stop();
-    await authServer?.stop();
+    await servers?.stop();
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 

@@ -7,31 +7,28 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTests } from '@vscode/test-electron';
-import { probeServer } from '../../src/mlflow/serverProbe';
-import { parseTrackingUri } from '../../src/mlflow/trackingUri';
-import { startMlflowServer } from '../harness/mlflowServer';
 import { repoRoot } from '../harness/paths';
+import { startHostTestServers } from './hostTestServers';
 import type { HostTestReport } from './index';
 
 async function main(): Promise<number> {
   const scratch = mkdtempSync(join(tmpdir(), 'phi3-mlflow-electron-'));
   const resultsFile = join(scratch, 'results.json');
-  const mlflow = await startMlflowServer();
+  const servers = await startHostTestServers();
   try {
-    const { version } = await probeServer(parseTrackingUri(mlflow.url));
     const engine = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { engines: { vscode: string } }).engines.vscode;
     const exitCode = await runTests({
       version: process.env.VSCODE_TEST_VERSION ?? engine.replace(/^\^/, ''),
       extensionDevelopmentPath: repoRoot,
       extensionTestsPath: join(repoRoot, 'out', 'test', 'host', 'index'),
       launchArgs: [mkdtempSync(join(scratch, 'workspace-')), '--disable-extensions', '--disable-workspace-trust'],
-      extensionTestsEnv: { PHI3_MLFLOW_HOST_RESULTS: resultsFile, PHI3_MLFLOW_TEST_SERVER_URL: mlflow.url, PHI3_MLFLOW_TEST_SERVER_VERSION: version },
+      extensionTestsEnv: { PHI3_MLFLOW_HOST_RESULTS: resultsFile, ...servers.env },
     });
     const report = JSON.parse(readFileSync(resultsFile, 'utf8')) as HostTestReport;
     console.log(`in-host: ${report.passed} passed, ${report.failed} failed`);
     return exitCode;
   } finally {
-    await mlflow.stop();
+    await servers.stop();
     rmSync(scratch, { recursive: true, force: true });
   }
 }
