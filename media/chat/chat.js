@@ -5,7 +5,12 @@
 (function () {
   const vscode = acquireVsCodeApi();
   let state;
-  let settingsDirty = false;
+  // Settings edits (src/chat/settingsEdit.ts): the fields typed into and not sent yet, and the number
+  // of the last edit sent (from 0 for each load of this page: 'ready' resets the host's count). A
+  // state acknowledging an older edit was posted before the host had the newest one: it never
+  // overwrites the form.
+  const unsentFields = new Set();
+  let settingsRevision = 0;
 
   function el(tag, props, children) {
     const node = document.createElement(tag);
@@ -47,25 +52,24 @@
     el('div', { className: 'grid' }, Object.entries(fields).map(([key, input]) => el('label', {}, [el('span', { text: labels[key] }), input]))),
     settingsNote,
   ]);
-  function sendSettings() {
-    settingsDirty = false;
-    vscode.postMessage({
-      type: 'settings',
-      settings: {
-        maxNewTokens: fields.maxNewTokens.value,
-        doSample: fields.doSample.checked,
-        temperature: fields.temperature.value,
-        topP: fields.topP.value,
-        topK: fields.topK.value,
-        repetitionPenalty: fields.repetitionPenalty.value,
-        seed: fields.seed.value,
-        stopSequences: fields.stopSequences.value,
-      },
-    });
+  function fieldValue(key) {
+    return key === 'doSample' ? fields.doSample.checked : fields[key].value;
   }
-  for (const input of Object.values(fields)) {
-    input.addEventListener('input', () => (settingsDirty = true));
-    input.addEventListener('change', sendSettings);
+  /** Sends the fields changed since the last edit; nothing when none was. */
+  function sendSettings() {
+    if (unsentFields.size === 0) return;
+    const changes = {};
+    for (const key of unsentFields) changes[key] = fieldValue(key);
+    unsentFields.clear();
+    settingsRevision += 1;
+    vscode.postMessage({ type: 'settings', revision: settingsRevision, changes });
+  }
+  for (const [key, input] of Object.entries(fields)) {
+    input.addEventListener('input', () => unsentFields.add(key));
+    input.addEventListener('change', () => {
+      unsentFields.add(key);
+      sendSettings();
+    });
   }
 
   // Phi-3's special tokens (<|system|>, <|user|>, <|end|>, …) stand out wherever a prompt is shown.
@@ -121,7 +125,7 @@
   function send() {
     const text = input.value;
     if (!text.trim() || !state || state.busy) return;
-    if (settingsDirty) sendSettings();
+    sendSettings();
     vscode.postMessage({ type: 'send', text });
     input.value = '';
   }
@@ -150,8 +154,10 @@
     modelProblem.hidden = !state.model.problem;
     retryButton.hidden = state.model.status !== 'failed';
     if (document.activeElement !== systemPrompt) systemPrompt.value = state.systemPrompt;
-    if (!settingsDirty && !settings.contains(document.activeElement)) {
+    if (state.settingsRevision >= settingsRevision) {
       for (const [key, field] of Object.entries(fields)) {
+        // Not over what the user is typing: the field in focus, or one changed and not sent yet.
+        if (unsentFields.has(key) || field === document.activeElement) continue;
         if (key === 'doSample') field.checked = state.settings.doSample;
         else if (key === 'stopSequences') field.value = state.settings.stopSequences.map((s) => s.replace(/\n/g, '\\n').replace(/\t/g, '\\t')).join('\n');
         else field.value = state.settings[key] === undefined || state.settings[key] === null ? '' : String(state.settings[key]);

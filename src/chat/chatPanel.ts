@@ -18,6 +18,7 @@ import { conversationToJson, conversationToMarkdown, describeFigures } from './c
 import { checkChatSettings, defaultChatSettings, type ChatSettings } from './generationSettings';
 import { renderModelMarkdown } from './markdownRenderer';
 import { keysToDrop, savedChatsKept, savedSettingsKept } from './savedStatePruning';
+import { applySettingsEdit } from './settingsEdit';
 
 export const chatViewType = 'phi3Mlflow.chat';
 
@@ -79,6 +80,8 @@ export class ChatPanel {
   private readonly main: ChatSide;
   private compare: ChatSide | undefined;
   private settings: ChatSettings;
+  /** The number of the last settings edit applied (src/chat/settingsEdit.ts), echoed in every state. */
+  private settingsRevision = 0;
   private notice: ChatViewState['notice'];
   private context: ContextUsage | undefined;
   private rawMode: boolean;
@@ -178,6 +181,8 @@ export class ChatPanel {
   private async onMessage(message: ViewToHost): Promise<void> {
     switch (message.type) {
       case 'ready':
+        // A new load of the page counts its settings edits from 0 again.
+        this.settingsRevision = 0;
         return this.post();
       case 'send':
         return this.send(message.text);
@@ -193,14 +198,19 @@ export class ChatPanel {
         return this.post();
       case 'settings':
         try {
-          this.settings = checkChatSettings(message.settings);
+          // Applied before anything awaits, so a send or bulk run that follows this message uses it.
+          this.settings = applySettingsEdit(this.settings, message);
+          this.settingsRevision = message.revision;
+          this.notice = undefined;
+          this.post();
           await this.host.globalState.update(settingsKey(this.backend.ref), { ...this.settings, savedAt: Date.now() });
           this.pruneSavedSettings();
-          this.notice = undefined;
         } catch (error) {
+          // Not acknowledged: the form keeps what the user typed, beside the message saying why it is not used.
           this.notice = { kind: 'error', message: messageOf(error) };
+          this.post();
         }
-        return this.post();
+        return;
       case 'rawMode':
         this.rawMode = message.on;
         this.save();
@@ -611,6 +621,7 @@ export class ChatPanel {
       systemPrompt: this.conversation.systemPrompt,
       turns: viewTurns(this.conversation),
       settings: this.settings,
+      settingsRevision: this.settingsRevision,
       ...(this.backend.settingsNote ? { settingsNote: this.backend.settingsNote } : {}),
       busy: this.busy,
       rawMode: this.rawMode,

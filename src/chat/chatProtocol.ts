@@ -4,6 +4,7 @@
  * small `progress` messages. Assistant text arrives as HTML already sanitized by markdownRenderer.
  */
 import type { ChatSettings } from './generationSettings';
+import { parseSettingsEdit, type SettingsEdit } from './settingsEdit';
 
 export interface ViewTurn {
   readonly id: number;
@@ -36,6 +37,8 @@ export interface ChatViewState {
   readonly systemPrompt: string;
   readonly turns: readonly ViewTurn[];
   readonly settings: ChatSettings;
+  /** The number of the last settings edit applied (src/chat/settingsEdit.ts): an older state never overwrites the form. */
+  readonly settingsRevision: number;
   /** Why some settings do not apply (a served `{prompt}` model takes none). */
   readonly settingsNote?: string;
   readonly busy: boolean;
@@ -91,7 +94,8 @@ export type ViewToHost =
   | { readonly type: 'send'; readonly text: string }
   | { readonly type: 'stop' }
   | { readonly type: 'systemPrompt'; readonly text: string }
-  | { readonly type: 'settings'; readonly settings: unknown }
+  /** Only the fields the user changed, and the edit's number (src/chat/settingsEdit.ts). */
+  | ({ readonly type: 'settings' } & SettingsEdit)
   | { readonly type: 'rawMode'; readonly on: boolean }
   | { readonly type: 'clear' }
   | { readonly type: 'copy'; readonly turnId: number; readonly side?: 'compare' }
@@ -120,6 +124,10 @@ export function parseViewMessage(raw: unknown): ViewToHost | undefined {
       return typeof message.on === 'boolean' ? (message as unknown as ViewToHost) : undefined;
     case 'copy':
       return typeof message.turnId === 'number' ? (message as unknown as ViewToHost) : undefined;
+    case 'settings': {
+      const edit = parseSettingsEdit(message);
+      return edit ? { type: 'settings', ...edit } : undefined;
+    }
     case 'export':
       return message.format === 'markdown' || message.format === 'json' ? (message as unknown as ViewToHost) : undefined;
     default:

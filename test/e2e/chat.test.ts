@@ -178,8 +178,7 @@ describe('the chat panel in the browser, on a local test model', () => {
       await input.waitFor({ timeout: 15_000 });
       // The dialog fills in the folder first, then the proposed name.
       const proposed = new RegExp(`^${workspace}/chat-[\\d-]+\\${extension}$`);
-      for (let i = 0; i < 100 && !proposed.test(await input.inputValue()); i++) await page.waitForTimeout(100);
-      assert.match(await input.inputValue(), proposed);
+      await dialogValue(page, proposed);
       await page.keyboard.press('Enter');
       // The notice names the file written (the previous export's notice may still show).
       await chat.locator('.notice.info', { hasText: new RegExp(`^Exported to ${workspace}/chat-[\\d-]+\\${extension}\\.$`) }).waitFor({ timeout: 30_000 });
@@ -318,15 +317,45 @@ describe('the chat panel in the browser, on a local test model', () => {
 });
 
 /** A file or folder chosen in code-server's own open dialog (a quick input holding a path). */
-async function chooseInOpenDialog(page: Page, path: string, okLabel: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 15_000 });
-  // The dialog fills in a starting folder first: wait for it, then type the path over it.
-  for (let i = 0; i < 50 && !(await input.inputValue()).startsWith('/'); i++) await page.waitForTimeout(100);
+/**
+ * Chooses a file in code-server's open dialog (a quick input): waits for the dialog to show its
+ * starting folder, types the path over it, accepts, and waits for the dialog to close.
+ *
+ * The wait is for this dialog's own starting value, `startFolder` + '/'. The quick input is one
+ * widget reused by every dialog, so the previous dialog's text (an exported file's path) can still
+ * be in it when this one opens; on a loaded machine the dialog then wrote its starting folder over
+ * the typed path, and OK opened that folder instead of choosing the file, so the bulk run never
+ * started.
+ */
+async function chooseInOpenDialog(page: Page, title: string, startFolder: string, path: string, okLabel: string): Promise<void> {
+  const dialog = page.locator('.quick-input-widget').filter({ has: page.locator('.quick-input-title', { hasText: title }) });
+  await dialog.waitFor({ timeout: 15_000 });
+  await page.waitForFunction(
+    (start) => (document.querySelector('.quick-input-widget .quick-input-box input') as HTMLInputElement | null)?.value === start,
+    `${startFolder}/`,
+    { timeout: 15_000 },
+  );
+  const input = dialog.locator('.quick-input-box input');
   await input.fill(path);
-  await page.waitForTimeout(500);
-  const ok = page.locator('.quick-input-widget .monaco-button', { hasText: okLabel });
-  await ok.click({ timeout: 15_000 });
+  // The dialog holds an accept back until it has listed the typed path's folder, then takes it.
+  await dialog.locator('.monaco-button', { hasText: okLabel }).click({ timeout: 15_000 });
+  await dialog.waitFor({ state: 'hidden', timeout: 15_000 });
+}
+
+/** Waits for the quick input (a save dialog) to hold a value matching `pattern`: it fills in the folder first, then the proposed name. */
+async function dialogValue(page: Page, pattern: RegExp): Promise<void> {
+  await page.waitForFunction(
+    ({ source, flags }) => new RegExp(source, flags).test((document.querySelector('.quick-input-widget .quick-input-box input') as HTMLInputElement | null)?.value ?? ''),
+    { source: pattern.source, flags: pattern.flags },
+    { timeout: 15_000 },
+  );
+}
+
+/** Greedy answers of `maxNewTokens` tokens, whatever an earlier test left in the form. */
+async function setGreedy(chat: FrameLocator, maxNewTokens: number): Promise<void> {
+  await setMaxNewTokens(chat, maxNewTokens);
+  await chat.locator('#do-sample').uncheck();
+  await setField(chat, '#top-k', '50');
 }
 
 /** A row of the quick pick, by its label (icons left out). */
@@ -446,7 +475,7 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
 
   it('a bulk run of a JSONL file shows a row a prompt, reports the bad line by number, and logs a table MLflow can show', async () => {
     await chat.locator('#bulk-run').click();
-    await chooseInOpenDialog(page, join(workspace, 'prompts.jsonl'), 'Run the Prompts');
+    await chooseInOpenDialog(page, 'Bulk run: a JSONL file of prompts', workspace, join(workspace, 'prompts.jsonl'), 'Run the Prompts');
     await chat.locator('.bulk-summary', { hasText: /: 3 of 3 prompts answered \(done\)$/ }).waitFor({ timeout: 120_000 });
     assert.equal(await chat.locator('.bulk-row').count(), 3);
     assert.deepEqual(await chat.locator('.bulk-row td.prompt').allTextContents(), ['Hello', 'What is MLflow?', 'Tell me a story']);
@@ -472,7 +501,7 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ timeout: 15_000 });
     const proposed = new RegExp(`^${workspace}/bulk-results-[\\d-]+\\.jsonl$`);
-    for (let i = 0; i < 100 && !proposed.test(await input.inputValue()); i++) await page.waitForTimeout(100);
+    await dialogValue(page, proposed);
     await page.keyboard.press('Enter');
     await chat.locator('.notice.info', { hasText: /^Exported to .*bulk-results-[\d-]+\.jsonl\.$/ }).waitFor({ timeout: 30_000 });
     const exported = readdirSync(workspace).find((name) => name.startsWith('bulk-results-'))!;
@@ -484,21 +513,20 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
     await setField(chat, '#top-k', '0');
     await chat.locator('#do-sample').check();
     await chat.locator('#bulk-run').click();
-    await chooseInOpenDialog(page, join(workspace, 'prompts.jsonl'), 'Run the Prompts');
+    await chooseInOpenDialog(page, 'Bulk run: a JSONL file of prompts', workspace, join(workspace, 'prompts.jsonl'), 'Run the Prompts');
     await chat.locator('.bulk-summary', { hasText: /: 0 of 3 prompts answered \(running…\)$/ }).waitFor({ timeout: 30_000 });
     assert.equal(await chat.locator('#stop').isDisabled(), false);
     await chat.locator('#stop').click();
     await chat.locator('.bulk-summary', { hasText: /: 1 of 3 prompts answered \(stopped\)$/ }).waitFor({ timeout: 30_000 });
     assert.match((await chat.locator('.bulk-row td.answer').first().getAttribute('title')) ?? '', / · stopped$/);
     await saveScreenshot(page, 'e2e-chat-bulk-stopped');
-    await chat.locator('#do-sample').uncheck();
-    await setField(chat, '#top-k', '50');
-    await setMaxNewTokens(chat, 5);
+    await setGreedy(chat, 5);
     await chat.locator('#bulk-close').click();
     await chat.locator('.bulk').waitFor({ state: 'hidden', timeout: 15_000 });
   });
 
   it('compares two models side by side: the same prompt, each column its own answer and figures', async () => {
+    await setGreedy(chat, 5);
     await chat.locator('#clear').click();
     await chat.locator('.turn').first().waitFor({ state: 'detached', timeout: 15_000 });
     await chat.locator('#compare').click();
@@ -520,7 +548,7 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
 
     // A bulk run while comparing asks both models: a column group per model.
     await chat.locator('#bulk-run').click();
-    await chooseInOpenDialog(page, join(workspace, 'prompts.jsonl'), 'Run the Prompts');
+    await chooseInOpenDialog(page, 'Bulk run: a JSONL file of prompts', workspace, join(workspace, 'prompts.jsonl'), 'Run the Prompts');
     await chat.locator('.bulk-summary', { hasText: /: 3 of 3 prompts answered \(done\)$/ }).waitFor({ timeout: 120_000 });
     assert.deepEqual(await chat.locator('.bulk-table th.model').allTextContents(), [modelName, secondModel]);
     assert.deepEqual(await chat.locator('.bulk-row td:nth-child(4)').allTextContents(), ['5', '5', '5']);
