@@ -32,7 +32,8 @@
   /** One x array shared by every run's series (union of x values), with null where a run has no point. */
   function align(metric, xAxis) {
     const perRun = metric.series.map(function (series) {
-      const first = series.timestamps.length ? Math.min.apply(null, series.timestamps) : 0;
+      // A loop, not Math.min.apply: 100k timestamps as arguments overflow the call stack.
+      const first = series.timestamps.reduce(function (least, t) { return t < least ? t : least; }, series.timestamps.length ? series.timestamps[0] : 0);
       const points = new Map();
       series.values.forEach(function (value, i) {
         const x = xAxis === 'step' ? series.steps[i] : xAxis === 'relative' ? (series.timestamps[i] - first) / 1000 : series.timestamps[i] / 1000;

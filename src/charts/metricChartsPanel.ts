@@ -13,6 +13,8 @@ export class MetricChartsPanel implements vscode.Disposable {
   private static current: MetricChartsPanel | undefined;
   readonly panel: vscode.WebviewPanel;
   private data: ChartData | undefined;
+  /** Why the data could not be loaded; kept until the page is ready for it (a fast 401 comes before the page). */
+  private loadError: string | undefined;
   private ready = false;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly loaded: Promise<ChartData | undefined>;
@@ -63,7 +65,10 @@ export class MetricChartsPanel implements vscode.Disposable {
         return data;
       },
       (error: unknown) => {
-        if (!controller.signal.aborted) void this.panel.webview.postMessage({ type: 'error', message: (error as Error).message });
+        if (!controller.signal.aborted) {
+          this.loadError = (error as Error).message;
+          this.post();
+        }
         return undefined;
       },
     );
@@ -75,7 +80,9 @@ export class MetricChartsPanel implements vscode.Disposable {
   }
 
   private post(): void {
-    if (this.ready && this.data) void this.panel.webview.postMessage({ type: 'data', data: this.data });
+    if (!this.ready) return;
+    if (this.data) void this.panel.webview.postMessage({ type: 'data', data: this.data });
+    else if (this.loadError !== undefined) void this.panel.webview.postMessage({ type: 'error', message: this.loadError });
   }
 
   private html(): string {

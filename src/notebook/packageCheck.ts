@@ -33,7 +33,16 @@ export function missingModules(python: string, modules: readonly string[], env?:
     child.on('error', (error) => reject(new Error(`Could not run ${python}: ${error.message}`)));
     child.on('close', (code) => {
       if (code !== 0) reject(new Error(`${python} could not look up its packages (exit ${code}): ${err.trim().split('\n').at(-1) ?? ''}`));
-      else resolve(JSON.parse(out) as string[]);
+      else {
+        // A sitecustomize or a wrapper script can print before the probe: never throw in a close handler.
+        try {
+          const missing: unknown = JSON.parse(out.trim().split('\n').at(-1) ?? '');
+          if (Array.isArray(missing) && missing.every((name) => typeof name === 'string')) resolve(missing);
+          else reject(new Error(`${python} answered the package look-up with something other than a list of names: ${out.trim().slice(0, 200)}`));
+        } catch {
+          reject(new Error(`${python} answered the package look-up with something other than JSON: ${out.trim().slice(0, 200)}`));
+        }
+      }
     });
   });
 }

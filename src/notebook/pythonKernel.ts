@@ -210,6 +210,13 @@ export class PythonKernel {
       child.on('exit', (code, signal) => resolve({ code, signal }));
     });
     Object.assign(self, { ready, exited });
+    // Writing a cell to a process that has died, or closed its stdin, fails with EPIPE on this
+    // stream; without a handler that is an uncaught exception in the extension host. A process we
+    // cannot write to cannot run cells: end it, and the 'exit' handler below ends the cell.
+    child.stdin!.on('error', (error) => {
+      log?.(`Python kernel: could not write to the Python process (${error.message}): ending it`);
+      child.kill('SIGTERM');
+    });
     log?.(`Python kernel: starting ${python} (${join(driverDir, driverFile)})`);
 
     let buffered = '';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -22,6 +22,16 @@ describe('packages a notebook needs, found and installed in its Python', () => {
     assert.deepEqual(await missingModules('python3', ['json', 'phi3_mlflow_no_such_module', 'os']), ['phi3_mlflow_no_such_module']);
     assert.deepEqual(await missingModules('python3', []), []);
     await assert.rejects(missingModules('/nonexistent/python3', ['json']), /^Error: Could not run \/nonexistent\/python3: spawn \/nonexistent\/python3 ENOENT$/);
+  });
+
+  it('an interpreter that answers the look-up with something other than JSON is a clear error, not a crash', async () => {
+    // A wrapper that prints a banner and nothing else, as a misconfigured pyenv shim or conda hook can.
+    const banner = join(scratch, 'banner-python');
+    writeFileSync(banner, '#!/bin/sh\necho "Welcome to the cluster"\n', { mode: 0o755 });
+    await assert.rejects(missingModules(banner, ['json']), { message: `${banner} answered the package look-up with something other than JSON: Welcome to the cluster` });
+    const dict = join(scratch, 'dict-python');
+    writeFileSync(dict, '#!/bin/sh\necho "{\\"json\\": 1}"\n', { mode: 0o755 });
+    await assert.rejects(missingModules(dict, ['json']), { message: `${dict} answered the package look-up with something other than a list of names: {"json": 1}` });
   });
 
   it('installs into that interpreter with pip (from PyPI into a fresh venv), reporting pip\'s lines; a failure names the package', { timeout: 300_000 }, async () => {

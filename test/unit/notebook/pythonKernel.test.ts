@@ -179,6 +179,17 @@ Card()`,
     assert.notEqual(kernel.pid, pid);
   });
 
+  it('a process that closed its stdin ends the next cell as died, without an uncaught EPIPE', async () => {
+    const kernel = newKernel();
+    assert.equal((await run(kernel, 'import os\nos.close(0)\nprint("closed")')).stdout, 'closed\n');
+    const pid = kernel.pid!;
+    // Big enough that the write cannot sit in the pipe's buffer: it fails with EPIPE at once.
+    const result = await run(kernel, `x = "${'y'.repeat(1 << 20)}"`);
+    assert.equal(result.end.status, 'died');
+    assert.equal(alive(pid), false);
+    assert.equal((await run(kernel, 'print("again")')).stdout, 'again\n');
+  });
+
   it('leaves no process behind when disposed, including what a cell started', async () => {
     const kernel = newKernel();
     const result = await run(kernel, 'import subprocess\nchild = subprocess.Popen(["sleep", "60"])\nprint(child.pid)');
