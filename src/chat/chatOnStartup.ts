@@ -46,11 +46,13 @@ export async function openChatOnStartup(ctx: Ctx, open: (target: string) => Prom
     return;
   }
   const restored = () => alreadyOpen(model, ChatPanel.panels.flatMap((panel) => [panel.model, panel.compareModel]));
+  // Said in the log either way, so whoever watches (a user, a test) knows the decision was made.
+  const cameBack = () => ctx.log.info(`Startup chat on ${value} not opened: a chat on it came back with the window.`);
   for (const started = Date.now(); Date.now() - started < restoreGraceMs; ) {
-    if (restored()) return;
+    if (restored()) return cameBack();
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  if (restored()) return;
+  if (restored()) return cameBack();
   if (model.kind === 'mlflow') {
     const state = await settledConnection(ctx);
     if (state.kind !== 'connected') {

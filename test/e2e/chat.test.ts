@@ -24,7 +24,7 @@ import { type ModelServer, startModelServer } from '../harness/modelServer';
 import { repoRoot } from '../harness/paths';
 import { saveScoringModels } from '../harness/scoringModels';
 import { lastFigures, send } from './chatPage';
-import { activeWebview, builtVsix, endSuite, runCommand } from './workbenchPage';
+import { activeWebview, builtVsix, chooseInFileDialog, endSuite, runCommand } from './workbenchPage';
 
 const modelName = 'phi3-tiny-genai-int4';
 
@@ -317,31 +317,6 @@ describe('the chat panel in the browser, on a local test model', () => {
 });
 
 /** A file or folder chosen in code-server's own open dialog (a quick input holding a path). */
-/**
- * Chooses a file in code-server's open dialog (a quick input): waits for the dialog to show its
- * starting folder, types the path over it, accepts, and waits for the dialog to close.
- *
- * The wait is for this dialog's own starting value, `startFolder` + '/'. The quick input is one
- * widget reused by every dialog, so the previous dialog's text (an exported file's path) can still
- * be in it when this one opens; on a loaded machine the dialog then wrote its starting folder over
- * the typed path, and OK opened that folder instead of choosing the file, so the bulk run never
- * started.
- */
-async function chooseInOpenDialog(page: Page, title: string, startFolder: string, path: string, okLabel: string): Promise<void> {
-  const dialog = page.locator('.quick-input-widget').filter({ has: page.locator('.quick-input-title', { hasText: title }) });
-  await dialog.waitFor({ timeout: 15_000 });
-  await page.waitForFunction(
-    (start) => (document.querySelector('.quick-input-widget .quick-input-box input') as HTMLInputElement | null)?.value === start,
-    `${startFolder}/`,
-    { timeout: 15_000 },
-  );
-  const input = dialog.locator('.quick-input-box input');
-  await input.fill(path);
-  // The dialog holds an accept back until it has listed the typed path's folder, then takes it.
-  await dialog.locator('.monaco-button', { hasText: okLabel }).click({ timeout: 15_000 });
-  await dialog.waitFor({ state: 'hidden', timeout: 15_000 });
-}
-
 /** Waits for the quick input (a save dialog) to hold a value matching `pattern`: it fills in the folder first, then the proposed name. */
 async function dialogValue(page: Page, pattern: RegExp): Promise<void> {
   await page.waitForFunction(
@@ -475,7 +450,7 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
 
   it('a bulk run of a JSONL file shows a row a prompt, reports the bad line by number, and logs a table MLflow can show', async () => {
     await chat.locator('#bulk-run').click();
-    await chooseInOpenDialog(page, 'Bulk run: a JSONL file of prompts', workspace, join(workspace, 'prompts.jsonl'), 'Run the Prompts');
+    await chooseInFileDialog(page, { title: 'Bulk run: a JSONL file of prompts', startFolder: workspace, path: join(workspace, 'prompts.jsonl'), okLabel: 'Run the Prompts' });
     await chat.locator('.bulk-summary', { hasText: /: 3 of 3 prompts answered \(done\)$/ }).waitFor({ timeout: 120_000 });
     assert.equal(await chat.locator('.bulk-row').count(), 3);
     assert.deepEqual(await chat.locator('.bulk-row td.prompt').allTextContents(), ['Hello', 'What is MLflow?', 'Tell me a story']);
@@ -513,7 +488,7 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
     await setField(chat, '#top-k', '0');
     await chat.locator('#do-sample').check();
     await chat.locator('#bulk-run').click();
-    await chooseInOpenDialog(page, 'Bulk run: a JSONL file of prompts', workspace, join(workspace, 'prompts.jsonl'), 'Run the Prompts');
+    await chooseInFileDialog(page, { title: 'Bulk run: a JSONL file of prompts', startFolder: workspace, path: join(workspace, 'prompts.jsonl'), okLabel: 'Run the Prompts' });
     await chat.locator('.bulk-summary', { hasText: /: 0 of 3 prompts answered \(running…\)$/ }).waitFor({ timeout: 30_000 });
     assert.equal(await chat.locator('#stop').isDisabled(), false);
     await chat.locator('#stop').click();
@@ -548,7 +523,7 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
 
     // A bulk run while comparing asks both models: a column group per model.
     await chat.locator('#bulk-run').click();
-    await chooseInOpenDialog(page, 'Bulk run: a JSONL file of prompts', workspace, join(workspace, 'prompts.jsonl'), 'Run the Prompts');
+    await chooseInFileDialog(page, { title: 'Bulk run: a JSONL file of prompts', startFolder: workspace, path: join(workspace, 'prompts.jsonl'), okLabel: 'Run the Prompts' });
     await chat.locator('.bulk-summary', { hasText: /: 3 of 3 prompts answered \(done\)$/ }).waitFor({ timeout: 120_000 });
     assert.deepEqual(await chat.locator('.bulk-table th.model').allTextContents(), [modelName, secondModel]);
     assert.deepEqual(await chat.locator('.bulk-row td:nth-child(4)').allTextContents(), ['5', '5', '5']);

@@ -14,6 +14,7 @@ import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { demoRegisteredModel, setUpDemoModel } from '../../scripts/demoModel';
 import { launchChromium, saveScreenshot, workbenchUrl, workbenchViewport } from '../harness/browser';
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
+import { waitForLogLine } from '../harness/extensionLog';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { lastFigures, send } from './chatPage';
 import { activeWebview, builtVsix, endSuite, runCommand } from './workbenchPage';
@@ -69,8 +70,8 @@ describe('the demo: the workbench opens with a chat on phi3-mini-onnx@champion',
     await page.waitForEvent('load', { timeout: 60_000 });
     await chat.locator('h1', { hasText: heading }).waitFor({ timeout: 120_000 });
     await chat.locator('.turn.user', { hasText: 'Hello' }).waitFor({ timeout: 60_000 });
-    // The startup chat gives a reload 5 s to bring its panels back before it decides; wait well past that.
-    await page.waitForTimeout(10_000);
+    // The startup chat gives a reload a few seconds to bring its panels back, then says in its log what it decided.
+    await waitForLogLine(join(scratch, 'code-server', 'user-data', 'logs'), `Startup chat on models:/${demoRegisteredModel}@champion not opened: a chat on it came back with the window.`);
     assert.equal(await page.locator('.tab', { hasText: `Chat: ${demoRegisteredModel}` }).count(), 1);
     await saveScreenshot(page, 'e2e-startup-restored');
   });

@@ -18,7 +18,7 @@ import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { writeLargeFile } from '../harness/largeFile';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { builtVsix, clearHovers, contextMenu, expand, openMlflowContainer, row } from './explorerPage';
-import { endSuite } from './workbenchPage';
+import { chooseInFileDialog, endSuite } from './workbenchPage';
 
 const artifactMib = 48;
 /** Per response: the download takes ranges four at a time, so about 1 MiB/s in all, ~50 s for the file. */
@@ -94,6 +94,7 @@ describe('downloading artifacts in the browser', () => {
   let codeServer: CodeServer;
   let browser: Browser;
   let page: Page;
+  let workspace: string;
 
   before(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'phi3-mlflow-e2e-download-'));
@@ -110,7 +111,8 @@ describe('downloading artifacts in the browser', () => {
     rmSync(file);
     proxy = await startSlowArtifactProxy(mlflow.url);
     // The extension connects to MLFLOW_TRACKING_URI by itself, as MLflow's own clients do.
-    codeServer = await startCodeServer({ workspace: mkdtempSync(join(scratch, 'ws-')), installVsix: [builtVsix()], env: { MLFLOW_TRACKING_URI: proxy.url } });
+    workspace = mkdtempSync(join(scratch, 'ws-'));
+    codeServer = await startCodeServer({ workspace, installVsix: [builtVsix()], env: { MLFLOW_TRACKING_URI: proxy.url } });
     browser = await launchChromium();
     page = await openWorkbench(browser, codeServer);
     await openMlflowContainer(page);
@@ -126,12 +128,7 @@ describe('downloading artifacts in the browser', () => {
     await contextMenu(page, 'big.bin', 'Download Artifacts…');
 
     // VS Code's own folder dialog (the simple one a remote workbench shows): type the folder, then its OK button.
-    const dialog = page.locator('.quick-input-widget').filter({ hasText: 'Download big.bin' });
-    await dialog.waitFor({ timeout: 15_000 });
-    const input = dialog.locator('.quick-input-box input');
-    await input.fill(`${downloads}/`);
-    await page.waitForTimeout(500); // the dialog lists the typed folder before it takes it
-    await dialog.getByRole('button', { name: 'Download Here' }).click();
+    await chooseInFileDialog(page, { title: 'Download big.bin', startFolder: workspace, path: `${downloads}/`, okLabel: 'Download Here' });
 
     const progress = page.locator('.notification-toast').filter({ hasText: 'Downloading big.bin' });
     await progress.waitFor({ timeout: 30_000 });

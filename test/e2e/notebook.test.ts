@@ -17,7 +17,7 @@ import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { repoRoot, venvPython } from '../harness/paths';
 import { expand, row } from './explorerPage';
-import { activeWebview, builtVsix, endSuite, runCommand } from './workbenchPage';
+import { activeWebview, builtVsix, endSuite, runCommand, typeInFileDialog } from './workbenchPage';
 
 const fixtureModel = join(repoRoot, 'test', 'fixtures', 'models', 'phi3-tiny-genai-int4');
 const registeredName = 'e2e-notebook-wrapper';
@@ -73,14 +73,7 @@ describe('a wrapper notebook in the browser', () => {
     // code-server's folder dialog is VS Code's simple file dialog: a path typed into a quick input.
     await quickInputShows(page, 'genai_config.json');
     // It lists folders only: typed with a trailing slash, the path opens the model folder itself.
-    // It fills in the workspace folder itself once it has listed it: type only after that, or it overwrites.
-    await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'models' }).first().waitFor({ timeout: 30_000 });
-    for (let attempt = 0; ; attempt++) {
-      await input.fill(`${modelFolder}/`);
-      await page.waitForTimeout(1_000);
-      if ((await input.inputValue()) === `${modelFolder}/`) break;
-      assert.ok(attempt < 5, `the folder dialog keeps its own path: ${await input.inputValue()}`);
-    }
+    await typeInFileDialog(page, 'An onnxruntime-genai Phi-3 folder', workspace, `${modelFolder}/`);
     await saveScreenshot(page, 'e2e-notebook-folder-dialog');
     const useFolder = page.locator('.quick-input-widget .monaco-button').filter({ hasText: 'Use this folder' }).first();
     if (await useFolder.isVisible()) await useFolder.click();

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, FrameLocator, Page } from 'playwright-core';
+import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
 import { saveScreenshot, workbenchViewport } from '../harness/browser';
 import { repoRoot } from '../harness/paths';
 
@@ -15,6 +15,35 @@ export function builtVsix(): string {
   const found = readdirSync(repoRoot).filter((f) => /^phi3-mlflow-.*\.vsix$/.test(f));
   assert.equal(found.length, 1, `expected one VSIX in ${repoRoot} (npm run package), found: ${found.join(', ') || 'none'}`);
   return join(repoRoot, found[0]!);
+}
+
+/**
+ * Waits for code-server's file dialog (VS Code's simple file dialog, a quick input) to show its
+ * starting folder, `startFolder` + '/', then types `path` over it.
+ *
+ * The wait is for this dialog's own starting value: the quick input is one widget reused by every
+ * dialog, so the previous one's text (an exported file's path) can still be in it when this one
+ * opens, and the dialog writes its starting folder once it has listed it. Typed before that, the
+ * path was overwritten on a loaded machine, and OK opened the folder instead of choosing the file.
+ */
+export async function typeInFileDialog(page: Page, title: string, startFolder: string, path: string): Promise<Locator> {
+  const dialog = page.locator('.quick-input-widget').filter({ has: page.locator('.quick-input-title', { hasText: title }) });
+  await dialog.waitFor({ timeout: 15_000 });
+  await page.waitForFunction(
+    (start) => (document.querySelector('.quick-input-widget .quick-input-box input') as HTMLInputElement | null)?.value === start,
+    `${startFolder}/`,
+    { timeout: 30_000 },
+  );
+  await dialog.locator('.quick-input-box input').fill(path);
+  return dialog;
+}
+
+/** Chooses `path` in a file dialog (see typeInFileDialog) with its OK button, and waits for the dialog to close. */
+export async function chooseInFileDialog(page: Page, options: { title: string; startFolder: string; path: string; okLabel: string }): Promise<void> {
+  const dialog = await typeInFileDialog(page, options.title, options.startFolder, options.path);
+  // The dialog holds an accept back until it has listed the typed path's folder, then takes it.
+  await dialog.locator('.monaco-button', { hasText: options.okLabel }).click({ timeout: 15_000 });
+  await dialog.waitFor({ state: 'hidden', timeout: 30_000 });
 }
 
 /** Runs a command from the Command Palette by its exact title. */
