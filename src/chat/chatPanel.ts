@@ -18,6 +18,7 @@ import { conversationToJson, conversationToMarkdown, describeFigures } from './c
 import { checkChatSettings, defaultChatSettings, type ChatSettings } from './generationSettings';
 import { renderModelMarkdown } from './markdownRenderer';
 import { keysToDrop, savedChatsKept, savedSettingsKept } from './savedStatePruning';
+import { RenderedAnswers } from './renderedAnswers';
 import { applySettingsEdit } from './settingsEdit';
 
 export const chatViewType = 'phi3Mlflow.chat';
@@ -82,6 +83,7 @@ export class ChatPanel {
   private settings: ChatSettings;
   /** The number of the last settings edit applied (src/chat/settingsEdit.ts), echoed in every state. */
   private settingsRevision = 0;
+  private readonly renderedAnswers = new RenderedAnswers(renderModelMarkdown);
   private notice: ChatViewState['notice'];
   private context: ContextUsage | undefined;
   private rawMode: boolean;
@@ -619,7 +621,7 @@ export class ChatPanel {
       sessionId: this.sessionId,
       model: this.viewModel(this.main),
       systemPrompt: this.conversation.systemPrompt,
-      turns: viewTurns(this.conversation),
+      turns: viewTurns(this.conversation, this.renderedAnswers),
       settings: this.settings,
       settingsRevision: this.settingsRevision,
       ...(this.backend.settingsNote ? { settingsNote: this.backend.settingsNote } : {}),
@@ -628,7 +630,7 @@ export class ChatPanel {
       ...(this.lastPrompt !== undefined ? { lastPrompt: this.lastPrompt } : {}),
       ...(this.context ? { context: this.context } : {}),
       ...(this.notice ? { notice: this.notice } : {}),
-      ...(this.compare ? { compare: { model: this.viewModel(this.compare), turns: viewTurns(this.compare.conversation) } } : {}),
+      ...(this.compare ? { compare: { model: this.viewModel(this.compare), turns: viewTurns(this.compare.conversation, this.renderedAnswers) } } : {}),
       ...(bulk
         ? {
             bulk: {
@@ -702,12 +704,12 @@ function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & 
   return { enableScripts: true, enableCommandUris: false, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media', 'chat')] };
 }
 
-function viewTurns(conversation: Conversation): ViewTurn[] {
+function viewTurns(conversation: Conversation, rendered: RenderedAnswers): ViewTurn[] {
   return conversation.turns.map((turn) => ({
     id: turn.id,
     role: turn.role,
     text: turn.role === 'user' ? turn.content : '',
-    ...(turn.role === 'assistant' ? { html: renderModelMarkdown(turn.content) } : {}),
+    ...(turn.role === 'assistant' ? { html: rendered.htmlOf(turn.content) } : {}),
     ...(turn.figures ? { figures: describeFigures(turn) } : {}),
     ...(turn.pending ? { pending: true } : {}),
     ...(turn.error ? { error: turn.error } : {}),
