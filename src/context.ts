@@ -108,14 +108,15 @@ export class Ctx implements vscode.Disposable {
           error instanceof MlflowError && (error.status === 401 || error.status === 403)
             ? { kind: 'authFailed', uri, message, authKind: authKindOf(resolvedAuth) }
             : { kind: 'unreachable', uri, message };
+        client?.retire();
         client = undefined;
       }
     }
     if (next.kind !== 'connected') this.log.warn(next.message);
     if (attempt === this.attempt) {
-      this.mlflow = client;
+      this.useClient(client);
       this.setState(next);
-    }
+    } else client?.retire();
     return next;
   }
 
@@ -135,9 +136,15 @@ export class Ctx implements vscode.Disposable {
   async disconnect(): Promise<void> {
     this.attempt++;
     await this.extension.globalState.update('phi3Mlflow.disconnected', true);
-    this.mlflow = undefined;
+    this.useClient(undefined);
     this.setState({ kind: 'disconnected' });
     this.log.info('Disconnected');
+  }
+
+  /** The client every view uses from now on; the one it replaces closes its sockets as its calls end. */
+  private useClient(client: MlflowClient | undefined): void {
+    if (this.mlflow !== client) this.mlflow?.retire();
+    this.mlflow = client;
   }
 
   private setState(state: ConnectionState): void {

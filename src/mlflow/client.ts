@@ -32,6 +32,11 @@ export class MlflowClient {
     this.loggedModels = new LoggedModelsApi(this.http, requireMlflow3);
   }
 
+  /** This client was replaced: its sockets close as their calls end (see MlflowHttp.retire). */
+  retire(): void {
+    this.http.retire();
+  }
+
   /** The server's MLflow version (`GET /version`, answered without authentication), asked once. */
   async serverVersion(): Promise<string> {
     return (await this.mlflowVersion()).text;

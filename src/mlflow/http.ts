@@ -87,6 +87,19 @@ export class MlflowHttp {
     });
   }
 
+  /**
+   * For a connection that was replaced: its idle keep-alive sockets close now and the others as
+   * their calls end (a download still running on it finishes). Without it, every reconnect left the
+   * old agents' sockets open to the server until the server closed them.
+   */
+  retire(): void {
+    for (const agent of [this.httpAgent, this.httpsAgent]) {
+      // Node's agent destroys a freed socket instead of pooling it when keepAlive is off.
+      (agent as unknown as { keepAlive: boolean }).keepAlive = false;
+      for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+    }
+  }
+
   /** `scheme://host[:port][/prefix]` of the server: what messages name. */
   get base(): string {
     return this.connection.uri.restBase;

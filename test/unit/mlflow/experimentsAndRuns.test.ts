@@ -48,6 +48,20 @@ describe('MlflowClient experiments and runs, against a real server', () => {
     assert.deepEqual(all.map((e) => e.name), ['page-a', 'page-b', 'page-c', 'page-d', 'page-e']);
   });
 
+  it('a replaced (retired) client closes its idle keep-alive sockets at once, and a call made on it still works but pools nothing', async () => {
+    const replaced = new MlflowClient({ uri: parseTrackingUri(server.url), auth: { kind: 'none' } });
+    await replaced.experiments.searchPage({ maxResults: 1 });
+    const agent = replaced.http.httpAgent;
+    const pooled = Object.values(agent.freeSockets).flatMap((sockets) => sockets ?? []);
+    assert.equal(pooled.length, 1, 'keep-alive pooled the socket');
+    replaced.retire();
+    assert.equal(pooled.every((socket) => socket.destroyed), true, 'the idle socket is closed');
+    // A download or listing still holding the old client finishes on a socket of its own.
+    assert.ok((await replaced.experiments.searchPage({ maxResults: 1 })).items.length >= 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(Object.values(agent.freeSockets).flatMap((sockets) => sockets ?? []).length, 0, 'nothing pooled after the last call');
+  });
+
   it('says which experiment does not exist', async () => {
     await assert.rejects(client.experiments.get('424242'), (error: unknown) => {
       assert.ok(error instanceof MlflowError);
