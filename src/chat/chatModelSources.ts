@@ -148,6 +148,12 @@ export class ChatModelSources {
     return { ...(await cache.clear()), folder: cache.root };
   }
 
+  /** What clearCache() would remove, for its confirmation. */
+  async planClearCache(): Promise<ClearResult & { readonly folder: string }> {
+    const cache = this.cache;
+    return { ...(await cache.plan()), folder: cache.root };
+  }
+
   private async pickLocalFolder(): Promise<ChatModelRef | undefined> {
     const chosen = await vscode.window.showOpenDialog({ title: 'A Phi-3 ONNX model folder (genai_config.json, or onnx/ and config.json)', canSelectFolders: true, canSelectFiles: false, openLabel: 'Open Chat' });
     const folder = chosen?.[0]?.fsPath;
