@@ -1,13 +1,33 @@
 import * as vscode from 'vscode';
-import { type SavedConnection, userConnections, withConnectionFirst, withoutConnection } from './settingValues';
+import { ignoredWorkspaceSettings, type RestrictedSetting, restrictedValue, type SavedConnection, userConnections, withConnectionFirst, withoutConnection } from './settingValues';
 
 export type { SavedConnection } from './settingValues';
 
 const section = 'phi3Mlflow';
 
+/**
+ * A restricted setting (package.json `restrictedConfigurations`): in an untrusted workspace the
+ * user's value, never the workspace's; trusted, the usual merged value. `scope`: a resource, as for
+ * getConfiguration.
+ */
+export function restrictedSetting<T>(key: RestrictedSetting, fallback: T, scope?: vscode.Uri): T {
+  const configuration = vscode.workspace.getConfiguration(section, scope);
+  return restrictedValue(configuration.inspect<T>(key), configuration.get<T>(key, fallback), vscode.workspace.isTrusted, fallback);
+}
+
+/** The restricted settings whose workspace values are ignored now (none when the workspace is trusted). */
+export function ignoredSettings(): string[] {
+  const configuration = vscode.workspace.getConfiguration(section);
+  return ignoredWorkspaceSettings((key) => configuration.inspect(key), vscode.workspace.isTrusted);
+}
+
+export function affectsRestrictedSettings(event: vscode.ConfigurationChangeEvent): boolean {
+  return ['trackingUri', 'connections', 'pythonPath', 'chat'].some((key) => event.affectsConfiguration(`${section}.${key}`));
+}
+
 /** The tracking server from settings, else MLflow's own `MLFLOW_TRACKING_URI`, as MLflow clients do. */
 export function configuredTrackingUri(): string | undefined {
-  const fromSettings = vscode.workspace.getConfiguration(section).get<string>('trackingUri', '').trim();
+  const fromSettings = restrictedSetting<string>('trackingUri', '').trim();
   if (fromSettings) return fromSettings;
   const fromEnvironment = process.env.MLFLOW_TRACKING_URI?.trim();
   return fromEnvironment || undefined;

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { configuredTrackingUri, requestTimeoutSeconds, savedConnection } from './config';
+import { configuredTrackingUri, ignoredSettings, requestTimeoutSeconds, savedConnection } from './config';
 import type { AuthKind, ConnectionState } from './connectionState';
 import { authKindOf, CredentialStore } from './credentials';
 import { MlflowClient } from './mlflow/client';
@@ -146,6 +146,13 @@ export class Ctx implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'phi3Mlflow.connected', state.kind === 'connected');
     this.explorer.refresh();
     this.stateChanged.fire(state);
+  }
+
+  /** Re-reads which workspace settings Restricted Mode ignores, for the status bar. */
+  updateIgnoredSettings(): void {
+    const ignored = ignoredSettings();
+    if (ignored.length) this.log.info(`Restricted Mode: workspace values ignored for ${ignored.join(', ')}`);
+    this.statusBar.setIgnoredSettings(ignored);
   }
 
   get statusBarText(): string {

@@ -50,3 +50,38 @@ export function withoutConnection(list: readonly SavedConnection[], uri: string)
   const others = list.filter((c) => c.uri !== uri);
   return others.length ? others : undefined;
 }
+
+/**
+ * Settings a workspace must not choose while untrusted (package.json
+ * `capabilities.untrustedWorkspaces.restrictedConfigurations`): which server to talk to, which
+ * Python to run, what to open and where to write. In Restricted Mode only the user's value counts.
+ */
+export const restrictedSettings = ['trackingUri', 'connections', 'pythonPath', 'chat.openOnStartup', 'chat.modelCacheDirectory'] as const;
+export type RestrictedSetting = (typeof restrictedSettings)[number];
+
+const hasWorkspaceValue = (inspected: InspectedSetting<unknown> | undefined) => inspected?.workspaceValue !== undefined || inspected?.workspaceFolderValue !== undefined;
+
+/**
+ * A restricted setting's value: with the workspace trusted, the merged one (`merged`, what `get()`
+ * gave); untrusted, the user's (global) value, else the setting's default, else `fallback` — never
+ * the workspace's.
+ */
+export function restrictedValue<T>(inspected: InspectedSetting<T> | undefined, merged: T, trusted: boolean, fallback: T): T {
+  if (trusted) return merged;
+  return inspected?.globalValue ?? inspected?.defaultValue ?? fallback;
+}
+
+/** The restricted settings a workspace sets while untrusted: their workspace values are ignored. */
+export function ignoredWorkspaceSettings(inspect: (key: RestrictedSetting) => InspectedSetting<unknown> | undefined, trusted: boolean): string[] {
+  if (trusted) return [];
+  return restrictedSettings.filter((key) => hasWorkspaceValue(inspect(key))).map((key) => `phi3Mlflow.${key}`);
+}
+
+/** The status bar's word on ignored workspace settings: a text suffix and a tooltip paragraph. */
+export function ignoredSettingsNote(ignored: readonly string[]): { text: string; tooltip: string } | undefined {
+  if (!ignored.length) return undefined;
+  return {
+    text: ' · $(workspace-untrusted) workspace setting ignored',
+    tooltip: `Workspace setting${ignored.length === 1 ? '' : 's'} ignored (Restricted Mode): ${ignored.join(', ')}. Your user settings are used until you trust this folder.`,
+  };
+}

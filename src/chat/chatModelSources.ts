@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import * as vscode from 'vscode';
+import { restrictedSetting } from '../config';
 import type { Ctx } from '../context';
 import type { MlflowClient } from '../mlflow/client';
 import { MlflowError } from '../mlflow/errors';
@@ -29,7 +30,7 @@ export class ChatModelSources {
 
   /** The model cache, where the setting says (default: the extension's global storage). */
   get cache(): ModelArtifactCache {
-    const configured = vscode.workspace.getConfiguration().get<string>(modelCacheSetting, '').trim();
+    const configured = restrictedSetting<string>('chat.modelCacheDirectory', '').trim();
     const root = configured || join(this.ctx.extension.globalStorageUri.fsPath, 'model-cache');
     let cache = this.caches.get(root);
     if (!cache) this.caches.set(root, (cache = new ModelArtifactCache(root)));
