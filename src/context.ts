@@ -148,11 +148,15 @@ export class Ctx implements vscode.Disposable {
     this.stateChanged.fire(state);
   }
 
-  /** Re-reads which workspace settings Restricted Mode ignores, for the status bar. */
-  updateIgnoredSettings(): void {
-    const ignored = ignoredSettings();
-    if (ignored.length) this.log.info(`Restricted Mode: workspace values ignored for ${ignored.join(', ')}`);
-    this.statusBar.setIgnoredSettings(ignored);
+  private ignored: readonly string[] = [];
+
+  /** Re-reads which workspace settings Restricted Mode ignores, for the status bar; returns the ones ignored until now. */
+  updateIgnoredSettings(): readonly string[] {
+    const before = this.ignored;
+    this.ignored = ignoredSettings();
+    if (this.ignored.length && this.ignored.join() !== before.join()) this.log.info(`Restricted Mode: workspace values ignored for ${this.ignored.join(', ')}`);
+    this.statusBar.setIgnoredSettings(this.ignored);
+    return before;
   }
 
   get statusBarText(): string {

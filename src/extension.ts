@@ -96,10 +96,9 @@ export function activate(context: vscode.ExtensionContext): Phi3MlflowApi {
       if (affectsTrackingUri(event)) void ctx.connectToConfigured().catch(() => undefined);
       else if (affectsRequestTimeout(event)) void ctx.applyRequestTimeout().catch(() => undefined);
     }),
-    // Trusted now: the workspace's own server (if it names one) is the one to use.
+    // Trusted now: the workspace's own server, when it names one, is the one to use.
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
-      ctx.updateIgnoredSettings();
-      void ctx.connectToConfigured().catch(() => undefined);
+      if (ctx.updateIgnoredSettings().includes('phi3Mlflow.trackingUri')) void ctx.connectToConfigured().catch(() => undefined);
     }),
   );
   ctx.updateIgnoredSettings();
