@@ -1,17 +1,33 @@
 import * as vscode from 'vscode';
-import type { AuthKind } from './connectionState';
+import { ignoredWorkspaceSettings, type RestrictedSetting, restrictedValue, type SavedConnection, userConnections, withConnectionFirst, withoutConnection } from './settingValues';
+
+export type { SavedConnection } from './settingValues';
 
 const section = 'phi3Mlflow';
 
-/** A connection as settings keep it: the server and how it signs in, never the secret itself. */
-export interface SavedConnection {
-  readonly uri: string;
-  readonly auth: AuthKind;
+/**
+ * A restricted setting (package.json `restrictedConfigurations`): in an untrusted workspace the
+ * user's value, never the workspace's; trusted, the usual merged value. `scope`: a resource, as for
+ * getConfiguration.
+ */
+export function restrictedSetting<T>(key: RestrictedSetting, fallback: T, scope?: vscode.Uri): T {
+  const configuration = vscode.workspace.getConfiguration(section, scope);
+  return restrictedValue(configuration.inspect<T>(key), configuration.get<T>(key, fallback), vscode.workspace.isTrusted, fallback);
+}
+
+/** The restricted settings whose workspace values are ignored now (none when the workspace is trusted). */
+export function ignoredSettings(): string[] {
+  const configuration = vscode.workspace.getConfiguration(section);
+  return ignoredWorkspaceSettings((key) => configuration.inspect(key), vscode.workspace.isTrusted);
+}
+
+export function affectsRestrictedSettings(event: vscode.ConfigurationChangeEvent): boolean {
+  return ['trackingUri', 'connections', 'pythonPath', 'chat'].some((key) => event.affectsConfiguration(`${section}.${key}`));
 }
 
 /** The tracking server from settings, else MLflow's own `MLFLOW_TRACKING_URI`, as MLflow clients do. */
 export function configuredTrackingUri(): string | undefined {
-  const fromSettings = vscode.workspace.getConfiguration(section).get<string>('trackingUri', '').trim();
+  const fromSettings = restrictedSetting<string>('trackingUri', '').trim();
   if (fromSettings) return fromSettings;
   const fromEnvironment = process.env.MLFLOW_TRACKING_URI?.trim();
   return fromEnvironment || undefined;
@@ -35,31 +51,23 @@ export function affectsTrackingUri(event: vscode.ConfigurationChangeEvent): bool
   return event.affectsConfiguration(`${section}.trackingUri`);
 }
 
-const authKinds: readonly AuthKind[] = ['none', 'basic', 'token'];
-
-/** Saved connections, most recently used first; malformed entries (hand-edited settings) are skipped. */
+/**
+ * Saved connections, most recently used first: the user's list (global settings) only, never merged
+ * with a workspace's, which writing back would copy into the user's settings.
+ */
 export function savedConnections(): SavedConnection[] {
-  const raw = vscode.workspace.getConfiguration(section).get<unknown[]>('connections', []);
-  const found: SavedConnection[] = [];
-  for (const entry of Array.isArray(raw) ? raw : []) {
-    const { uri, auth } = (entry ?? {}) as { uri?: unknown; auth?: unknown };
-    if (typeof uri !== 'string' || !uri.trim()) continue;
-    found.push({ uri: uri.trim(), auth: authKinds.includes(auth as AuthKind) ? (auth as AuthKind) : 'none' });
-  }
-  return found;
+  return userConnections(vscode.workspace.getConfiguration(section).inspect<unknown>('connections'));
 }
 
 export function savedConnection(uri: string): SavedConnection | undefined {
   return savedConnections().find((c) => c.uri === uri.trim());
 }
 
-/** Puts the connection first in the list (replacing an entry for the same URI). */
+/** Puts the connection first in the user's list (replacing an entry for the same URI). */
 export async function rememberConnection(connection: SavedConnection): Promise<void> {
-  const others = savedConnections().filter((c) => c.uri !== connection.uri);
-  await vscode.workspace.getConfiguration(section).update('connections', [connection, ...others].slice(0, 20), vscode.ConfigurationTarget.Global);
+  await vscode.workspace.getConfiguration(section).update('connections', withConnectionFirst(savedConnections(), connection), vscode.ConfigurationTarget.Global);
 }
 
 export async function forgetConnection(uri: string): Promise<void> {
-  const others = savedConnections().filter((c) => c.uri !== uri);
-  await vscode.workspace.getConfiguration(section).update('connections', others.length ? others : undefined, vscode.ConfigurationTarget.Global);
+  await vscode.workspace.getConfiguration(section).update('connections', withoutConnection(savedConnections(), uri), vscode.ConfigurationTarget.Global);
 }

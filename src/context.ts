@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { configuredTrackingUri, requestTimeoutSeconds, savedConnection } from './config';
+import { configuredTrackingUri, ignoredSettings, requestTimeoutSeconds, savedConnection } from './config';
 import type { AuthKind, ConnectionState } from './connectionState';
 import { authKindOf, CredentialStore } from './credentials';
 import { MlflowClient } from './mlflow/client';
@@ -153,6 +153,17 @@ export class Ctx implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'phi3Mlflow.connected', state.kind === 'connected');
     this.explorer.refresh();
     this.stateChanged.fire(state);
+  }
+
+  private ignored: readonly string[] = [];
+
+  /** Re-reads which workspace settings Restricted Mode ignores, for the status bar; returns the ones ignored until now. */
+  updateIgnoredSettings(): readonly string[] {
+    const before = this.ignored;
+    this.ignored = ignoredSettings();
+    if (this.ignored.length && this.ignored.join() !== before.join()) this.log.info(`Restricted Mode: workspace values ignored for ${this.ignored.join(', ')}`);
+    this.statusBar.setIgnoredSettings(this.ignored);
+    return before;
   }
 
   get statusBarText(): string {

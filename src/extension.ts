@@ -9,7 +9,7 @@ import * as experiments from './commands/experiments';
 import * as explorer from './commands/explorer';
 import { UserFacingError } from './commands/nodeArgument';
 import * as registry from './commands/registry';
-import { affectsRequestTimeout, affectsTrackingUri } from './config';
+import { affectsRequestTimeout, affectsRestrictedSettings, affectsTrackingUri } from './config';
 import type { ConnectionState } from './connectionState';
 import { Ctx } from './context';
 import { registerNotebooks } from './notebook/registerNotebooks';
@@ -92,10 +92,16 @@ export function activate(context: vscode.ExtensionContext): Phi3MlflowApi {
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((event) => {
+      if (affectsRestrictedSettings(event)) ctx.updateIgnoredSettings();
       if (affectsTrackingUri(event)) void ctx.connectToConfigured().catch(() => undefined);
       else if (affectsRequestTimeout(event)) void ctx.applyRequestTimeout().catch(() => undefined);
     }),
+    // Trusted now: the workspace's own server, when it names one, is the one to use.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      if (ctx.updateIgnoredSettings().includes('phi3Mlflow.trackingUri')) void ctx.connectToConfigured().catch(() => undefined);
+    }),
   );
+  ctx.updateIgnoredSettings();
   // The probe runs in the background: activation never waits on the network.
   void ctx.connectToConfigured().catch(() => undefined);
   ctx.log.info(`Phi-3 MLflow ${context.extension.packageJSON.version as string} activated`);

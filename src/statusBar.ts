@@ -1,9 +1,13 @@
 import * as vscode from 'vscode';
 import type { ConnectionState } from './connectionState';
+import { ignoredSettingsNote } from './settingValues';
 
 /** The status bar item that says which server is active and in what state; clicking it connects. */
 export class ConnectionStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('phi3Mlflow.connection', vscode.StatusBarAlignment.Left, 50);
+  private state: ConnectionState = { kind: 'disconnected' };
+  /** Restricted settings whose workspace values are ignored (Restricted Mode): said after the state. */
+  private ignored: readonly string[] = [];
 
   constructor() {
     this.item.name = 'MLflow Connection';
@@ -12,7 +16,23 @@ export class ConnectionStatusBar implements vscode.Disposable {
     this.item.show();
   }
 
+  /** Says which workspace settings are ignored in Restricted Mode (none: says nothing). */
+  setIgnoredSettings(ignored: readonly string[]): void {
+    this.ignored = [...ignored];
+    this.show(this.state);
+  }
+
   show(state: ConnectionState): void {
+    this.state = state;
+    this.render(state);
+    const note = ignoredSettingsNote(this.ignored);
+    if (note) {
+      this.item.text += note.text;
+      this.item.tooltip = `${this.tooltip}\n\n${note.tooltip}`;
+    }
+  }
+
+  private render(state: ConnectionState): void {
     switch (state.kind) {
       case 'disconnected':
         this.item.text = '$(debug-disconnect) MLflow';

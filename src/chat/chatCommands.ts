@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../context';
 import type { MlflowModelSpec } from '../mlflow/mlflowModelSource';
-import type { ClearResult } from '../mlflow/modelArtifactCache';
+import { clearConfirmation, type ClearResult, formatBytes } from '../mlflow/modelArtifactCache';
 import { AliasNode, ModelVersionNode } from '../views/modelNodes';
 import { LoggedModelNode, RunNode } from '../views/runNodes';
 import type { ChatModelRef } from './chatBackend';
@@ -38,7 +38,7 @@ export function registerChat(ctx: Ctx): vscode.Disposable {
     vscode.commands.registerCommand('phi3Mlflow.testInChat', guarded((arg) => openChat(host, sources, arg))),
     watchModelFolders(),
     vscode.commands.registerCommand('phi3Mlflow.chatWithServedModel', guarded((arg) => chatWithServedModel(host, sources, arg))),
-    vscode.commands.registerCommand('phi3Mlflow.clearModelCache', guarded(() => clearModelCache(sources))),
+    vscode.commands.registerCommand('phi3Mlflow.clearModelCache', guarded((confirmed) => clearModelCache(sources, confirmed))),
     // No guard: callers of pickChatModel / resolveChatModel get the error and say it where they show things.
     vscode.commands.registerCommand(pickChatModelCommand, (options?: PickChatModelOptions) => sources.pick(options)),
     vscode.commands.registerCommand(resolveChatModelCommand, (source: ChatModelSource) => sources.resolve(source)),
@@ -102,12 +102,25 @@ async function chatWithServedModel(host: ChatPanelHost, sources: ChatModelSource
   return ref ? ChatPanel.create(host, ref) : undefined;
 }
 
-/** "Phi-3: Clear Model Cache": removes every downloaded model and says how much that freed. */
-async function clearModelCache(sources: ChatModelSources): Promise<ClearResult> {
+/**
+ * "Phi-3: Clear Model Cache": asks first (modal, with the size), then removes the models the cache
+ * downloaded — nothing else in the folder, and no model another window has open — and says what
+ * that freed. `'confirmed'` as its argument skips the question (tests), as Delete Version does.
+ */
+async function clearModelCache(sources: ChatModelSources, confirmed?: unknown): Promise<ClearResult | undefined> {
+  const plan = await sources.planClearCache();
+  const confirmation = clearConfirmation(plan, plan.folder);
+  if (!confirmation) {
+    const left = plan.inUse.length + plan.notOurs.length;
+    void vscode.window.showInformationMessage(`The model cache (${plan.folder}) has nothing to clear${left ? ` (${left} item${left === 1 ? '' : 's'} in use or not made by the cache left alone)` : ''}.`);
+    return undefined;
+  }
+  if (confirmed !== 'confirmed') {
+    const answer = await vscode.window.showWarningMessage(confirmation.message, { modal: true, detail: confirmation.detail }, 'Delete');
+    if (answer !== 'Delete') return undefined;
+  }
   const result = await sources.clearCache();
-  const freed = result.bytes >= 1024 * 1024 ? `${(result.bytes / 1024 / 1024).toFixed(1)} MiB` : `${(result.bytes / 1024).toFixed(1)} KiB`;
-  void vscode.window.showInformationMessage(
-    result.entries === 0 && result.bytes === 0 ? `The model cache (${result.folder}) is empty.` : `Cleared the model cache: freed ${freed} (${result.entries} model${result.entries === 1 ? '' : 's'}) in ${result.folder}.`,
-  );
+  const kept = result.inUse.length ? ` ${result.inUse.length} in use by another window kept.` : '';
+  void vscode.window.showInformationMessage(`Cleared the model cache: freed ${formatBytes(result.bytes)} (${result.entries} model${result.entries === 1 ? '' : 's'}) in ${result.folder}.${kept}`);
   return result;
 }

@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import * as vscode from 'vscode';
+import { restrictedSetting } from '../config';
 import type { Ctx } from '../context';
 import type { MlflowClient } from '../mlflow/client';
 import { MlflowError } from '../mlflow/errors';
@@ -29,7 +30,7 @@ export class ChatModelSources {
 
   /** The model cache, where the setting says (default: the extension's global storage). */
   get cache(): ModelArtifactCache {
-    const configured = vscode.workspace.getConfiguration().get<string>(modelCacheSetting, '').trim();
+    const configured = restrictedSetting<string>('chat.modelCacheDirectory', '').trim();
     const root = configured || join(this.ctx.extension.globalStorageUri.fsPath, 'model-cache');
     let cache = this.caches.get(root);
     if (!cache) this.caches.set(root, (cache = new ModelArtifactCache(root)));
@@ -146,6 +147,12 @@ export class ChatModelSources {
   async clearCache(): Promise<ClearResult & { readonly folder: string }> {
     const cache = this.cache;
     return { ...(await cache.clear()), folder: cache.root };
+  }
+
+  /** What clearCache() would remove, for its confirmation. */
+  async planClearCache(): Promise<ClearResult & { readonly folder: string }> {
+    const cache = this.cache;
+    return { ...(await cache.plan()), folder: cache.root };
   }
 
   private async pickLocalFolder(): Promise<ChatModelRef | undefined> {

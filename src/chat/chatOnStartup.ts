@@ -1,6 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
-import { configuredTrackingUri } from '../config';
+import { configuredTrackingUri, restrictedSetting } from '../config';
 import type { ConnectionState } from '../connectionState';
 import type { Ctx } from '../context';
 import type { ChatModelRef } from './chatBackend';
@@ -38,7 +38,7 @@ function alreadyOpen(model: StartupModel, refs: readonly (ChatModelRef | undefin
  * when a reload already brought a chat on it back; an MLflow model waits for the configured server.
  */
 export async function openChatOnStartup(ctx: Ctx, open: (target: string) => Promise<unknown>): Promise<void> {
-  const value = vscode.workspace.getConfiguration('phi3Mlflow').get<string>(openOnStartupSetting, '');
+  const value = restrictedSetting<string>('chat.openOnStartup', '');
   const model = startupModelOf(value, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
   if (!model) return;
   if (!vscode.workspace.isTrusted) {

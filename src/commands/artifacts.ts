@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { CommandFactory } from '../commands';
-import { type ArtifactSource, loggedModelArtifacts, type TransferResult } from '../mlflow/artifacts';
+import { type ArtifactSource, describeLeftAlone, type DownloadResult, type ExistingFileAnswer, type ExistingFileCallback, loggedModelArtifacts } from '../mlflow/artifacts';
 import type { MlflowClient } from '../mlflow/client';
 import { MlflowError } from '../mlflow/errors';
 import { ArtifactFileNode, ArtifactFolderNode, MlmodelNode } from '../views/artifactNodes';
@@ -35,11 +35,34 @@ function downloadableOf(arg: unknown, selection: readonly ExplorerNode[]): Downl
 }
 
 /**
+ * Asks, in a modal, whether to replace a file the download would overwrite: Overwrite, Skip, or
+ * the same for every further one; closing the question cancels the download (nothing written yet).
+ */
+function askBeforeOverwriting(destination: string): ExistingFileCallback {
+  let forAll: ExistingFileAnswer | undefined;
+  return async (relativePath) => {
+    if (forAll) return forAll;
+    const answer = await vscode.window.showWarningMessage(
+      `"${relativePath}" already exists in ${destination}. Overwrite it?`,
+      { modal: true, detail: 'Nothing has been written yet. Cancel stops the download.' },
+      'Overwrite',
+      'Skip',
+      'Overwrite All',
+      'Skip All',
+    );
+    if (answer === 'Overwrite All') forAll = 'overwrite';
+    if (answer === 'Skip All') forAll = 'skip';
+    return forAll ?? (answer === 'Overwrite' ? 'overwrite' : answer === 'Skip' ? 'skip' : 'cancel');
+  };
+}
+
+/**
  * Downloads a file, a folder or all of a run's or logged model's artifacts into a folder the user
  * picks (or is given), with progress in a notification and a Cancel button. Paths from the server
- * never land outside that folder (the client refuses them before writing anything).
+ * never land outside that folder (the client refuses them before writing anything), nor in a `.git`
+ * or `.vscode` folder; an existing file is replaced only when the user says so.
  */
-export const downloadArtifacts: CommandFactory = (ctx) => async (arg?: unknown, folderArg?: unknown): Promise<TransferResult | undefined> => {
+export const downloadArtifacts: CommandFactory = (ctx) => async (arg?: unknown, folderArg?: unknown): Promise<DownloadResult | undefined> => {
   const what = downloadableOf(arg, [...ctx.explorer.experimentsView.selection, ...ctx.explorer.modelsView.selection]);
   let folder = textArgument(folderArg);
   if (!folder) {
@@ -57,6 +80,7 @@ export const downloadArtifacts: CommandFactory = (ctx) => async (arg?: unknown, 
         let reported = 0;
         return what.client.artifacts.download(what.source, what.path, destination, {
           signal: controller.signal,
+          onExisting: askBeforeOverwriting(destination),
           onProgress: (done, listedTotal) => {
             const total = listedTotal ?? what.size;
             if (!total) {
@@ -70,8 +94,10 @@ export const downloadArtifacts: CommandFactory = (ctx) => async (arg?: unknown, 
         });
       },
     );
-    ctx.log.info(`Downloaded ${what.label}: ${result.files} files, ${result.bytes} bytes to ${destination}`);
-    void vscode.window.showInformationMessage(`Downloaded ${what.label} (${result.files} file${result.files === 1 ? '' : 's'}) to ${destination}`, 'Reveal').then((answer) => {
+    const leftAlone = describeLeftAlone(result);
+    ctx.log.info(`Downloaded ${what.label}: ${result.files} files, ${result.bytes} bytes to ${destination}${leftAlone ? `; ${leftAlone}` : ''}`);
+    const message = `Downloaded ${what.label} (${result.files} file${result.files === 1 ? '' : 's'}) to ${destination}${leftAlone ? `; ${leftAlone}` : ''}`;
+    void (result.refused.length ? vscode.window.showWarningMessage(message, 'Reveal') : vscode.window.showInformationMessage(message, 'Reveal')).then((answer) => {
       if (answer === 'Reveal') void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(destination));
     });
     return result;

@@ -7,7 +7,7 @@ import type { FileInfo, Page } from './entities';
 import { MlflowError } from './errors';
 import type { MlflowHttp } from './http';
 import { allItems } from './paging';
-import { resolveInside } from './safePath';
+import { refusedArtifactPath, resolveInside } from './safePath';
 import { writeFileBody } from './fileBody';
 import { DownloadBuffers } from './getIntoFile';
 import { writeAt } from './streamToFile';
@@ -26,6 +26,77 @@ export interface TransferResult {
   readonly bytes: number;
   /** Uploads only: how many files went up in parts (multipart), the rest as one PUT each. */
   readonly multipartFiles?: number;
+}
+
+/** What to do with a file the download would replace. */
+export type ExistingFileAnswer = 'overwrite' | 'skip' | 'cancel';
+/**
+ * Asked for each file that already exists at its target, before anything is written (the editor
+ * shows the question; this module never does). `relativePath` is the path inside the destination.
+ */
+export type ExistingFileCallback = (relativePath: string, target: string) => Promise<ExistingFileAnswer> | ExistingFileAnswer;
+
+export interface DownloadOptions extends TransferOptions {
+  /** Without it an existing file is never replaced: it is skipped, and listed in `skipped`. */
+  readonly onExisting?: ExistingFileCallback;
+}
+
+export interface DownloadResult extends TransferResult {
+  /** Paths inside the destination left as they were: they existed and were not to be overwritten. */
+  readonly skipped: readonly string[];
+  /** Paths inside the destination never written, each with why (a `.git` or `.vscode` folder). */
+  readonly refused: ReadonlyArray<{ readonly path: string; readonly why: string }>;
+}
+
+/** Which files a download writes where: decided, and every question asked, before anything is written. */
+export interface DownloadPlan {
+  /** The target of each file, or undefined for one skipped or refused. */
+  readonly targets: ReadonlyArray<string | undefined>;
+  readonly skipped: readonly string[];
+  readonly refused: ReadonlyArray<{ readonly path: string; readonly why: string }>;
+}
+
+/** What was left alone, for the message after a download: "skipped 2 existing (a, b); refused .git/x (why)". */
+export function describeLeftAlone(result: Pick<DownloadResult, 'skipped' | 'refused'>): string {
+  const list = (paths: readonly string[]) => (paths.length > 5 ? `${paths.slice(0, 5).join(', ')} and ${paths.length - 5} more` : paths.join(', '));
+  const parts: string[] = [];
+  if (result.skipped.length) parts.push(`skipped ${result.skipped.length} existing file${result.skipped.length === 1 ? '' : 's'} (${list(result.skipped)})`);
+  if (result.refused.length) parts.push(`refused ${result.refused.length} (${list(result.refused.map((r) => r.path))}: ${result.refused[0]!.why})`);
+  return parts.join('; ');
+}
+
+/**
+ * Checks every path of a download into `destination` (relative to it): outside it or through a link
+ * is an 'unsafe-path' error for the whole download; a `.git` or `.vscode` folder is refused for that
+ * file; an existing file goes to `onExisting` (none: skipped). A 'cancel' answer is a 'cancelled'
+ * error, with nothing written.
+ */
+export async function planDownload(destination: string, relativePaths: readonly string[], onExisting?: ExistingFileCallback): Promise<DownloadPlan> {
+  const resolved = relativePaths.map((path) => resolveInside(destination, path));
+  const targets: Array<string | undefined> = [];
+  const skipped: string[] = [];
+  const refused: Array<{ path: string; why: string }> = [];
+  for (const [index, path] of relativePaths.entries()) {
+    const target = resolved[index]!;
+    const why = refusedArtifactPath(path);
+    if (why) {
+      refused.push({ path, why });
+      targets.push(undefined);
+      continue;
+    }
+    const existing = await fs.lstat(target).catch(() => undefined);
+    if (existing) {
+      const answer = onExisting ? await onExisting(path, target) : 'skip';
+      if (answer === 'cancel') throw new MlflowError('cancelled', `Cancelled: download into ${destination} (${path} exists); nothing was written`, { method: 'GET', path });
+      if (answer === 'skip') {
+        skipped.push(path);
+        targets.push(undefined);
+        continue;
+      }
+    }
+    targets.push(target);
+  }
+  return { targets, skipped, refused };
 }
 
 /**
@@ -142,14 +213,16 @@ export class ArtifactsApi {
    * parent (a folder `model` lands as `destination/model/...`). Each file streams to a temporary name
    * and is renamed only once complete, so an interrupted download never leaves a file that looks whole.
    */
-  async download(source: ArtifactSource, artifactPath: string, destination: string, options: TransferOptions = {}): Promise<TransferResult> {
+  async download(source: ArtifactSource, artifactPath: string, destination: string, options: DownloadOptions = {}): Promise<DownloadResult> {
     const parent = artifactPath.includes('/') ? artifactPath.slice(0, artifactPath.lastIndexOf('/')) : '';
-    const entries: FileInfo[] = [];
-    for await (const file of this.listFiles(source, artifactPath, options.signal)) entries.push(file);
-    if (entries.length === 0) entries.push({ path: artifactPath, isDir: false }); // a single file (or nothing: the GET says)
+    const listed: FileInfo[] = [];
+    for await (const file of this.listFiles(source, artifactPath, options.signal)) listed.push(file);
+    if (listed.length === 0) listed.push({ path: artifactPath, isDir: false }); // a single file (or nothing: the GET says)
+    // Check every path, and ask about every existing file, before writing anything.
+    const plan = await planDownload(destination, listed.map((entry) => (parent ? entry.path.slice(parent.length + 1) : entry.path)), options.onExisting);
+    const entries = listed.filter((_, index) => plan.targets[index] !== undefined);
+    const targets = plan.targets.filter((target): target is string => target !== undefined);
     const total = entries.every((e) => e.fileSize !== undefined) ? entries.reduce((sum, e) => sum + (e.fileSize ?? 0), 0) : undefined;
-    // Check every path before writing anything.
-    const targets = entries.map((entry) => resolveInside(destination, parent ? entry.path.slice(parent.length + 1) : entry.path));
     let done = 0;
     for (const [index, entry] of entries.entries()) {
       done += await this.downloadFile(source, entry.path, targets[index]!, {
@@ -158,7 +231,7 @@ export class ArtifactsApi {
         onProgress: options.onProgress && ((fileDone, fileTotal) => options.onProgress!(done + fileDone, total ?? (entries.length === 1 ? fileTotal : undefined))),
       });
     }
-    return { files: entries.length, bytes: done };
+    return { files: entries.length, bytes: done, skipped: plan.skipped, refused: plan.refused };
   }
 
   /**

@@ -57,13 +57,26 @@ export class NoOnnxFolderError extends Error {
   override readonly name = 'NoOnnxFolderError';
 }
 
+/** What Clear Model Cache removes (or would remove), and what it leaves. */
 export interface ClearResult {
+  /** Complete models removed (or to remove); staging leftovers count in bytes only. */
   readonly entries: number;
   readonly bytes: number;
+  /** Entries another window uses (its lock names a live process): never removed. */
+  readonly inUse: readonly string[];
+  /** Names in the folder the cache did not make (no entry marker): never removed. */
+  readonly notOurs: readonly string[];
 }
 
 const markerName = 'complete.json';
 const stagingPrefix = '.staging-';
+/**
+ * Written first into every folder the cache makes (a staging folder, which becomes the entry):
+ * Clear removes only folders that carry it, so a cache directory pointed at `~/models` loses nothing.
+ */
+export const entryMarkerName = '.phi3-mlflow-cache-entry';
+/** `.in-use-<pid>`: a window (extension host process) has this entry open; written when the cache hands the folder out. */
+const lockPrefix = '.in-use-';
 const abandonedAfterMs = 24 * 60 * 60 * 1000;
 
 /**
@@ -117,7 +130,10 @@ export class ModelArtifactCache {
   async fetch(client: MlflowClient, model: ResolvedMlflowModel, options: FetchOptions = {}): Promise<CachedModel | undefined> {
     const trackingUri = client.http.base;
     const cached = await this.lookup(trackingUri, model);
-    if (cached) return cached;
+    if (cached) {
+      await markInUse(this.entryFolder(trackingUri, model));
+      return cached;
+    }
     const entry = this.entryFolder(trackingUri, model);
     const running = this.inFlight.get(entry);
     if (running) {
@@ -145,6 +161,8 @@ export class ModelArtifactCache {
       options.onStep?.('downloading', `${found.path || '(artifact root)'} of ${found.place.label}`);
       const files = join(staging, 'files');
       await fs.mkdir(files, { recursive: true });
+      await fs.writeFile(join(staging, entryMarkerName), 'Made by the Phi-3 MLflow model cache: Clear Model Cache removes folders carrying this file, and no others.\n');
+      await markInUse(staging);
       const result = await client.artifacts.download(found.place.source, found.path, files, { signal: options.signal, onProgress: options.onProgress });
       // download() keeps the folder's own name: `a/b/onnx` lands as files/onnx.
       const modelFolder = found.path ? join('files', found.path.slice(found.path.lastIndexOf('/') + 1)) : 'files';
@@ -166,7 +184,10 @@ export class ModelArtifactCache {
       const entry = this.entryFolder(trackingUri, model);
       // Another window finished the same model meanwhile: its folder may be open already, keep it.
       const theirs = await this.lookup(trackingUri, model);
-      if (theirs) return theirs;
+      if (theirs) {
+        await markInUse(entry);
+        return theirs;
+      }
       // A leftover without its marker makes way.
       await fs.rm(entry, { recursive: true, force: true });
       await fs.rename(staging, entry);
@@ -212,35 +233,112 @@ export class ModelArtifactCache {
     for (const name of names.filter((n) => n.startsWith(stagingPrefix))) {
       const path = join(this.root, name);
       if (this.staging.has(path)) continue;
+      if (!(await madeByCache(path, name)) || (await usedElsewhere(path)).length) continue;
       const stat = await fs.stat(path).catch(() => undefined);
       if (stat && Date.now() - stat.mtimeMs > abandonedAfterMs) await fs.rm(path, { recursive: true, force: true });
     }
   }
 
-  /** Every entry and leftover, with its size; the ones downloading right now stay. */
-  async clear(): Promise<ClearResult> {
+  /** What clear() would remove now, for the confirmation: nothing is deleted. */
+  plan(): Promise<ClearResult> {
+    return this.sweep(false);
+  }
+
+  /**
+   * Removes the entries and leftovers the cache made (they carry its entry marker, or a complete
+   * marker whose hash is the folder's name), with their size. Anything else in the folder stays, as
+   * do the downloads running in this window and entries another live window has marked in use.
+   */
+  clear(): Promise<ClearResult> {
+    return this.sweep(true);
+  }
+
+  private async sweep(remove: boolean): Promise<ClearResult> {
     let names: string[];
     try {
       names = await fs.readdir(this.root);
     } catch {
-      return { entries: 0, bytes: 0 };
+      return { entries: 0, bytes: 0, inUse: [], notOurs: [] };
     }
     let entries = 0;
     let bytes = 0;
-    for (const name of names) {
+    const inUse: string[] = [];
+    const notOurs: string[] = [];
+    for (const name of names.sort()) {
       const path = join(this.root, name);
       if (this.staging.has(path)) continue;
+      if (!(await madeByCache(path, name))) {
+        notOurs.push(name);
+        continue;
+      }
+      if ((await usedElsewhere(path)).length) {
+        inUse.push(name);
+        continue;
+      }
       bytes += await sizeOnDisk(path);
-      await fs.rm(path, { recursive: true, force: true });
+      if (remove) await fs.rm(path, { recursive: true, force: true });
       if (!name.startsWith(stagingPrefix)) entries++;
     }
-    return { entries, bytes };
+    return { entries, bytes, inUse, notOurs };
   }
 
   /** Bytes the cache holds now. */
   async size(): Promise<number> {
     return sizeOnDisk(this.root);
   }
+}
+
+/** A real folder (not a link) the cache made: its entry marker, or (entries made before it) a complete marker whose hash names the folder. */
+async function madeByCache(path: string, name: string): Promise<boolean> {
+  const stat = await fs.lstat(path).catch(() => undefined);
+  if (!stat?.isDirectory()) return false;
+  const marker = await fs.lstat(join(path, entryMarkerName)).catch(() => undefined);
+  if (marker?.isFile()) return true;
+  try {
+    const complete = JSON.parse(await fs.readFile(join(path, markerName), 'utf8')) as Partial<CompleteMarker>;
+    return complete.format === 1 && typeof complete.trackingUri === 'string' && typeof complete.cacheUri === 'string' && typeof complete.fingerprint === 'string'
+      && ModelArtifactCache.entryName(complete.trackingUri, complete.cacheUri, complete.fingerprint) === name;
+  } catch {
+    return false;
+  }
+}
+
+/** Marks the folder as used by this process (best effort: a read-only cache still opens). */
+async function markInUse(folder: string): Promise<void> {
+  await fs.writeFile(join(folder, `${lockPrefix}${process.pid}`), `${process.pid}\n`).catch(() => undefined);
+}
+
+/** The live processes other than this one whose in-use lock is in the folder. */
+export async function usedElsewhere(folder: string): Promise<number[]> {
+  const names = await fs.readdir(folder).catch(() => [] as string[]);
+  const pids = names.filter((n) => n.startsWith(lockPrefix)).map((n) => Number(n.slice(lockPrefix.length)));
+  return pids.filter((pid) => Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid));
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The modal confirmation of Clear Model Cache: undefined when there is nothing to remove. */
+export function clearConfirmation(plan: ClearResult, folder: string): { message: string; detail: string } | undefined {
+  if (plan.bytes === 0 && plan.entries === 0) return undefined;
+  const kept = [
+    plan.inUse.length ? `${plan.inUse.length} model${plan.inUse.length === 1 ? '' : 's'} open in another window stay${plan.inUse.length === 1 ? 's' : ''}.` : '',
+    plan.notOurs.length ? `${plan.notOurs.length} other item${plan.notOurs.length === 1 ? '' : 's'} in the folder (not made by the cache) stay${plan.notOurs.length === 1 ? 's' : ''} untouched.` : '',
+  ].filter(Boolean);
+  return {
+    message: `Delete ${plan.entries} cached model${plan.entries === 1 ? '' : 's'} (${formatBytes(plan.bytes)}) from ${folder}?`,
+    detail: ['Only folders the model cache downloaded are removed; they are downloaded again when next opened.', ...kept].join(' '),
+  };
+}
+
+export function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
 /** The promise's value, or a 'cancelled' error as soon as the signal aborts. */

@@ -29,3 +29,19 @@ export function resolveInside(root: string, artifactPath: string): string {
   }
   return target;
 }
+
+/** Folders a download never writes into: Git's (hooks run code) and VS Code's (tasks, settings). */
+const refusedFolders = new Set(['.git', '.vscode']);
+
+/**
+ * Why a download refuses this relative path, or undefined: a `.git` or `.vscode` segment anywhere
+ * (compared as case-insensitive file systems and Windows see names: any case, trailing dots and
+ * spaces dropped).
+ */
+export function refusedArtifactPath(relativePath: string): string | undefined {
+  for (const segment of relativePath.replace(/\\/g, '/').split('/')) {
+    const seen = segment.replace(/[. ]+$/, '').toLowerCase();
+    if (refusedFolders.has(seen)) return `a ${seen} folder is never written by a download`;
+  }
+  return undefined;
+}

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { savedConnection } from '../config';
+import { restrictedSetting, savedConnection } from '../config';
 import type { Ctx } from '../context';
 import { authFromEnvironment, type MlflowAuth } from '../mlflow/connection';
 import { MlflowError } from '../mlflow/errors';
@@ -345,7 +345,7 @@ export class NotebookKernels implements vscode.Disposable {
 
 /** The notebook's interpreter: the setting, else the Python extension's active one, else python3. */
 async function interpreterFor(notebook: vscode.NotebookDocument): Promise<string> {
-  const configured = vscode.workspace.getConfiguration('phi3Mlflow', notebook.uri).get<string>('pythonPath', '').trim();
+  const configured = restrictedSetting<string>('pythonPath', '', notebook.uri).trim();
   if (configured) return configured;
   try {
     const extension = vscode.extensions.getExtension<{ environments?: { getActiveEnvironmentPath(resource?: vscode.Uri): { path: string } } }>('ms-python.python');

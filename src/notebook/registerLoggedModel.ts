@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../context';
 import type { ModelVersion } from '../mlflow/entities';
 import { MlflowError } from '../mlflow/errors';
-import type { WrapperCardFacts } from './wrapperCard';
+import { nameProblem, type WrapperCardFacts } from './wrapperCard';
 
 /**
  * The card's "Register…": a new version of a registered model (created when missing, as
@@ -17,9 +17,11 @@ export async function registerLoggedModel(ctx: Ctx, facts: WrapperCardFacts, nam
       prompt: 'Registered model name: a new version is added when it exists',
       value: facts.registered_model?.name ?? '',
       ignoreFocusOut: true,
-      validateInput: (v) => (v.trim() ? undefined : 'Enter a name'),
+      validateInput: (v) => nameProblem(v.trim()),
     }))?.trim();
   if (!name) return undefined;
+  const problem = nameProblem(name);
+  if (problem) throw new Error(`${problem}: ${JSON.stringify(name)}`);
   try {
     await client.registry.createModel(name);
   } catch (error) {

@@ -4,7 +4,7 @@ import { newWrapperNotebook } from './newWrapperNotebook';
 import { NotebookKernels } from './notebookController';
 import { IpynbSerializer, jupyterNotebookType, notebookType } from './notebookSerializer';
 import type { WrapperCardFacts } from './wrapperCard';
-import { WrapperCardActions } from './wrapperCardActions';
+import { trustedCardFacts, WrapperCardActions } from './wrapperCardActions';
 import { registerWrapperCellEditing } from './wrapperCellEditing';
 import { registerLoggedModel } from './registerLoggedModel';
 
@@ -16,6 +16,7 @@ export function registerNotebooks(ctx: Ctx): vscode.Disposable & { readonly kern
     // Outputs are part of the file (transientOutputs false): a saved notebook keeps what its cells showed.
     vscode.workspace.registerNotebookSerializer(notebookType, new IpynbSerializer(), { transientOutputs: false }),
     kernels,
+    actions,
     registerWrapperCellEditing(),
     vscode.notebooks.registerNotebookCellStatusBarItemProvider(notebookType, actions),
     vscode.notebooks.registerNotebookCellStatusBarItemProvider(jupyterNotebookType, actions),
@@ -31,21 +32,24 @@ export function registerNotebooks(ctx: Ctx): vscode.Disposable & { readonly kern
       void vscode.window.setStatusBarMessage('Python restarted: the notebook\'s names are gone.', 4000);
     }),
     vscode.commands.registerCommand('phi3Mlflow.newWrapperNotebook', (options?: Parameters<typeof newWrapperNotebook>[0]) => newWrapperNotebook(options)),
-    vscode.commands.registerCommand('phi3Mlflow.showLoggedModel', async (facts?: WrapperCardFacts) => {
+    vscode.commands.registerCommand('phi3Mlflow.showLoggedModel', async (raw?: WrapperCardFacts) => {
       ctx.explorer.refresh();
       await vscode.commands.executeCommand('workbench.view.extension.phi3Mlflow');
-      if (facts) void vscode.window.setStatusBarMessage(`Logged model ${facts.model_uri}: run ${facts.run_id} in experiment ${facts.experiment_id}`, 8000);
+      if (!raw) return;
+      const facts = trustedCardFacts(raw);
+      void vscode.window.setStatusBarMessage(`Logged model ${facts.model_uri}: run ${facts.run_id} in experiment ${facts.experiment_id}`, 8000);
     }),
     vscode.commands.registerCommand('phi3Mlflow.registerLoggedModel', async (facts?: WrapperCardFacts, nameArg?: string) => {
       try {
-        return facts ? await registerLoggedModel(ctx, facts, nameArg) : undefined;
+        return facts ? await registerLoggedModel(ctx, trustedCardFacts(facts), nameArg) : undefined;
       } catch (error) {
         void vscode.window.showErrorMessage((error as Error).message);
         return undefined;
       }
     }),
-    vscode.commands.registerCommand('phi3Mlflow.copyLoggedModelUri', async (facts?: WrapperCardFacts) => {
-      if (!facts) return;
+    vscode.commands.registerCommand('phi3Mlflow.copyLoggedModelUri', async (raw?: WrapperCardFacts) => {
+      if (!raw) return;
+      const facts = trustedCardFacts(raw);
       await vscode.env.clipboard.writeText(facts.model_uri);
       void vscode.window.setStatusBarMessage(`Copied ${facts.model_uri}`, 3000);
     }),

@@ -173,3 +173,51 @@ export function pythonLoggedModelCard(data: unknown): { markdown: string; plain:
   };
   return { markdown, plain, facts };
 }
+
+/** C0 and C1 control characters, and the bidirectional overrides and isolates that make text read other than it is. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const unsafeCharacters = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/** Why a name (a registered model's, typed or from a card) is refused, or undefined. */
+export function nameProblem(name: string): string | undefined {
+  if (!name.trim()) return 'Enter a name';
+  if (unsafeCharacters.test(name)) return 'A name cannot hold control characters or bidirectional overrides';
+  if (name.length > 256) return 'A name is at most 256 characters';
+  return undefined;
+}
+
+/**
+ * A card's facts read back from an output's metadata — which a saved .ipynb carries, so anyone who
+ * wrote the file chose them — checked before an action uses them: the model URI a `models:/` or
+ * `runs:/` URI, the model id an `m-` id, ids plain, names and paths without control characters.
+ * Returns the facts, or why they are refused.
+ */
+export function checkedCardFacts(raw: unknown): { facts: WrapperCardFacts } | { problem: string } {
+  if (typeof raw !== 'object' || raw === null) return { problem: 'the card has no facts' };
+  const f = raw as Record<string, unknown>;
+  const isText = (value: unknown, max = 2048): value is string => typeof value === 'string' && value.length <= max && !unsafeCharacters.test(value);
+  if (!isText(f.model_uri) || !/^(models:\/|runs:\/)\S/.test(f.model_uri)) return { problem: 'its model URI is not a models:/ or runs:/ URI' };
+  if (!isText(f.run_id, 64) || !/^[A-Za-z0-9_-]+$/.test(f.run_id)) return { problem: 'its run id is not an MLflow run id' };
+  if (f.experiment_id !== undefined && (!isText(f.experiment_id, 64) || !/^[A-Za-z0-9_-]*$/.test(f.experiment_id))) return { problem: 'its experiment id is not an MLflow experiment id' };
+  if (f.model_id !== undefined && (!isText(f.model_id, 64) || !/^m-[A-Za-z0-9]+$/.test(f.model_id))) return { problem: 'its model id is not an m- id' };
+  if (f.model_id === undefined && !f.model_uri.startsWith('runs:/') && !(isText(f.artifact_uri) && f.artifact_uri)) return { problem: 'it names neither a logged model id nor its files' };
+  if (f.artifact_uri !== undefined && !isText(f.artifact_uri)) return { problem: 'its artifact URI holds control characters' };
+  if (f.onnx_folder !== undefined && !isText(f.onnx_folder, 4096)) return { problem: 'its ONNX folder holds control characters' };
+  const registered = f.registered_model as { name?: unknown; version?: unknown; aliases?: unknown } | undefined;
+  if (registered !== undefined) {
+    if (typeof registered !== 'object' || registered === null || typeof registered.name !== 'string' || nameProblem(registered.name)) return { problem: 'its registered model name is not a plain name' };
+    if (!isText(String(registered.version), 32) || !(Array.isArray(registered.aliases) && registered.aliases.every((a) => isText(a, 256)))) return { problem: 'its registered version is malformed' };
+  }
+  return { facts: raw as WrapperCardFacts };
+}
+
+/**
+ * What a card's actions may do: nothing in an untrusted workspace (the output came from a file, not
+ * from this window's kernel, as far as anyone can tell), nothing with facts that fail the checks.
+ */
+export function cardActionsFor(raw: unknown, trusted: boolean): { kind: 'actions'; facts: WrapperCardFacts } | { kind: 'untrusted' } | { kind: 'refused'; problem: string } | undefined {
+  if (raw === undefined) return undefined;
+  if (!trusted) return { kind: 'untrusted' };
+  const checked = checkedCardFacts(raw);
+  return 'facts' in checked ? { kind: 'actions', facts: checked.facts } : { kind: 'refused', problem: checked.problem };
+}

@@ -123,7 +123,8 @@ describe('Test in Chat on a model in MLflow: downloaded once into the model cach
 
   it('Clear Model Cache empties the cache folder and says how much it freed', async () => {
     assert.ok(readdirSync(cacheDir).length >= 2, 'the run and the version are cached');
-    const result = await vscode.commands.executeCommand<{ entries: number; bytes: number; folder: string }>('phi3Mlflow.clearModelCache');
+    // 'confirmed' answers its modal question (the size it would free) the way Delete Version's tests do.
+    const result = await vscode.commands.executeCommand<{ entries: number; bytes: number; folder: string }>('phi3Mlflow.clearModelCache', 'confirmed');
     assert.equal(result.folder, cacheDir);
     assert.equal(result.entries, 2);
     assert.ok(result.bytes > 2 * statSync(join(fixture, 'model.onnx.data')).size);

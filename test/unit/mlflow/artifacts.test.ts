@@ -71,7 +71,7 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
     const received = await client.artifacts.download(runArtifacts(run.info.runId, run.info.artifactUri), 'models/phi3-mini-onnx', target, {
       onProgress: (d, t) => downloadProgress.push([d, t]),
     });
-    assert.deepEqual(received, { files: sent.files, bytes: sent.bytes });
+    assert.deepEqual(received, { files: sent.files, bytes: sent.bytes, skipped: [], refused: [] });
     assert.deepEqual(treeOf(target), ['phi3-mini-onnx/MLmodel', 'phi3-mini-onnx/cpu-int4/genai_config.json', 'phi3-mini-onnx/cpu-int4/model.onnx.data']);
     assert.equal(sha256(join(target, 'phi3-mini-onnx/cpu-int4/model.onnx.data')), sha256(join(model, 'cpu-int4/model.onnx.data')));
     assert.deepEqual(downloadProgress.at(-1), [sent.bytes, sent.bytes]);
@@ -80,8 +80,44 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
   it('downloads a single file into the folder, through the generic route when the artifact URI is not known', async () => {
     const target = join(scratch, 'download-2');
     const result = await client.artifacts.download(runArtifacts(run.info.runId), 'models/phi3-mini-onnx/MLmodel', target);
-    assert.deepEqual(result, { files: 1, bytes: 31 });
+    assert.deepEqual(result, { files: 1, bytes: 31, skipped: [], refused: [] });
     assert.equal(readFileSync(join(target, 'MLmodel'), 'utf8'), 'flavors:\n  python_function: {}\n');
+  });
+
+  it('never writes a .git or .vscode path a run carries, and replaces an existing file only when told to', async () => {
+    const own = await client.runs.create('0', { runName: 'hostile-artifacts' });
+    const folder = join(scratch, 'hostile', 'model');
+    mkdirSync(join(folder, '.git', 'hooks'), { recursive: true });
+    mkdirSync(join(folder, '.vscode'), { recursive: true });
+    writeFileSync(join(folder, 'MLmodel'), 'from the server');
+    writeFileSync(join(folder, 'README.md'), 'from the server');
+    writeFileSync(join(folder, '.git', 'hooks', 'pre-commit'), '#!/bin/sh\necho pwned\n');
+    writeFileSync(join(folder, '.vscode', 'tasks.json'), '{}');
+    await client.artifacts.upload(own.info, folder, '');
+    const source = runArtifacts(own.info.runId, own.info.artifactUri);
+
+    const target = join(scratch, 'hostile-download');
+    mkdirSync(join(target, 'model'), { recursive: true });
+    writeFileSync(join(target, 'model', 'MLmodel'), 'mine');
+    writeFileSync(join(target, 'model', 'README.md'), 'mine');
+    const asked: string[] = [];
+    const result = await client.artifacts.download(source, 'model', target, { onExisting: (path) => (asked.push(path), path.endsWith('MLmodel') ? 'overwrite' : 'skip') });
+    assert.deepEqual(asked.sort(), ['model/MLmodel', 'model/README.md']);
+    assert.equal(result.files, 1);
+    assert.deepEqual(result.skipped, ['model/README.md']);
+    assert.deepEqual(result.refused.map((r) => r.path).sort(), ['model/.git/hooks/pre-commit', 'model/.vscode/tasks.json']);
+    assert.equal(readFileSync(join(target, 'model', 'MLmodel'), 'utf8'), 'from the server');
+    assert.equal(readFileSync(join(target, 'model', 'README.md'), 'utf8'), 'mine');
+    assert.equal(existsSync(join(target, 'model', '.git')), false);
+    assert.equal(existsSync(join(target, 'model', '.vscode')), false);
+
+    // Without a callback nothing existing is replaced; Cancel writes nothing at all.
+    writeFileSync(join(target, 'model', 'MLmodel'), 'mine again');
+    assert.deepEqual([...(await client.artifacts.download(source, 'model', target)).skipped].sort(), ['model/MLmodel', 'model/README.md']);
+    assert.equal(readFileSync(join(target, 'model', 'MLmodel'), 'utf8'), 'mine again');
+    rmSync(join(target, 'model', 'README.md'));
+    await assert.rejects(client.artifacts.download(source, 'model', target, { onExisting: () => 'cancel' }), (error: unknown) => error instanceof MlflowError && error.kind === 'cancelled');
+    assert.deepEqual(readdirSync(join(target, 'model')), ['MLmodel'], 'README.md was not downloaded before the question');
   });
 
   it('falls back to one PUT when the server offers no multipart upload (501)', async () => {
@@ -218,7 +254,7 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
     const got = await client.artifacts.download(runArtifacts(run.info.runId, run.info.artifactUri), 'ranged/ranged.bin', target, {
       onProgress: (done, total) => received.push([done, total]),
     });
-    assert.deepEqual(got, { files: 1, bytes: size });
+    assert.deepEqual(got, { files: 1, bytes: size, skipped: [], refused: [] });
     assert.deepEqual(readdirSync(target), ['ranged.bin'], 'no partial file left beside it');
     assert.equal(sha256(join(target, 'ranged.bin')), sha256(file));
     assert.deepEqual(received.at(-1), [size, size]);

@@ -122,7 +122,7 @@ describe('MlflowClient against a real basic-auth server', () => {
         return true;
       });
       assert.deepEqual(readdirSync(join(scratch, 'anonymous')), []);
-      assert.deepEqual(await admin.artifacts.download(source, 'notes.txt', join(scratch, 'admin')), { files: 1, bytes: 23 });
+      assert.deepEqual(await admin.artifacts.download(source, 'notes.txt', join(scratch, 'admin')), { files: 1, bytes: 23, skipped: [], refused: [] });
       assert.equal(readFileSync(join(scratch, 'admin', 'notes.txt'), 'utf8'), 'only for the signed-in\n');
     } finally {
       rmSync(scratch, { recursive: true, force: true });

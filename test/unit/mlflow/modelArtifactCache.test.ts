@@ -7,7 +7,7 @@ import { MlflowClient } from '../../../src/mlflow/client';
 import { MlflowError } from '../../../src/mlflow/errors';
 import type { LoggedWrapperModel } from '../../../src/mlflow/logWrapperModel';
 import { parseMlflowModelUri, resolveMlflowModel } from '../../../src/mlflow/mlflowModelSource';
-import { ModelArtifactCache, NoOnnxFolderError } from '../../../src/mlflow/modelArtifactCache';
+import { entryMarkerName, ModelArtifactCache, NoOnnxFolderError } from '../../../src/mlflow/modelArtifactCache';
 import { findOnnxFolders } from '../../../src/mlflow/onnxFolderSearch';
 import { parseTrackingUri } from '../../../src/mlflow/trackingUri';
 import { type MlflowServer, startMlflowServer } from '../../harness/mlflowServer';
@@ -300,7 +300,9 @@ describe('opening a model that lives in MLflow: resolved, found in its artifacts
     const abandoned = join(cache.root, '.staging-abandoned');
     const fresh = join(cache.root, '.staging-fresh');
     mkdirSync(join(abandoned, 'files'), { recursive: true });
+    writeFileSync(join(abandoned, entryMarkerName), '');
     mkdirSync(fresh);
+    writeFileSync(join(fresh, entryMarkerName), '');
     const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
     utimesSync(abandoned, twoDaysAgo, twoDaysAgo);
     rmSync(join(cache.entryFolder(client.http.base, resolved), 'complete.json'));
@@ -320,12 +322,12 @@ describe('opening a model that lives in MLflow: resolved, found in its artifacts
     const onDisk = [...filesOf(cache.root).values()].reduce((sum, b) => sum + b.length, 0);
     assert.ok(onDisk > cached!.marker.bytes, 'the marker is on disk too');
     assert.equal(await cache.size(), onDisk);
-    assert.deepEqual(await cache.clear(), { entries: 1, bytes: onDisk });
+    assert.deepEqual(await cache.clear(), { entries: 1, bytes: onDisk, inUse: [], notOurs: [] });
     assert.deepEqual(readdirSync(cache.root), []);
     assert.equal(existsSync(cached!.folder), false);
     assert.equal(await cache.lookup(client.http.base, resolved), undefined);
-    assert.deepEqual(await cache.clear(), { entries: 0, bytes: 0 });
-    assert.deepEqual(await new ModelArtifactCache(join(scratch, 'never-made')).clear(), { entries: 0, bytes: 0 });
+    assert.deepEqual(await cache.clear(), { entries: 0, bytes: 0, inUse: [], notOurs: [] });
+    assert.deepEqual(await new ModelArtifactCache(join(scratch, 'never-made')).clear(), { entries: 0, bytes: 0, inUse: [], notOurs: [] });
   });
 
   it('a run without an ONNX folder says what it holds instead', async () => {

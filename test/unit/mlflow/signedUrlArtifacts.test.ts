@@ -52,7 +52,7 @@ describe('artifacts behind signed URLs (the Databricks protocol, real S3 storage
 
     const target = join(scratch, 'back');
     const received = await client.artifacts.download(runArtifacts(run.runId, run.artifactUri), 'models/phi3-mini-onnx', target);
-    assert.deepEqual(received, { files: 2, bytes: sent.bytes });
+    assert.deepEqual(received, { files: 2, bytes: sent.bytes, skipped: [], refused: [] });
     assert.equal(sha256(join(target, 'phi3-mini-onnx', 'cpu-int4', 'model.onnx.data')), sha256(join(model, 'cpu-int4', 'model.onnx.data')));
     assert.equal(readFileSync(join(target, 'phi3-mini-onnx', 'MLmodel'), 'utf8'), 'flavors: {}\n');
   });

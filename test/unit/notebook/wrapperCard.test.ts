@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { LoggedWrapperModel } from '../../../src/mlflow/logWrapperModel';
-import { cardFacts, markdownText, progressLine, pythonLoggedModelCard, wrapperCard } from '../../../src/notebook/wrapperCard';
+import { cardActionsFor, cardFacts, checkedCardFacts, markdownText, nameProblem, progressLine, pythonLoggedModelCard, wrapperCard } from '../../../src/notebook/wrapperCard';
 import { repoRoot } from '../../harness/paths';
 
 const logged: LoggedWrapperModel = {
@@ -124,5 +124,54 @@ describe('the card of a model a Python cell logged', () => {
     assert.equal(pythonLoggedModelCard({ run_id: 'x' }), undefined);
     assert.equal(pythonLoggedModelCard({ model_uri: 'models:/m', run_id: 3 }), undefined);
     assert.equal(pythonLoggedModelCard('models:/m'), undefined);
+  });
+});
+
+describe('a saved card\'s facts drive no action untrusted, nor unchecked', () => {
+  const good = {
+    model_uri: 'models:/m-0123abcd',
+    run_id: 'f'.repeat(32),
+    experiment_id: '7',
+    model_id: 'm-0123abcd',
+    artifact_uri: 'mlflow-artifacts:/7/models/m-0123abcd/artifacts',
+    onnx_folder: '/models/phi3',
+    registered_model: { name: 'phi3 <b>x</b>', version: '2', aliases: ['champion'] },
+  };
+
+  it('offers no action in an untrusted workspace, whatever the file says', () => {
+    assert.deepEqual(cardActionsFor(good, false), { kind: 'untrusted' });
+    assert.deepEqual(cardActionsFor(good, true), { kind: 'actions', facts: good });
+    assert.equal(cardActionsFor(undefined, true), undefined, 'no card, no items');
+  });
+
+  it('takes the facts a card writes (MLflow 3 and MLflow 2 alike)', () => {
+    assert.deepEqual(checkedCardFacts(cardFacts(logged, '/models/phi3')), { facts: cardFacts(logged, '/models/phi3') });
+    const mlflow2 = { model_uri: `runs:/${'a'.repeat(32)}/model`, run_id: 'a'.repeat(32), experiment_id: '1', artifact_uri: `mlflow-artifacts:/1/${'a'.repeat(32)}/artifacts/model` };
+    assert.ok('facts' in checkedCardFacts(mlflow2));
+  });
+
+  for (const [what, change, why] of [
+    ['a file URI as the model URI', { model_uri: 'file:///etc/passwd' }, /not a models:\/ or runs:\/ URI/],
+    ['an https URL as the model URI', { model_uri: 'https://attacker.example/model' }, /not a models:\/ or runs:\/ URI/],
+    ['a newline in the model URI', { model_uri: 'models:/m-1\n--extra' }, /not a models:\/ or runs:\/ URI/],
+    ['a model id that is not an m- id', { model_id: '../../x' }, /not an m- id/],
+    ['a run id with a slash', { run_id: 'abc/../def' }, /not an MLflow run id/],
+    ['a registered name with an RTL override', { registered_model: { name: 'phi3\u202Egnp.exe', version: '1', aliases: [] } }, /not a plain name/],
+    ['a registered name with a control character', { registered_model: { name: 'phi3\u0007', version: '1', aliases: [] } }, /not a plain name/],
+    ['an ONNX folder with a NUL', { onnx_folder: '/models/\u0000phi3' }, /ONNX folder holds control characters/],
+  ] as const) {
+    it(`refuses ${what}`, () => {
+      const checked = checkedCardFacts({ ...good, ...change });
+      assert.ok('problem' in checked, what);
+      assert.match(checked.problem, why);
+      assert.equal(cardActionsFor({ ...good, ...change }, true)?.kind, 'refused');
+    });
+  }
+
+  it('a typed registered name: no control characters or bidirectional overrides', () => {
+    assert.equal(nameProblem('phi3-mini onnx'), undefined);
+    assert.equal(nameProblem('  '), 'Enter a name');
+    assert.match(nameProblem('evil\u202Etxt.exe') ?? '', /control characters or bidirectional overrides/);
+    assert.match(nameProblem('a\tb') ?? '', /control characters/);
   });
 });
