@@ -103,7 +103,9 @@ export const downloadArtifacts: CommandFactory = (ctx) => async (arg?: unknown, 
     return result;
   } catch (error) {
     if (error instanceof MlflowError && error.kind === 'cancelled') {
-      void vscode.window.showInformationMessage(`Download of ${what.label} cancelled; no partial files were kept.`);
+      // A folder's message says which files were complete and kept (ArtifactsApi.download).
+      const folderDetail = error.message.startsWith('Cancelled after ') ? error.message.slice('Cancelled '.length) : undefined;
+      void vscode.window.showInformationMessage(folderDetail ? `Download of ${what.label} cancelled ${folderDetail}.` : `Download of ${what.label} cancelled; no partial files were kept.`);
       return undefined;
     }
     throw error;

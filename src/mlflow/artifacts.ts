@@ -225,11 +225,20 @@ export class ArtifactsApi {
     const total = entries.every((e) => e.fileSize !== undefined) ? entries.reduce((sum, e) => sum + (e.fileSize ?? 0), 0) : undefined;
     let done = 0;
     for (const [index, entry] of entries.entries()) {
-      done += await this.downloadFile(source, entry.path, targets[index]!, {
-        signal: options.signal,
-        // A single file's size comes with its answer when the listing had none to give.
-        onProgress: options.onProgress && ((fileDone, fileTotal) => options.onProgress!(done + fileDone, total ?? (entries.length === 1 ? fileTotal : undefined))),
-      });
+      try {
+        done += await this.downloadFile(source, entry.path, targets[index]!, {
+          signal: options.signal,
+          // A single file's size comes with its answer when the listing had none to give.
+          onProgress: options.onProgress && ((fileDone, fileTotal) => options.onProgress!(done + fileDone, total ?? (entries.length === 1 ? fileTotal : undefined))),
+        });
+      } catch (error) {
+        // Files finished before a cancel are whole and stay; say so, rather than "nothing kept".
+        if (error instanceof MlflowError && error.kind === 'cancelled' && entries.length > 1) {
+          const kept = index === 0 ? 'no file was complete' : `the ${index} complete file${index === 1 ? ' was' : 's were'} kept in ${destination}`;
+          throw new MlflowError('cancelled', `Cancelled after ${index} of ${entries.length} files: ${kept}, and no partial file`, error.call);
+        }
+        throw error;
+      }
     }
     return { files: entries.length, bytes: done, skipped: plan.skipped, refused: plan.refused };
   }

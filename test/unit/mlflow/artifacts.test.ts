@@ -213,6 +213,24 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
     assert.deepEqual(treeOf(target), []);
   });
 
+  it('a folder download cancelled in its last file keeps the complete files, no partial one, and says which', async () => {
+    const target = join(scratch, 'download-folder-cancelled');
+    const controller = new AbortController();
+    // MLmodel (31 bytes) and genai_config.json (27) come first; the 3 MiB model.onnx.data is cancelled.
+    await assert.rejects(
+      client.artifacts.download(runArtifacts(run.info.runId), 'models/phi3-mini-onnx', target, {
+        signal: controller.signal,
+        onProgress: (done) => done > 58 + 64 * 1024 && controller.abort(),
+      }),
+      (error: unknown) => {
+        assert.ok(error instanceof MlflowError && error.kind === 'cancelled');
+        assert.equal(error.message, `Cancelled after 2 of 3 files: the 2 complete files were kept in ${target}, and no partial file`);
+        return true;
+      },
+    );
+    assert.deepEqual(treeOf(target), ['phi3-mini-onnx/MLmodel', 'phi3-mini-onnx/cpu-int4/genai_config.json']);
+  });
+
   it('cancels a download through the artifact proxy mid-range: every range stops, no file or partial file is left, none stays open', async () => {
     const own = await client.runs.create('0', { runName: 'download-cancelled' });
     await client.artifacts.upload(own.info, await writeLargeFile(join(scratch, 'to-cancel.bin'), 96));
