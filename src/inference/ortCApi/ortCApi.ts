@@ -8,6 +8,14 @@ export type NativePointer = unknown;
 type KoffiFunction = ((...args: unknown[]) => unknown) & { async: (...args: unknown[]) => void };
 type OrtFunctions = { readonly [Name in OrtApiFunctionName]: KoffiFunction };
 
+/** koffi registers a prototype's name process-wide and refuses it twice: each signature is declared once. */
+const prototypes = new Map<string, ReturnType<Koffi['proto']>>();
+function prototype(koffi: Koffi, signature: string): ReturnType<Koffi['proto']> {
+  let type = prototypes.get(signature);
+  if (!type) prototypes.set(signature, (type = koffi.proto(signature)));
+  return type;
+}
+
 export interface OrtCApiLoadOptions {
   /** The library to load; default the one onnxruntime-node ships for this platform. */
   readonly libraryPath?: string;
@@ -56,9 +64,9 @@ export class OrtCApi {
     }
     const base = getApiBase();
     const slot = (table: NativePointer, index: number) => koffi.decode(table, index * 8, 'void *') as NativePointer;
-    const version = koffi.call(slot(base, 1), koffi.proto('const char *OrtGetVersionString()')) as string;
+    const version = koffi.call(slot(base, 1), prototype(koffi, 'const char *OrtGetVersionString()')) as string;
     // GetApi answers null for a version this build does not have (and prints why on stderr).
-    const api = koffi.call(slot(base, 0), koffi.proto('void *OrtGetApi(uint32_t version)'), apiVersion) as NativePointer;
+    const api = koffi.call(slot(base, 0), prototype(koffi, 'void *OrtGetApi(uint32_t version)'), apiVersion) as NativePointer;
     if (!api) {
       throw new InferenceError(
         'runtime-mismatch',
@@ -71,7 +79,7 @@ export class OrtCApi {
     }
     const fn = {} as Record<OrtApiFunctionName, KoffiFunction>;
     for (const [name, [index, signature]] of Object.entries(ortApiFunctions) as [OrtApiFunctionName, readonly [number, string]][]) {
-      fn[name] = koffi.decode(slot(api, index), koffi.proto(signature)) as KoffiFunction;
+      fn[name] = koffi.decode(slot(api, index), prototype(koffi, signature)) as KoffiFunction;
     }
     const ort = new OrtCApi(koffi, fn, libraryPath, version);
     ort.selfTest();
