@@ -107,6 +107,10 @@ export class CApiDecoderSession implements Decoder<CApiKvCache> {
     }
   }
 
+  /**
+   * An empty cache. A shared one is the session's one buffer set (so a new request reuses the memory
+   * of the last): there is one conversation at a time, and starting another overwrites it.
+   */
   emptyCache(): CApiKvCache {
     return this.emptyOf(this.sharedBuffer);
   }
@@ -231,7 +235,12 @@ export class CApiDecoderSession implements Decoder<CApiKvCache> {
     return handle;
   }
 
-  /** Releases a growing cache's values once a step or truncate has made its successor. */
+  /** A cache the caller drops (a first-step probe, a reset conversation): its values go now, not at dispose. */
+  discard(cache: CApiKvCache): void {
+    this.consume(cache);
+  }
+
+  /** Releases a growing cache's values once a step or truncate has made its successor (idempotent). */
   private consume(cache: CApiKvCache): void {
     if (cache.shared) return;
     for (const handle of [...cache.keys, ...cache.values]) {

@@ -28,5 +28,7 @@ export interface Decoder<Cache extends DecoderCache = DecoderCache> {
   emptyCache(): Cache;
   truncate(cache: Cache, length: number): Cache;
   step(tokens: readonly number[], previous: Cache, capacityHint?: number): Promise<DecoderStepOf<Cache>>;
+  /** Frees what a cache no longer needed holds natively (nothing for onnxruntime-node's, which the GC owns). */
+  discard(cache: Cache): void;
   dispose(): Promise<void>;
 }

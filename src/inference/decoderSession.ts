@@ -161,6 +161,9 @@ export class DecoderSession implements Decoder<KvCache> {
     return { logits: lastRow, cache: { length: total, capacity: total, shared: false, keys, values }, runMs };
   }
 
+  /** Nothing to free: this cache is JS memory the garbage collector owns. */
+  discard(): void {}
+
   async dispose(): Promise<void> {
     await this.session.release();
   }

@@ -106,13 +106,18 @@ export class LocalModel {
 
   /** Forgets the cached conversation (the next request computes its whole prompt). */
   resetCache(): void {
+    this.session.discard(this.cache);
     this.cache = this.session.emptyCache();
     this.cachedIds = [];
   }
 
-  /** Returns the first-step logits of the last position, for checks against a reference runtime. */
+  /** Returns the first-step logits of the last position, for checks against a reference runtime. Forgets the cached conversation. */
   async firstStepLogits(inputIds: readonly number[]): Promise<Float32Array> {
-    const { logits } = await this.session.step(inputIds, this.session.emptyCache());
+    const { logits, cache } = await this.session.step(inputIds, this.session.emptyCache());
+    this.session.discard(cache);
+    // The C API's shared cache is one buffer per layer for the session: this step wrote over the
+    // conversation's first positions, so the next request must not reuse them.
+    this.resetCache();
     return logits;
   }
 

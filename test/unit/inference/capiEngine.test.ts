@@ -89,6 +89,23 @@ describe('the C API engine', () => {
     }
   });
 
+  it('does not reuse a shared cache that a first-step check wrote over', async () => {
+    const model = await LocalModel.load(fixtureModel(sharedModel), { backend: 'capi' });
+    try {
+      const first = [1, 450, 4996, 17354];
+      const answer = await model.generate({ input: { inputIds: first }, options: { maxNewTokens: 4 } });
+      await model.firstStepLogits([1, 3, 5, 7, 9, 11, 13]);
+      const next = [...first, ...answer.tokenIds, 29871];
+      const continued = await model.generate({ input: { inputIds: next }, options: { maxNewTokens: 4 } });
+      assert.equal(continued.stats.reusedTokens, 0);
+      model.resetCache();
+      const fresh = await model.generate({ input: { inputIds: next }, options: { maxNewTokens: 4 } });
+      assert.deepEqual(continued.tokenIds, fresh.tokenIds);
+    } finally {
+      await model.dispose();
+    }
+  });
+
   for (const name of [sharedModel, growingModel]) {
     it(`releases every native object on unload, and holds no more after a cancelled request than after a finished one (${name})`, async () => {
       const model = await LocalModel.load(fixtureModel(name), { backend: 'capi' });
