@@ -42,13 +42,13 @@ export class OrtSession extends NativeHandle {
     } finally {
       options.release();
     }
-    const names = (count: string, name: 'SessionGetInputName' | 'SessionGetOutputName') => {
-      const out = [0];
-      ort.check(ort.fn[count === 'in' ? 'SessionGetInputCount' : 'SessionGetOutputCount'](session, out), 'SessionGetCount');
-      return Array.from({ length: Number(out[0]) }, (_, i) => takeAllocatedString(ort, ort.create(name, session, i, allocator)));
+    const names = (countOf: 'SessionGetInputCount' | 'SessionGetOutputCount', nameOf: 'SessionGetInputName' | 'SessionGetOutputName') => {
+      const count = [0];
+      ort.check(ort.fn[countOf](session, count), countOf);
+      return Array.from({ length: Number(count[0]) }, (_, i) => takeAllocatedString(ort, ort.create(nameOf, session, i, allocator)));
     };
     try {
-      return new OrtSession(session, ort, names('in', 'SessionGetInputName'), names('out', 'SessionGetOutputName'));
+      return new OrtSession(session, ort, names('SessionGetInputCount', 'SessionGetInputName'), names('SessionGetOutputCount', 'SessionGetOutputName'));
     } catch (error) {
       ort.fn.ReleaseSession(session);
       throw error;
