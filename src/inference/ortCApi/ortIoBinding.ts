@@ -75,8 +75,12 @@ export function tensorDims(ort: OrtCApi, value: NativePointer): number[] {
   }
 }
 
-/** A float32 view of an OrtValue's memory, valid while the value lives (for the truncating copy of a growing cache). */
+/**
+ * A copy of an OrtValue's float32 contents (for the truncating copy of a growing cache, which is
+ * rare). A copy rather than a view: Electron, whose Node runs the engine process inside VS Code,
+ * forbids array buffers over external memory.
+ */
 export function tensorFloats(ort: OrtCApi, value: NativePointer, elements: number): Float32Array {
   const data = ort.create('GetTensorMutableData', value);
-  return new Float32Array(ort.koffi.view(data, elements * 4));
+  return ort.koffi.decode(data, ort.koffi.array('float', elements, 'Typed')) as Float32Array;
 }

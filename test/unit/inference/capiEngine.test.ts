@@ -106,6 +106,23 @@ describe('the C API engine', () => {
     }
   });
 
+  it('cuts a growing cache back to the shared prefix when an earlier turn changes, with the ids a fresh run gives', async () => {
+    const model = await LocalModel.load(fixtureModel(growingModel), { backend: 'capi' });
+    try {
+      assert.ok(!model.sharesKvBuffer);
+      const base = model.tokenize({ prompt: 'The quick brown fox jumps over the lazy dog and runs far away' });
+      await model.generate({ input: { inputIds: base }, options: { maxNewTokens: 4 } });
+      const edited = [...base.slice(0, 6), 450, 4996];
+      const result = await model.generate({ input: { inputIds: edited }, options: { maxNewTokens: 6 } });
+      assert.equal(result.stats.reusedTokens, 6);
+      model.resetCache();
+      const fresh = await model.generate({ input: { inputIds: edited }, options: { maxNewTokens: 6 } });
+      assert.deepEqual(result.tokenIds, fresh.tokenIds);
+    } finally {
+      await model.dispose();
+    }
+  });
+
   for (const name of [sharedModel, growingModel]) {
     it(`releases every native object on unload, and holds no more after a cancelled request than after a finished one (${name})`, async () => {
       const model = await LocalModel.load(fixtureModel(name), { backend: 'capi' });
