@@ -2,7 +2,8 @@
  * The local engine against the runtimes it must match or beat, on random-weight models with
  * Phi-3-mini's real width (hidden 3072, 32 heads of 96, intermediate 8192, vocabulary 32064) and
  * fewer layers, built at bench time into .bench-models/ by scripts/test-models/build.sh --bench:
- *   (a) ours on the onnxruntime-genai int4 folder  vs  (b) onnxruntime-genai in Python on the same folder,
+ *   (a) ours on the onnxruntime-genai int4 folder, on onnxruntime's C API (the default) and on
+ *       onnxruntime-node's InferenceSession (the fallback)  vs  (b) onnxruntime-genai in Python on the same folder,
  *       as PyPI ships it (onnxruntime 1.32), and (b') the same genai on onnxruntime 1.30, the version
  *       onnxruntime-node ships (its newest), to tell our loop's cost from the runtime version's;
  *   (c) ours on the transformers.js-layout folder   vs  (d) transformers.js' text-generation pipeline on it.
@@ -70,8 +71,10 @@ interface Figures {
   totalMs?: number;
 }
 
-function run(command: string, args: string[]): Figures {
-  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+/** `backend`: for our engine, which onnxruntime binding runs it (PHI3_ENGINE_BACKEND in its process). */
+function run(command: string, args: string[], backend?: 'capi' | 'node'): Figures {
+  const env = backend ? { ...process.env, PHI3_ENGINE_BACKEND: backend } : process.env;
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 26, env });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stderr.slice(-3000)}`);
   return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Figures;
 }
@@ -113,7 +116,7 @@ function timeSplit(ours: Figures): void {
   const share = (ms: number | undefined) => `${(((ms ?? 0) / ours.totalMs!) * 100).toFixed(1)}%`;
   const other = ours.totalMs - (ours.timeInModelMs ?? 0) - (ours.timeInSamplingMs ?? 0) - (ours.timeInDetokenizerMs ?? 0);
   console.log(
-    `where ours spent its ${(ours.totalMs / 1000).toFixed(2)} s: onnxruntime runs ${share(ours.timeInModelMs)}, sampling ${share(ours.timeInSamplingMs)}, ` +
+    `where ${ours.engine} spent its ${(ours.totalMs / 1000).toFixed(2)} s: onnxruntime runs ${share(ours.timeInModelMs)}, sampling ${share(ours.timeInSamplingMs)}, ` +
       `detokenizing ${share(ours.timeInDetokenizerMs)}, the rest (feeds, tokenizing, bookkeeping) ${share(other)}`,
   );
 }
@@ -121,7 +124,7 @@ function timeSplit(ours: Figures): void {
 function ratios(ours: Figures, theirs: Figures): void {
   const r = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
   console.log(
-    `ours / ${theirs.engine}: decode ${r(ours.decodeTokensPerSecond, theirs.decodeTokensPerSecond)}, prefill ${r(ours.prefillTokensPerSecond, theirs.prefillTokensPerSecond)}, ` +
+    `${ours.engine} / ${theirs.engine}: decode ${r(ours.decodeTokensPerSecond, theirs.decodeTokensPerSecond)}, prefill ${r(ours.prefillTokensPerSecond, theirs.prefillTokensPerSecond)}, ` +
       `TTFT ${r(ours.timeToFirstTokenMs, theirs.timeToFirstTokenMs)}, CPU time ${r(ours.cpuSeconds, theirs.cpuSeconds)}, peak RSS ${r(ours.peakRssMiB, theirs.peakRssMiB)} (these three: lower is better); ` +
       `same tokens: ${JSON.stringify(ours.tokenIds) === JSON.stringify(theirs.tokenIds) ? 'yes' : 'NO'}`,
   );
@@ -147,21 +150,25 @@ async function main(): Promise<void> {
   console.log(`\n(a)/(b)/(b') ${genaiFolder}`);
   const genaiArgs = [join(repoRoot, 'bench', 'inference_genai_bench.py'), '--model', genaiFolder, '--ids-file', idsFile, '--new-tokens', String(newTokens), '--json', ...(values.threads ? ['--threads', values.threads] : [])];
   const ort130Python = ensureOrt130Venv();
-  const [ours, genai, genai130] = measureInTurns([
-    ['ours (onnxruntime-node 1.30)', () => run(process.execPath, [join(__dirname, 'localEngineRun.js'), genaiFolder, idsFile, String(newTokens), ...threads])],
+  const oursArgs = [join(__dirname, 'localEngineRun.js'), genaiFolder, idsFile, String(newTokens), ...threads];
+  const [ours, oursNode, genai, genai130] = measureInTurns([
+    ['ours, C API (onnxruntime 1.30)', () => run(process.execPath, oursArgs, 'capi')],
+    ['ours, onnxruntime-node 1.30', () => run(process.execPath, oursArgs, 'node')],
     ['onnxruntime-genai 0.18 (onnxruntime 1.32)', () => run(modelsPython, genaiArgs)],
     ['onnxruntime-genai 0.18 (onnxruntime 1.30)', () => run(ort130Python, genaiArgs)],
-  ]) as [Figures, Figures, Figures];
-  table([ours, genai, genai130]);
+  ]) as [Figures, Figures, Figures, Figures];
+  table([ours, oursNode, genai, genai130]);
   timeSplit(ours);
+  timeSplit(oursNode);
   ratios(ours, genai);
   ratios(ours, genai130);
+  ratios(oursNode, genai130);
 
   if (transformersJsFolder) {
     console.log(`\n(c)/(d) ${transformersJsFolder}`);
     const dtype = existsSync(join(transformersJsFolder, 'onnx', 'model_q4.onnx')) ? 'q4' : 'fp32';
     const [oursTjs, tjs] = measureInTurns([
-      [`ours (${dtype})`, () => run(process.execPath, [join(__dirname, 'localEngineRun.js'), transformersJsFolder, idsFile, String(newTokens), threads[0] ?? '0', dtype])],
+      [`ours, C API (${dtype})`, () => run(process.execPath, [join(__dirname, 'localEngineRun.js'), transformersJsFolder, idsFile, String(newTokens), threads[0] ?? '0', dtype], 'capi')],
       [`transformers.js 4.3.1 pipeline (${dtype})`, () => run(process.execPath, [join(__dirname, 'transformersJsRun.js'), transformersJsFolder, idsFile, String(newTokens), dtype])],
     ]) as [Figures, Figures];
     table([oursTjs, tjs]);

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
 
-/** vscode is provided by the host; onnxruntime-node is native and is shipped beside the bundle. */
-const external = ['vscode', 'onnxruntime-node', 'sharp'];
+/** vscode is provided by the host; onnxruntime-node and koffi (the C API path's FFI) are native and are shipped beside the bundle. */
+const external = ['vscode', 'onnxruntime-node', 'koffi', 'sharp'];
 
 /**
  * transformers.js (the tokenizer) requires sharp for images at load, and refuses to load without it;

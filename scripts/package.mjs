@@ -1,7 +1,7 @@
 // Packages the VSIX for this machine's platform, offline.
-// The bundle (dist/extension.js) holds our code and its pure-JS dependencies. onnxruntime-node is
-// native: its JS, the binding for this one platform and onnxruntime-common are staged in
-// dist/node_modules, where the bundle's require() finds them, and vsce runs with --no-dependencies.
+// The bundle (dist/extension.js) holds our code and its pure-JS dependencies. onnxruntime-node and
+// koffi are native: their JS and the binaries for this one platform (and onnxruntime-common) are
+// staged in dist/node_modules, where the bundle's require() finds them, and vsce runs with --no-dependencies.
 import { cpSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -26,6 +26,15 @@ mkdirSync(join(staged, 'onnxruntime-common'), { recursive: true });
 for (const part of ['package.json', 'README.md', 'dist']) {
   cpSync(join('node_modules', 'onnxruntime-common', part), join(staged, 'onnxruntime-common', part), runtimeOnly);
 }
+// koffi, the engine's FFI to onnxruntime's C API: its CommonJS loader and the one prebuilt package
+// for this platform (@koromix/koffi-<platform>-<arch>, which npm installs alone as an optional
+// dependency), not the C++ sources, docs and vendored headers the koffi package also holds.
+const koffi = join('node_modules', 'koffi');
+for (const part of ['package.json', 'LICENSE.txt', 'README.md', 'index.cjs', join('src', 'koffi', 'index.cjs'), join('src', 'koffi', 'src', 'static.cjs')]) {
+  cpSync(join(koffi, part), join(staged, 'koffi', part));
+}
+const koffiNative = join('@koromix', `koffi-${process.platform}-${process.arch}`);
+cpSync(join('node_modules', koffiNative), join(staged, koffiNative), { recursive: true });
 
 const { name, version } = JSON.parse(readFileSync('package.json', 'utf8'));
 const vsix = `${name}-${version}-${target}.vsix`;

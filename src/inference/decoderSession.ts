@@ -1,4 +1,5 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { Decoder, EngineBackend } from './decoder';
 import { InferenceError } from './inferenceError';
 import { emptyKvCache, reserveKvCache, truncateKvCache, type KvCache } from './kvCache';
 import type { ModelSpec } from './modelSpec';
@@ -14,6 +15,11 @@ export interface DecoderSessionOptions {
    * doubled the CPU time of a decode step and halved tokens/s (bench/inference.bench.ts).
    */
   readonly spinWait?: boolean;
+  /**
+   * Which binding runs the graph: 'capi' (onnxruntime's C API, outputs written in place; the
+   * default) or 'node' (onnxruntime-node's InferenceSession). Default: PHI3_ENGINE_BACKEND, else 'capi'.
+   */
+  readonly backend?: EngineBackend;
 }
 
 export interface DecoderStep {
@@ -30,7 +36,8 @@ export interface DecoderStep {
  * outputs are checked against the config at load, so a config and graph that don't belong together
  * are refused up front rather than failing mid-generation.
  */
-export class DecoderSession {
+export class DecoderSession implements Decoder<KvCache> {
+  readonly backend = 'node';
   /** Whether steps update one fixed buffer in place (see KvCache); settled at load by a probe. */
   private sharedBuffer = false;
 
@@ -154,12 +161,24 @@ export class DecoderSession {
     return { logits: lastRow, cache: { length: total, capacity: total, shared: false, keys, values }, runMs };
   }
 
+  /** Nothing to free: this cache is JS memory the garbage collector owns. */
+  discard(): void {}
+
   async dispose(): Promise<void> {
     await this.session.release();
   }
 }
 
 function checkGraph(session: InferenceSession, spec: ModelSpec): void {
+  const logits = session.outputMetadata.find((m) => m.name === spec.io.logits);
+  checkGraphIo(spec, session.inputNames, session.outputNames, logits && logits.isTensor ? logits.type : undefined);
+}
+
+/**
+ * Refuses a graph whose inputs and outputs are not the ones the config names, or whose logits are not
+ * float32 (both engines, whichever way they read the names).
+ */
+export function checkGraphIo(spec: ModelSpec, inputNames: readonly string[], outputNames: readonly string[], logitsType: string | undefined): void {
   const { io } = spec;
   const file = spec.graphPath.slice(spec.folder.length + 1);
   const configFile = spec.layout === 'genai' ? 'genai_config.json' : 'config.json';
@@ -169,25 +188,24 @@ function checkGraph(session: InferenceSession, spec: ModelSpec): void {
     inputs.push(io.pastKey(layer), io.pastValue(layer));
     outputs.push(io.presentKey(layer), io.presentValue(layer));
   }
-  const missingInputs = inputs.filter((name) => !session.inputNames.includes(name));
-  const missingOutputs = outputs.filter((name) => !session.outputNames.includes(name));
+  const missingInputs = inputs.filter((name) => !inputNames.includes(name));
+  const missingOutputs = outputs.filter((name) => !outputNames.includes(name));
   if (missingInputs.length > 0 || missingOutputs.length > 0) {
     const missing = [...missingInputs.map((n) => `input ${n}`), ...missingOutputs.map((n) => `output ${n}`)];
     throw new InferenceError(
       'graph-mismatch',
-      `${file} has no ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` (and ${missing.length - 3} more)` : ''} that ${configFile} names: the config and the graph do not belong together (a graph with ${session.inputNames.length} inputs for a ${spec.numLayers}-layer config).`,
+      `${file} has no ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` (and ${missing.length - 3} more)` : ''} that ${configFile} names: the config and the graph do not belong together (a graph with ${inputNames.length} inputs for a ${spec.numLayers}-layer config).`,
     );
   }
-  const unexpected = session.inputNames.filter((name) => !inputs.includes(name));
+  const unexpected = inputNames.filter((name) => !inputs.includes(name));
   if (unexpected.length > 0) {
     throw new InferenceError('graph-mismatch', `${file} takes inputs that ${configFile} does not name: ${unexpected.slice(0, 3).join(', ')}.`);
   }
-  const logits = session.outputMetadata.find((m) => m.name === io.logits);
-  if (logits && logits.isTensor && logits.type !== 'float32') {
-    throw new InferenceError('graph-mismatch', `${file} gives ${logits.type} logits; this CPU engine runs float32 graphs (built with "-e cpu").`);
+  if (logitsType && logitsType !== 'float32') {
+    throw new InferenceError('graph-mismatch', `${file} gives ${logitsType} logits; this CPU engine runs float32 graphs (built with "-e cpu").`);
   }
 }
 
-function firstLine(text: string): string {
+export function firstLine(text: string): string {
   return text.split('\n')[0]!.trim();
 }

@@ -10,6 +10,7 @@ export type InferenceErrorKind =
   | 'graph-mismatch' // the ONNX graph lacks an input or output its config names
   | 'too-large' // the model would not fit in free memory
   | 'load-failed' // onnxruntime refused the graph (corrupt file, unknown operator)
+  | 'runtime-mismatch' // the onnxruntime library does not offer the C API version this engine was written against
   | 'prompt-too-long' // the prompt does not fit the context window
   | 'invalid-option' // a search option out of range
   | 'no-model' // generate() before load()

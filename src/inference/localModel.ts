@@ -1,6 +1,7 @@
-import { DecoderSession, type DecoderSessionOptions } from './decoderSession';
+import type { Decoder, DecoderCache, EngineBackend } from './decoder';
+import { loadDecoder } from './decoderBackend';
+import type { DecoderSessionOptions } from './decoderSession';
 import { InferenceError } from './inferenceError';
-import type { KvCache } from './kvCache';
 import { inspectModelFolder, type InspectOptions } from './modelFolder';
 import type { ModelSpec } from './modelSpec';
 import { ModelTokenizer } from './modelTokenizer';
@@ -62,14 +63,14 @@ export interface LoadOptions extends InspectOptions, DecoderSessionOptions {}
  * computes only the tokens after it.
  */
 export class LocalModel {
-  private cache: KvCache;
+  private cache: DecoderCache;
   private cachedIds: readonly number[] = [];
   private running = false;
 
   private constructor(
     readonly spec: ModelSpec,
     readonly tokenizer: ModelTokenizer,
-    private readonly session: DecoderSession,
+    private readonly session: Decoder,
   ) {
     this.cache = session.emptyCache();
   }
@@ -77,8 +78,18 @@ export class LocalModel {
   static async load(folder: string, options: LoadOptions = {}): Promise<LocalModel> {
     const spec = await inspectModelFolder(folder, options);
     const tokenizer = await ModelTokenizer.load(folder);
-    const session = await DecoderSession.load(spec, options);
+    const session = await loadDecoder(spec, options);
     return new LocalModel(spec, tokenizer, session);
+  }
+
+  /** Which onnxruntime binding runs the graph ('capi' unless it fell back or 'node' was asked for). */
+  get backend(): EngineBackend {
+    return this.session.backend;
+  }
+
+  /** The decoder itself, for tests that look at its cache and native memory. */
+  get decoder(): Decoder {
+    return this.session;
   }
 
   /** True when the KV cache is one buffer the graph updates in place (genai graphs with GroupQueryAttention). */
@@ -95,13 +106,18 @@ export class LocalModel {
 
   /** Forgets the cached conversation (the next request computes its whole prompt). */
   resetCache(): void {
+    this.session.discard(this.cache);
     this.cache = this.session.emptyCache();
     this.cachedIds = [];
   }
 
-  /** Returns the first-step logits of the last position, for checks against a reference runtime. */
+  /** Returns the first-step logits of the last position, for checks against a reference runtime. Forgets the cached conversation. */
   async firstStepLogits(inputIds: readonly number[]): Promise<Float32Array> {
-    const { logits } = await this.session.step(inputIds, this.session.emptyCache());
+    const { logits, cache } = await this.session.step(inputIds, this.session.emptyCache());
+    this.session.discard(cache);
+    // The C API's shared cache is one buffer per layer for the session: this step wrote over the
+    // conversation's first positions, so the next request must not reuse them.
+    this.resetCache();
     return logits;
   }
 

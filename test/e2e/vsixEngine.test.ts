@@ -1,6 +1,6 @@
 /**
  * The local engine as the VSIX ships it: dist/engineProcess.js (our code and transformers.js in one
- * bundle, onnxruntime beside it in dist/node_modules), started from the unpacked extension as the
+ * bundle, onnxruntime and koffi beside it in dist/node_modules), started from the unpacked extension as the
  * extension starts it, generating the reference ids of a test model.
  */
 import assert from 'node:assert/strict';
@@ -39,8 +39,10 @@ describe('the packaged local engine', () => {
         engine.send(request);
       });
     try {
-      const info = (await ask({ type: 'load', id: 1, folder: model, options: {} })) as { layout: string };
+      const info = (await ask({ type: 'load', id: 1, folder: model, options: {} })) as { layout: string; backend: string };
       assert.equal(info.layout, 'genai');
+      // koffi and onnxruntime's library came with the VSIX: the C API path loads, no fallback.
+      assert.equal(info.backend, 'capi');
       assert.deepEqual(await ask({ type: 'tokenize', id: 2, input: { prompt: '<|user|>\nHello<|end|>\n<|assistant|>\n' } }), [32010, 15043, 32007, 32001]);
       const result = (await ask({ type: 'generate', id: 3, input: { inputIds: prompt.input_ids }, options: { maxLength: prompt.max_length } })) as { tokenIds: number[] };
       assert.deepEqual(result.tokenIds, prompt.output_ids);

@@ -48,6 +48,7 @@ async function answer(request: QueuedRequest): Promise<unknown> {
         ...rest,
         inputNames: [io.inputIds, io.attentionMask, ...(io.positionIds ? [io.positionIds] : [])],
         sharedKvBuffer: model.sharesKvBuffer,
+        backend: model.backend,
       };
       return info;
     }

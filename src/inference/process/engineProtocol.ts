@@ -1,3 +1,4 @@
+import type { EngineBackend } from '../decoder';
 import type { InferenceErrorKind } from '../inferenceError';
 import type { GenerationInput, GenerationResult, LoadOptions } from '../localModel';
 import type { ModelSpec } from '../modelSpec';
@@ -13,8 +14,8 @@ export type EngineRequest =
   /** Handled at once, not queued: ends the running generation after its current step. */
   | { readonly type: 'stop'; readonly id: number };
 
-/** A ModelSpec without its functions, and how the loaded session keeps its cache. */
-export type LoadedModelInfo = Omit<ModelSpec, 'io'> & { readonly inputNames: readonly string[]; readonly sharedKvBuffer: boolean };
+/** A ModelSpec without its functions, how the loaded session keeps its cache, and which onnxruntime binding runs it. */
+export type LoadedModelInfo = Omit<ModelSpec, 'io'> & { readonly inputNames: readonly string[]; readonly sharedKvBuffer: boolean; readonly backend: EngineBackend };
 
 export interface MemoryReport {
   /** Resident memory of the engine process, now and at its peak. */

@@ -28,6 +28,8 @@ describe('the engine in its own process', () => {
   it('loads a model and generates the reference ids, streaming text while this thread stays free', async () => {
     const info = await client.load(fixtureModel(name));
     assert.deepEqual([info.layout, info.modelType, info.numLayers, info.contextLength, info.sharedKvBuffer], ['genai', 'phi3', 2, 4096, true]);
+    // The engine process runs the C API path unless PHI3_ENGINE_BACKEND says otherwise.
+    assert.equal(info.backend, process.env.PHI3_ENGINE_BACKEND === 'node' ? 'node' : 'capi');
     assert.ok(client.pid !== undefined && client.pid !== process.pid);
     assert.ok(client.memory!.rssBytes > 0 && client.memory!.peakRssBytes >= client.memory!.rssBytes);
     const prompt = reference.prompts[0]!;
