@@ -49,8 +49,15 @@ export class MlflowClient {
   private mlflowVersion(): Promise<MlflowVersion> {
     this.version ??= (async () => {
       const response = await this.http.stream('GET', '/version');
+      // A version is a few bytes: read at most 1 KiB of the answer, whatever the server sends.
       let text = '';
-      for await (const chunk of response.data) text += (chunk as Buffer).toString();
+      for await (const chunk of response.data) {
+        text += (chunk as Buffer).toString();
+        if (text.length > 1024) {
+          response.data.destroy();
+          break;
+        }
+      }
       return parseMlflowVersion(text);
     })();
     // A failed probe is not remembered: the next call asks again.

@@ -5,9 +5,28 @@ export interface MlflowVersion {
   readonly minor: number;
 }
 
+/**
+ * A release number and nothing else: digits and dots, then an optional pre/post/dev/local part
+ * (`3.0.0rc1`, `2.22.5.dev0`, `3.1.0+db`). No space, no newline: the text goes into
+ * `requirements.txt` as `mlflow==<text>` and into the status bar, where a server could otherwise
+ * inject lines such as `--extra-index-url`.
+ */
+const releasePattern = /^(\d{1,4})\.(\d{1,4})(?:\.\d{1,6}){0,2}(?:[a-z]{1,5}\d{0,6}|\.(?:dev|post)\d{0,6})*(?:\+[a-z0-9.]{1,40})?$/i;
+
+/** What a server that answers `/version` with something else shows: the version is unknown. */
+export const unknownVersionText = 'unknown';
+
+/** The server's answer to `/version`; anything but a release number is an unknown version (major 0). */
 export function parseMlflowVersion(text: string): MlflowVersion {
-  const match = /^(\d+)\.(\d+)/.exec(text.trim());
-  return { text: text.trim(), major: match ? Number(match[1]) : 0, minor: match ? Number(match[2]) : 0 };
+  const trimmed = text.trim();
+  const match = trimmed.length <= 64 ? releasePattern.exec(trimmed) : null;
+  if (!match) return { text: unknownVersionText, major: 0, minor: 0 };
+  return { text: trimmed, major: Number(match[1]), minor: Number(match[2]) };
+}
+
+/** True for a release number that parseMlflowVersion accepts. */
+export function isReleaseNumber(text: string): boolean {
+  return text.length <= 64 && releasePattern.test(text);
 }
 
 /** What a server of this version offers, among the calls whose availability differs between 2.x and 3.x. */

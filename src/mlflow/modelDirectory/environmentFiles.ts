@@ -1,3 +1,4 @@
+import { isReleaseNumber } from '../serverVersion';
 import { pythonYamlDump } from './pythonYaml';
 
 /**
@@ -6,7 +7,8 @@ import { pythonYamlDump } from './pythonYaml';
  * list instead, as MLflow's `pip_requirements` replaces its inferred ones. Duplicates are dropped.
  */
 export function wrapperRequirements(mlflowVersion: string, onnxruntimeGenai: string, pipRequirements?: readonly string[], extraPipRequirements: readonly string[] = []): string[] {
-  const base = pipRequirements ?? [`mlflow==${mlflowVersion}`, onnxruntimeGenai];
+  // Pinned only to a release number: a server's odd /version answer never becomes a requirement line.
+  const base = pipRequirements ?? [isReleaseNumber(mlflowVersion) ? `mlflow==${mlflowVersion}` : 'mlflow', onnxruntimeGenai];
   return [...new Set([...base, ...extraPipRequirements])];
 }
 

@@ -6,7 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import { runArtifacts } from '../../../src/mlflow/artifacts';
 import { MlflowClient } from '../../../src/mlflow/client';
 import { MlflowError } from '../../../src/mlflow/errors';
+import { wrapperRequirements } from '../../../src/mlflow/modelDirectory/environmentFiles';
 import { collect } from '../../../src/mlflow/paging';
+import { parseMlflowVersion } from '../../../src/mlflow/serverVersion';
 import { parseTrackingUri } from '../../../src/mlflow/trackingUri';
 import { freePort } from '../../harness/freePort';
 import { type MlflowServer, startMlflowServer } from '../../harness/mlflowServer';
@@ -163,6 +165,45 @@ describe('faults a real server will not produce on demand (stub servers)', () =>
     } finally {
       await stub.stop();
     }
+  });
+
+  it('a /version with a newline, or 10 MB of it, is an unknown version: never a requirement line, read no further than 1 KiB', async () => {
+    const injecting = await startStubServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('3.17.2\n--extra-index-url http://127.0.0.1:9/simple');
+    });
+    let sent = 0;
+    const endless = await startStubServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.on('error', () => undefined);
+      // Up to 10 MB in 64 KiB writes, each once the client has taken the last.
+      const chunk = Buffer.alloc(64 * 1024, '9');
+      const write = () => {
+        while (sent < 10 * 1024 * 1024 && !res.destroyed) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', write);
+        }
+        res.end();
+      };
+      write();
+    });
+    try {
+      const injected = clientFor(injecting.url);
+      assert.equal(await injected.serverVersion(), 'unknown');
+      assert.deepEqual(wrapperRequirements(await injected.serverVersion(), 'onnxruntime-genai==0.9.0'), ['mlflow', 'onnxruntime-genai==0.9.0']);
+      assert.deepEqual(await injected.features(), { loggedModels: false, multipartUpload: false, pagedMetricHistory: false });
+      assert.equal(await clientFor(endless.url).serverVersion(), 'unknown');
+      assert.ok(sent < 10 * 1024 * 1024, `the client stopped reading early (the server wrote ${sent} bytes)`);
+    } finally {
+      await injecting.stop();
+      await endless.stop();
+    }
+  });
+
+  it('a real release number is kept as it is, pre-releases and local versions included', () => {
+    for (const text of ['3.17.2', '2.22.5', '3.0.0rc1', '2.9.0.dev0', '3.1.0+db.1']) assert.equal(parseMlflowVersion(`${text}\n`).text, text);
+    assert.deepEqual(parseMlflowVersion('3.0.0rc1'), { text: '3.0.0rc1', major: 3, minor: 0 });
+    for (const text of ['', 'mlflow', '3', '3.1 beta', '<b>3.1</b>', '3.1.0\u202e', 'v3.1.0']) assert.equal(parseMlflowVersion(text).text, 'unknown', JSON.stringify(text));
   });
 
   it('a path-traversal artifact listing: refused before anything is written', async () => {
