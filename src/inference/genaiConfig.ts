@@ -47,7 +47,7 @@ export function parseGenaiConfig(text: string): GenaiSpec {
   const search = root.search === undefined ? {} : asObject(root.search, 'search');
   return {
     layout: 'genai',
-    graphFile: asString(decoder.filename, 'model.decoder.filename'),
+    graphFile: plainFileName(asString(decoder.filename, 'model.decoder.filename')),
     modelType: type,
     contextLength: asInt(model.context_length, 'model.context_length'),
     vocabSize: asInt(model.vocab_size, 'model.vocab_size'),
@@ -94,4 +94,17 @@ function optionalString(value: unknown, fallback: string): string {
 function asInt(value: unknown, path: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) throw configError(path, 'is missing or not a whole number');
   return value;
+}
+
+/**
+ * The decoder's file as a plain name in the model folder, as the model builder writes it
+ * (`model.onnx`): a downloaded genai_config.json must not point the engine at `../../x.onnx` or
+ * `/etc/…`. (A name that is a symlink, as in a Hugging Face snapshot, is the user's own folder's
+ * business and stays allowed.)
+ */
+function plainFileName(name: string): string {
+  if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name) || /^[a-zA-Z]:/.test(name)) {
+    throw new InferenceError('unsupported-config', `genai_config.json names the decoder file ${JSON.stringify(name)}; it must be a file name in the model folder (such as "model.onnx"), not a path.`);
+  }
+  return name;
 }

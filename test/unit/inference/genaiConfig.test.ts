@@ -66,6 +66,20 @@ describe('genai_config.json', () => {
     assert.throws(() => parseGenaiConfig(JSON.stringify(other)), /names model type "whisper"/);
   });
 
+  it('takes the decoder file only as a plain name in the model folder: a downloaded config cannot point outside it', () => {
+    for (const filename of ['../../outside.onnx', '/etc/model.onnx', 'sub/model.onnx', '..\\model.onnx', 'C:model.onnx', '..', 'model.onnx\0.txt']) {
+      const hostile = phi3MiniConfig();
+      hostile.model.decoder.filename = filename;
+      assert.throws(() => parseGenaiConfig(JSON.stringify(hostile)), {
+        kind: 'unsupported-config',
+        message: `genai_config.json names the decoder file ${JSON.stringify(filename)}; it must be a file name in the model folder (such as "model.onnx"), not a path.`,
+      }, filename);
+    }
+    const plain = phi3MiniConfig();
+    plain.model.decoder.filename = 'phi3-mini-4k-instruct-cpu-int4-rtn-block-32-acc-level-4.onnx';
+    assert.equal(parseGenaiConfig(JSON.stringify(plain)).graphFile, 'phi3-mini-4k-instruct-cpu-int4-rtn-block-32-acc-level-4.onnx');
+  });
+
   it('names the field that is missing or mistyped, and refuses broken JSON', () => {
     const broken = phi3MiniConfig();
     broken.model.decoder.num_hidden_layers = '32';
