@@ -4,7 +4,7 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import axios, { type AxiosResponse } from 'axios';
 import type { FileInfo, Page } from './entities';
-import { MlflowError } from './errors';
+import { type FailedCall, MlflowError } from './errors';
 import type { MlflowHttp } from './http';
 import { allItems } from './paging';
 import { refusedArtifactPath, resolveInside } from './safePath';
@@ -378,9 +378,9 @@ export class ArtifactsApi {
       signal,
     });
     const credential = answer.credential_infos?.[0];
-    if (!credential?.signed_uri) {
-      throw new MlflowError('malformed', `The server gave no signed URL to ${direction} ${path}`, { method: 'GET', path: `/api/2.0/mlflow/artifacts/credentials-for-${direction}`, subject });
-    }
+    const call = { method: 'GET' as const, path: `/api/2.0/mlflow/artifacts/credentials-for-${direction}`, subject };
+    if (!credential?.signed_uri) throw new MlflowError('malformed', `The server gave no signed URL to ${direction} ${path}`, call);
+    checkSignedUrl(credential.signed_uri, `${direction} ${path}`, call);
     return credential;
   }
 
@@ -410,6 +410,8 @@ export class ArtifactsApi {
         maxBodyLength: Infinity,
         validateStatus: () => true,
         signal: options.signal,
+        // A silent storage gives up like a silent tracking server (phi3Mlflow.requestTimeoutSeconds).
+        timeout: this.http.requestTimeoutMs,
       });
     } catch (error) {
       throw this.http.describeFailure(call, error);
@@ -540,6 +542,7 @@ export class ArtifactsApi {
         });
         // The part goes to the storage's signed URL, not to MLflow: a bare request, without the
         // tracking server's Authorization header, with the Content-Length signed URLs require.
+        checkSignedUrl(credential.url, `upload part ${credential.part_number} of ${name}`, { method: 'PUT', path: destination });
         const response = await axios.put(credential.url, body, {
           // axios would send a form content type, which S3 servers may try to parse (moto fails with 500).
           headers: { 'Content-Type': 'application/octet-stream', ...credential.headers, 'Content-Length': String(end - start) },
@@ -547,6 +550,7 @@ export class ArtifactsApi {
           maxBodyLength: Infinity,
           validateStatus: () => true,
           signal: options.signal,
+          timeout: this.http.requestTimeoutMs,
         });
         body.destroy();
         if (response.status >= 300) {
@@ -561,6 +565,21 @@ export class ArtifactsApi {
       throw error;
     }
   }
+}
+
+/**
+ * A URL the tracking server handed out for the storage: http(s) only. axios would otherwise follow
+ * whatever scheme its adapter takes (`data:` reads as a body), and a hostile server could steer a
+ * download or an upload anywhere but the web.
+ */
+function checkSignedUrl(url: string, what: string, call: FailedCall): void {
+  let scheme: string;
+  try {
+    scheme = new URL(url).protocol;
+  } catch {
+    throw new MlflowError('malformed', `The server gave a signed URL to ${what} that is not a URL: refused`, call);
+  }
+  if (scheme !== 'http:' && scheme !== 'https:') throw new MlflowError('malformed', `The server gave a ${scheme.slice(0, 20)} URL to ${what}; only http(s) signed URLs are used`, call);
 }
 
 /**

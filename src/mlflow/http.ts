@@ -100,6 +100,11 @@ export class MlflowHttp {
     }
   }
 
+  /** How long a call waits on a silent server (also what storage calls at signed URLs wait). */
+  get requestTimeoutMs(): number {
+    return this.timeoutMs;
+  }
+
   /** `scheme://host[:port][/prefix]` of the server: what messages name. */
   get base(): string {
     return this.connection.uri.restBase;

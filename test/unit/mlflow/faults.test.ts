@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -197,6 +197,52 @@ describe('faults a real server will not produce on demand (stub servers)', () =>
     } finally {
       await injecting.stop();
       await endless.stop();
+    }
+  });
+
+  it('signed URLs from the server: http(s) only, never the tracking server\'s token, and a silent storage times out', async () => {
+    const storageSaw: Array<Record<string, unknown>> = [];
+    const storage = await startStubServer((req, res) => {
+      storageSaw.push({ url: req.url, authorization: req.headers.authorization, cookie: req.headers.cookie });
+      if (req.url?.startsWith('/silent')) return; // never answers
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+      res.end('weights');
+    });
+    let signedUri = '';
+    const tracking = await startStubServer((req, res) => {
+      if (req.url?.startsWith('/api/2.0/mlflow/artifacts/credentials-for-read')) return json(res, 200, { credential_infos: [{ run_id: 'r1', path: 'model.onnx', signed_uri: signedUri, type: 'AWS_PRESIGNED_URL' }] });
+      // A file's own listing is empty, as Databricks answers it.
+      if (req.url?.startsWith('/api/2.0/mlflow/artifacts/list')) return json(res, 200, {});
+      json(res, 404, { error_code: 'RESOURCE_DOES_NOT_EXIST', message: req.url });
+    });
+    const scratch = mkdtempSync(join(tmpdir(), 'phi3-mlflow-signed-faults-'));
+    const source = runArtifacts('r1', 'dbfs:/databricks/mlflow-tracking/1/r1/artifacts');
+    const client = new MlflowClient({ uri: parseTrackingUri(tracking.url), auth: { kind: 'bearer', token: 'dapi-secret' } }, { timeoutMs: 1500, maxRetries: 0 });
+    try {
+      for (const [uri, scheme] of [['file:///etc/passwd', 'file:'], ['data:application/octet-stream,weights', 'data:'], ['ftp://127.0.0.1/x', 'ftp:']] as const) {
+        signedUri = uri;
+        await assert.rejects(client.artifacts.download(source, 'model.onnx', join(scratch, 'refused')), {
+          kind: 'malformed',
+          message: `The server gave a ${scheme} URL to read model.onnx; only http(s) signed URLs are used`,
+        });
+      }
+      assert.equal(existsSync(join(scratch, 'refused')) ? readdirSync(join(scratch, 'refused')).length : 0, 0, 'nothing written');
+
+      signedUri = `${storage.url}/bucket/model.onnx?X-Amz-Signature=abc`;
+      await client.artifacts.download(source, 'model.onnx', join(scratch, 'ok'));
+      assert.equal(readFileSync(join(scratch, 'ok', 'model.onnx'), 'utf8'), 'weights');
+      assert.deepEqual(storageSaw, [{ url: '/bucket/model.onnx?X-Amz-Signature=abc', authorization: undefined, cookie: undefined }], 'the storage never sees the tracking token');
+
+      signedUri = `${storage.url}/silent/model.onnx`;
+      await assert.rejects(client.artifacts.download(source, 'model.onnx', join(scratch, 'silent')), (error: unknown) => {
+        assert.ok(error instanceof MlflowError);
+        assert.equal(error.kind, 'timeout', error.message);
+        return true;
+      });
+    } finally {
+      await tracking.stop();
+      await storage.stop();
+      rmSync(scratch, { recursive: true, force: true });
     }
   });
 
