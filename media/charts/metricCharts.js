@@ -60,7 +60,7 @@
     statusElement.textContent = data.metrics.length === 0
       ? 'These runs logged no metrics.'
       : data.metrics.length + ' metric' + (data.metrics.length === 1 ? '' : 's') + ' from ' + data.runs.length + ' run' + (data.runs.length === 1 ? '' : 's') +
-        (data.truncated ? ' (' + data.truncated + ' points left out of very long series)' : '');
+        (data.truncated ? ' (' + data.truncated + ' series cut at 100,000 points)' : '');
     data.metrics.forEach(function (metric) {
       const section = document.createElement('section');
       section.className = 'chart';

@@ -11,7 +11,7 @@ export interface ChartData {
   }>;
   /** The metric to scroll to first (the one clicked in the tree). */
   readonly focus?: string;
-  /** Points left out of a series longer than the limit. */
+  /** Series cut at the limit: their later points were not fetched. */
   readonly truncated: number;
 }
 
@@ -35,9 +35,10 @@ export async function loadChartData(client: MlflowClient, runs: readonly ChartRu
       if (!run.metricKeys.includes(key)) continue;
       const points: Metric[] = [];
       for await (const point of client.runs.metricHistory(run.runId, key, { signal })) {
+        // Leaving the loop stops the paging: no page past the cap is fetched.
         if (points.length >= maxPointsPerSeries) {
           truncated++;
-          continue;
+          break;
         }
         points.push(point);
       }

@@ -200,11 +200,17 @@ export class ArtifactsApi {
     return allItems((token) => this.listPage(source, path, token, signal));
   }
 
-  /** Every file below a folder, depth first, listing one folder at a time. */
-  async *listFiles(source: ArtifactSource, path?: string, signal?: AbortSignal): AsyncGenerator<FileInfo> {
+  /**
+   * Every file below a folder, depth first, listing one folder at a time. Folders nested deeper
+   * than maxArtifactDepth are refused with a message: a server answering each folder with another
+   * would otherwise be walked without end.
+   */
+  async *listFiles(source: ArtifactSource, path?: string, signal?: AbortSignal, depth = 0): AsyncGenerator<FileInfo> {
     for await (const entry of this.list(source, path, signal)) {
-      if (entry.isDir) yield* this.listFiles(source, entry.path, signal);
-      else yield entry;
+      if (!entry.isDir) yield entry;
+      else if (depth + 1 >= maxArtifactDepth) {
+        throw new MlflowError('malformed', `The artifacts go deeper than ${maxArtifactDepth} folders (at ${entry.path.slice(0, 200)}…): not listed further`, { method: 'GET', path: '/api/2.0/mlflow/artifacts/list' });
+      } else yield* this.listFiles(source, entry.path, signal, depth + 1);
     }
   }
 
@@ -566,6 +572,9 @@ export class ArtifactsApi {
     }
   }
 }
+
+/** Deeper than any model folder (a genai folder is 2 levels, an MLflow model 3–5). */
+export const maxArtifactDepth = 64;
 
 /**
  * A URL the tracking server handed out for the storage: http(s) only. axios would otherwise follow

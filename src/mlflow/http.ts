@@ -47,6 +47,9 @@ export interface HttpOptions {
 }
 
 const retryableStatus = new Set([429, 503]);
+/** The most a JSON answer may hold; pages as this client asks for them (at most 1,000 runs, 25,000 metric points) are far smaller. */
+export const maxJsonAnswerBytes = 64 * 1024 * 1024;
+
 const droppedConnection = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED_BY_PEER', 'ERR_STREAM_PREMATURE_CLOSE']);
 
 /**
@@ -123,6 +126,8 @@ export class MlflowHttp {
         headers: options.body === undefined ? {} : { 'Content-Type': 'application/json' },
         responseType: 'text',
         transformResponse: (body: string) => body,
+        // JSON is read whole into memory: a server sending without end is cut off, with a message.
+        maxContentLength: maxJsonAnswerBytes,
         timeout: options.timeoutMs ?? this.timeoutMs,
         signal: options.signal,
       }),
@@ -292,6 +297,9 @@ export class MlflowHttp {
       const code = (error as { code?: string }).code;
       if (code === 'ERR_CANCELED' || code === 'ABORT_ERR' || axios.isCancel(error)) return cancelledError(call);
       if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return timeoutError(this.base, call, timeoutMs);
+      if (/^maxContentLength size of \d+ exceeded$/.test((error as Error).message)) {
+        return new MlflowError('malformed', `The server's answer to ${call.method} ${call.path} is larger than ${maxJsonAnswerBytes / 1024 / 1024} MiB: not read (is this an MLflow server?)`, call);
+      }
       const refusal = this.clientCertificateRefusal(code);
       if (refusal) return unreachableError(this.base, call, refusal === 'required' ? 'CLIENT_CERT_REQUIRED' : 'CLIENT_CERT_REJECTED', (error as Error).message);
       return unreachableError(this.base, call, code, (error as Error).message);

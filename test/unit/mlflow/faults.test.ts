@@ -7,7 +7,8 @@ import { runArtifacts } from '../../../src/mlflow/artifacts';
 import { MlflowClient } from '../../../src/mlflow/client';
 import { MlflowError } from '../../../src/mlflow/errors';
 import { wrapperRequirements } from '../../../src/mlflow/modelDirectory/environmentFiles';
-import { collect } from '../../../src/mlflow/paging';
+import { allItems, collect } from '../../../src/mlflow/paging';
+import { loadChartData } from '../../../src/charts/metricChartData';
 import { parseMlflowVersion } from '../../../src/mlflow/serverVersion';
 import { parseTrackingUri } from '../../../src/mlflow/trackingUri';
 import { freePort } from '../../harness/freePort';
@@ -243,6 +244,86 @@ describe('faults a real server will not produce on demand (stub servers)', () =>
       await tracking.stop();
       await storage.stop();
       rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('a server that gives the same page token forever: the listing stops with a message after the items it had', async () => {
+    let pages = 0;
+    const stub = await startStubServer((_req, res) => {
+      pages += 1;
+      json(res, 200, { experiments: [{ experiment_id: String(pages), name: `e${pages}`, lifecycle_stage: 'active' }], next_page_token: pages === 1 ? 'first' : 'again' });
+    });
+    try {
+      const seen: string[] = [];
+      await assert.rejects(
+        (async () => {
+          for await (const experiment of allItems((token) => clientFor(stub.url).experiments.searchPage({}, token))) seen.push(experiment.name);
+        })(),
+        { kind: 'malformed', message: 'The server gave the same page token twice: the listing stopped after 3 items instead of asking for the same page again' },
+      );
+      assert.deepEqual(seen, ['e1', 'e2', 'e3']);
+      assert.equal(pages, 3);
+    } finally {
+      await stub.stop();
+    }
+  });
+
+  it('10,000 nested artifact folders: the walk stops at 64 levels with a message, nothing written', async () => {
+    let listings = 0;
+    const stub = await startStubServer((req, res) => {
+      listings += 1;
+      const path = new URL(req.url ?? '/', 'http://x').searchParams.get('path') ?? '';
+      json(res, 200, { root_uri: 'mlflow-artifacts:/0/r1/artifacts', files: [{ path: path ? `${path}/d` : 'd', is_dir: true }] });
+    });
+    const scratch = mkdtempSync(join(tmpdir(), 'phi3-mlflow-deep-'));
+    try {
+      await assert.rejects(clientFor(stub.url).artifacts.download(runArtifacts('r1'), 'd', join(scratch, 'out')), (error: unknown) => {
+        assert.ok(error instanceof MlflowError);
+        assert.match(error.message, /^The artifacts go deeper than 64 folders \(at d(\/d){64}…\): not listed further$/);
+        return true;
+      });
+      assert.equal(listings, 64);
+      assert.equal(existsSync(join(scratch, 'out')), false);
+    } finally {
+      await stub.stop();
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('a 200,000-point metric history: the chart loader stops paging at its 100,000-point cap and says one series was cut', async () => {
+    let pages = 0;
+    const stub = await startStubServer((req, res) => {
+      pages += 1;
+      const token = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page_token') ?? '0');
+      const metrics = Array.from({ length: 25_000 }, (_, i) => ({ key: 'loss', value: i, timestamp: 1_700_000_000_000 + token * 25_000 + i, step: token * 25_000 + i }));
+      json(res, 200, { metrics, ...(token < 7 ? { next_page_token: String(token + 1) } : {}) });
+    });
+    try {
+      const data = await loadChartData(clientFor(stub.url), [{ runId: 'r1', name: 'run', metricKeys: ['loss'] }]);
+      assert.equal(data.metrics[0]!.series[0]!.values.length, 100_000);
+      assert.equal(data.truncated, 1);
+      assert.equal(pages, 5, 'four pages of 25,000 and the one that showed there was more; none after');
+    } finally {
+      await stub.stop();
+    }
+  });
+
+  it('a 65 MiB JSON answer is not buffered: a clear error past 64 MiB', async () => {
+    const stub = await startStubServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.on('error', () => undefined);
+      res.write('{"experiments": [');
+      const chunk = Buffer.alloc(1024 * 1024, ' ');
+      for (let i = 0; i < 65 && !res.destroyed; i++) res.write(chunk);
+      res.end(']}');
+    });
+    try {
+      await assert.rejects(clientFor(stub.url, { maxRetries: 0 }).experiments.searchPage({}), {
+        kind: 'malformed',
+        message: "The server's answer to POST /api/2.0/mlflow/experiments/search is larger than 64 MiB: not read (is this an MLflow server?)",
+      });
+    } finally {
+      await stub.stop();
     }
   });
 
