@@ -79,8 +79,12 @@ describe('the chat on a model in MLflow, in the browser', () => {
     await saveScreenshot(page, 'e2e-chat-mlflow-alias');
   });
 
-  it('"Phi-3: Clear Model Cache" says how much it freed', async () => {
+  it('"Phi-3: Clear Model Cache" asks first with the size, then says how much it freed', async () => {
     await runCommand(page, 'Phi-3: Clear Model Cache');
+    const dialog = page.locator('.monaco-dialog-box').filter({ hasText: /Delete 1 cached model \(\d+\.\d MiB\) from / });
+    await dialog.waitFor({ timeout: 30_000 });
+    await saveScreenshot(page, 'e2e-chat-mlflow-clear-confirm');
+    await dialog.getByRole('button', { name: 'Delete' }).click();
     const toast = page.locator('.notification-toast', { hasText: 'Cleared the model cache' });
     await toast.waitFor({ timeout: 30_000 });
     assert.match((await toast.textContent()) ?? '', /freed \d+\.\d MiB \(1 model\)/);
