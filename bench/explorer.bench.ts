@@ -1,17 +1,22 @@
 /**
- * The sidebar explorer on a large server, against MLflow's own web UI (and its Python client as the
- * floor of what the REST API allows), in one run, in the same Chromium:
- *   - expanding an experiment to its first page of runs: a click on the experiment in the tree until
- *     the first run's row shows, against the MLflow UI's in-app navigation to the experiment until
- *     the same run shows in its runs table (`#/experiments/<id>/runs`), and `MlflowClient.search_runs(max_results=50)`;
- *   - memory after browsing (20 experiments expanded, 5 more pages of a 5,000-run experiment loaded,
- *     5 runs' details opened): the extension host's resident memory, against the JS heap of the
- *     MLflow UI's tab after the same browsing there.
- * On a server seeded with 2,000 experiments and 20,000 runs (5,000 of them in one experiment).
+ * The sidebar explorer on a large server, against MLflow's own web UI and the REST floor (MLflow's
+ * Python client making the same query, bench/explorer_rest_floor.py), in one run, in the same Chromium:
+ *   - the first page of experiments (clearing a name filter / the UI's `#/experiments` list);
+ *   - Filter experiments by name (the command's input box / the UI's search box);
+ *   - expanding an experiment to its first page of runs (a click in the tree until the first run's row
+ *     shows / the UI's in-app navigation to `#/experiments/<id>/runs` until the same run shows);
+ *   - Filter runs with MLflow's search syntax (Filter Runs… / the runs page's search box);
+ *   - Load more (39 pages of 50 in the tree / the UI's "Load more" button);
+ *   - the extension host's resident memory by the number of runs shown (250 to 2,000), and after
+ *     browsing (20 experiments expanded, 5 runs' details opened) against the JS heap of the UI's tab.
+ * On a server seeded through REST (create + log-batch per run) with 2,000 experiments and 20,000 runs
+ * (5,000 of them in one experiment) unless told otherwise; the issue's scale is
+ *   npm run bench:explorer -- --experiments 10000 --runs 100000 --big-runs 10000 --rest-runs 5000 --data-dir .bench-explorer
  *
  *   npm run package && node scripts/build.mjs --tests && node out/bench/explorer.bench.js \
- *     [--experiments 2000] [--runs 20000] [--big-runs 5000] [--repeat 5] [--data-dir DIR]
- * With --data-dir, the seeded server is kept there and reused by the next run (seeding takes minutes).
+ *     [--experiments 2000] [--runs 20000] [--big-runs 5000] [--rest-runs N] [--repeat 5] [--data-dir DIR] [--seed-only]
+ * With --data-dir, the seeded server is kept there and reused by the next run (seeding 100,000 runs
+ * takes most of an hour on 2 cores); --seed-only stops after seeding.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -25,6 +30,7 @@ import { launchChromium } from '../test/harness/browser';
 import { startCodeServer } from '../test/harness/codeServer';
 import { startMlflowServer } from '../test/harness/mlflowServer';
 import { repoRoot, venvPython } from '../test/harness/paths';
+import { runCommand } from '../test/e2e/workbenchPage';
 
 const { values } = parseArgs({
   options: {
@@ -33,13 +39,21 @@ const { values } = parseArgs({
     'big-runs': { type: 'string', default: '5000' },
     repeat: { type: 'string', default: '5' },
     'data-dir': { type: 'string' },
+    'seed-only': { type: 'boolean', default: false },
+    'rest-runs': { type: 'string' },
   },
 });
 const experimentCount = Number(values.experiments);
 const runCount = Number(values.runs);
 const bigRuns = Number(values['big-runs']);
+/** Runs seeded through REST; the rest are written into the store by bench/explorer_bulk_seed.py. */
+const restRuns = Math.min(runCount, Number(values['rest-runs'] ?? runCount));
 const repeat = Number(values.repeat);
 const bigName = 'bench-big';
+/** Matches one run in ten (the seed's lr cycles through ten values). */
+const runFilter = "params.lr = '0.003'";
+/** The explorer's page of runs (src/views/experimentNodes.ts, which needs vscode and so is not imported here). */
+const runsPageSize = 50;
 
 async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -53,7 +67,7 @@ async function pool<T>(items: readonly T[], concurrency: number, work: (item: T)
 const median = (times: number[]) => [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
 
 /** Experiments first, then runs; the 5,000-run experiment is created last so it is the most recently updated. */
-async function seed(client: MlflowClient): Promise<void> {
+async function seed(client: MlflowClient, dataDir: string): Promise<void> {
   console.log(`seeding ${experimentCount} experiments and ${runCount} runs…`);
   const started = performance.now();
   const ids: string[] = [];
@@ -61,16 +75,20 @@ async function seed(client: MlflowClient): Promise<void> {
     ids[i] = await client.experiments.create(`bench-${String(i).padStart(5, '0')}`);
   });
   const big = await client.experiments.create(bigName);
-  const targets = Array.from({ length: runCount }, (_, i) => (i < bigRuns ? big : ids[(i - bigRuns) % ids.length]!));
+  const targets = Array.from({ length: restRuns }, (_, i) => (i < bigRuns ? big : ids[(i - bigRuns) % ids.length]!));
   await pool(targets.map((experimentId, i) => ({ experimentId, i })), 8, async ({ experimentId, i }) => {
     const run = await client.runs.create(experimentId, { runName: `run-${String(i).padStart(5, '0')}`, startTime: 1_700_000_000_000 + i * 1000 });
     await client.runs.logBatch(run.info.runId, {
       params: { lr: String(0.001 * (i % 10)), quant: i % 2 ? 'int4' : 'fp32' },
       metrics: [0, 1, 2].map((step) => ({ key: 'loss', value: 1 / (step + 1 + i), timestamp: 1_700_000_000_000 + step, step })),
     });
-    await client.runs.update(run.info.runId, { status: 'FINISHED', endTime: 1_700_000_000_000 + i * 1000 + 60_000 });
+    if ((i + 1) % 10_000 === 0) console.log(`  ${i + 1} runs, ${((performance.now() - started) / 1000).toFixed(0)} s`);
   });
-  console.log(`seeded in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  if (restRuns < runCount) {
+    const bulk = spawnSync(venvPython, [join(repoRoot, 'bench', 'explorer_bulk_seed.py'), join(dataDir, 'mlflow.db'), String(experimentCount), String(runCount), String(bigRuns), bigName], { stdio: 'inherit' });
+    if (bulk.status !== 0) throw new Error('explorer_bulk_seed.py failed');
+  }
+  console.log(`seeded in ${((performance.now() - started) / 1000).toFixed(0)} s (${restRuns} runs through REST)`);
 }
 
 /** The resident memory of a process and its name, from /proc. */
@@ -139,6 +157,116 @@ async function timeMlflowUi(page: Page, experimentId: string, otherId: string, f
   return performance.now() - started;
 }
 
+/** Types into the input box a command opened and presses Enter; returns when Enter was pressed. */
+async function answerInputBox(page: Page, value: string): Promise<number> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 30_000 });
+  await input.fill(value);
+  const started = performance.now();
+  await input.press('Enter');
+  return started;
+}
+
+/** Filter Experiments by Name…: from Enter until the tree shows only the matching experiment. */
+async function timeExperimentFilter(page: Page, value: string): Promise<number> {
+  await runCommand(page, 'MLflow: Filter Experiments by Name…');
+  const started = await answerInputBox(page, value);
+  await treeRow(page, value).waitFor({ timeout: 60_000 });
+  await page.locator('.part.sidebar .monaco-list-row .label-name', { hasText: /^bench-\d{5}$/ }).first().waitFor({ state: 'detached', timeout: 60_000 });
+  return performance.now() - started;
+}
+
+/** The first page of experiments: from clearing the name filter until the newest experiment's row shows again. */
+async function timeExperimentsFirstPage(page: Page, newest: string, next: string): Promise<number> {
+  await runCommand(page, 'MLflow: Filter Experiments by Name…');
+  const started = await answerInputBox(page, '');
+  await treeRow(page, newest).waitFor({ timeout: 60_000 });
+  await treeRow(page, next).waitFor({ timeout: 60_000 });
+  return performance.now() - started;
+}
+
+/** Filter Runs… on the selected experiment: from Enter until its first matching run shows and the unfiltered first run is gone. */
+async function timeRunFilter(page: Page, filter: string, firstMatch: string, firstUnfiltered: string): Promise<number> {
+  await runCommand(page, 'MLflow: Filter Runs…');
+  const started = await answerInputBox(page, filter);
+  await treeRow(page, firstMatch).waitFor({ timeout: 60_000 });
+  await treeRow(page, firstUnfiltered).waitFor({ state: 'detached', timeout: 60_000 });
+  return performance.now() - started;
+}
+
+async function clearRunFilter(page: Page, firstUnfiltered: string): Promise<void> {
+  await runCommand(page, 'MLflow: Filter Runs…');
+  await answerInputBox(page, '');
+  await treeRow(page, firstUnfiltered).waitFor({ timeout: 60_000 });
+}
+
+/** Load more… on the last row of the tree (keyboard: End, Enter): from Enter until the new page's first run shows. */
+async function timeLoadMore(page: Page, firstOfNewPage: string): Promise<number> {
+  await page.keyboard.press('End');
+  await page.locator('.part.sidebar .monaco-list-row.focused .label-name', { hasText: /^Load more…$/ }).waitFor({ timeout: 60_000 });
+  const started = performance.now();
+  await page.keyboard.press('Enter');
+  await treeRow(page, firstOfNewPage).waitFor({ timeout: 60_000 });
+  return performance.now() - started;
+}
+
+/** The MLflow UI's experiments list (`#/experiments`, 25 a page, newest first) from a runs page. */
+async function timeMlflowUiExperiments(ui: Page, fromExperimentId: string, newest: string): Promise<number> {
+  await ui.evaluate((id) => (window.location.hash = `#/experiments/${id}/runs`), fromExperimentId);
+  await ui.locator('[data-testid="search-box"]').waitFor({ timeout: 60_000 });
+  const started = performance.now();
+  await ui.evaluate(() => (window.location.hash = '#/experiments'));
+  await ui.getByText(newest, { exact: true }).first().waitFor({ timeout: 60_000 });
+  return performance.now() - started;
+}
+
+/** The MLflow UI's experiment search box: from Enter until only the matching experiment is listed. */
+async function timeMlflowUiExperimentFilter(ui: Page, value: string): Promise<number> {
+  const box = ui.getByPlaceholder('Search experiments');
+  await box.waitFor({ timeout: 60_000 });
+  await box.fill(value);
+  const started = performance.now();
+  await box.press('Enter');
+  await ui.getByText(value, { exact: true }).first().waitFor({ timeout: 60_000 });
+  await ui.getByText(/^bench-\d{5}$/).first().waitFor({ state: 'detached', timeout: 60_000 });
+  const elapsed = performance.now() - started;
+  await box.fill('');
+  await box.press('Enter');
+  return elapsed;
+}
+
+/** The MLflow UI's runs search box on an experiment's runs page: from Enter until the first match shows and the unfiltered first run is gone. */
+async function timeMlflowUiRunFilter(ui: Page, experimentId: string, filter: string, firstMatch: string, firstUnfiltered: string): Promise<number> {
+  await ui.evaluate((id) => (window.location.hash = `#/experiments/${id}/runs`), experimentId);
+  await ui.getByText(firstUnfiltered, { exact: true }).first().waitFor({ timeout: 60_000 });
+  const box = ui.locator('[data-testid="search-box"]');
+  await box.fill(filter);
+  const started = performance.now();
+  await box.press('Enter');
+  await ui.getByText(firstMatch, { exact: true }).first().waitFor({ timeout: 60_000 });
+  await ui.getByText(firstUnfiltered, { exact: true }).first().waitFor({ state: 'detached', timeout: 60_000 });
+  const elapsed = performance.now() - started;
+  await box.fill('');
+  await box.press('Enter');
+  await ui.getByText(firstUnfiltered, { exact: true }).first().waitFor({ timeout: 60_000 });
+  return elapsed;
+}
+
+/**
+ * The MLflow UI's "Load more" under the runs table: from the click until the server's answer is in
+ * and the page has painted twice (its table is virtualised, so the new rows below the fold are not in the DOM).
+ */
+async function timeMlflowUiLoadMore(ui: Page): Promise<number> {
+  const button = ui.getByRole('button', { name: 'Load more' });
+  await button.waitFor({ timeout: 60_000 });
+  const answer = ui.waitForResponse((response) => response.url().includes('/runs/search'), { timeout: 60_000 });
+  const started = performance.now();
+  await button.click();
+  await answer;
+  await ui.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+  return performance.now() - started;
+}
+
 async function main(): Promise<void> {
   const vsix = readdirSync(repoRoot).find((f) => /^phi3-mlflow-.*\.vsix$/.test(f));
   if (!vsix) throw new Error('No VSIX: run `npm run package` first.');
@@ -153,13 +281,17 @@ async function main(): Promise<void> {
     let big = await client.experiments.getByName(bigName);
     if (!big) {
       if (reuse) console.log('the store in --data-dir has no bench data: seeding it');
-      await seed(client);
+      await seed(client, dataDir);
       big = (await client.experiments.getByName(bigName))!;
     }
+    if (values['seed-only']) return;
     const small = (await client.experiments.searchPage({ maxResults: 2, orderBy: ['last_update_time DESC'] })).items.find((e) => e.experimentId !== big!.experimentId)!;
     const newestRun = async (experimentId: string) =>
       (await client.runs.searchPage({ experimentIds: [experimentId], maxResults: 1, orderBy: ['attributes.start_time DESC'] })).items[0]!.info.runName;
     const [bigFirst, smallFirst] = [await newestRun(big.experimentId), await newestRun(small.experimentId)];
+    // The big experiment's runs are run-00000… by start time: the n-th newest is bigFirst's number less n.
+    const bigRunName = (n: number) => `run-${String(Number(bigFirst.slice('run-'.length)) - n).padStart(5, '0')}`;
+    const bigFilteredFirst = (await client.runs.searchPage({ experimentIds: [big.experimentId], filter: runFilter, maxResults: 1, orderBy: ['attributes.start_time DESC'] })).items[0]!.info.runName;
 
     const codeServer = await startCodeServer({ workspace: scratch, installVsix: [join(repoRoot, vsix)], settings: { 'phi3Mlflow.trackingUri': server.url } });
     const browser = await launchChromium();
@@ -170,14 +302,55 @@ async function main(): Promise<void> {
       await container.waitFor({ timeout: 60_000 });
       await container.click();
       await treeRow(page, bigName).waitFor({ timeout: 60_000 });
-      const hostPid = extensionHostPid(codeServer.port);
-      const hostBefore = rssMib(hostPid);
 
-      const ours = { big: [] as number[], small: [] as number[] };
+      const ours = { big: [] as number[], small: [] as number[], experiments: [] as number[], experimentFilter: [] as number[], runFilter: [] as number[], loadMore: [] as number[] };
       for (let i = 0; i < repeat; i++) {
         ours.big.push(await timeExpansion(page, bigName, bigFirst));
         ours.small.push(await timeExpansion(page, small.name, smallFirst));
       }
+      for (let i = 0; i < repeat; i++) {
+        ours.experimentFilter.push(await timeExperimentFilter(page, bigName));
+        ours.experiments.push(await timeExperimentsFirstPage(page, bigName, small.name));
+      }
+      // The big experiment selected and expanded: Filter Runs… applies to it.
+      await treeRow(page, bigName).click();
+      await treeRow(page, bigFirst).waitFor({ timeout: 60_000 });
+      for (let i = 0; i < repeat; i++) {
+        ours.runFilter.push(await timeRunFilter(page, runFilter, bigFilteredFirst, bigFirst));
+        await clearRunFilter(page, bigFirst);
+      }
+
+      // Load more, 40 pages of the big experiment (2,050 runs shown), the tree narrowed to that experiment
+      // so its Load more… is the last row; the host's memory at 1, 5, 10, 20 and 40 pages.
+      await timeExperimentFilter(page, bigName);
+      // The tree remembers the experiment's expansion across the refresh: expand it only if it is not.
+      if ((await treeRow(page, bigName).getAttribute('aria-expanded')) !== 'true') await treeRow(page, bigName).click();
+      await treeRow(page, bigFirst).waitFor({ timeout: 60_000 });
+      await treeRow(page, bigFirst).click(); // the tree has the keyboard focus, for End and Enter
+      await treeRow(page, bigFirst).click(); // (the run's row expands on a click: collapse it again)
+      const hostPid = extensionHostPid(codeServer.port);
+      const hostBefore = rssMib(hostPid);
+      const rssAtPages = new Map<number, number>([[1, hostBefore]]);
+      const pages = 40;
+      for (let pageIndex = 1; pageIndex < pages; pageIndex++) {
+        ours.loadMore.push(await timeLoadMore(page, bigRunName(runsPageSize * pageIndex)));
+        if ([5, 10, 20, 40].includes(pageIndex + 1)) rssAtPages.set(pageIndex + 1, rssMib(hostPid));
+      }
+      // Then as a user goes on: all experiments again, 20 of them expanded, 5 runs' details opened.
+      await timeExperimentsFirstPage(page, bigName, small.name);
+      const names = (await client.experiments.searchPage({ maxResults: 20, orderBy: ['last_update_time DESC'] })).items.map((e) => e.name);
+      for (const name of names.slice(1).reverse()) {
+        await treeRow(page, name).click();
+        await page.waitForTimeout(300);
+        await treeRow(page, name).click();
+      }
+      const runs = (await client.runs.searchPage({ experimentIds: [big.experimentId], maxResults: 5, orderBy: ['attributes.start_time DESC'] })).items;
+      for (const run of runs) {
+        await treeRow(page, run.info.runName).click();
+        await treeRow(page, 'Parameters').first().waitFor({ timeout: 60_000 });
+        await treeRow(page, run.info.runName).click();
+      }
+      const hostAfter = rssMib(hostPid);
 
       const ui = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
       await ui.goto(`${server.url}/#/experiments/${small.experimentId}/runs`);
@@ -186,50 +359,26 @@ async function main(): Promise<void> {
       await cdp.send('Performance.enable');
       const heapMib = async () => ((await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0) / 1024 / 1024;
       const uiHeapBefore = await heapMib();
-      const theirs = { big: [] as number[], small: [] as number[] };
+      const theirs = { big: [] as number[], small: [] as number[], experiments: [] as number[], experimentFilter: [] as number[], runFilter: [] as number[], loadMore: [] as number[] };
       for (let i = 0; i < repeat; i++) {
         theirs.big.push(await timeMlflowUi(ui, big.experimentId, small.experimentId, bigFirst));
         theirs.small.push(await timeMlflowUi(ui, small.experimentId, big.experimentId, smallFirst));
       }
+      for (let i = 0; i < repeat; i++) {
+        theirs.experiments.push(await timeMlflowUiExperiments(ui, small.experimentId, bigName));
+        theirs.experimentFilter.push(await timeMlflowUiExperimentFilter(ui, bigName));
+      }
+      for (let i = 0; i < repeat; i++) theirs.runFilter.push(await timeMlflowUiRunFilter(ui, big.experimentId, runFilter, bigFilteredFirst, bigFirst));
+      await ui.evaluate((id) => (window.location.hash = `#/experiments/${id}/runs`), big.experimentId);
+      await ui.getByText(bigFirst, { exact: true }).first().waitFor({ timeout: 60_000 });
+      for (let i = 0; i < repeat; i++) theirs.loadMore.push(await timeMlflowUiLoadMore(ui));
 
-      const python = spawnSync(
-        venvPython,
-        [
-          '-c',
-          'import sys, time, json\nfrom mlflow.tracking import MlflowClient\nc = MlflowClient()\nts = []\nfor _ in range(int(sys.argv[2])):\n    s = time.perf_counter(); c.search_runs([sys.argv[1]], max_results=50, order_by=["attributes.start_time DESC"]); ts.append((time.perf_counter() - s) * 1000)\nprint(json.dumps(sorted(ts)[len(ts) // 2]))',
-          big.experimentId,
-          String(repeat),
-        ],
-        { encoding: 'utf8', env: { ...process.env, MLFLOW_TRACKING_URI: server.url } },
-      );
+      const python = spawnSync(venvPython, [join(repoRoot, 'bench', 'explorer_rest_floor.py'), big.experimentId, bigName, runFilter, String(repeat)], {
+        encoding: 'utf8',
+        env: { ...process.env, MLFLOW_TRACKING_URI: server.url },
+      });
       if (python.status !== 0) throw new Error(`python failed: ${python.stderr.slice(-2000)}`);
-      const pythonMs = Number(python.stdout.trim().split('\n').at(-1));
-
-      // Browsing: 20 experiments expanded, 5 more pages of the big one, 5 runs' details.
-      await refreshTree(page);
-      await treeRow(page, bigName).waitFor({ timeout: 60_000 });
-      const names = (await client.experiments.searchPage({ maxResults: 20, orderBy: ['last_update_time DESC'] })).items.map((e) => e.name);
-      for (const name of names.slice(1).reverse()) {
-        await treeRow(page, name).click();
-        await page.waitForTimeout(300);
-        await treeRow(page, name).click();
-      }
-      await treeRow(page, bigName).click();
-      await treeRow(page, bigFirst).waitFor({ timeout: 60_000 });
-      for (let pageIndex = 1; pageIndex <= 5; pageIndex++) {
-        await page.keyboard.press('End');
-        await page.keyboard.press('Enter');
-        await treeRow(page, `run-${String(bigRuns - 1 - 50 * (pageIndex + 1) + 1).padStart(5, '0')}`).waitFor({ timeout: 60_000 }).catch(() => page.waitForTimeout(2000));
-      }
-      await page.keyboard.press('Home');
-      const runs = (await client.runs.searchPage({ experimentIds: [big.experimentId], maxResults: 5, orderBy: ['attributes.start_time DESC'] })).items;
-      for (const run of runs) {
-        await treeRow(page, run.info.runName).click();
-        await treeRow(page, 'Parameters').first().waitFor({ timeout: 60_000 });
-        await treeRow(page, run.info.runName).click();
-      }
-      await page.waitForTimeout(2000);
-      const hostAfter = rssMib(hostPid);
+      const floor = JSON.parse(python.stdout.trim().split('\n').at(-1)!) as Record<'experiments' | 'experimentFilter' | 'runs' | 'runFilter' | 'nextRuns', number>;
 
       for (const experiment of (await client.experiments.searchPage({ maxResults: 20, orderBy: ['last_update_time DESC'] })).items) {
         await ui.evaluate((id) => (window.location.hash = `#/experiments/${id}/runs`), experiment.experimentId);
@@ -245,16 +394,25 @@ async function main(): Promise<void> {
       await cdp.send('HeapProfiler.collectGarbage').catch(() => undefined);
       const uiHeapAfter = await heapMib();
 
-      const line = (what: string, oursValue: number, theirsValue: number, unit: string) => {
+      const line = (what: string, oursValue: number, theirsValue: number, unit: string, floorValue?: number) => {
         // A ratio means nothing when either side shrank (a garbage collection while browsing).
         const ratio = oursValue > 0 && theirsValue > 0 ? `${(theirsValue / oursValue).toFixed(2)}x ${theirsValue >= oursValue ? 'ours better' : 'MLflow UI better'}` : 'n/a';
-        console.log(`${what.padEnd(52)} ${oursValue.toFixed(0).padStart(8)} ${theirsValue.toFixed(0).padStart(10)}  ${unit.padEnd(4)} ${ratio}`);
+        const overFloor = floorValue ? `${floorValue.toFixed(0).padStart(6)} ${(oursValue / floorValue).toFixed(2).padStart(6)}x` : ''.padStart(14);
+        console.log(`${what.padEnd(50)} ${oursValue.toFixed(0).padStart(8)} ${theirsValue.toFixed(0).padStart(10)} ${overFloor}  ${unit.padEnd(4)} ${ratio}`);
       };
-      console.log(`\n${`median of ${repeat}`.padEnd(52)} ${'explorer'.padStart(8)} ${'MLflow UI'.padStart(10)}  unit ratio`);
-      line(`expand "${bigName}" (${bigRuns} runs) to its first run`, median(ours.big), median(theirs.big), 'ms');
+      console.log(`\n${experimentCount} experiments, ${runCount} runs (${bigRuns} in "${bigName}"); median of ${repeat} (Load more: of ${pages - 1} pages)`);
+      console.log(`${''.padEnd(50)} ${'explorer'.padStart(8)} ${'MLflow UI'.padStart(10)} ${'REST'.padStart(6)} ${'/REST'.padStart(7)}  unit MLflow UI / explorer`);
+      line('first page of experiments (clearing a name filter)', median(ours.experiments), median(theirs.experiments), 'ms', floor.experiments);
+      line(`Filter experiments by name "${bigName}"`, median(ours.experimentFilter), median(theirs.experimentFilter), 'ms', floor.experimentFilter);
+      line(`expand "${bigName}" to its first page of runs`, median(ours.big), median(theirs.big), 'ms', floor.runs);
       line(`expand "${small.name}" to its first run`, median(ours.small), median(theirs.small), 'ms');
-      console.log(`${'REST floor: Python search_runs(max_results=50)'.padEnd(52)} ${pythonMs.toFixed(0).padStart(8)} ms`);
-      console.log(`\n${'memory after browsing'.padEnd(52)} ${'ext host'.padStart(8)} ${'UI tab'.padStart(10)}`);
+      line(`Filter runs of "${bigName}": ${runFilter}`, median(ours.runFilter), median(theirs.runFilter), 'ms', floor.runFilter);
+      line('Load more (50 runs / the UI: 100)', median(ours.loadMore), median(theirs.loadMore), 'ms', floor.nextRuns);
+      console.log('(REST: the MLflow Python client, the same query and page size as the explorer, in its own process: the floor of what the API allows)');
+      console.log(`\nextension host RSS by runs shown in the tree: ${[...rssAtPages].map(([p, mib]) => `${p * runsPageSize} runs ${mib.toFixed(0)} MiB`).join(', ')}`);
+      const [firstPages, lastPages] = [rssAtPages.get(5)!, rssAtPages.get(40)!];
+      console.log(`growth from 250 to 2,000 runs shown: ${(lastPages - firstPages).toFixed(1)} MiB (${(((lastPages - firstPages) * 1024 * 1024) / 1750 / 1024).toFixed(1)} KiB a run)`);
+      console.log(`\n${'memory after browsing'.padEnd(50)} ${'ext host'.padStart(8)} ${'UI tab'.padStart(10)}`);
       line('resident (host RSS) / used JS heap (UI tab)', hostAfter, uiHeapAfter, 'MiB');
       line('growth while browsing', hostAfter - hostBefore, uiHeapAfter - uiHeapBefore, 'MiB');
       console.log(`(extension host: ${hostBefore.toFixed(0)} MiB before browsing, the whole VS Code extension host process, not only this extension)`);
