@@ -1,5 +1,6 @@
 import type { MlflowClient } from '../mlflow/client';
 import type { Metric } from '../mlflow/entities';
+import { displayName } from '../views/displayName';
 
 /** What the chart webview draws: for each metric, one series per run. Plain data, sent as a message. */
 export interface ChartData {
@@ -48,4 +49,17 @@ export async function loadChartData(client: MlflowClient, runs: readonly ChartRu
     metrics.push({ key, series });
   }
   return { runs: runs.map((r) => ({ runId: r.runId, name: r.name })), metrics, focus, truncated };
+}
+
+/**
+ * The chart data as the page shows it: run names and metric keys with their bidirectional controls
+ * made visible (displayName.ts), in legends, headings and the run list alike.
+ */
+export function chartDataAsShown(data: ChartData): ChartData {
+  return {
+    ...data,
+    runs: data.runs.map((run) => ({ ...run, name: displayName(run.name) })),
+    metrics: data.metrics.map((metric) => ({ ...metric, key: displayName(metric.key) })),
+    ...(data.focus !== undefined ? { focus: displayName(data.focus) } : {}),
+  };
 }

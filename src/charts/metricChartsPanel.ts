@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { MlflowClient } from '../mlflow/client';
-import { type ChartData, type ChartRun, loadChartData } from './metricChartData';
+import { displayName } from '../views/displayName';
+import { type ChartData, chartDataAsShown, type ChartRun, loadChartData } from './metricChartData';
 
 /**
  * The metric charts webview: a run's metric histories as line charts (uPlot, vendored in media/),
@@ -36,7 +37,7 @@ export class MetricChartsPanel implements vscode.Disposable {
     runs: readonly ChartRun[],
     focus?: string,
   ) {
-    const title = runs.length === 1 ? `Metrics: ${runs[0]!.name}` : `Metrics: ${runs.length} runs`;
+    const title = runs.length === 1 ? `Metrics: ${displayName(runs[0]!.name)}` : `Metrics: ${runs.length} runs`;
     this.panel = vscode.window.createWebviewPanel('phi3Mlflow.metricCharts', title, vscode.ViewColumn.Active, {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media')],
@@ -81,8 +82,8 @@ export class MetricChartsPanel implements vscode.Disposable {
 
   private post(): void {
     if (!this.ready) return;
-    if (this.data) void this.panel.webview.postMessage({ type: 'data', data: this.data });
-    else if (this.loadError !== undefined) void this.panel.webview.postMessage({ type: 'error', message: this.loadError });
+    if (this.data) void this.panel.webview.postMessage({ type: 'data', data: chartDataAsShown(this.data) });
+    else if (this.loadError !== undefined) void this.panel.webview.postMessage({ type: 'error', message: displayName(this.loadError) });
   }
 
   private html(): string {

@@ -11,6 +11,7 @@ import { parseMlmodel } from '../mlflow/mlmodel';
 import { normalizeScoringUrl } from '../mlflow/scoring/scoringClient';
 import { chatSignature, describeScoringSignature, promptSignature, scoringSignatureOf, type ScoringSignature } from '../mlflow/scoring/scoringSignature';
 import { searchLiteral } from '../views/experimentNodes';
+import { displayName } from '../views/displayName';
 import type { ChatModelRef } from './chatBackend';
 import { allChatModelSourceKinds, type ChatModelSource, type ChatModelSourceKind, type PickChatModelOptions } from './chatModelPicker';
 
@@ -189,7 +190,7 @@ export class ChatModelSources {
     const models = page.items.filter((m) => !withAliases || Object.keys(m.aliases).length > 0);
     if (models.length === 0) throw new Error(withAliases ? `No registered model on ${client.http.base} has an alias.` : `${client.http.base} has no registered models.`);
     const picked = await vscode.window.showQuickPick(
-      models.map((m) => ({ label: m.name, description: Object.entries(m.aliases).map(([a, v]) => `@${a} → v${v}`).join(' · '), model: m })),
+      models.map((m) => ({ label: displayName(m.name), description: displayName(Object.entries(m.aliases).map(([a, v]) => `@${a} → v${v}`).join(' · ')), model: m })),
       { title: 'Registered Model', ignoreFocusOut: true },
     );
     return picked ? { name: picked.model.name, aliases: { ...picked.model.aliases } } : undefined;
@@ -202,8 +203,8 @@ export class ChatModelSources {
     if (versions.items.length === 0) throw new Error(`Registered model "${model.name}" has no versions.`);
     const aliasesOf = (version: string) => Object.entries(model.aliases).filter(([, v]) => v === version).map(([a]) => `@${a}`);
     const picked = await vscode.window.showQuickPick(
-      versions.items.map((v) => ({ label: `Version ${v.version}`, description: [...aliasesOf(v.version), v.status !== 'READY' ? v.status : ''].filter(Boolean).join(' · '), detail: v.source, version: v.version })),
-      { title: `${model.name}: which version?`, ignoreFocusOut: true },
+      versions.items.map((v) => ({ label: `Version ${v.version}`, description: displayName([...aliasesOf(v.version), v.status !== 'READY' ? v.status : ''].filter(Boolean).join(' · ')), detail: displayName(v.source), version: v.version })),
+      { title: `${displayName(model.name)}: which version?`, ignoreFocusOut: true },
     );
     return picked ? { kind: 'version', name: model.name, version: picked.version } : undefined;
   }
@@ -212,8 +213,8 @@ export class ChatModelSources {
     const model = await this.pickRegisteredModel(client, true);
     if (!model) return undefined;
     const picked = await vscode.window.showQuickPick(
-      Object.entries(model.aliases).map(([alias, version]) => ({ label: `@${alias}`, description: `version ${version}`, alias })),
-      { title: `${model.name}: which alias?`, ignoreFocusOut: true },
+      Object.entries(model.aliases).map(([alias, version]) => ({ label: displayName(`@${alias}`), description: `version ${version}`, alias })),
+      { title: `${displayName(model.name)}: which alias?`, ignoreFocusOut: true },
     );
     return picked ? { kind: 'alias', name: model.name, alias: picked.alias } : undefined;
   }
@@ -221,7 +222,7 @@ export class ChatModelSources {
   private async pickExperiment(client: MlflowClient): Promise<string | undefined> {
     const page = await client.experiments.searchPage({ maxResults: 500, orderBy: ['last_update_time DESC'] });
     const picked = await vscode.window.showQuickPick(
-      page.items.map((e) => ({ label: e.name, description: `id ${e.experimentId}`, id: e.experimentId })),
+      page.items.map((e) => ({ label: displayName(e.name), description: `id ${e.experimentId}`, id: e.experimentId })),
       { title: 'Experiment', ignoreFocusOut: true },
     );
     return picked?.id;
@@ -233,7 +234,7 @@ export class ChatModelSources {
     const runs = await client.runs.searchPage({ experimentIds: [experimentId], orderBy: ['attributes.start_time DESC'], maxResults: 200 });
     if (runs.items.length === 0) throw new Error('This experiment has no runs.');
     const picked = await vscode.window.showQuickPick(
-      runs.items.map((r) => ({ label: r.info.runName || r.info.runId, description: r.info.runId, detail: r.info.status, runId: r.info.runId })),
+      runs.items.map((r) => ({ label: displayName(r.info.runName || r.info.runId), description: r.info.runId, detail: r.info.status, runId: r.info.runId })),
       { title: 'Run', ignoreFocusOut: true, matchOnDescription: true },
     );
     return picked ? { kind: 'run', runId: picked.runId } : undefined;
@@ -245,7 +246,7 @@ export class ChatModelSources {
     const models = await client.loggedModels.searchPage({ experimentIds: [experimentId], orderBy: [{ field: 'creation_timestamp', ascending: false }], maxResults: 100 });
     if (models.items.length === 0) throw new Error('This experiment has no logged models.');
     const picked = await vscode.window.showQuickPick(
-      models.items.map((m) => ({ label: m.name, description: m.modelId, modelId: m.modelId })),
+      models.items.map((m) => ({ label: displayName(m.name), description: m.modelId, modelId: m.modelId })),
       { title: 'Logged Model', ignoreFocusOut: true, matchOnDescription: true },
     );
     return picked ? { kind: 'loggedModel', modelId: picked.modelId } : undefined;
@@ -254,8 +255,8 @@ export class ChatModelSources {
 
 async function chooseOnnxFolder(uri: string, found: readonly FoundOnnxFolder[]): Promise<FoundOnnxFolder | undefined> {
   const picked = await vscode.window.showQuickPick(
-    found.map((f) => ({ label: f.path || '(artifact root)', description: `${f.layout}${f.bytes !== undefined ? ` · ${mib(f.bytes)}` : ''}`, detail: f.place.label, found: f })),
-    { title: `${uri} holds ${found.length} ONNX model folders: which one?`, ignoreFocusOut: true },
+    found.map((f) => ({ label: displayName(f.path || '(artifact root)'), description: `${f.layout}${f.bytes !== undefined ? ` · ${mib(f.bytes)}` : ''}`, detail: displayName(f.place.label), found: f })),
+    { title: `${displayName(uri)} holds ${found.length} ONNX model folders: which one?`, ignoreFocusOut: true },
   );
   return picked?.found;
 }

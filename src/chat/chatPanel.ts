@@ -20,6 +20,7 @@ import { renderModelMarkdown } from './markdownRenderer';
 import { keysToDrop, savedChatsKept, savedSettingsKept } from './savedStatePruning';
 import { RenderedAnswers } from './renderedAnswers';
 import { applySettingsEdit } from './settingsEdit';
+import { displayName } from '../views/displayName';
 
 export const chatViewType = 'phi3Mlflow.chat';
 
@@ -165,7 +166,7 @@ export class ChatPanel {
   }
 
   private title(): string {
-    return this.compare ? `Compare: ${this.backend.title} | ${this.compare.backend.title}` : `Chat: ${this.backend.title}`;
+    return displayName(this.compare ? `Compare: ${this.backend.title} | ${this.compare.backend.title}` : `Chat: ${this.backend.title}`);
   }
 
   /** Opens the models (each side that is not ready); true when the main one is ready. */
@@ -439,7 +440,7 @@ export class ChatPanel {
   private async offerRun(access: ChatMlflowAccess, experimentId: string, runId: string, runName: string): Promise<void> {
     const reveal = 'Reveal in MLflow Explorer';
     const open = 'Open in MLflow UI';
-    const answer = await vscode.window.showInformationMessage(`Logged run "${runName}" to MLflow.`, reveal, open);
+    const answer = await vscode.window.showInformationMessage(`Logged run "${displayName(runName)}" to MLflow.`, reveal, open);
     if (answer === reveal) {
       try {
         if (!(await access.revealRun(experimentId, runId))) void vscode.window.showWarningMessage(`Run ${runId} is not listed in the Experiments view (a filter, or more runs than one page?).`);
@@ -600,18 +601,20 @@ export class ChatPanel {
 
   // ---- The view ----
 
+  /** The model as the page shows it: names from the server with their bidirectional controls visible (displayName.ts). */
   private viewModel(side: ChatSide): ViewModel {
     const model = side.backend.ref;
     return {
-      title: side.backend.title,
-      detail:
+      title: displayName(side.backend.title),
+      detail: displayName(
         model.kind === 'local'
           ? model.mlflow
             ? `MLflow model ${model.mlflow.resolvedUri} from ${model.mlflow.trackingUri}, downloaded to ${model.folder}`
             : `Local ONNX model: ${model.folder}`
           : `Served by MLflow: ${side.backend.exported.location} (${model.signature.kind})`,
+      ),
       status: side.status,
-      ...(side.problem ? { problem: side.problem } : {}),
+      ...(side.problem ? { problem: displayName(side.problem) } : {}),
     };
   }
 
@@ -629,12 +632,12 @@ export class ChatPanel {
       rawMode: this.rawMode,
       ...(this.lastPrompt !== undefined ? { lastPrompt: this.lastPrompt } : {}),
       ...(this.context ? { context: this.context } : {}),
-      ...(this.notice ? { notice: this.notice } : {}),
+      ...(this.notice ? { notice: { ...this.notice, message: displayName(this.notice.message) } } : {}),
       ...(this.compare ? { compare: { model: this.viewModel(this.compare), turns: viewTurns(this.compare.conversation, this.renderedAnswers) } } : {}),
       ...(bulk
         ? {
             bulk: {
-              models: bulk.titles,
+              models: bulk.titles.map((title) => displayName(title)),
               file: bulk.file,
               total: bulk.total,
               running: bulk.running,
@@ -725,7 +728,7 @@ async function pickExperiment(client: MlflowClient, what: string): Promise<Exper
   type Item = vscode.QuickPickItem & { experiment?: Experiment };
   const items = client.experiments.searchPage({ orderBy: ['last_update_time DESC'], maxResults: 500 }).then((page): Item[] => [
     { label: '$(add) New Experiment…' },
-    ...page.items.map((experiment) => ({ label: experiment.name, description: `ID ${experiment.experimentId}`, experiment })),
+    ...page.items.map((experiment) => ({ label: displayName(experiment.name), description: `ID ${experiment.experimentId}`, experiment })),
   ]);
   const picked = await vscode.window.showQuickPick(items, { title: `Log the ${what} to MLflow: the experiment`, placeHolder: 'An experiment on the connected server, or a new one', matchOnDescription: true });
   if (!picked) return undefined;

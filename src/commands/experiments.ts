@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { CommandFactory } from '../commands';
 import { MlflowError } from '../mlflow/errors';
+import { displayName } from '../views/displayName';
 import { ExperimentNode } from '../views/experimentNodes';
 import { type ExplorerNode, KeyValueNode } from '../views/explorerNode';
 import { ModelVersionNode, RegisteredModelNode } from '../views/modelNodes';
@@ -25,7 +26,7 @@ export const renameExperiment: CommandFactory = (ctx) => async (arg?: unknown, n
   const node = nodeOf(arg, ExperimentNode, experimentsSelection(ctx), 'an experiment');
   const name =
     textArgument(newName) ??
-    (await vscode.window.showInputBox({ title: `Rename Experiment "${node.experiment.name}"`, value: node.experiment.name, ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'Enter a name') }));
+    (await vscode.window.showInputBox({ title: `Rename Experiment "${displayName(node.experiment.name)}"`, value: node.experiment.name, ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'Enter a name') }));
   if (!name?.trim() || name.trim() === node.experiment.name) return;
   await node.client.experiments.rename(node.experiment.experimentId, name.trim());
   ctx.explorer.experiments.refresh();
@@ -37,7 +38,7 @@ export const deleteExperiment: CommandFactory = (ctx) => async (arg?: unknown, e
   if (!nodes.length) throw new UserFacingError('Select an active experiment in the MLflow explorer first.');
   for (const node of nodes) await node.client.experiments.delete(node.experiment.experimentId);
   ctx.explorer.experiments.refresh();
-  void vscode.window.showInformationMessage(`Deleted ${nodes.length === 1 ? `experiment "${nodes[0]!.experiment.name}"` : `${nodes.length} experiments`}. Show deleted experiments to restore.`);
+  void vscode.window.showInformationMessage(`Deleted ${nodes.length === 1 ? `experiment "${displayName(nodes[0]!.experiment.name)}"` : `${nodes.length} experiments`}. Show deleted experiments to restore.`);
 };
 
 export const restoreExperiment: CommandFactory = (ctx) => async (arg?: unknown, extra?: unknown): Promise<void> => {
@@ -91,7 +92,7 @@ export const deleteRun: CommandFactory = (ctx) => async (arg?: unknown, extra?: 
   if (!nodes.length) throw new UserFacingError('Select a run in the MLflow explorer first.');
   for (const node of nodes) await node.client.runs.delete(node.runId);
   for (const parent of new Set(nodes.map((n) => n.parent))) ctx.explorer.refresh(parent);
-  void vscode.window.showInformationMessage(`Deleted ${nodes.length === 1 ? `run "${nodes[0]!.label}"` : `${nodes.length} runs`}. "Show Deleted Runs" on the experiment lists them to restore.`);
+  void vscode.window.showInformationMessage(`Deleted ${nodes.length === 1 ? `run "${displayName(nodes[0]!.label)}"` : `${nodes.length} runs`}. "Show Deleted Runs" on the experiment lists them to restore.`);
 };
 
 export const restoreRun: CommandFactory = (ctx) => async (arg?: unknown, extra?: unknown): Promise<void> => {

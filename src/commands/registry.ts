@@ -5,6 +5,7 @@ import type { MlflowClient } from '../mlflow/client';
 import type { ModelVersion, Stage } from '../mlflow/entities';
 import { aliasModelUri, loggedModelUri, runModelUri, versionModelUri } from '../mlflow/modelUris';
 import { ArtifactFolderNode, MlmodelNode } from '../views/artifactNodes';
+import { displayName } from '../views/displayName';
 import type { ExplorerNode } from '../views/explorerNode';
 import { AliasNode, ModelVersionNode } from '../views/modelNodes';
 import { LoggedModelNode } from '../views/runNodes';
@@ -50,8 +51,8 @@ export const registerModel: CommandFactory = (ctx) => async (arg?: unknown, name
   if (!name) {
     const existing = await model.client.registry.searchModelsPage({ maxResults: 200, orderBy: ['name ASC'] });
     const newItem = { label: '$(add) New registered model…', name: undefined as string | undefined };
-    const picked = await vscode.window.showQuickPick([newItem, ...existing.items.map((m) => ({ label: m.name, description: 'add a version', name: m.name as string | undefined }))], {
-      title: `Register ${model.label}`,
+    const picked = await vscode.window.showQuickPick([newItem, ...existing.items.map((m) => ({ label: displayName(m.name), description: 'add a version', name: m.name as string | undefined }))], {
+      title: `Register ${displayName(model.label)}`,
       placeHolder: 'A new registered model, or a new version of an existing one',
       ignoreFocusOut: true,
     });
@@ -68,7 +69,7 @@ export const registerModel: CommandFactory = (ctx) => async (arg?: unknown, name
   const version = await model.client.registry.createVersion({ name, source: model.source, runId: model.runId, modelId: model.modelId });
   ctx.log.info(`Registered ${model.source} as ${name} version ${version.version}`);
   ctx.explorer.models.refresh();
-  void vscode.window.showInformationMessage(`Registered ${model.label} as "${name}" version ${version.version}.`);
+  void vscode.window.showInformationMessage(displayName(`Registered ${model.label} as "${name}" version ${version.version}.`));
   return version;
 };
 
@@ -83,7 +84,7 @@ export const copyModelUri: CommandFactory = (ctx) => async (arg?: unknown, which
   else if (node instanceof ModelVersionNode) {
     const { name, version, modelId } = node.version;
     const choices = [versionModelUri(name, version), ...node.aliases.map((a) => aliasModelUri(name, a)), ...(modelId ? [loggedModelUri(modelId)] : [])];
-    uri = which === 'version' || choices.length === 1 ? choices[0] : (await vscode.window.showQuickPick(choices, { title: 'Copy Model URI' }));
+    uri = which === 'version' || choices.length === 1 ? choices[0] : (await vscode.window.showQuickPick(choices.map((choice) => ({ label: displayName(choice), choice })), { title: 'Copy Model URI' }))?.choice;
   } else if (node instanceof MlmodelNode || node instanceof ArtifactFolderNode) {
     const folder = node instanceof MlmodelNode ? node.modelFolder : node.path;
     uri = node.source.kind === 'loggedModel' ? loggedModelUri(node.source.modelId) : runModelUri(node.source.runId, folder);
@@ -118,7 +119,7 @@ export const removeAlias: CommandFactory = (ctx) => async (arg?: unknown, aliasA
   } else {
     versionNode = nodeOf(arg, ModelVersionNode, selectionOf(ctx), 'a model version');
     if (!versionNode.aliases.length) throw new UserFacingError(`Version ${versionNode.version.version} has no alias.`);
-    alias = textArgument(aliasArg) ?? (await vscode.window.showQuickPick([...versionNode.aliases], { title: 'Remove Alias' }));
+    alias = textArgument(aliasArg) ?? (await vscode.window.showQuickPick(versionNode.aliases.map((a) => ({ label: displayName(a), alias: a })), { title: 'Remove Alias' }))?.alias;
   }
   if (!alias) return;
   await versionNode.client.registry.deleteAlias(versionNode.version.name, alias);
@@ -146,7 +147,7 @@ export const deleteModelVersion: CommandFactory = (ctx) => async (arg?: unknown,
   const node = nodeOf(arg, ModelVersionNode, selectionOf(ctx), 'a model version');
   if (confirmed !== 'confirmed') {
     const answer = await vscode.window.showWarningMessage(
-      `Delete version ${node.version.version} of "${node.version.name}"?`,
+      `Delete version ${node.version.version} of "${displayName(node.version.name)}"?`,
       { modal: true, detail: 'MLflow deletes model versions permanently; its aliases go with it. The source run and its artifacts stay.' },
       'Delete Version',
     );

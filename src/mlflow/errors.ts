@@ -1,3 +1,5 @@
+import { type ErrorBody, maxErrorBodyBytes } from './errorBody';
+
 /**
  * The one error type every failure of the MLflow client becomes: the HTTP status, MLflow's
  * `error_code`, the server's own message and the call that failed, with a one-line `message` fit to
@@ -81,8 +83,18 @@ export function cancelledError(call: FailedCall): MlflowError {
   return new MlflowError('cancelled', `Cancelled: ${call.method} ${call.path}`, call);
 }
 
-/** An error answer, JSON (`{error_code, message}`) or not (the basic-auth app's plain text, an empty 404). */
-export function httpError(base: string, call: FailedCall, status: number, body: string, authKind: 'none' | 'basic' | 'bearer'): MlflowError {
+/**
+ * An error answer, JSON (`{error_code, message}`) or not (the basic-auth app's plain text, an empty
+ * 404). A body `cut` at `maxErrorBodyBytes` is said to be so, after the message read from its start.
+ */
+export function httpError(base: string, call: FailedCall, status: number, answer: ErrorBody, authKind: 'none' | 'basic' | 'bearer'): MlflowError {
+  const error = httpErrorOf(base, call, status, answer.text, authKind);
+  if (!answer.cut) return error;
+  const note = `only the first ${maxErrorBodyBytes / 1024} KiB of the server's answer were read`;
+  return new MlflowError('http', `${error.message} (${note})`, call, status, error.errorCode, error.serverMessage);
+}
+
+function httpErrorOf(base: string, call: FailedCall, status: number, body: string, authKind: 'none' | 'basic' | 'bearer'): MlflowError {
   let errorCode: string | undefined;
   let serverMessage: string | undefined;
   try {

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { maxErrorBodyBytes } from './errorBody';
 import { writeAll } from './streamToFile';
 
 /**
@@ -11,8 +12,6 @@ const readBytes = 64 * 1024;
 const batchBytes = 512 * 1024;
 /** An answer's head (status line and headers) larger than this is not one MLflow sends. */
 const maxHeadBytes = 64 * 1024;
-/** Of an error answer's body, only this much is kept: enough for MLflow's JSON or a proxy's text. */
-const maxErrorBodyBytes = 64 * 1024;
 
 /**
  * The buffers of one download lane, reused by every request it makes: a 1 GiB download through
@@ -51,8 +50,10 @@ export interface GetIntoFileAnswer {
   readonly expected: number;
   /** Why a 2xx body stopped short (`written < expected`): the connection dropped or went silent. */
   readonly failure?: Error;
-  /** Another answer's body, as text. */
+  /** Another answer's body, as text: at most its first `maxErrorBodyBytes`. */
   readonly errorBody: string;
+  /** The error body had more than `errorBody`: the connection was closed instead of reading it. */
+  readonly errorBodyCut?: boolean;
   /** A 2xx answer without Content-Length (chunked): nothing was written; the caller asks again through node:http. */
   readonly unframed?: boolean;
 }
@@ -82,6 +83,7 @@ class GetIntoFile {
   private answer: { status: number; headers: Record<string, string>; expected: number | undefined } | undefined;
   private errorBody: Buffer[] = [];
   private errorBodyBytes = 0;
+  private errorBodyCut = false;
   /** Body bytes received (copied into a batch or written). */
   private received = 0;
   private written = 0;
@@ -142,6 +144,12 @@ class GetIntoFile {
       this.errorBodyBytes += keep.length;
       this.received += data.length;
       if (expected !== undefined && this.received >= expected) {
+        this.end();
+        return false;
+      }
+      if (this.received > maxErrorBodyBytes) {
+        // The message is in what was kept; the rest of a huge body is not worth reading.
+        this.errorBodyCut = true;
         this.end();
         return false;
       }
@@ -263,6 +271,7 @@ class GetIntoFile {
       expected,
       failure: this.writeFailure ?? (short ? (error ?? Object.assign(new Error('the connection dropped'), { code: 'ECONNRESET' })) : undefined),
       errorBody: Buffer.concat(this.errorBody).toString('utf8'),
+      ...(this.errorBodyCut ? { errorBodyCut: true } : {}),
       unframed: ok && answer.expected === undefined ? true : undefined,
     });
   }

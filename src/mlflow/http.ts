@@ -4,6 +4,7 @@ import type { Readable, Writable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
 import { authorizationHeader, type MlflowConnection } from './connection';
 import { cancelledError, type FailedCall, httpError, malformedError, MlflowError, timeoutError, unreachableError } from './errors';
+import { type ErrorBody, readErrorBody } from './errorBody';
 import { getIntoFile, type GetIntoFileAnswer, type GetIntoFileRequest } from './getIntoFile';
 import { TlsAgent } from './tlsAgent';
 
@@ -116,24 +117,28 @@ export class MlflowHttp {
   /** A JSON API call; resolves to the parsed answer ({} for an empty one). */
   async json<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT', path: string, options: RequestOptions = {}): Promise<T> {
     const call: FailedCall = { method, path, subject: options.subject };
-    const response = await this.send(call, options, () =>
-      this.axios.request<string>({
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const response = await this.send(call, options, async () => {
+      const answer = await this.axios.request<Readable>({
         method,
         url: path,
         params: options.params,
         paramsSerializer: { serialize: serializeQuery },
         data: options.body === undefined ? undefined : JSON.stringify(options.body),
         headers: options.body === undefined ? {} : { 'Content-Type': 'application/json' },
-        responseType: 'text',
-        transformResponse: (body: string) => body,
+        // Read here rather than by axios, so an error answer is read only as far as its message.
+        responseType: 'stream',
         // JSON is read whole into memory: a server sending without end is cut off, with a message.
         maxContentLength: maxJsonAnswerBytes,
-        timeout: options.timeoutMs ?? this.timeoutMs,
+        timeout: timeoutMs,
         signal: options.signal,
-      }),
-    );
-    const body = response.data ?? '';
-    if (response.status >= 400) throw httpError(this.base, call, response.status, body, this.connection.auth.kind);
+      });
+      const body: ErrorBody =
+        answer.status >= 400 ? await readErrorBody(answer.data, timeoutMs) : { text: await readText(answer.data, timeoutMs, options.signal), cut: false };
+      return { status: answer.status, headers: answer.headers, data: body };
+    });
+    const body = response.data.text;
+    if (response.status >= 400) throw httpError(this.base, call, response.status, response.data, this.connection.auth.kind);
     if (body.trim() === '') return {} as T;
     try {
       return JSON.parse(body) as T;
@@ -165,7 +170,7 @@ export class MlflowHttp {
       }),
     );
     if (response.status >= 400) {
-      const body = await readAll(response.data).catch(() => '');
+      const body = await readErrorBody(response.data, options.timeoutMs ?? this.timeoutMs);
       throw httpError(this.base, call, response.status, body, this.connection.auth.kind);
     }
     return response;
@@ -207,7 +212,7 @@ export class MlflowHttp {
         timeoutMs: options.timeoutMs ?? this.timeoutMs,
       }),
     );
-    if (answer.status >= 400) throw httpError(this.base, call, answer.status, answer.errorBody, this.connection.auth.kind);
+    if (answer.status >= 400) throw httpError(this.base, call, answer.status, { text: answer.errorBody, cut: answer.errorBodyCut === true }, this.connection.auth.kind);
     return answer;
   }
 
@@ -272,7 +277,7 @@ export class MlflowHttp {
       }),
     );
     if (response.status >= 400) {
-      const body = await readAll(response.data).catch(() => '');
+      const body = await readErrorBody(response.data, timeoutMs);
       // A server may refuse an upload (401, 413) before reading its body: stop sending it.
       if (sending && !sending.writableFinished) sending.destroy();
       throw httpError(this.base, call, response.status, body, this.connection.auth.kind);
@@ -365,8 +370,31 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-async function readAll(stream: Readable): Promise<string> {
+/**
+ * A 2xx answer's whole body as text (axios stops it past `maxContentLength`). A body silent for
+ * `idleMs` fails with ETIMEDOUT, an aborted one with an AbortError, as the request would have.
+ */
+async function readText(stream: Readable, idleMs: number, signal?: AbortSignal): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+  let silence: NodeJS.Timeout | undefined;
+  const fail = (error: Error) => stream.destroy(error);
+  const watch = () => {
+    if (idleMs <= 0) return;
+    clearTimeout(silence);
+    silence = setTimeout(() => fail(Object.assign(new Error(`the server sent nothing for ${Math.round(idleMs / 1000)} s`), { code: 'ETIMEDOUT' })), idleMs);
+  };
+  const onAbort = () => fail(Object.assign(new Error('The operation was aborted'), { name: 'AbortError', code: 'ABORT_ERR' }));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (signal?.aborted) onAbort();
+    watch();
+    for await (const chunk of stream) {
+      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+      watch();
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    clearTimeout(silence);
+    signal?.removeEventListener('abort', onAbort);
+  }
 }

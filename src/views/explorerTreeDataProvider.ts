@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { displayName } from './displayName';
 import { ErrorNode, type ExplorerNode, LoadingNode } from './explorerNode';
 
 /** How long a listing may take before its node says the server is slow and offers Cancel. */
@@ -44,8 +45,9 @@ export class ExplorerTreeDataProvider<Root extends ExplorerNode> implements vsco
     this.slowAfterMs = options.slowAfterMs ?? slowListingMs;
   }
 
+  /** The node as VS Code shows it: every label, description and tooltip through `shownAsText`. */
   getTreeItem(node: ExplorerNode): vscode.TreeItem {
-    return node.treeItem();
+    return shownAsText(node.treeItem());
   }
 
   getParent(node: ExplorerNode): ExplorerNode | undefined {
@@ -164,4 +166,18 @@ export class ExplorerTreeDataProvider<Root extends ExplorerNode> implements vsco
 function isAtOrBelow(node: ExplorerNode, ancestor: ExplorerNode): boolean {
   for (let current: ExplorerNode | undefined = node; current; current = current.parent) if (current === ancestor) return true;
   return false;
+}
+
+/**
+ * A tree item's text as the user reads it: names, values and server messages with their
+ * bidirectional controls made visible (displayName.ts), in the one place every node passes. Labels,
+ * descriptions and tooltips are plain strings (plainTooltip), so markup in them is shown as text and
+ * no `command:` link in them is live; nodes do not set label highlights, which this would shift.
+ */
+export function shownAsText(item: vscode.TreeItem): vscode.TreeItem {
+  if (typeof item.label === 'string') item.label = displayName(item.label);
+  else if (item.label) item.label = { label: displayName(item.label.label) };
+  if (typeof item.description === 'string') item.description = displayName(item.description);
+  if (typeof item.tooltip === 'string') item.tooltip = displayName(item.tooltip);
+  return item;
 }

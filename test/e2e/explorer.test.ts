@@ -13,10 +13,10 @@ import { probeServer } from '../../src/mlflow/serverProbe';
 import { parseTrackingUri } from '../../src/mlflow/trackingUri';
 import { launchChromium, openWorkbench, saveScreenshot } from '../harness/browser';
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
-import { explorerSeed, markupRunName } from '../harness/explorerSeed';
+import { explorerSeed, hostileModelNameShown, hostileNameShown, markupRunName } from '../harness/explorerSeed';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { seedExplorer } from '../harness/seedExplorer';
-import { builtVsix, clickRow, contextMenu, expand, openMlflowContainer, row, runCommand } from './explorerPage';
+import { builtVsix, clearHovers, clickRow, contextMenu, expand, openMlflowContainer, row, runCommand } from './explorerPage';
 import { activeWebview, endSuite } from './workbenchPage';
 
 describe('the MLflow explorer in the browser', () => {
@@ -83,6 +83,9 @@ describe('the MLflow explorer in the browser', () => {
     await contextMenu(page, 'phi3-echo', 'Register Model…');
     const input = page.locator('.quick-input-widget input');
     await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'New registered model' }).first().waitFor({ timeout: 15_000 });
+    // The registered models offered: one named as markup with an isolate pair, shown as text with the controls visible.
+    assert.equal(await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: hostileModelNameShown }).count(), 1);
+    assert.equal(await page.locator('.quick-input-list img').count(), 0);
     await input.press('Enter');
     await page.locator('.quick-input-widget').filter({ hasText: 'New Registered Model' }).waitFor({ timeout: 15_000 });
     await input.fill('e2e-registered');
@@ -115,6 +118,36 @@ describe('the MLflow explorer in the browser', () => {
     assert.equal(await frame.locator('img').count(), 0);
     assert.equal(await frame.locator('.u-legend').first().getByText(markupRunName, { exact: true }).count(), 1);
     await saveScreenshot(page, 'e2e-explorer-metric-chart-markup-name');
+  });
+
+  it('shows names with markup and a right-to-left override as text, the override visible: tree rows and chart page', async () => {
+    // The newest experiment, at the top of the tree.
+    const experiment = row(page, hostileNameShown);
+    await experiment.waitFor({ timeout: 30_000 });
+    // Its tooltip is checked in-host (explorerNames.test.ts): the plain string VS Code is given.
+    await expand(page, hostileNameShown);
+    const sidebar = (await page.locator('.part.sidebar').textContent()) ?? '';
+    assert.ok(!/[\u202A-\u202E\u2066-\u2069]/.test(sidebar), 'a bidirectional control reached the sidebar');
+    assert.equal(await page.locator('.part.sidebar img[src="x"], .part.sidebar a[href^="command:"]').count(), 0);
+    // The run (the experiment's only one, under it), then its charts.
+    const runRow = page.locator('.part.sidebar .monaco-list-row[aria-level="2"]').filter({ has: page.locator('.label-name', { hasText: hostileNameShown }) }).first();
+    await runRow.waitFor({ timeout: 30_000 });
+    await clearHovers(page);
+    await runRow.click({ button: 'right' });
+    const entry = page.locator('.monaco-menu .action-item').filter({ hasText: 'Show Metric Charts' }).first();
+    await entry.waitFor({ timeout: 15_000 });
+    await page.waitForTimeout(500);
+    await entry.click();
+    const frame = activeWebview(page);
+    await frame.locator('#status', { hasText: /^1 metric from 1 run$/ }).waitFor({ timeout: 60_000 });
+    assert.equal(await frame.locator('#runs').textContent(), hostileNameShown);
+    assert.equal(await frame.locator('.u-legend').first().getByText(hostileNameShown, { exact: true }).count(), 1);
+    assert.equal(await frame.locator('img, a').count(), 0);
+    await page.locator('.tab').filter({ hasText: `Metrics: ${hostileNameShown}` }).first().waitFor();
+    await saveScreenshot(page, 'e2e-explorer-hostile-name-chart');
+    await page.keyboard.press('Control+W').catch(() => undefined);
+    // Collapsed again: the other tests find their rows where they were.
+    await clickRow(page, hostileNameShown);
   });
 
   it('changes how the connection signs in (Edit Connection Sign-in…): the kind in settings, the token never', async () => {

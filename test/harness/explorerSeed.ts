@@ -3,6 +3,19 @@ import type { ExplorerSeedSpec } from './seedExplorer';
 /** A run named like an attack on the UI: it must read as these characters everywhere. */
 export const markupRunName = '<img src=x onerror=alert(1)>';
 
+/**
+ * A name built to fool whoever reads it: HTML, Markdown, a `command:` link, and a right-to-left
+ * override that would make the end read "…xnno.png". MLflow takes it for experiments, runs, param
+ * and tag values and artifact files (not for param, metric or tag keys, nor aliases: those it keeps
+ * to letters, digits and `_-. :/`).
+ */
+export const hostileName = '<img src=x onerror=alert(1)>**bold**[link](command:workbench.action.quit)\u202Egnp.onnx';
+/** The same for model names, which MLflow keeps free of `/ : . %` and quotes: with an isolate pair. */
+export const hostileModelName = '<img src=x onerror=alert(1)>**bold**[link](#quit)\u2067exe\u2069';
+/** How the extension shows them: the markup as its characters, the bidirectional controls visible. */
+export const hostileNameShown = '<img src=x onerror=alert(1)>**bold**[link](command:workbench.action.quit)⟪U+202E⟫gnp.onnx';
+export const hostileModelNameShown = '<img src=x onerror=alert(1)>**bold**[link](#quit)⟪U+2067⟫exe⟪U+2069⟫';
+
 /** What the explorer's in-host and end-to-end tests browse (seeded with MLflow's Python client). */
 export const explorerSeed: ExplorerSeedSpec = {
   experiments: [
@@ -44,6 +57,19 @@ export const explorerSeed: ExplorerSeedSpec = {
           },
         ],
       },
+    },
+    {
+      name: hostileName,
+      runs: [
+        {
+          name: hostileName,
+          params: { lr: hostileName },
+          metrics: { loss: [0.9, 0.7] },
+          tags: { note: hostileName },
+          artifacts: { [`${hostileName}.txt`]: 'named to fool\n' },
+        },
+      ],
+      loggedModel: { name: hostileModelName, register: [{ name: hostileModelName, description: hostileName, aliases: { champion: '1' } }] },
     },
   ],
 };

@@ -8,6 +8,8 @@ import { resolveChatModel } from '../../../src/chat/chatModelPicker';
 import { MlflowClient } from '../../../src/mlflow/client';
 import type { LoggedWrapperModel } from '../../../src/mlflow/logWrapperModel';
 import { parseTrackingUri } from '../../../src/mlflow/trackingUri';
+import { hasBidiControl } from '../../../src/views/displayName';
+import { hostileModelName, hostileModelNameShown } from '../../harness/explorerSeed';
 import { repoRoot } from '../../harness/paths';
 import { logTestWrapper } from '../../harness/testWrapperModel';
 import { child, connected, serverUrl } from './explorerHelpers';
@@ -129,6 +131,24 @@ describe('Test in Chat on a model in MLflow: downloaded once into the model cach
     assert.equal(result.entries, 2);
     assert.ok(result.bytes > 2 * statSync(join(fixture, 'model.onnx.data')).size);
     assert.deepEqual(readdirSync(cacheDir), []);
+  });
+
+  it('on a version of a registered model named to fool (markup, an isolate pair): the tab shows its bidirectional controls', async function () {
+    this.timeout(120_000);
+    // The same logged model, registered under a name no wrapper card would take.
+    const name = `${hostileModelName}-chat`;
+    const client = new MlflowClient({ uri: parseTrackingUri(serverUrl), auth: { kind: 'none' } });
+    await client.registry.createModel(name);
+    await client.registry.createVersion({ name, source: `models:/${logged.modelId}`, runId: logged.runId, modelId: logged.modelId });
+    const { explorer } = await connected();
+    explorer.models.refresh();
+    const versionNode = await child(explorer.models, await child(explorer.models, undefined, name), 'Version 1');
+    const panel = await vscode.commands.executeCommand<OpenedPanel | undefined>('phi3Mlflow.testInChat', versionNode);
+    assert.ok(panel && panel.model.kind === 'local');
+    // The model is the server's name; what the tab shows is that name with U+2067 and U+2069 visible.
+    assert.equal(panel.model.mlflow?.title, `${name} v1`);
+    await chatTabShows(`Chat: ${hostileModelNameShown}-chat v1`);
+    assert.ok(!chatTabLabels().some(hasBidiControl), chatTabLabels().join(', '));
   });
 
   it('a model that does not exist: a clear message, no panel', async () => {

@@ -327,6 +327,111 @@ describe('faults a real server will not produce on demand (stub servers)', () =>
     }
   });
 
+  describe('an error answer with a 50 MB body: its message from the first 64 KiB, the rest never read', () => {
+    const bodyBytes = 50 * 1024 * 1024;
+    const cutNote = "(only the first 64 KiB of the server's answer were read)";
+    let scratch: string;
+    before(() => {
+      scratch = mkdtempSync(join(tmpdir(), 'phi3-mlflow-huge-errors-'));
+    });
+    after(() => rmSync(scratch, { recursive: true, force: true }));
+    /** Answers every request with `status` and 50 MB of text after one line, written as the client takes it. */
+    async function hugeErrorServer(status: number) {
+      const seen = { sent: 0, finished: false };
+      let closed!: () => void;
+      const whenClosed = new Promise<void>((resolveClosed) => (closed = resolveClosed));
+      const stub = await startStubServer((_req, res) => {
+        res.writeHead(status, { 'Content-Type': 'text/plain', 'Content-Length': String(bodyBytes) });
+        res.on('error', () => undefined);
+        res.on('close', () => {
+          seen.finished = res.writableFinished;
+          closed();
+        });
+        const first = Buffer.from('upstream exploded\n');
+        const chunk = Buffer.alloc(64 * 1024, 'x');
+        const write = () => {
+          while (seen.sent < bodyBytes && !res.destroyed) {
+            const piece = seen.sent === 0 ? Buffer.concat([first, chunk.subarray(first.length)]) : chunk.subarray(0, Math.min(chunk.length, bodyBytes - seen.sent));
+            seen.sent += piece.length;
+            if (!res.write(piece)) return void res.once('drain', write);
+          }
+          res.end();
+        };
+        write();
+      });
+      return { stub, seen, whenClosed };
+    }
+
+    async function assertCutShort(server: Awaited<ReturnType<typeof hugeErrorServer>>) {
+      await server.whenClosed;
+      assert.equal(server.seen.finished, false, 'the server finished sending the whole body');
+      // What the kernel's socket buffers took before the client closed: far from all of it.
+      assert.ok(server.seen.sent < 16 * 1024 * 1024, `the server wrote ${server.seen.sent} bytes`);
+    }
+
+    it('a JSON call (GET experiments/get) answered 500', async () => {
+      const server = await hugeErrorServer(500);
+      try {
+        await assert.rejects(clientFor(server.stub.url, { maxRetries: 0 }).experiments.get('1'), (error: unknown) => {
+          assert.ok(error instanceof MlflowError);
+          assert.deepEqual([error.kind, error.status, error.serverMessage], ['http', 500, 'upstream exploded']);
+          assert.equal(error.message, `The MLflow server failed (500): upstream exploded ${cutNote}`);
+          return true;
+        });
+        await assertCutShort(server);
+        assert.equal(server.stub.requests.length, 1);
+      } finally {
+        await server.stub.stop();
+      }
+    });
+
+    it('a download through the artifact proxy (read into the file) answered 500: no file left', async () => {
+      const server = await hugeErrorServer(500);
+      const target = join(scratch, 'huge-error-proxy', 'weights.bin');
+      try {
+        await assert.rejects(clientFor(server.stub.url).artifacts.downloadFile(runArtifacts('r1', 'mlflow-artifacts:/0/r1/artifacts'), 'weights.bin', target), {
+          kind: 'http',
+          message: `The MLflow server failed (500): upstream exploded ${cutNote}`,
+        });
+        await assertCutShort(server);
+        assert.deepEqual(readdirSync(join(scratch, 'huge-error-proxy')), []);
+      } finally {
+        await server.stub.stop();
+      }
+    });
+
+    it('a download through /get-artifact (node:http) answered 403', async () => {
+      const server = await hugeErrorServer(403);
+      const target = join(scratch, 'huge-error-get', 'weights.bin');
+      try {
+        await assert.rejects(clientFor(server.stub.url).artifacts.downloadFile(runArtifacts('r1', 'file:///srv/mlruns/0/r1/artifacts'), 'weights.bin', target), {
+          kind: 'http',
+          message: `Permission denied (403): upstream exploded ${cutNote}`,
+        });
+        await assertCutShort(server);
+        assert.deepEqual(readdirSync(join(scratch, 'huge-error-get')), []);
+      } finally {
+        await server.stub.stop();
+      }
+    });
+
+    it('an error body of exactly 64 KiB, then the end: whole, not said to be cut', async () => {
+      const message = 'x'.repeat(64 * 1024 - 2);
+      const stub = await startStubServer((_req, res) => {
+        res.writeHead(500, { 'Content-Type': 'text/plain' });
+        res.end(`${message}\n\n`);
+      });
+      try {
+        await assert.rejects(clientFor(stub.url, { maxRetries: 0 }).experiments.get('1'), {
+          kind: 'http',
+          message: `The MLflow server failed (500): ${'x'.repeat(300)}`,
+        });
+      } finally {
+        await stub.stop();
+      }
+    });
+  });
+
   it('a real release number is kept as it is, pre-releases and local versions included', () => {
     for (const text of ['3.17.2', '2.22.5', '3.0.0rc1', '2.9.0.dev0', '3.1.0+db.1']) assert.equal(parseMlflowVersion(`${text}\n`).text, text);
     assert.deepEqual(parseMlflowVersion('3.0.0rc1'), { text: '3.0.0rc1', major: 3, minor: 0 });
