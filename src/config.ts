@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { ignoredWorkspaceSettings, type RestrictedSetting, restrictedValue, type SavedConnection, userConnections, withConnectionFirst, withoutConnection } from './settingValues';
+import { ignoredWorkspaceSettings, parseSettingsText, type RestrictedSetting, restrictedSettings, restrictedSettingsIn, restrictedValue, type SavedConnection, userConnections, withConnectionFirst, withoutConnection } from './settingValues';
 
 export type { SavedConnection } from './settingValues';
 
@@ -15,10 +15,30 @@ export function restrictedSetting<T>(key: RestrictedSetting, fallback: T, scope?
   return restrictedValue(configuration.inspect<T>(key), configuration.get<T>(key, fallback), vscode.workspace.isTrusted, fallback);
 }
 
-/** The restricted settings whose workspace values are ignored now (none when the workspace is trusted). */
-export function ignoredSettings(): string[] {
+/**
+ * The restricted settings whose workspace values are ignored now (none when the workspace is
+ * trusted). VS Code does not show an extension the workspace's values of restricted settings while
+ * untrusted, so the workspace's settings files are read too: each folder's `.vscode/settings.json`
+ * and the `.code-workspace` file's `settings`.
+ */
+export async function ignoredSettings(): Promise<string[]> {
+  if (vscode.workspace.isTrusted) return [];
   const configuration = vscode.workspace.getConfiguration(section);
-  return ignoredWorkspaceSettings((key) => configuration.inspect(key), vscode.workspace.isTrusted);
+  const found = new Set(ignoredWorkspaceSettings((key) => configuration.inspect(key), false));
+  const read = async (uri: vscode.Uri) => {
+    try {
+      return parseSettingsText(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
+    } catch {
+      return undefined; // no such file
+    }
+  };
+  const folderFiles = (vscode.workspace.workspaceFolders ?? []).map((folder) => read(vscode.Uri.joinPath(folder.uri, '.vscode', 'settings.json')));
+  for (const settings of await Promise.all(folderFiles)) for (const key of restrictedSettingsIn(settings)) found.add(key);
+  const workspaceFile = vscode.workspace.workspaceFile;
+  if (workspaceFile && workspaceFile.scheme !== 'untitled') {
+    for (const key of restrictedSettingsIn(((await read(workspaceFile)) as { settings?: unknown } | undefined)?.settings)) found.add(key);
+  }
+  return restrictedSettings.map((key) => `phi3Mlflow.${key}`).filter((key) => found.has(key));
 }
 
 export function affectsRestrictedSettings(event: vscode.ConfigurationChangeEvent): boolean {

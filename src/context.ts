@@ -156,13 +156,18 @@ export class Ctx implements vscode.Disposable {
   }
 
   private ignored: readonly string[] = [];
+  /** Each re-read gets a number, so a slower earlier one does not overwrite a later answer. */
+  private ignoredReads = 0;
 
   /** Re-reads which workspace settings Restricted Mode ignores, for the status bar; returns the ones ignored until now. */
-  updateIgnoredSettings(): readonly string[] {
+  async updateIgnoredSettings(): Promise<readonly string[]> {
+    const read = ++this.ignoredReads;
     const before = this.ignored;
-    this.ignored = ignoredSettings();
-    if (this.ignored.length && this.ignored.join() !== before.join()) this.log.info(`Restricted Mode: workspace values ignored for ${this.ignored.join(', ')}`);
-    this.statusBar.setIgnoredSettings(this.ignored);
+    const now = await ignoredSettings();
+    if (read !== this.ignoredReads) return before;
+    this.ignored = now;
+    if (now.length && now.join() !== before.join()) this.log.info(`Restricted Mode: workspace values ignored for ${now.join(', ')}`);
+    this.statusBar.setIgnoredSettings(now);
     return before;
   }
 

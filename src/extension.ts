@@ -92,16 +92,18 @@ export function activate(context: vscode.ExtensionContext): Phi3MlflowApi {
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (affectsRestrictedSettings(event)) ctx.updateIgnoredSettings();
+      if (affectsRestrictedSettings(event)) void ctx.updateIgnoredSettings();
       if (affectsTrackingUri(event)) void ctx.connectToConfigured().catch(() => undefined);
       else if (affectsRequestTimeout(event)) void ctx.applyRequestTimeout().catch(() => undefined);
     }),
     // Trusted now: the workspace's own server, when it names one, is the one to use.
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
-      if (ctx.updateIgnoredSettings().includes('phi3Mlflow.trackingUri')) void ctx.connectToConfigured().catch(() => undefined);
+      void ctx.updateIgnoredSettings().then(async (before) => {
+        if (before.includes('phi3Mlflow.trackingUri')) await ctx.connectToConfigured().catch(() => undefined);
+      });
     }),
   );
-  ctx.updateIgnoredSettings();
+  void ctx.updateIgnoredSettings();
   // The probe runs in the background: activation never waits on the network.
   void ctx.connectToConfigured().catch(() => undefined);
   ctx.log.info(`Phi-3 MLflow ${context.extension.packageJSON.version as string} activated`);

@@ -77,6 +77,65 @@ export function ignoredWorkspaceSettings(inspect: (key: RestrictedSetting) => In
   return restrictedSettings.filter((key) => hasWorkspaceValue(inspect(key))).map((key) => `phi3Mlflow.${key}`);
 }
 
+/**
+ * The restricted settings a settings file sets (parsed `settings.json`, or a `.code-workspace`
+ * file's `settings`), as `phi3Mlflow.<key>`. VS Code hides these values from extensions in
+ * Restricted Mode (`inspect()` shows no workspace value), so the files themselves are read to say
+ * which ones are ignored. Dotted keys and nested objects (`"phi3Mlflow": {"chat": {…}}`) both count.
+ */
+export function restrictedSettingsIn(settings: unknown): string[] {
+  const sets = (value: unknown, path: readonly string[]): boolean => {
+    if (!path.length) return value !== undefined && value !== null;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+    const object = value as Record<string, unknown>;
+    // "a.b.c" may be written as "a.b.c", or as "a": {"b.c"}, or "a.b": {"c"}, …
+    for (let take = path.length; take >= 1; take--) {
+      const key = path.slice(0, take).join('.');
+      if (Object.hasOwn(object, key) && sets(object[key], path.slice(take))) return true;
+    }
+    return false;
+  };
+  return restrictedSettings.filter((key) => sets(settings, ['phi3Mlflow', ...key.split('.')])).map((key) => `phi3Mlflow.${key}`);
+}
+
+/**
+ * A settings file's JSON with comments (`//`, `/* *\/`) and trailing commas, as VS Code writes and
+ * reads them; undefined when it is not JSON even so.
+ */
+export function parseSettingsText(text: string): unknown {
+  let plain = '';
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (char === '"') {
+      const start = i;
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      plain += text.slice(start, i + 1);
+    } else if (char === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') i++;
+      plain += '\n';
+    } else if (char === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? text.length : end + 1;
+      plain += ' ';
+    } else plain += char;
+  }
+  // Then the trailing commas, outside strings.
+  let json = '';
+  for (let i = 0; i < plain.length; i++) {
+    const char = plain[i]!;
+    if (char === '"') {
+      const start = i;
+      for (i++; i < plain.length && plain[i] !== '"'; i++) if (plain[i] === '\\') i++;
+      json += plain.slice(start, i + 1);
+    } else if (char !== ',' || !/^\s*[}\]]/.test(plain.slice(i + 1))) json += char;
+  }
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The status bar's word on ignored workspace settings: a text suffix and a tooltip paragraph. */
 export function ignoredSettingsNote(ignored: readonly string[]): { text: string; tooltip: string } | undefined {
   if (!ignored.length) return undefined;

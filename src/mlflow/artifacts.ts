@@ -28,6 +28,14 @@ export interface TransferResult {
   readonly multipartFiles?: number;
 }
 
+export interface DownloadFileOptions extends TransferOptions {
+  /**
+   * `target` is `path` inside the folder `root`: its folders are checked again (resolveInside) just
+   * before the file is renamed into place, so a symbolic link that appeared meanwhile is refused.
+   */
+  readonly inside?: { readonly root: string; readonly path: string };
+}
+
 /** What to do with a file the download would replace. */
 export type ExistingFileAnswer = 'overwrite' | 'skip' | 'cancel';
 /**
@@ -224,24 +232,34 @@ export class ArtifactsApi {
     const listed: FileInfo[] = [];
     for await (const file of this.listFiles(source, artifactPath, options.signal)) listed.push(file);
     if (listed.length === 0) listed.push({ path: artifactPath, isDir: false }); // a single file (or nothing: the GET says)
+    const relativePaths = listed.map((entry) => (parent ? entry.path.slice(parent.length + 1) : entry.path));
     // Check every path, and ask about every existing file, before writing anything.
-    const plan = await planDownload(destination, listed.map((entry) => (parent ? entry.path.slice(parent.length + 1) : entry.path)), options.onExisting);
+    const plan = await planDownload(destination, relativePaths, options.onExisting);
     const entries = listed.filter((_, index) => plan.targets[index] !== undefined);
     const targets = plan.targets.filter((target): target is string => target !== undefined);
+    const inside = relativePaths.filter((_, index) => plan.targets[index] !== undefined);
     const total = entries.every((e) => e.fileSize !== undefined) ? entries.reduce((sum, e) => sum + (e.fileSize ?? 0), 0) : undefined;
     let done = 0;
     for (const [index, entry] of entries.entries()) {
       try {
+        // Checked again as each file starts, and before it is put in place (downloadFile): a
+        // symbolic link may have appeared on its way since the plan (while a question was open).
+        resolveInside(destination, inside[index]!);
         done += await this.downloadFile(source, entry.path, targets[index]!, {
           signal: options.signal,
+          inside: { root: destination, path: inside[index]! },
           // A single file's size comes with its answer when the listing had none to give.
           onProgress: options.onProgress && ((fileDone, fileTotal) => options.onProgress!(done + fileDone, total ?? (entries.length === 1 ? fileTotal : undefined))),
         });
       } catch (error) {
-        // Files finished before a cancel are whole and stay; say so, rather than "nothing kept".
-        if (error instanceof MlflowError && error.kind === 'cancelled' && entries.length > 1) {
-          const kept = index === 0 ? 'no file was complete' : `the ${index} complete file${index === 1 ? ' was' : 's were'} kept in ${destination}`;
-          throw new MlflowError('cancelled', `Cancelled after ${index} of ${entries.length} files: ${kept}, and no partial file`, error.call);
+        // Files finished before a cancel or a failure are whole and stay; say so, rather than "nothing kept".
+        if (error instanceof MlflowError && entries.length > 1) {
+          if (error.kind === 'cancelled') {
+            const kept = index === 0 ? 'no file was complete' : `the ${index} complete file${index === 1 ? ' was' : 's were'} kept in ${destination}`;
+            throw new MlflowError('cancelled', `Cancelled after ${index} of ${entries.length} files: ${kept}, and no partial file`, error.call);
+          }
+          const kept = index === 0 ? `none of the ${entries.length} files was complete` : `the ${index} complete file${index === 1 ? '' : 's'} of ${entries.length} ${index === 1 ? 'was' : 'were'} kept in ${destination}`;
+          throw new MlflowError(error.kind, `${error.message}; ${kept}, and no partial file`, error.call, error.status, error.errorCode, error.serverMessage);
         }
         throw error;
       }
@@ -260,7 +278,7 @@ export class ArtifactsApi {
    * plain http the ranges are read through fixed buffers, one set per parallel lane: on 1 GiB that
    * took the client's RSS growth from 46–81 MiB to 11 MiB and its CPU from 1.7–2.0 s to 0.5–0.8 s.
    */
-  async downloadFile(source: ArtifactSource, artifactPath: string, target: string, options: TransferOptions = {}): Promise<number> {
+  async downloadFile(source: ArtifactSource, artifactPath: string, target: string, options: DownloadFileOptions = {}): Promise<number> {
     const call = { method: 'GET', path: artifactPath, subject: `Artifact ${artifactPath} of ${describeSource(source)}` };
     await fs.mkdir(dirname(target), { recursive: true });
     const partial = `${target}.partial-${randomBytes(4).toString('hex')}`;
@@ -345,6 +363,8 @@ export class ArtifactsApi {
       if (total !== undefined && received !== total) {
         throw new MlflowError('interrupted', `Download of ${artifactPath} stopped at ${received} of ${total} bytes: the connection dropped`, call);
       }
+      // The folders on the way are checked once more just before the file takes its name.
+      if (options.inside) resolveInside(options.inside.root, options.inside.path);
       await fs.rename(partial, target);
       if (reported !== received || received === 0) options.onProgress?.(received, total);
       return received;

@@ -5,6 +5,8 @@ import { describe, it } from 'node:test';
 import {
   ignoredSettingsNote,
   ignoredWorkspaceSettings,
+  parseSettingsText,
+  restrictedSettingsIn,
   type InspectedSetting,
   parseConnections,
   type RestrictedSetting,
@@ -84,5 +86,20 @@ describe('Restricted Mode: a workspace cannot choose the server, the interpreter
     assert.match(note!.text, /workspace setting ignored/);
     assert.equal(note!.tooltip, 'Workspace setting ignored (Restricted Mode): phi3Mlflow.trackingUri. Your user settings are used until you trust this folder.');
     assert.equal(ignoredSettingsNote([]), undefined);
+  });
+
+  it('reads the restricted settings a settings file sets (VS Code hides them from inspect() while untrusted): comments, trailing commas, nested objects', () => {
+    const text = `{
+  // the folder's own server
+  "phi3Mlflow.trackingUri": "http://attacker.example:5000", /* and its Python */
+  "phi3Mlflow": { "chat.openOnStartup": "models:/x/1", "chat": { "modelCacheDirectory": "/tmp/c", }, },
+  "python.defaultInterpreterPath": "// not a comment, */ nor this",
+  "editor.fontSize": 14,
+}`;
+    assert.deepEqual(restrictedSettingsIn(parseSettingsText(text)), ['phi3Mlflow.trackingUri', 'phi3Mlflow.chat.openOnStartup', 'phi3Mlflow.chat.modelCacheDirectory']);
+    assert.deepEqual(restrictedSettingsIn(parseSettingsText('{"phi3Mlflow.pythonPath": "/tmp/evil-python", "x": ",}"}')), ['phi3Mlflow.pythonPath']);
+    assert.equal(parseSettingsText('{ not json'), undefined);
+    assert.deepEqual(restrictedSettingsIn(undefined), []);
+    assert.deepEqual(restrictedSettingsIn({ 'phi3Mlflow.requestTimeoutSeconds': 5 }), []);
   });
 });

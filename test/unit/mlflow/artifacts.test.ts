@@ -120,6 +120,82 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
     assert.deepEqual(readdirSync(join(target, 'model')), ['MLmodel'], 'README.md was not downloaded before the question');
   });
 
+  it('never writes through a symbolic link already in the download folder: the download is refused with a message, and nothing is written, inside or outside', async () => {
+    const own = await client.runs.create('0', { runName: 'through-a-link' });
+    const upload = join(scratch, 'linked-upload');
+    mkdirSync(upload, { recursive: true });
+    writeFileSync(join(upload, 'payload.txt'), 'from the server');
+    writeFileSync(join(upload, 'alias'), 'from the server');
+    writeFileSync(join(upload, 'notes.txt'), 'notes');
+    await client.artifacts.upload(own.info, join(upload, 'payload.txt'), 'link');
+    await client.artifacts.upload(own.info, join(upload, 'alias'));
+    await client.artifacts.upload(own.info, join(upload, 'notes.txt'));
+    const source = runArtifacts(own.info.runId, own.info.artifactUri);
+    assert.deepEqual((await collect(client.artifacts.listFiles(source))).map((f) => f.path), ['alias', 'link/payload.txt', 'notes.txt']);
+
+    // dest/link is a folder elsewhere, dest/alias a file elsewhere: the server's paths name both.
+    const outside = join(scratch, 'outside-folder');
+    mkdirSync(outside);
+    const outsideFile = join(scratch, 'outside-file.txt');
+    writeFileSync(outsideFile, 'not the server\'s to change');
+    const target = join(scratch, 'linked-download');
+    mkdirSync(target);
+    symlinkSync(outside, join(target, 'link'));
+    symlinkSync(outsideFile, join(target, 'alias'));
+    const refused = (path: string, link: string) => (error: unknown) => {
+      assert.ok(error instanceof MlflowError, String(error));
+      assert.equal(error.kind, 'unsafe-path');
+      assert.equal(error.message, `Refused artifact path "${path}": ${join(target, link)} is a symbolic link; nothing was written outside ${target}`);
+      return true;
+    };
+    await assert.rejects(client.artifacts.download(source, 'link', target), refused('link/payload.txt', 'link'));
+    // The artifact's name is the link's: an existing file to ask about would be replaced, the link refuses it.
+    await assert.rejects(client.artifacts.download(source, 'alias', target, { onExisting: () => 'overwrite' }), refused('alias', 'alias'));
+    // The whole run: refused before anything is written, notes.txt included.
+    await assert.rejects(client.artifacts.download(source, '', target, { onExisting: () => 'overwrite' }), refused('alias', 'alias'));
+    assert.deepEqual(readdirSync(outside), []);
+    assert.equal(readFileSync(outsideFile, 'utf8'), 'not the server\'s to change');
+    assert.deepEqual(readdirSync(target).sort(), ['alias', 'link']);
+  });
+
+  it('a symbolic link that appears in the download folder while a download runs: the next file is refused, nothing goes through it, and the message says what was kept', async () => {
+    const own = await client.runs.create('0', { runName: 'link-appears' });
+    const upload = join(scratch, 'link-appears-upload');
+    mkdirSync(upload, { recursive: true });
+    writeFileSync(join(upload, 'a-notes.txt'), 'notes');
+    writeFileSync(join(upload, 'payload.txt'), 'from the server');
+    await client.artifacts.upload(own.info, join(upload, 'a-notes.txt'));
+    await client.artifacts.upload(own.info, join(upload, 'payload.txt'), 'link');
+    const outside = join(scratch, 'outside-appears');
+    mkdirSync(outside);
+    const target = join(scratch, 'link-appears-download');
+    let linked = false;
+    await assert.rejects(
+      client.artifacts.download(runArtifacts(own.info.runId, own.info.artifactUri), '', target, {
+        // Once a-notes.txt is in (its progress comes at its end), dest/link becomes a link elsewhere.
+        onProgress: (done) => {
+          if (!linked && done === 5) {
+            linked = true;
+            symlinkSync(outside, join(target, 'link'));
+          }
+        },
+      }),
+      (error: unknown) => {
+        assert.ok(error instanceof MlflowError, String(error));
+        assert.equal(error.kind, 'unsafe-path');
+        assert.equal(
+          error.message,
+          `Refused artifact path "link/payload.txt": ${join(target, 'link')} is a symbolic link; nothing was written outside ${target}; the 1 complete file of 2 was kept in ${target}, and no partial file`,
+        );
+        return true;
+      },
+    );
+    assert.ok(linked);
+    assert.deepEqual(readdirSync(outside), []);
+    assert.deepEqual(readdirSync(target).sort(), ['a-notes.txt', 'link']);
+    assert.equal(readFileSync(join(target, 'a-notes.txt'), 'utf8'), 'notes');
+  });
+
   it('falls back to one PUT when the server offers no multipart upload (501)', async () => {
     const file = join(scratch, 'weights.bin');
     writeFileSync(file, randomBytes(256 * 1024));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +16,7 @@ import { freePort } from '../../harness/freePort';
 import { type MlflowServer, startMlflowServer } from '../../harness/mlflowServer';
 import { json, startStubServer } from '../../harness/stubServer';
 import { writeLargeFile } from '../../harness/largeFile';
+import { waitForQueuedRequest } from '../../harness/queuedRequests';
 
 const clientFor = (url: string, options = {}) => new MlflowClient({ uri: parseTrackingUri(url), auth: { kind: 'none' } }, options);
 
@@ -68,6 +70,81 @@ describe('faults against a real server', () => {
       assert.ok(killed);
       assert.deepEqual(readdirSync(target), []);
     });
+  });
+
+  it('killed during a folder download and during a pending listing: "Cannot reach", the complete files kept, no partial one, the message says which; started again on its port, the same client lists and finishes', async () => {
+    const dataDir = mkdtempSync(join(scratch, 'killed-server-'));
+    let server = await startMlflowServer({ dataDir });
+    const port = server.port;
+    try {
+      const client = clientFor(server.url);
+      const run = await client.runs.create('0', { runName: 'killed-mid-folder' });
+      const folder = join(scratch, 'weights');
+      mkdirSync(folder);
+      writeFileSync(join(folder, '1-config.json'), '{"model": "phi3"}');
+      await writeLargeFile(join(folder, '2-weights.bin'), 64);
+      writeFileSync(join(folder, '3-tokenizer.json'), '{}');
+      await client.artifacts.upload(run.info, folder);
+      const source = runArtifacts(run.info.runId, run.info.artifactUri);
+      const target = join(scratch, 'killed-folder-download');
+
+      // (a) Killed 16 MiB into the second of three files.
+      let killed = false;
+      await assert.rejects(
+        client.artifacts.download(source, 'weights', target, {
+          onProgress: (done) => {
+            if (!killed && done > 17 + 16 * 1024 * 1024) {
+              killed = true;
+              server.signal('SIGKILL');
+            }
+          },
+        }),
+        (error: unknown) => {
+          assert.ok(error instanceof MlflowError, String(error));
+          assert.equal(error.kind, 'interrupted');
+          assert.match(error.message, new RegExp(`^Download of weights/2-weights\\.bin stopped at \\d+ of 67108864 bytes: .+; the 1 complete file of 3 was kept in ${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, and no partial file$`));
+          return true;
+        },
+      );
+      assert.ok(killed);
+      await server.stop();
+      assert.deepEqual(readdirSync(target), ['weights']);
+      assert.deepEqual(readdirSync(join(target, 'weights')), ['1-config.json']);
+      assert.equal(readFileSync(join(target, 'weights', '1-config.json'), 'utf8'), '{"model": "phi3"}');
+
+      // (b) A listing pending on a frozen server when it is killed: the same message, no hang.
+      server = await startMlflowServer({ dataDir, port });
+      assert.equal(server.url, `http://127.0.0.1:${port}`);
+      assert.deepEqual((await collect(client.artifacts.list(source))).map((f) => f.path), ['weights']);
+      server.signal('SIGSTOP');
+      const pending = collect(client.artifacts.list(source, 'weights'));
+      pending.catch(() => undefined);
+      await waitForQueuedRequest(port);
+      server.signal('SIGKILL');
+      await assert.rejects(pending, (error: unknown) => {
+        assert.ok(error instanceof MlflowError, String(error));
+        assert.equal(error.kind, 'unreachable');
+        assert.equal(error.message, `Cannot reach ${server.url} (connection refused)`);
+        return true;
+      });
+      await server.stop();
+
+      // Started again on the same port, with the same store: the same client lists, and the
+      // download finishes, leaving the kept file as it was.
+      server = await startMlflowServer({ dataDir, port });
+      assert.deepEqual(
+        (await collect(client.artifacts.listFiles(source, 'weights'))).map((f) => [f.path, f.fileSize]),
+        [['weights/1-config.json', 17], ['weights/2-weights.bin', 67108864], ['weights/3-tokenizer.json', 2]],
+      );
+      const again = await client.artifacts.download(source, 'weights', target);
+      assert.deepEqual(again, { files: 2, bytes: 67108864 + 2, skipped: ['weights/1-config.json'], refused: [] });
+      assert.deepEqual(readdirSync(join(target, 'weights')).sort(), ['1-config.json', '2-weights.bin', '3-tokenizer.json']);
+      const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+      assert.equal(sha256(join(target, 'weights', '2-weights.bin')), sha256(join(folder, '2-weights.bin')));
+    } finally {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('during an upload: an interrupted error that says how far it got', async () => {
