@@ -24,6 +24,8 @@ export interface GenerationRequest {
   readonly onText?: (text: string, tokenId: number) => void;
   /** Asked after every step; true stops generation before the next one. */
   readonly shouldStop?: () => boolean;
+  /** Called with every token the moment it is picked (eos included, before its text is streamed): per-step timing. */
+  readonly onToken?: (tokenId: number) => void;
 }
 
 export type StopReason = 'eos' | 'max-length' | 'max-new-tokens' | 'cancelled';
@@ -171,6 +173,7 @@ export class LocalModel {
       if (generated.length === 0) firstTokenAt = performance.now();
       generated.push(token);
       sequence.push(token);
+      request.onToken?.(token);
       if (this.spec.eosTokenIds.includes(token)) {
         stopReason = 'eos';
         break;

@@ -33,6 +33,22 @@ for (const backend of engineBackends) {
       assert.ok(result.stats.timeToFirstTokenMs > 0 && result.stats.decodeTokensPerSecond > 0 && result.stats.prefillTokensPerSecond > 0);
     });
 
+    it('tells onToken of every token as it is picked, in order', async () => {
+      model.resetCache();
+      const seen: number[] = [];
+      const times: number[] = [];
+      const result = await model.generate({
+        input: { prompt: 'Count with me' },
+        options: { maxNewTokens: 12 },
+        onToken: (id) => {
+          seen.push(id);
+          times.push(performance.now());
+        },
+      });
+      assert.deepEqual(seen, result.tokenIds);
+      assert.ok(times.every((t, i) => i === 0 || t >= times[i - 1]!));
+    });
+
     it('never emits half a UTF-8 character or a special token while streaming', () => {
       const text = 'héllo 日本語 🙂 done';
       const ids = model.tokenizer.encode(`${text}<|end|>`);
