@@ -8,19 +8,16 @@ as one JSON object on the last line: experiments, experimentFilter, runs, runFil
 
 import json
 import sys
-import time
 
 from mlflow.tracking import MlflowClient
 
+from mlflow_client_bench import timed
+
 
 def median_ms(query, repeat):
+    """The median of `repeat` timed calls after one warm-up call (its connection set-up is not the query's)."""
     query()
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        query()
-        times.append((time.perf_counter() - started) * 1000)
-    return sorted(times)[len(times) // 2]
+    return timed(query, repeat)
 
 
 def main():
