@@ -35,13 +35,36 @@ export async function typeInFileDialog(page: Page, title: string, startFolder: s
     { timeout: 30_000 },
   );
   await dialog.locator('.quick-input-box input').fill(path);
+  if (path.endsWith('/')) await waitForFolderListing(page, path.slice(0, -1));
   return dialog;
+}
+
+/**
+ * Waits for the file dialog to list `folder`, the folder a typed path ending in '/' opens.
+ *
+ * The dialog checks a typed path (an async stat) before it marks itself busy and lists the folder.
+ * An OK pressed in that gap is taken as "open the typed folder": the dialog lists it and stays open,
+ * with the accept spent (VS Code's simpleFileDialog.ts, onDidAccept → tryUpdateItems). Once the list
+ * shows `..` and only the folder's own entries, the dialog is at that folder and not busy: OK chooses it.
+ */
+async function waitForFolderListing(page: Page, folder: string): Promise<void> {
+  const entries = readdirSync(folder);
+  await page.waitForFunction(
+    (names) => {
+      const labels = Array.from(document.querySelectorAll('.quick-input-widget .quick-input-list .monaco-list-row .label-name'))
+        // Only the rows shown: the widget keeps the rows of an earlier quick pick in a hidden list.
+        .filter((label) => (label as HTMLElement).offsetParent !== null)
+        .map((label) => label.textContent ?? '');
+      return labels.includes('..') && labels.every((label) => label === '..' || names.includes(label));
+    },
+    entries,
+    { timeout: 30_000 },
+  );
 }
 
 /** Chooses `path` in a file dialog (see typeInFileDialog) with its OK button, and waits for the dialog to close. */
 export async function chooseInFileDialog(page: Page, options: { title: string; startFolder: string; path: string; okLabel: string }): Promise<void> {
   const dialog = await typeInFileDialog(page, options.title, options.startFolder, options.path);
-  // The dialog holds an accept back until it has listed the typed path's folder, then takes it.
   await dialog.locator('.monaco-button', { hasText: options.okLabel }).click({ timeout: 15_000 });
   await dialog.waitFor({ state: 'hidden', timeout: 30_000 });
 }
