@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { MlflowClient } from '../src/mlflow/client';
 import { parseTrackingUri } from '../src/mlflow/trackingUri';
-import { launchChromium } from '../test/harness/browser';
+import { launchChromium, saveScreenshot } from '../test/harness/browser';
 import { startCodeServer } from '../test/harness/codeServer';
 import { startMlflowServer } from '../test/harness/mlflowServer';
 import { repoRoot, venvPython } from '../test/harness/paths';
@@ -127,6 +127,19 @@ function treeRow(page: Page, label: string) {
   return page.locator('.part.sidebar .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
 }
 
+async function collapse(page: Page, label: string): Promise<void> {
+  const row = treeRow(page, label);
+  await row.waitFor({ timeout: 60_000 });
+  if ((await row.getAttribute('aria-expanded')) === 'true') await row.click();
+  await page.locator(`.part.sidebar .monaco-list-row[aria-expanded="false"]`).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first().waitFor({ timeout: 60_000 });
+}
+
+async function expand(page: Page, label: string): Promise<void> {
+  const row = treeRow(page, label);
+  await row.waitFor({ timeout: 60_000 });
+  if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+}
+
 /** The Experiments view's Refresh button (shown on hover): drops what the tree has loaded. */
 async function refreshTree(page: Page): Promise<void> {
   const header = page.locator('.pane-header[aria-label^="Experiments"]');
@@ -149,8 +162,11 @@ async function timeExpansion(page: Page, experiment: string, firstRun: string): 
 }
 
 async function timeMlflowUi(page: Page, experimentId: string, otherId: string, firstRun: string): Promise<number> {
+  // Start from the other experiment's runs page, settled: its runs answered and shown.
+  const settled = page.waitForResponse((response) => response.url().includes('/runs/search'), { timeout: 60_000 });
   await page.evaluate((id) => (window.location.hash = `#/experiments/${id}/runs`), otherId);
-  await page.waitForTimeout(1500);
+  await settled;
+  await page.locator('[data-testid="search-box"]').waitFor({ timeout: 60_000 });
   const started = performance.now();
   await page.evaluate((id) => (window.location.hash = `#/experiments/${id}/runs`), experimentId);
   await page.getByText(firstRun, { exact: true }).first().waitFor({ timeout: 60_000 });
@@ -200,12 +216,21 @@ async function clearRunFilter(page: Page, firstUnfiltered: string): Promise<void
   await treeRow(page, firstUnfiltered).waitFor({ timeout: 60_000 });
 }
 
-/** Load more… on the last row of the tree (keyboard: End, Enter): from Enter until the new page's first run shows. */
+/**
+ * Load more… on the last row of the tree: scrolled to with the mouse wheel, then clicked; from the
+ * click until the new page's first run shows. (End, Enter on the keyboard lost the list's focus
+ * when the focused Load more… row was replaced by the page it loaded.)
+ */
 async function timeLoadMore(page: Page, firstOfNewPage: string): Promise<number> {
-  await page.keyboard.press('End');
-  await page.locator('.part.sidebar .monaco-list-row.focused .label-name', { hasText: /^Load more…$/ }).waitFor({ timeout: 60_000 });
+  const loadMore = treeRow(page, 'Load more…');
+  await page.locator('.part.sidebar .monaco-list').first().hover();
+  for (let attempt = 1; !(await loadMore.isVisible()); attempt++) {
+    if (attempt > 100) throw new Error('Load more… never came into view');
+    await page.mouse.wheel(0, 100_000);
+    await loadMore.waitFor({ timeout: 1_000 }).catch(() => undefined);
+  }
   const started = performance.now();
-  await page.keyboard.press('Enter');
+  await loadMore.click();
   await treeRow(page, firstOfNewPage).waitFor({ timeout: 60_000 });
   return performance.now() - started;
 }
@@ -337,13 +362,24 @@ async function main(): Promise<void> {
         if ([5, 10, 20, 40].includes(pageIndex + 1)) rssAtPages.set(pageIndex + 1, rssMib(hostPid));
       }
       // Then as a user goes on: all experiments again, 20 of them expanded, 5 runs' details opened.
+      // The big experiment collapsed first: its 2,000 runs above would push the others out of the
+      // (virtualised) list, and their rows would never be in the DOM.
+      await page.keyboard.press('Home');
+      await collapse(page, bigName);
       await timeExperimentsFirstPage(page, bigName, small.name);
       const names = (await client.experiments.searchPage({ maxResults: 20, orderBy: ['last_update_time DESC'] })).items.map((e) => e.name);
-      for (const name of names.slice(1).reverse()) {
+      for (const name of names.slice(1)) {
         await treeRow(page, name).click();
-        await page.waitForTimeout(300);
+        // Its runs listed (expanded, and its twistie no longer the loading spinner), then collapsed.
+        // (Not by its child rows: for the lower experiments they are below the fold, never in the DOM.)
+        const expanded = page
+          .locator('.part.sidebar .monaco-list-row[aria-expanded="true"]')
+          .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) });
+        await expanded.filter({ hasNot: page.locator('.codicon-tree-item-loading') }).waitFor({ timeout: 60_000 });
         await treeRow(page, name).click();
+        await expanded.waitFor({ state: 'detached', timeout: 60_000 });
       }
+      await expand(page, bigName);
       const runs = (await client.runs.searchPage({ experimentIds: [big.experimentId], maxResults: 5, orderBy: ['attributes.start_time DESC'] })).items;
       for (const run of runs) {
         await treeRow(page, run.info.runName).click();
@@ -416,6 +452,11 @@ async function main(): Promise<void> {
       line('resident (host RSS) / used JS heap (UI tab)', hostAfter, uiHeapAfter, 'MiB');
       line('growth while browsing', hostAfter - hostBefore, uiHeapAfter - uiHeapBefore, 'MiB');
       console.log(`(extension host: ${hostBefore.toFixed(0)} MiB before browsing, the whole VS Code extension host process, not only this extension)`);
+    } catch (error) {
+      // What the workbench showed when a step failed, beside the test screenshots.
+      const workbench = browser.contexts()[0]?.pages()[0];
+      if (workbench) console.error(`screenshot: ${await saveScreenshot(workbench, 'bench-explorer-failure')}`);
+      throw error;
     } finally {
       await browser.close();
       await codeServer.stop();
