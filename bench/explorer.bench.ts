@@ -216,6 +216,16 @@ async function clearRunFilter(page: Page, firstUnfiltered: string): Promise<void
   await treeRow(page, firstUnfiltered).waitFor({ timeout: 60_000 });
 }
 
+/** Wheels the tree (down for a positive delta) until `row` is in view: a virtualised list has only the rows shown in its DOM. */
+async function scrollTreeTo(page: Page, row: ReturnType<typeof treeRow>, delta: number): Promise<void> {
+  await page.locator('.part.sidebar .monaco-list').first().hover();
+  for (let attempt = 1; !(await row.isVisible()); attempt++) {
+    if (attempt > 100) throw new Error(`${String(row)} never came into view`);
+    await page.mouse.wheel(0, delta);
+    await row.waitFor({ timeout: 1_000 }).catch(() => undefined);
+  }
+}
+
 /**
  * Load more… on the last row of the tree: scrolled to with the mouse wheel, then clicked; from the
  * click until the new page's first run shows. (End, Enter on the keyboard lost the list's focus
@@ -223,12 +233,7 @@ async function clearRunFilter(page: Page, firstUnfiltered: string): Promise<void
  */
 async function timeLoadMore(page: Page, firstOfNewPage: string): Promise<number> {
   const loadMore = treeRow(page, 'Load more…');
-  await page.locator('.part.sidebar .monaco-list').first().hover();
-  for (let attempt = 1; !(await loadMore.isVisible()); attempt++) {
-    if (attempt > 100) throw new Error('Load more… never came into view');
-    await page.mouse.wheel(0, 100_000);
-    await loadMore.waitFor({ timeout: 1_000 }).catch(() => undefined);
-  }
+  await scrollTreeTo(page, loadMore, 100_000);
   const started = performance.now();
   await loadMore.click();
   await treeRow(page, firstOfNewPage).waitFor({ timeout: 60_000 });
@@ -364,7 +369,7 @@ async function main(): Promise<void> {
       // Then as a user goes on: all experiments again, 20 of them expanded, 5 runs' details opened.
       // The big experiment collapsed first: its 2,000 runs above would push the others out of the
       // (virtualised) list, and their rows would never be in the DOM.
-      await page.keyboard.press('Home');
+      await scrollTreeTo(page, treeRow(page, bigName), -100_000);
       await collapse(page, bigName);
       await timeExperimentsFirstPage(page, bigName, small.name);
       const names = (await client.experiments.searchPage({ maxResults: 20, orderBy: ['last_update_time DESC'] })).items.map((e) => e.name);
