@@ -2,6 +2,10 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// What ships (src/) and what runs the product (scripts/: the demo, packaging) never imports test code;
+// pieces the tests share with the demo live in scripts/lib/.
+const noTestImports = { group: ['**/test/**'], message: 'src/ and scripts/ never import from test/: move what both need into scripts/lib/.' };
+
 export default tseslint.config(
   // Every venv (.venv, .venv-mlflow2, .venv-transformers, .venv-models …) holds third-party JS of its own.
   { ignores: ['dist/', 'out/', 'node_modules/', '.venv*/', '.bench-models/', '.tools/', '.demo/', 'test-results/', 'test/fixtures/'] },
@@ -16,10 +20,16 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/**/*.ts', 'scripts/**/*.ts', 'scripts/**/*.mjs'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noTestImports] }],
+    },
+  },
+  {
     // The libraries stay free of the editor so they run and are tested in plain Node.
     files: ['src/mlflow/**/*.ts', 'src/inference/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/mlflow and src/inference are plain libraries: no vscode import.' }] }],
+      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/mlflow and src/inference are plain libraries: no vscode import.' }], patterns: [noTestImports] }],
     },
   },
   {

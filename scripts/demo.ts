@@ -9,11 +9,11 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startCodeServer } from '../test/harness/codeServer';
-import { freePort } from '../test/harness/freePort';
-import { startMlflowServer } from '../test/harness/mlflowServer';
-import { repoRoot } from '../test/harness/paths';
-import { seedExplorer } from '../test/harness/seedExplorer';
+import { startCodeServer } from './lib/codeServer';
+import { freePort } from './lib/freePort';
+import { startMlflowServer } from './lib/mlflowServer';
+import { repoRoot } from './lib/paths';
+import { seedExplorer } from './lib/seedExplorer';
 import { demoRegisteredModel, setUpDemoModel } from './demoModel';
 import { demoExperimentName, demoSeed } from './demoSeed';
 

@@ -15,7 +15,7 @@ import { MlflowClient } from '../src/mlflow/client';
 import { logWrapperModel } from '../src/mlflow/logWrapperModel';
 import { parseTrackingUri } from '../src/mlflow/trackingUri';
 import { parseWrapperSpec } from '../src/notebook/wrapperSpec';
-import { repoRoot } from '../test/harness/paths';
+import { repoRoot } from './lib/paths';
 
 export const demoRegisteredModel = 'phi3-mini-onnx';
 

@@ -1,4 +1,4 @@
-import type { ExplorerSeedSpec } from '../test/harness/seedExplorer';
+import type { ExplorerSeedSpec } from './lib/seedExplorer';
 
 export const demoExperimentName = 'Phi-3 Mini wrappers';
 

@@ -6,6 +6,7 @@ import type { Ctx } from '../context';
 import { authFromEnvironment, type MlflowAuth } from '../mlflow/connection';
 import { MlflowError } from '../mlflow/errors';
 import { logWrapperModel, WrapperPreflightError, WrapperRegistrationError } from '../mlflow/logWrapperModel';
+import { CellExecutionQueue, type QueuedCell } from './cellExecutionQueue';
 import { type JupyterOutput, outputFromJupyter } from './ipynb';
 import { kernelEnvironment } from './kernelEnvironment';
 import { toCellOutput, jupyterNotebookType, notebookType } from './notebookSerializer';
@@ -32,6 +33,8 @@ export class NotebookKernels implements vscode.Disposable {
   private readonly controllers: vscode.NotebookController[];
   private readonly kernels = new Map<string, PythonKernel>();
   private readonly executionCounts = new Map<string, number>();
+  /** Each notebook's cells in the order they were asked to run (see CellExecutionQueue). */
+  private readonly queues = new Map<string, CellExecutionQueue>();
   /** The wrapper cell being logged in each notebook: Interrupt cancels its upload. */
   private readonly wrapperRuns = new Map<string, AbortController>();
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('mlflow-wrapper');
@@ -98,15 +101,29 @@ export class NotebookKernels implements vscode.Disposable {
     this.kernels.get(key)?.dispose();
     this.kernels.delete(key);
     this.executionCounts.delete(key);
+    this.queues.get(key)?.cancel();
+    this.queues.delete(key);
     this.wrapperRuns.get(key)?.abort();
   }
 
-  private async execute(cells: vscode.NotebookCell[], notebook: vscode.NotebookDocument, controller: vscode.NotebookController): Promise<void> {
-    for (const cell of cells) await this.runCell(cell, notebook, controller);
+  /** Queues the cells after whatever the notebook is running; resolves once each has run or ended as not run. */
+  private execute(cells: vscode.NotebookCell[], notebook: vscode.NotebookDocument, controller: vscode.NotebookController): Promise<void> {
+    const key = notebook.uri.toString();
+    let queue = this.queues.get(key);
+    if (!queue) this.queues.set(key, (queue = new CellExecutionQueue()));
+    const queued: QueuedCell[] = [];
+    for (const cell of cells) {
+      const cellKey = cell.document.uri.toString();
+      if (queue.has(cellKey) || queued.some((q) => q.key === cellKey)) continue;
+      // Created as the cell is queued, so VS Code shows it as pending until its turn.
+      const execution = controller.createNotebookCellExecution(cell);
+      queued.push({ key: cellKey, run: () => this.runCell(cell, notebook, execution), notRun: () => execution.end(undefined) });
+    }
+    return queue.queue(queued);
   }
 
-  private async runCell(cell: vscode.NotebookCell, notebook: vscode.NotebookDocument, controller: vscode.NotebookController): Promise<void> {
-    const execution = controller.createNotebookCellExecution(cell);
+  /** Runs one cell to its end; true when it succeeded. */
+  private async runCell(cell: vscode.NotebookCell, notebook: vscode.NotebookDocument, execution: vscode.NotebookCellExecution): Promise<boolean> {
     const key = notebook.uri.toString();
     const count = (this.executionCounts.get(key) ?? 0) + 1;
     this.executionCounts.set(key, count);
@@ -116,16 +133,18 @@ export class NotebookKernels implements vscode.Disposable {
     if (!vscode.workspace.isTrusted) {
       await execution.replaceOutput(errorOutput('WorkspaceNotTrusted', untrustedMessage));
       execution.end(false, Date.now());
-      return;
+      return false;
     }
     try {
       const success =
         cell.document.languageId === wrapperCellLanguage ? await this.runWrapperCell(cell, notebook, execution) : await this.runPythonCell(cell, notebook, execution, count);
       execution.end(success, Date.now());
+      return success;
     } catch (error) {
       this.ctx.log.error(`Cell ${cell.index + 1} of ${notebook.uri.fsPath}: ${(error as Error).message}`);
       await execution.appendOutput(errorOutput('Error', (error as Error).message)).then(undefined, () => undefined);
       execution.end(false, Date.now());
+      return false;
     }
   }
 
@@ -321,6 +340,8 @@ export class NotebookKernels implements vscode.Disposable {
 
   private async interrupt(notebook: vscode.NotebookDocument): Promise<void> {
     const key = notebook.uri.toString();
+    // Interrupt stops the batch, not just its running cell: the cells waiting behind it end as not run.
+    this.queues.get(key)?.cancel();
     this.wrapperRuns.get(key)?.abort();
     const kernel = this.kernels.get(key);
     if (!kernel?.busy) return;
@@ -337,6 +358,7 @@ export class NotebookKernels implements vscode.Disposable {
   dispose(): void {
     for (const kernel of this.kernels.values()) kernel.dispose();
     this.kernels.clear();
+    for (const queue of this.queues.values()) queue.cancel();
     for (const abort of this.wrapperRuns.values()) abort.abort();
     this.controllers.forEach((c) => c.dispose());
     this.disposables.forEach((d) => d.dispose());

@@ -54,7 +54,7 @@ export class Explorer implements vscode.Disposable {
     // The view may list the root twice (once as it opens, once for the refresh): an experiment node
     // from the listing it dropped cannot be revealed, so look again in the newest listing.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const experiment = await this.waitForShown(undefined, (node) => node instanceof ExperimentNode && node.experiment.experimentId === experimentId);
+      const experiment = await this.waitForShown(undefined, (node) => node instanceof ExperimentNode && node.experiment.experimentId === experimentId, 5_000);
       if (!experiment) return false;
       this.experiments.refresh(experiment);
       try {
@@ -62,7 +62,7 @@ export class Explorer implements vscode.Disposable {
       } catch {
         continue; // a node the view no longer holds: the next attempt finds the one it does
       }
-      const run = await this.waitForShown(experiment, (node) => node instanceof RunNode && node.runId === runId, 20);
+      const run = await this.waitForShown(experiment, (node) => node instanceof RunNode && node.runId === runId, 2_000);
       if (run) {
         await this.experimentsView.reveal(run, { select: true, focus: true });
         return true;
@@ -71,14 +71,27 @@ export class Explorer implements vscode.Disposable {
     return false;
   }
 
-  /** Waits until the Experiments view has listed a child of `parent` that matches. */
-  private async waitForShown(parent: ExplorerNode | undefined, matches: (node: ExplorerNode) => boolean, tries = 50): Promise<ExplorerNode | undefined> {
-    for (let i = 0; i < tries; i++) {
-      const found = this.experiments.shownChildren(parent)?.find(matches);
-      if (found) return found;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    return undefined;
+  /**
+   * The child of `parent` that matches, once the Experiments view has listed it (looked at now and
+   * each time the view takes children in); undefined when it has not within `timeoutMs`.
+   */
+  private waitForShown(parent: ExplorerNode | undefined, matches: (node: ExplorerNode) => boolean, timeoutMs: number): Promise<ExplorerNode | undefined> {
+    const target = parent ?? this.experiments.root;
+    return new Promise((resolve) => {
+      const now = this.experiments.shownChildren(parent)?.find(matches);
+      if (now) return resolve(now);
+      const finish = (found: ExplorerNode | undefined) => {
+        clearTimeout(timer);
+        listener.dispose();
+        resolve(found);
+      };
+      const timer = setTimeout(() => finish(undefined), timeoutMs);
+      const listener = this.experiments.onDidShowChildren((shown) => {
+        if (shown !== target) return;
+        const found = this.experiments.shownChildren(parent)?.find(matches);
+        if (found) finish(found);
+      });
+    });
   }
 
   /** Shows the active filters above each tree. */

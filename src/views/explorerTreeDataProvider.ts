@@ -33,6 +33,9 @@ export class ExplorerTreeDataProvider<Root extends ExplorerNode> implements vsco
   /** The children last handed to VS Code, per parent: reveal needs the very objects the view holds. */
   private readonly shown = new WeakMap<ExplorerNode, ExplorerNode[]>();
   readonly onDidChangeTreeData = this.changed.event;
+  private readonly childrenShown = new vscode.EventEmitter<ExplorerNode>();
+  /** A node's children (the root's for the top level) were handed to VS Code, and it has taken them in. */
+  readonly onDidShowChildren = this.childrenShown.event;
   /** Listings in flight, by the node listed (the root for the top level). */
   private readonly listings = new Map<ExplorerNode, Listing>();
   private readonly slowAfterMs: number;
@@ -59,8 +62,7 @@ export class ExplorerTreeDataProvider<Root extends ExplorerNode> implements vsco
     let listing = this.listings.get(target);
     if (listing?.settled) {
       this.listings.delete(target);
-      this.shown.set(target, listing.settled);
-      return listing.settled;
+      return this.show(target, listing.settled);
     }
     if (listing?.slow) return [this.loadingNode(node, target)];
     listing ??= this.startListing(node, target);
@@ -72,8 +74,7 @@ export class ExplorerTreeDataProvider<Root extends ExplorerNode> implements vsco
     clearTimeout(timer);
     if (children) {
       if (this.listings.get(target) === listing) this.listings.delete(target);
-      this.shown.set(target, children);
-      return children;
+      return this.show(target, children);
     }
     // Slow: show that it is still loading, and put the answer in when it comes (once, however many asked).
     if (listing.slow) return [this.loadingNode(node, target)];
@@ -85,6 +86,15 @@ export class ExplorerTreeDataProvider<Root extends ExplorerNode> implements vsco
       this.changed.fire(node);
     });
     return [this.loadingNode(node, target)];
+  }
+
+  /** Remembers the children handed to VS Code, and says so once VS Code has taken them in. */
+  private show(target: ExplorerNode, children: ExplorerNode[]): ExplorerNode[] {
+    this.shown.set(target, children);
+    // VS Code registers the children in its continuation of this getChildren call, in the microtasks
+    // after it returns: the next macrotask is the first moment a reveal of one of them can succeed.
+    setImmediate(() => this.childrenShown.fire(target));
+    return children;
   }
 
   private startListing(node: ExplorerNode | undefined, target: ExplorerNode): Listing {
@@ -160,6 +170,7 @@ export class ExplorerTreeDataProvider<Root extends ExplorerNode> implements vsco
   dispose(): void {
     this.stopBelow(this.root);
     this.changed.dispose();
+    this.childrenShown.dispose();
   }
 }
 

@@ -30,7 +30,33 @@ describe('activation', () => {
     ]);
   });
 
-  it('opens its log from the Show Log command', async () => {
-    await vscode.commands.executeCommand('phi3Mlflow.showLog');
+  it('opens its log from the Show Log command: the Output panel shows the Phi-3 MLflow channel', async function () {
+    this.timeout(30_000);
+    await activatedApi();
+    // The Output panel's channel is a text document of the output scheme, named after the channel.
+    const isOurLog = (document: vscode.TextDocument) => document.uri.scheme === 'output' && decodeURIComponent(document.uri.toString()).includes('Phi-3 MLflow');
+    const version = (vscode.extensions.getExtension(extensionId)!.packageJSON as { version: string }).version;
+    const activated = `[info] Phi-3 MLflow ${version} activated`;
+    assert.equal(vscode.workspace.textDocuments.find(isOurLog), undefined, 'the log is not shown before the command');
+    // The panel opens the channel's document first and fills it from the log file after.
+    const shows = (document: vscode.TextDocument) => isOurLog(document) && document.getText().includes(activated);
+    const document = await new Promise<vscode.TextDocument>((resolve, reject) => {
+      const finish = (error: Error | undefined, shown?: vscode.TextDocument) => {
+        clearTimeout(timer);
+        listeners.forEach((l) => l.dispose());
+        if (shown) resolve(shown);
+        else reject(error);
+      };
+      const timer = setTimeout(() => {
+        const ours = vscode.workspace.textDocuments.find(isOurLog);
+        finish(new Error(ours ? `the log shows: ${ours.getText()}` : `no Phi-3 MLflow output document opened; open: ${vscode.workspace.textDocuments.map((d) => d.uri.toString()).join(', ')}`));
+      }, 20_000);
+      const look = (document: vscode.TextDocument) => {
+        if (shows(document)) finish(undefined, document);
+      };
+      const listeners = [vscode.workspace.onDidOpenTextDocument(look), vscode.workspace.onDidChangeTextDocument((event) => look(event.document))];
+      vscode.commands.executeCommand('phi3Mlflow.showLog').then(() => vscode.workspace.textDocuments.forEach(look), (error: Error) => finish(error));
+    });
+    assert.equal(document.uri.scheme, 'output');
   });
 });

@@ -6,77 +6,7 @@ import { writeLargeFile } from '../../harness/largeFile';
 import { repoRoot, venvPython } from '../../harness/paths';
 import { activatedApi } from './activation.test';
 import { rest, serverUrl } from './explorerHelpers';
-
-const notebookType = 'phi3-mlflow-notebook';
-const errorMime = 'application/vnd.code.notebook.error';
-const stdoutMime = 'application/vnd.code.notebook.stdout';
-
-function workspaceFile(name: string): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the host runs with a workspace folder');
-  return vscode.Uri.joinPath(folder.uri, name);
-}
-
-/** Writes a notebook of code cells (language per cell) and opens it in the extension's notebook editor with its controller. */
-async function openNotebook(name: string, cells: { code: string; language?: string }[]): Promise<vscode.NotebookDocument> {
-  const uri = workspaceFile(name);
-  const json = {
-    cells: cells.map((c, i) => ({
-      cell_type: 'code',
-      execution_count: null,
-      id: `cell${i}`,
-      metadata: c.language ? { vscode: { languageId: c.language } } : {},
-      outputs: [],
-      source: c.code,
-    })),
-    metadata: { language_info: { name: 'python' } },
-    nbformat: 4,
-    nbformat_minor: 5,
-  };
-  writeFileSync(uri.fsPath, JSON.stringify(json, null, 1) + '\n');
-  return openWithOurs(uri);
-}
-
-async function openWithOurs(uri: vscode.Uri): Promise<vscode.NotebookDocument> {
-  await vscode.commands.executeCommand('vscode.openWith', uri, notebookType);
-  const notebook = await waitFor(() => vscode.workspace.notebookDocuments.find((n) => n.uri.toString() === uri.toString() && n.notebookType === notebookType), 'the notebook to open');
-  await vscode.commands.executeCommand('notebook.selectKernel', { id: 'phi3-mlflow-python', extension: 'phi3-mlflow.phi3-mlflow' });
-  return notebook;
-}
-
-async function waitFor<T>(probe: () => T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function startCell(notebook: vscode.NotebookDocument, index: number): void {
-  void vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: index, end: index + 1 }], document: notebook.uri });
-}
-
-const finished = (cell: vscode.NotebookCell) => cell.executionSummary?.timing?.endTime !== undefined;
-
-async function runCell(notebook: vscode.NotebookDocument, index: number, timeoutMs = 60_000): Promise<vscode.NotebookCell> {
-  // A new end time marks this run's end (the order number starts again after a restart).
-  const before = notebook.cellAt(index).executionSummary?.timing?.endTime;
-  startCell(notebook, index);
-  return waitFor(() => {
-    const cell = notebook.cellAt(index);
-    return finished(cell) && cell.executionSummary?.timing?.endTime !== before ? cell : undefined;
-  }, `cell ${index} to run`, timeoutMs);
-}
-
-const text = (data: Uint8Array) => new TextDecoder().decode(data);
-const itemsOf = (cell: vscode.NotebookCell) => cell.outputs.flatMap((o) => o.items);
-const stdoutOf = (cell: vscode.NotebookCell) => itemsOf(cell).filter((i) => i.mime === stdoutMime).map((i) => text(i.data)).join('');
-const errorOf = (cell: vscode.NotebookCell) => {
-  const item = itemsOf(cell).find((i) => i.mime === errorMime);
-  return item ? (JSON.parse(text(item.data)) as { name: string; message: string; stack: string }) : undefined;
-};
+import { errorOf, finished, itemsOf, notebookType, openNotebook, openWithOurs, runCell, startCell, stdoutOf, text, waitFor, workspaceFile } from './notebookHelpers';
 
 describe('notebooks: serializer and controller', function () {
   this.timeout(180_000);
