@@ -155,7 +155,16 @@ describe('the MLflow explorer in the browser', () => {
     // may put settings that a remote extension host writes).
     const settingsFiles = ['User', 'Machine'].map((folder) => join(scratch, 'code-server', 'user-data', folder, 'settings.json'));
     const settingsText = () => settingsFiles.map((file) => (existsSync(file) ? readFileSync(file, 'utf8') : '{}'));
-    const connections = () => settingsText().map((text) => (JSON.parse(text) as { 'phi3Mlflow.connections'?: unknown })['phi3Mlflow.connections']).find((value) => value !== undefined);
+    // The workbench rewrites settings.json in place (truncate, then write): read in between, a file is
+    // empty or cut. That read is "being written", and the waits below go on until it parses.
+    const parsed = (text: string): { 'phi3Mlflow.connections'?: unknown } => {
+      try {
+        return JSON.parse(text) as { 'phi3Mlflow.connections'?: unknown };
+      } catch {
+        return { 'phi3Mlflow.connections': 'being written' };
+      }
+    };
+    const connections = () => settingsText().map((text) => parsed(text)['phi3Mlflow.connections']).find((value) => value !== undefined);
     assert.deepEqual(connections(), [{ uri: mlflow.url, auth: 'none' }]);
     const token = 'e2e-token-kept-secret';
     const input = page.locator('.quick-input-widget input');
@@ -172,7 +181,7 @@ describe('the MLflow explorer in the browser', () => {
     await input.fill(token);
     await input.press('Enter');
     // This server takes any token (it has no auth app): the new kind is saved once it has answered.
-    for (let i = 0; i < 100 && JSON.stringify(connections()).includes('"none"'); i++) await page.waitForTimeout(200);
+    for (let i = 0; i < 100 && !JSON.stringify(connections()).includes('"token"'); i++) await page.waitForTimeout(200);
     assert.deepEqual(connections(), [{ uri: mlflow.url, auth: 'token' }]);
     assert.ok(!settingsText().some((text) => text.includes(token)), 'the token is in a settings.json');
     await page.locator('.statusbar-item').filter({ hasText: `MLflow ${version}` }).waitFor({ timeout: 30_000 });
@@ -185,7 +194,7 @@ describe('the MLflow explorer in the browser', () => {
     await input.fill('No authentication');
     await choice('No authentication').waitFor();
     await input.press('Enter');
-    for (let i = 0; i < 100 && JSON.stringify(connections()).includes('"token"'); i++) await page.waitForTimeout(200);
+    for (let i = 0; i < 100 && !JSON.stringify(connections()).includes('"none"'); i++) await page.waitForTimeout(200);
     assert.deepEqual(connections(), [{ uri: mlflow.url, auth: 'none' }]);
   });
 });
