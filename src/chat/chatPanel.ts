@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { MlflowClient } from '../mlflow/client';
 import type { Experiment } from '../mlflow/entities';
@@ -21,6 +21,7 @@ import { keysToDrop, savedChatsKept, savedSettingsKept } from './savedStatePruni
 import { RenderedAnswers } from './renderedAnswers';
 import { applySettingsEdit } from './settingsEdit';
 import { displayName } from '../views/displayName';
+import { WebviewHost, webviewOptions } from '../webview/webviewHost';
 
 export const chatViewType = 'phi3Mlflow.chat';
 
@@ -44,6 +45,8 @@ export interface ChatPanelHost {
   readonly log: (line: string) => void;
   /** The MLflow connection, for "Log to MLflow" (without it, the panel says logging is unavailable). */
   readonly mlflow?: ChatMlflowAccess;
+  /** The open chat panels, held by the context object: each adds itself, and leaves when closed. */
+  readonly openPanels: Set<ChatPanel>;
 }
 
 const sessionPrefix = 'phi3Mlflow.chat.session.';
@@ -77,8 +80,7 @@ const phaseText: Record<ChatRunPhase, string> = {
  * forwards the user's actions to the ChatBackends. The conversations live here, in the extension
  * host, and in workspaceState after every change; the webview only draws what it is sent.
  */
-export class ChatPanel {
-  private static readonly open = new Set<ChatPanel>();
+export class ChatPanel extends WebviewHost<HostToView, ViewToHost> {
   private readonly main: ChatSide;
   private compare: ChatSide | undefined;
   private settings: ChatSettings;
@@ -92,12 +94,6 @@ export class ChatPanel {
   private bulk: BulkState | undefined;
   private logging = false;
   private readonly progressTimers = new Map<'main' | 'compare', NodeJS.Timeout>();
-  private disposed = false;
-
-  /** The open chat panels (for tests). */
-  static get panels(): readonly ChatPanel[] {
-    return [...ChatPanel.open];
-  }
 
   static create(host: ChatPanelHost, model: ChatModelRef): ChatPanel {
     const panel = vscode.window.createWebviewPanel(chatViewType, 'Chat', vscode.ViewColumn.Active, webviewOptions(host.extensionUri));
@@ -112,17 +108,17 @@ export class ChatPanel {
       panel.dispose();
       return undefined;
     }
-    panel.webview.options = webviewOptions(host.extensionUri);
     return new ChatPanel(host, panel, id, saved);
   }
 
   private constructor(
     private readonly host: ChatPanelHost,
-    private readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     readonly sessionId: string,
     saved: SavedChat,
   ) {
-    ChatPanel.open.add(this);
+    super(panel, host.extensionUri, { page: 'chat', title: 'Chat' }, parseViewMessage);
+    host.openPanels.add(this);
     this.main = new ChatSide(createChatBackend(saved.model, host.log), new Conversation(saved.conversation), host.log);
     if (saved.compare) this.compare = new ChatSide(createChatBackend(saved.compare.model, host.log), new Conversation(saved.compare.conversation), host.log);
     this.context = saved.context;
@@ -130,12 +126,6 @@ export class ChatPanel {
     this.lastPrompt = saved.lastPrompt;
     this.settings = this.storedSettings();
     panel.title = this.title();
-    panel.webview.html = this.html();
-    panel.webview.onDidReceiveMessage((raw) => {
-      const message = parseViewMessage(raw);
-      if (message) void this.onMessage(message);
-    });
-    panel.onDidDispose(() => this.dispose());
     this.save();
     this.pruneSavedChats();
     void this.load();
@@ -173,20 +163,32 @@ export class ChatPanel {
   private async load(): Promise<boolean> {
     const sides = [this.main, this.compare].filter((side): side is ChatSide => side !== undefined && side.status !== 'ready');
     for (const side of sides) side.status = 'loading';
-    this.post();
+    this.postState();
     await Promise.all(sides.map((side) => side.load(() => this.disposed)));
     if (this.disposed) return false;
     await this.refreshContext();
-    this.post();
+    this.postState();
     return this.main.status === 'ready';
   }
 
-  private async onMessage(message: ViewToHost): Promise<void> {
+  protected override onPageLoaded(): void {
+    // A new load of the page counts its settings edits from 0 again.
+    this.settingsRevision = 0;
+  }
+
+  protected fullState(): HostToView {
+    return { type: 'state', state: this.viewState() };
+  }
+
+  protected coveredByFullState(message: HostToView): boolean {
+    // A draft given back is not part of the state: the page puts it in the input box.
+    return message.type !== 'restoreDraft';
+  }
+
+  protected async onMessage(message: ViewToHost): Promise<void> {
     switch (message.type) {
       case 'ready':
-        // A new load of the page counts its settings edits from 0 again.
-        this.settingsRevision = 0;
-        return this.post();
+        return;
       case 'send':
         return this.send(message.text);
       case 'stop':
@@ -198,26 +200,26 @@ export class ChatPanel {
         if (this.compare) this.compare.conversation.systemPrompt = message.text;
         this.save();
         await this.refreshContext();
-        return this.post();
+        return this.postState();
       case 'settings':
         try {
           // Applied before anything awaits, so a send or bulk run that follows this message uses it.
           this.settings = applySettingsEdit(this.settings, message);
           this.settingsRevision = message.revision;
           this.notice = undefined;
-          this.post();
+          this.postState();
           await this.host.globalState.update(settingsKey(this.backend.ref), { ...this.settings, savedAt: Date.now() });
           this.pruneSavedSettings();
         } catch (error) {
           // Not acknowledged: the form keeps what the user typed, beside the message saying why it is not used.
           this.notice = { kind: 'error', message: messageOf(error) };
-          this.post();
+          this.postState();
         }
         return;
       case 'rawMode':
         this.rawMode = message.on;
         this.save();
-        return this.post();
+        return this.postState();
       case 'clear':
         if (this.busy) return;
         this.conversation.clear();
@@ -226,12 +228,12 @@ export class ChatPanel {
         this.lastPrompt = undefined;
         this.save();
         await this.refreshContext();
-        return this.post();
+        return this.postState();
       case 'copy': {
         const turn = (message.side === 'compare' ? this.compare?.conversation : this.conversation)?.turn(message.turnId);
         if (turn) await vscode.env.clipboard.writeText(turn.content);
         this.notice = { kind: 'info', message: 'Copied to the clipboard.' };
-        return this.post();
+        return this.postState();
       }
       case 'export':
         return this.export(message.format);
@@ -253,7 +255,7 @@ export class ChatPanel {
       case 'bulkClose':
         if (this.bulk?.running) return;
         this.bulk = undefined;
-        return this.post();
+        return this.postState();
     }
   }
 
@@ -262,7 +264,7 @@ export class ChatPanel {
     if (this.main.status !== 'ready') {
       // A failed model gets another try first (an engine that crashed loads the model again).
       if (!(await this.load())) {
-        this.postMessage({ type: 'restoreDraft', text });
+        this.post({ type: 'restoreDraft', text });
         return;
       }
     }
@@ -275,8 +277,8 @@ export class ChatPanel {
     } catch (error) {
       // A raw prompt for a model that takes only messages.
       this.notice = { kind: 'error', message: messageOf(error) };
-      this.post();
-      this.postMessage({ type: 'restoreDraft', text });
+      this.postState();
+      this.post({ type: 'restoreDraft', text });
       return;
     }
     try {
@@ -286,8 +288,8 @@ export class ChatPanel {
         this.context = contextUsage(tokens, contextLength);
         if (this.context.problem) {
           this.notice = { kind: 'error', message: this.context.problem };
-          this.post();
-          this.postMessage({ type: 'restoreDraft', text });
+          this.postState();
+          this.post({ type: 'restoreDraft', text });
           return;
         }
       }
@@ -301,7 +303,7 @@ export class ChatPanel {
     const compareId = compare?.conversation.ask(text, raw);
     this.lastPrompt = exactPrompt;
     this.save();
-    this.post();
+    this.postState();
     // Both models at once, each streaming into its own column.
     await Promise.all([
       this.main.answer(id, input, this.settings, () => this.scheduleProgress('main', id)),
@@ -314,7 +316,7 @@ export class ChatPanel {
     }
     this.clearProgress();
     this.save();
-    this.post();
+    this.postState();
   }
 
   private scheduleProgress(side: 'main' | 'compare', id: number): void {
@@ -325,7 +327,7 @@ export class ChatPanel {
       setTimeout(() => {
         this.progressTimers.delete(side);
         const turn = (side === 'main' ? this.main : this.compare)?.conversation.turn(id);
-        if (turn?.pending) this.postMessage({ type: 'progress', turnId: id, html: renderModelMarkdown(turn.content), ...(side === 'compare' ? { side } : {}) });
+        if (turn?.pending) this.post({ type: 'progress', turnId: id, html: renderModelMarkdown(turn.content), ...(side === 'compare' ? { side } : {}) });
       }, 50),
     );
   }
@@ -365,7 +367,7 @@ export class ChatPanel {
     } catch (error) {
       this.notice = { kind: 'error', message: `Could not write ${target.fsPath}: ${messageOf(error)}` };
     }
-    this.post();
+    this.postState();
   }
 
   // ---- Log to MLflow ----
@@ -380,7 +382,7 @@ export class ChatPanel {
     if (this.busy || this.logging) return;
     if (this.conversation.turns.length === 0) {
       this.notice = { kind: 'error', message: 'Nothing to log yet: send a message first.' };
-      return this.post();
+      return this.postState();
     }
     const compare = this.compare;
     const request = () =>
@@ -412,10 +414,10 @@ export class ChatPanel {
       client = access.client();
     } catch (error) {
       this.notice = { kind: 'error', message: messageOf(error) };
-      return this.post();
+      return this.postState();
     }
     this.logging = true;
-    this.post();
+    this.postState();
     try {
       const experiment = await pickExperiment(client, what);
       if (!experiment) return;
@@ -426,14 +428,14 @@ export class ChatPanel {
         return logChatRun(client, experiment.experimentId, request, { signal: controller.signal, onPhase: (phase) => progress.report({ message: phaseText[phase] }) });
       });
       this.notice = { kind: 'info', message: `Logged the ${what} to MLflow: run "${logged.runName}" (${logged.runId}) in experiment "${experiment.name}".` };
-      this.post();
+      this.postState();
       void this.offerRun(access!, logged.experimentId, logged.runId, logged.runName);
     } catch (error) {
       this.host.log(`Chat: logging the ${what} to MLflow failed: ${messageOf(error)}`);
       this.notice = { kind: 'error', message: messageOf(error) };
     } finally {
       this.logging = false;
-      this.post();
+      this.postState();
     }
   }
 
@@ -461,7 +463,7 @@ export class ChatPanel {
       ref = await pickChatModel({ title: 'Compare with: the second model' });
     } catch (error) {
       this.notice = { kind: 'error', message: messageOf(error) };
-      return this.post();
+      return this.postState();
     }
     if (!ref || this.disposed) return;
     this.compare?.backend.dispose();
@@ -478,7 +480,7 @@ export class ChatPanel {
     this.compare = undefined;
     this.panel.title = this.title();
     this.save();
-    this.post();
+    this.postState();
   }
 
   // ---- Bulk run ----
@@ -502,20 +504,20 @@ export class ChatPanel {
       text = new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
     } catch (error) {
       this.notice = { kind: 'error', message: `Could not read ${file.fsPath}: ${messageOf(error)}` };
-      return this.post();
+      return this.postState();
     }
     const { prompts, problems } = parseBulkPrompts(text, this.conversation.systemPrompt);
     const problemText = problems.length ? `Left out ${problems.length === 1 ? 'one line' : `${problems.length} lines`}: ${describeBulkProblems(problems)}.` : '';
     if (prompts.length === 0) {
       this.notice = { kind: 'error', message: `No prompts in ${file.fsPath}${problemText ? `. ${problemText}` : ': the file is empty.'}` };
-      return this.post();
+      return this.postState();
     }
     if (this.main.status !== 'ready' || (this.compare && this.compare.status !== 'ready')) {
       await this.load();
       const failed = [this.main, this.compare].find((side) => side && side.status !== 'ready');
       if (failed) {
         this.notice = { kind: 'error', message: `The bulk run needs ${failed.backend.title}, which could not be loaded: ${failed.problem ?? 'unknown error'}` };
-        return this.post();
+        return this.postState();
       }
     }
     const sides = [this.main, ...(this.compare ? [this.compare] : [])];
@@ -533,17 +535,17 @@ export class ChatPanel {
     };
     this.bulk = bulk;
     this.notice = undefined;
-    this.post();
+    this.postState();
     const outcome = await runBulk(prompts, sides.map((side) => side.backend), bulk.settings, {
       signal: bulk.controller.signal,
       onRow: (row) => {
         bulk.rows.push(row);
-        this.post();
+        this.postState();
       },
     });
     bulk.running = false;
     bulk.cancelled = outcome.cancelled;
-    this.post();
+    this.postState();
   }
 
   private async exportBulk(): Promise<void> {
@@ -580,7 +582,7 @@ export class ChatPanel {
   /** Saved chats are kept for the last `savedChatsKept` panels; the open ones always. */
   private pruneSavedChats(): void {
     const state = this.host.workspaceState;
-    const open = new Set([...ChatPanel.open].map((panel) => sessionKey(panel.sessionId)));
+    const open = new Set([...this.host.openPanels].map((panel) => sessionKey(panel.sessionId)));
     const entries = state
       .keys()
       .filter((key) => key.startsWith(sessionPrefix))
@@ -591,7 +593,7 @@ export class ChatPanel {
   /** Settings are remembered for the last `savedSettingsKept` models; those of open panels always. */
   private pruneSavedSettings(): void {
     const state = this.host.globalState;
-    const open = new Set([...ChatPanel.open].flatMap((panel) => [settingsKey(panel.model), ...(panel.compareModel ? [settingsKey(panel.compareModel)] : [])]));
+    const open = new Set([...this.host.openPanels].flatMap((panel) => [settingsKey(panel.model), ...(panel.compareModel ? [settingsKey(panel.compareModel)] : [])]));
     const entries = state
       .keys()
       .filter((key) => key.startsWith(settingsPrefix))
@@ -661,50 +663,19 @@ export class ChatPanel {
     };
   }
 
-  private post(): void {
-    this.postMessage({ type: 'state', state: this.viewState() });
+  private postState(): void {
+    this.post(this.fullState());
   }
 
-  private postMessage(message: HostToView): void {
-    if (!this.disposed) void this.panel.webview.postMessage(message);
-  }
-
-  private html(): string {
-    const webview = this.panel.webview;
-    const nonce = randomBytes(16).toString('base64');
-    const media = (file: string) => webview.asWebviewUri(vscode.Uri.joinPath(this.host.extensionUri, 'media', 'chat', file));
-    // Nothing remote, no inline script or style: the page's own script by nonce, its stylesheet from the extension.
-    const csp = [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src ${webview.cspSource}`, `img-src ${webview.cspSource}`, `font-src ${webview.cspSource}`].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${media('chat.css').toString()}">
-<title>Chat</title>
-</head>
-<body>
-<script nonce="${nonce}" src="${media('chat.js').toString()}"></script>
-</body>
-</html>`;
-  }
-
-  dispose(): void {
+  override dispose(): void {
     if (this.disposed) return;
-    this.disposed = true;
     this.clearProgress();
-    ChatPanel.open.delete(this);
+    this.host.openPanels.delete(this);
     this.bulk?.controller.abort();
     this.backend.dispose();
     this.compare?.backend.dispose();
-    this.panel.dispose();
+    super.dispose();
   }
-}
-
-function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-  // No retainContextWhenHidden: the conversation is kept here and sent again when the webview comes back.
-  return { enableScripts: true, enableCommandUris: false, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media', 'chat')] };
 }
 
 function viewTurns(conversation: Conversation, rendered: RenderedAnswers): ViewTurn[] {

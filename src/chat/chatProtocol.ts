@@ -1,5 +1,5 @@
 /**
- * Every message between the chat panel (extension host) and its webview (media/chat/chat.js), in
+ * Every message between the chat panel (extension host) and its webview (src/webview/chat/), in
  * one place. The host owns the conversation and sends whole states; only streaming text comes as
  * small `progress` messages. Assistant text arrives as HTML already sanitized by markdownRenderer.
  */
@@ -71,6 +71,13 @@ export interface ViewBulkAnswer {
   readonly error?: string;
 }
 
+/** One prompt of a bulk run and each model's answer to it. */
+export interface ViewBulkRow {
+  readonly line: number;
+  readonly prompt: string;
+  readonly answers: readonly ViewBulkAnswer[];
+}
+
 export interface ViewBulk {
   /** The models' titles, one column group each. */
   readonly models: readonly string[];
@@ -78,7 +85,7 @@ export interface ViewBulk {
   readonly total: number;
   readonly running: boolean;
   readonly cancelled: boolean;
-  readonly rows: ReadonlyArray<{ readonly line: number; readonly prompt: string; readonly answers: readonly ViewBulkAnswer[] }>;
+  readonly rows: readonly ViewBulkRow[];
   /** Lines of the file that were not prompts, by number. */
   readonly problems?: string;
 }
