@@ -33,7 +33,7 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOpt
 export abstract class WebviewHost<ToView, FromView extends { readonly type: string }> implements vscode.Disposable {
   private ready = false;
   private queued: ToView[] = [];
-  protected disposed = false;
+  private closed = false;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   protected constructor(
@@ -58,6 +58,11 @@ export abstract class WebviewHost<ToView, FromView extends { readonly type: stri
       }),
       panel.onDidDispose(() => this.dispose()),
     );
+  }
+
+  /** Closed: nothing is posted any more. */
+  get disposed(): boolean {
+    return this.closed;
   }
 
   /** Everything a page that has just loaded needs, or nothing yet. */
@@ -90,8 +95,8 @@ export abstract class WebviewHost<ToView, FromView extends { readonly type: stri
   }
 
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+    if (this.closed) return;
+    this.closed = true;
     this.queued = [];
     for (const subscription of this.subscriptions.splice(0)) subscription.dispose();
     this.panel.dispose();

@@ -9,6 +9,7 @@ export class BulkView {
   private readonly logButton: HTMLButtonElement;
   private readonly closeButton: HTMLButtonElement;
   private readonly table = el('table', { className: 'bulk-table' });
+  private readonly rows = el('tbody');
   readonly element: HTMLElement;
 
   constructor(post: (message: ViewToHost) => void) {
@@ -22,8 +23,28 @@ export class BulkView {
     ]);
   }
 
+  /** The whole section, for a new bulk run (or none). */
   render(bulk: ViewBulk | undefined, logging: boolean): void {
     this.element.hidden = !bulk;
+    if (!bulk) return;
+    this.renderHead(bulk, logging);
+    const head: HTMLElement[] = [];
+    if (bulk.models.length > 1) {
+      head.push(el('tr', {}, [el('th', { colspan: '2' }), ...bulk.models.map((model) => el('th', { colspan: '3', className: 'model', text: model }))]));
+    }
+    head.push(el('tr', {}, [el('th', { text: 'Line' }), el('th', { text: 'Prompt' }), ...bulk.models.flatMap(() => [el('th', { text: 'Answer' }), el('th', { text: 'Tokens' }), el('th', { text: 'Latency (ms)' })])]));
+    this.table.replaceChildren(el('thead', {}, head), this.rows);
+    this.rows.replaceChildren(...bulk.rows.map(rowElement));
+  }
+
+  /** A row answered (`bulk` already holds it): it joins the table, and the summary counts it. */
+  appendRow(bulk: ViewBulk, row: ViewBulkRow, logging: boolean): void {
+    this.rows.append(rowElement(row));
+    this.renderHead(bulk, logging);
+  }
+
+  /** The summary line and the buttons. */
+  renderHead(bulk: ViewBulk | undefined, logging: boolean): void {
     if (!bulk) return;
     const status = bulk.running ? 'running…' : bulk.cancelled ? 'stopped' : 'done';
     this.summary.textContent = `Bulk run of ${bulk.file}: ${bulk.rows.length} of ${bulk.total} prompts answered (${status})`;
@@ -32,12 +53,6 @@ export class BulkView {
     this.exportButton.disabled = bulk.running || bulk.rows.length === 0;
     this.logButton.disabled = bulk.running || bulk.rows.length === 0 || logging;
     this.closeButton.disabled = bulk.running;
-    const head: HTMLElement[] = [];
-    if (bulk.models.length > 1) {
-      head.push(el('tr', {}, [el('th', { colspan: '2' }), ...bulk.models.map((model) => el('th', { colspan: '3', className: 'model', text: model }))]));
-    }
-    head.push(el('tr', {}, [el('th', { text: 'Line' }), el('th', { text: 'Prompt' }), ...bulk.models.flatMap(() => [el('th', { text: 'Answer' }), el('th', { text: 'Tokens' }), el('th', { text: 'Latency (ms)' })])]));
-    this.table.replaceChildren(el('thead', {}, head), el('tbody', {}, bulk.rows.map(rowElement)));
   }
 }
 

@@ -1,13 +1,15 @@
 // The chat panel's webview: draws the state the extension sends (src/chat/chatProtocol.ts has the
-// message types) and sends back what the user does. It holds no conversation of its own; assistant
-// HTML arrives sanitized (src/chat/markdownRenderer.ts) and everything else is set as text.
+// message types) and sends back what the user does. It holds no conversation of its own: a full
+// state when it loads, then what changed, which it applies to its copy and to the page. Assistant
+// HTML arrives sanitized (src/chat/markdownRenderer.ts); everything else, streamed tokens too, is
+// set as text.
 import './chat.css';
-import type { ChatViewState, HostToView, ViewToHost } from '../../chat/chatProtocol';
+import type { ChatViewState, HostToView, ViewToHost, ViewTurn } from '../../chat/chatProtocol';
 import { el, withMarkers } from '../page/dom';
 import { onHostMessage, vscodeApi } from '../page/vscodeApi';
 import { BulkView } from './bulkView';
 import { SettingsForm } from './settingsForm';
-import { columnElement, turnElement } from './turnView';
+import { columnElement, turnElement, type Side } from './turnView';
 
 const vscode = vscodeApi<ViewToHost, { sessionId: string }>();
 const post = (message: ViewToHost) => vscode.postMessage(message);
@@ -71,7 +73,8 @@ function nearBottom(): boolean {
   return conversation.scrollHeight - conversation.scrollTop - conversation.clientHeight < 40;
 }
 
-function render(state: ChatViewState): void {
+/** Everything but the turns and the bulk table. */
+function renderChrome(state: ChatViewState): void {
   vscode.setState({ sessionId: state.sessionId });
   modelTitle.textContent = state.model.title;
   modelDetail.textContent = state.model.status === 'loading' ? `${state.model.detail} (loading…)` : state.model.detail;
@@ -84,16 +87,6 @@ function render(state: ChatViewState): void {
   input.placeholder = state.rawMode ? 'Raw prompt, sent exactly as typed (Enter sends, Shift+Enter for a new line)' : 'Message (Enter sends, Shift+Enter for a new line)';
   exactPrompt.hidden = state.lastPrompt === undefined;
   withMarkers(exactPromptText, state.lastPrompt ?? '');
-  const atBottom = nearBottom();
-  if (state.compare) {
-    conversation.classList.add('compare');
-    conversation.replaceChildren(columnElement('main', state.model, state.turns, post), columnElement('compare', state.compare.model, state.compare.turns, post));
-  } else {
-    conversation.classList.remove('compare');
-    conversation.replaceChildren(...state.turns.map((turn) => turnElement(turn, 'main', post)));
-  }
-  bulk.render(state.bulk, Boolean(state.logging));
-  if (atBottom) conversation.scrollTop = conversation.scrollHeight;
   notice.textContent = state.notice ? state.notice.message : '';
   notice.className = `notice ${state.notice ? state.notice.kind : ''}`;
   notice.hidden = !state.notice;
@@ -114,22 +107,98 @@ function render(state: ChatViewState): void {
   closeCompareButton.hidden = !state.compare;
   closeCompareButton.disabled = state.busy;
   bulkButton.disabled = state.busy;
+  bulk.renderHead(state.bulk, Boolean(state.logging));
+}
+
+/** Keeps the newest text in view while the user reads at the bottom. */
+function keepingBottom(change: () => void): void {
+  const atBottom = nearBottom();
+  change();
+  if (atBottom) conversation.scrollTop = conversation.scrollHeight;
+}
+
+function renderConversation(state: ChatViewState): void {
+  keepingBottom(() => {
+    if (state.compare) {
+      conversation.classList.add('compare');
+      conversation.replaceChildren(columnElement('main', state.model, state.turns, post), columnElement('compare', state.compare.model, state.compare.turns, post));
+    } else {
+      conversation.classList.remove('compare');
+      conversation.replaceChildren(...state.turns.map((turn) => turnElement(turn, 'main', post)));
+    }
+  });
+}
+
+/** Where a side's turns are: its column when comparing, else the conversation itself. */
+function turnsOf(side: Side): Element {
+  return conversation.querySelector(`.column[data-side="${side}"]`) ?? conversation;
+}
+
+/** A turn added, or one that changed, in the page's copy of the state and on the page. */
+function placeTurn(state: ChatViewState, turn: ViewTurn, side: Side): ChatViewState {
+  const merged = (turns: readonly ViewTurn[]) => (turns.some((t) => t.id === turn.id) ? turns.map((t) => (t.id === turn.id ? turn : t)) : [...turns, turn]);
+  keepingBottom(() => {
+    const root = turnsOf(side);
+    const element = turnElement(turn, side, post);
+    const existing = root.querySelector(`:scope > [data-turn-id="${turn.id}"]`);
+    if (existing) existing.replaceWith(element);
+    else root.append(element);
+  });
+  if (side === 'compare') return state.compare ? { ...state, compare: { ...state.compare, turns: merged(state.compare.turns) } } : state;
+  return { ...state, turns: merged(state.turns) };
+}
+
+/** The host's message, applied to the page's copy of the state and to what the page shows. */
+function apply(message: HostToView, state: ChatViewState | undefined): ChatViewState | undefined {
+  if (message.type === 'state') {
+    renderChrome(message.state);
+    renderConversation(message.state);
+    bulk.render(message.state.bulk, Boolean(message.state.logging));
+    return message.state;
+  }
+  if (message.type === 'restoreDraft') {
+    if (!input.value) input.value = message.text;
+    return state;
+  }
+  if (!state) return state;
+  switch (message.type) {
+    case 'update': {
+      const next: Record<string, unknown> = { ...state, ...message.set };
+      for (const key of message.unset) delete next[key];
+      const updated = next as unknown as ChatViewState;
+      const changed = (key: keyof ChatViewState) => key in message.set || (message.unset as readonly string[]).includes(key);
+      if (changed('bulk')) bulk.render(updated.bulk, Boolean(updated.logging));
+      renderChrome(updated);
+      // Comparing, each column's head shows its model: the main one's changes redraw the columns too.
+      if (changed('turns') || changed('compare') || (updated.compare && changed('model'))) renderConversation(updated);
+      return updated;
+    }
+    case 'turn': {
+      const updated = placeTurn(state, message.turn, message.side ?? 'main');
+      renderChrome(updated);
+      return updated;
+    }
+    case 'tokens': {
+      const body = turnsOf(message.side ?? 'main').querySelector(`:scope > [data-turn-id="${message.turnId}"] .body`);
+      if (body) keepingBottom(() => body.append(document.createTextNode(message.text)));
+      return state;
+    }
+    case 'bulkRow': {
+      if (!state.bulk) return state;
+      const updated = { ...state, bulk: { ...state.bulk, rows: [...state.bulk.rows, message.row] } };
+      bulk.appendRow(updated.bulk, message.row, Boolean(updated.logging));
+      return updated;
+    }
+    case 'bulkStatus': {
+      if (!state.bulk) return state;
+      const updated = { ...state, bulk: { ...state.bulk, running: message.running, cancelled: message.cancelled } };
+      bulk.renderHead(updated.bulk, Boolean(updated.logging));
+      return updated;
+    }
+  }
 }
 
 onHostMessage<HostToView>((message) => {
-  if (message.type === 'state') {
-    state = message.state;
-    render(state);
-  } else if (message.type === 'progress') {
-    const root = conversation.querySelector(`.column[data-side="${message.side ?? 'main'}"]`) ?? conversation;
-    const body = root.querySelector(`[data-turn-id="${message.turnId}"] .body`);
-    if (body) {
-      const atBottom = nearBottom();
-      body.innerHTML = message.html; // sanitized by the extension
-      if (atBottom) conversation.scrollTop = conversation.scrollHeight;
-    }
-  } else if (message.type === 'restoreDraft') {
-    if (!input.value) input.value = message.text;
-  }
+  state = apply(message, state);
 });
 post({ type: 'ready' });
