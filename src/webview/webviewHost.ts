@@ -26,9 +26,9 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOpt
  * handshake, and typed messages both ways.
  *
  * The page is torn down when hidden and built anew when shown; each load says 'ready'. Until then
- * messages are queued, not posted into nothing. On ready the subclass's full state goes first, and
- * the queued messages it already covers are dropped (a token appended twice would be wrong); the
- * rest follow in order.
+ * nothing is posted into nothing: on ready the subclass's full state goes first, then, in order, the
+ * messages posted meanwhile that it does not cover. Those it covers are not kept (a token appended
+ * after a state that holds it already would show twice, and a hidden chat streaming would pile up).
  */
 export abstract class WebviewHost<ToView, FromView extends { readonly type: string }> implements vscode.Disposable {
   private ready = false;
@@ -77,11 +77,11 @@ export abstract class WebviewHost<ToView, FromView extends { readonly type: stri
   /** A new load of the page, before its full state is taken: what counts per load starts again. */
   protected onPageLoaded(): void {}
 
-  /** Posts to the page, or queues it until the page is ready. */
+  /** Posts to the page; before it is ready, keeps what its full state will not cover. */
   protected post(message: ToView): void {
     if (this.disposed) return;
     if (this.ready) void this.panel.webview.postMessage(message);
-    else this.queued.push(message);
+    else if (!this.coveredByFullState(message)) this.queued.push(message);
   }
 
   private onReady(): void {
@@ -91,7 +91,7 @@ export abstract class WebviewHost<ToView, FromView extends { readonly type: stri
     this.onPageLoaded();
     const state = this.fullState();
     if (state !== undefined) this.post(state);
-    for (const message of waiting) if (!this.coveredByFullState(message)) this.post(message);
+    for (const message of waiting) this.post(message);
   }
 
   dispose(): void {
