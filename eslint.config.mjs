@@ -33,6 +33,13 @@ export default tseslint.config(
     },
   },
   {
+    // The webview pages run in the browser, and the protocol modules on both sides of the messages.
+    files: ['src/webview/*/**/*.ts', 'src/chat/chatProtocol.ts', 'src/charts/chartsProtocol.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Webview pages and protocol modules run in the page too: no vscode import.' }], patterns: [{ group: ['node:*'], message: 'Webview pages and protocol modules run in the page too: no Node modules.' }] }],
+    },
+  },
+  {
     files: ['scripts/**/*.mjs', 'eslint.config.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

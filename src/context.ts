@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import type { MetricChartsPanel } from './charts/metricChartsPanel';
+import type { ChatPanel } from './chat/chatPanel';
 import { configuredTrackingUri, ignoredSettings, requestTimeoutSeconds, savedConnection } from './config';
 import type { AuthKind, ConnectionState } from './connectionState';
 import { authKindOf, CredentialStore } from './credentials';
@@ -9,6 +11,7 @@ import { parseTrackingUri } from './mlflow/trackingUri';
 import { ConnectionStatusBar } from './statusBar';
 import { ArtifactDocumentProvider } from './views/artifactDocuments';
 import { Explorer } from './views/explorer';
+import { PanelSlot } from './webview/panelSlot';
 
 /**
  * The one object the commands and views share: the log, the connection, its client and what shows it.
@@ -29,6 +32,10 @@ export class Ctx implements vscode.Disposable {
   readonly explorer: Explorer;
   /** Artifact text for the read-only `mlflow-artifact:` editors. */
   readonly artifactDocuments: ArtifactDocumentProvider;
+  /** The metric charts panel: one at a time, a new one replaces it. */
+  readonly metricCharts = new PanelSlot<MetricChartsPanel>();
+  /** The open chat panels (their saved chats and settings are kept; the startup chat looks for them). */
+  readonly chatPanels = new Set<ChatPanel>();
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.credentials = new CredentialStore(extension.secrets);

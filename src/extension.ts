@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { registerChat } from './chat/chatCommands';
-import { MetricChartsPanel } from './charts/metricChartsPanel';
+import type { MetricChartsPanel } from './charts/metricChartsPanel';
 import type { CommandFactory } from './commands';
 import * as artifacts from './commands/artifacts';
 import * as charts from './commands/charts';
@@ -113,7 +113,7 @@ export function activate(context: vscode.ExtensionContext): Phi3MlflowApi {
     statusBarText: () => ctx.statusBarText,
     statusBarTooltip: () => ctx.statusBarTooltip,
     explorer: ctx.explorer,
-    metricCharts: () => MetricChartsPanel.active,
+    metricCharts: () => ctx.metricCharts.current,
   };
 }
 

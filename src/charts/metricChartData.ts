@@ -1,20 +1,9 @@
 import type { MlflowClient } from '../mlflow/client';
 import type { Metric } from '../mlflow/entities';
 import { displayName } from '../views/displayName';
+import type { ChartData } from './chartsProtocol';
 
-/** What the chart webview draws: for each metric, one series per run. Plain data, sent as a message. */
-export interface ChartData {
-  readonly runs: ReadonlyArray<{ readonly runId: string; readonly name: string }>;
-  readonly metrics: ReadonlyArray<{
-    readonly key: string;
-    /** One per run that logged the metric, `run` indexing `runs`. */
-    readonly series: ReadonlyArray<{ readonly run: number; readonly steps: number[]; readonly timestamps: number[]; readonly values: number[] }>;
-  }>;
-  /** The metric to scroll to first (the one clicked in the tree). */
-  readonly focus?: string;
-  /** Series cut at the limit: their later points were not fetched. */
-  readonly truncated: number;
-}
+export type { ChartData } from './chartsProtocol';
 
 /** A chart past this many points per series says so rather than hold the editor up. */
 export const maxPointsPerSeries = 100_000;

@@ -18,7 +18,7 @@ import { ChatPanel, chatViewType, type ChatPanelHost } from './chatPanel';
 export function registerChat(ctx: Ctx): vscode.Disposable {
   const context = ctx.extension;
   const log = (line: string) => ctx.log.info(line);
-  const host: ChatPanelHost = { extensionUri: context.extensionUri, workspaceState: context.workspaceState, globalState: context.globalState, log, mlflow: chatMlflowAccess(ctx) };
+  const host: ChatPanelHost = { extensionUri: context.extensionUri, workspaceState: context.workspaceState, globalState: context.globalState, log, mlflow: chatMlflowAccess(ctx), openPanels: ctx.chatPanels };
   const sources = new ChatModelSources(ctx);
   void openChatOnStartup(ctx, async (target) => vscode.commands.executeCommand('phi3Mlflow.openChat', target)).catch((error: unknown) => log(`Startup chat: ${(error as Error).message}`));
   const guarded =

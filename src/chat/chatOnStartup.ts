@@ -4,7 +4,6 @@ import { configuredTrackingUri, restrictedSetting } from '../config';
 import type { ConnectionState } from '../connectionState';
 import type { Ctx } from '../context';
 import type { ChatModelRef } from './chatBackend';
-import { ChatPanel } from './chatPanel';
 
 export const openOnStartupSetting = 'chat.openOnStartup';
 
@@ -45,7 +44,7 @@ export async function openChatOnStartup(ctx: Ctx, open: (target: string) => Prom
     ctx.log.info(`Startup chat on ${value} not opened: the workspace is not trusted (Restricted Mode).`);
     return;
   }
-  const restored = () => alreadyOpen(model, ChatPanel.panels.flatMap((panel) => [panel.model, panel.compareModel]));
+  const restored = () => alreadyOpen(model, [...ctx.chatPanels].flatMap((panel) => [panel.model, panel.compareModel]));
   // Said in the log either way, so whoever watches (a user, a test) knows the decision was made.
   const cameBack = () => ctx.log.info(`Startup chat on ${value} not opened: a chat on it came back with the window.`);
   for (const started = Date.now(); Date.now() - started < restoreGraceMs; ) {

@@ -1,7 +1,9 @@
 /**
- * Every message between the chat panel (extension host) and its webview (media/chat/chat.js), in
- * one place. The host owns the conversation and sends whole states; only streaming text comes as
- * small `progress` messages. Assistant text arrives as HTML already sanitized by markdownRenderer.
+ * Every message between the chat panel (extension host) and its webview (src/webview/chat/), in
+ * one place; no vscode import, both sides build on it. The host owns the conversation. A page that
+ * has just loaded gets the whole state; after that only what changed: the fields that did, an
+ * answer's new tokens as they stream, a turn when it is added or finished, one bulk row at a time.
+ * Assistant HTML arrives sanitized by markdownRenderer; streamed tokens are set as text.
  */
 import type { ChatSettings } from './generationSettings';
 import { parseSettingsEdit, type SettingsEdit } from './settingsEdit';
@@ -71,6 +73,13 @@ export interface ViewBulkAnswer {
   readonly error?: string;
 }
 
+/** One prompt of a bulk run and each model's answer to it. */
+export interface ViewBulkRow {
+  readonly line: number;
+  readonly prompt: string;
+  readonly answers: readonly ViewBulkAnswer[];
+}
+
 export interface ViewBulk {
   /** The models' titles, one column group each. */
   readonly models: readonly string[];
@@ -78,14 +87,27 @@ export interface ViewBulk {
   readonly total: number;
   readonly running: boolean;
   readonly cancelled: boolean;
-  readonly rows: ReadonlyArray<{ readonly line: number; readonly prompt: string; readonly answers: readonly ViewBulkAnswer[] }>;
+  readonly rows: readonly ViewBulkRow[];
   /** Lines of the file that were not prompts, by number. */
   readonly problems?: string;
 }
 
+/** The state's fields that may be absent: an update names those it removes (a message drops undefined). */
+export type OptionalStateField = { [K in keyof ChatViewState]-?: undefined extends ChatViewState[K] ? K : never }[keyof ChatViewState];
+
 export type HostToView =
+  /** Everything, for a page that has just loaded. */
   | { readonly type: 'state'; readonly state: ChatViewState }
-  | { readonly type: 'progress'; readonly turnId: number; readonly html: string; readonly side?: 'compare' }
+  /** Fields of the state that changed (turns and bulk rows mostly come one at a time instead). */
+  | { readonly type: 'update'; readonly set: Partial<ChatViewState>; readonly unset: readonly OptionalStateField[] }
+  /** A turn added to a column, or one that changed (an answer finished): by id. */
+  | { readonly type: 'turn'; readonly turn: ViewTurn; readonly side?: 'compare' }
+  /** The text generated since the last of these, for the answer being streamed. */
+  | { readonly type: 'tokens'; readonly turnId: number; readonly text: string; readonly side?: 'compare' }
+  /** A bulk row answered: the next row of the table. */
+  | { readonly type: 'bulkRow'; readonly row: ViewBulkRow }
+  /** The bulk run stopped or finished. */
+  | { readonly type: 'bulkStatus'; readonly running: boolean; readonly cancelled: boolean }
   /** The message was not sent (it would not fit, or no model): put it back in the input box. */
   | { readonly type: 'restoreDraft'; readonly text: string };
 

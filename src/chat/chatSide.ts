@@ -36,16 +36,16 @@ export class ChatSide {
   }
 
   /**
-   * Generates the answer of turn `id` (already asked) into the conversation, streaming through
-   * `onPiece`. A failure becomes the turn's error; an engine that died leaves the side 'failed',
-   * to be loaded again before the next message.
+   * Generates the answer of turn `id` (already asked) into the conversation, streaming each piece
+   * of text to `onPiece` as it comes. A failure becomes the turn's error; an engine that died
+   * leaves the side 'failed', to be loaded again before the next message.
    */
-  async answer(id: number, input: ChatInput, settings: ChatSettings, onPiece: () => void): Promise<void> {
+  async answer(id: number, input: ChatInput, settings: ChatSettings, onPiece: (piece: string) => void): Promise<void> {
     try {
       if (this.status !== 'ready' && !(await this.load(() => false))) throw new Error(this.problem ?? 'The model could not be loaded.');
       const answer = await this.backend.answer(input, settings, (piece) => {
         this.conversation.append(id, piece);
-        onPiece();
+        onPiece(piece);
       });
       this.conversation.finish(id, answer.text, answer.figures);
     } catch (error) {

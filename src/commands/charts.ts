@@ -13,11 +13,13 @@ export const showMetricCharts: CommandFactory = (ctx) => (arg?: unknown, extra?:
   if (!runs.length) throw new UserFacingError('Select one or more runs in the Experiments view first.');
   const client = ctx.requireClient();
   ctx.log.info(`Metric charts for ${runs.map((r) => r.runId).join(', ')}`);
-  return MetricChartsPanel.show(
-    ctx.extension.extensionUri,
-    client,
-    runs.map((r) => ({ runId: r.runId, name: r.label, metricKeys: r.run.metrics.map((m) => m.key) })),
-    focus,
+  return ctx.metricCharts.show(() =>
+    MetricChartsPanel.create(
+      ctx.extension.extensionUri,
+      client,
+      runs.map((r) => ({ runId: r.runId, name: r.label, metricKeys: r.run.metrics.map((m) => m.key) })),
+      focus,
+    ),
   );
 };
 

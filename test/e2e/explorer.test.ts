@@ -139,6 +139,9 @@ describe('the MLflow explorer in the browser', () => {
     await page.waitForTimeout(500);
     await entry.click();
     const frame = activeWebview(page);
+    // The chart page it replaces said "1 metric from 1 run" too, and can still be the one found while
+    // this one loads: first this run's page.
+    await frame.locator('#runs', { hasText: hostileNameShown }).waitFor({ timeout: 60_000 });
     await frame.locator('#status', { hasText: /^1 metric from 1 run$/ }).waitFor({ timeout: 60_000 });
     assert.equal(await frame.locator('#runs').textContent(), hostileNameShown);
     assert.equal(await frame.locator('.u-legend').first().getByText(hostileNameShown, { exact: true }).count(), 1);

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { unpackPackagedVsix } from '../harness/packagedVsix';
@@ -24,8 +24,19 @@ describe('the packaged VSIX', () => {
     for (const needed of ['extension/package.json', 'extension/dist/extension.js', 'extension/media/mlflow.svg', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt']) {
       assert.ok(files.includes(needed), `${needed} missing`);
     }
+    // The webview pages, built from src/webview/ with uPlot bundled in, and nothing vendored beside them.
+    assert.deepEqual(files.filter((f) => f.startsWith('extension/dist/webview/')).sort(), ['extension/dist/webview/chat.css', 'extension/dist/webview/chat.js', 'extension/dist/webview/metricCharts.css', 'extension/dist/webview/metricCharts.js']);
+    assert.deepEqual(files.filter((f) => /^extension\/media\/(vendor|chat|charts)\//.test(f)), []);
     const unwanted = files.filter((f) => /^extension\/(src|test|scripts|out|bench|node_modules)\/|\.map$|\.d\.ts$|\.ts$/.test(f));
     assert.deepEqual(unwanted, []);
+  });
+
+  it("names the third-party code it bundles, with uPlot's MIT licence text", () => {
+    const notices = readFileSync(join(unpacked, 'extension', 'dist', 'ThirdPartyNotices.txt'), 'utf8');
+    const uplot = notices.indexOf('uplot 1.6.32\n');
+    assert.ok(uplot >= 0, 'uplot listed');
+    assert.match(notices.slice(uplot), /^uplot 1\.6\.32\n-+\nThe MIT License \(MIT\)\n\nCopyright \(c\) 2022 Leon Sorokin\n\nPermission is hereby granted, free of charge/);
+    assert.ok(notices.includes('markdown-it 14.3.3\n'), 'markdown-it listed');
   });
 
   it(`carries onnxruntime's binding for ${process.platform}-${process.arch} only`, () => {

@@ -1,0 +1,87 @@
+import * as vscode from 'vscode';
+import { describeBulkProblems, parseBulkPrompts } from './bulkPrompts';
+import { bulkResultsJsonl } from './bulkResults';
+import { runBulk } from './bulkRunner';
+import { saveTextFile } from './chatFileSave';
+import { runModelOf } from './chatMlflowLogging';
+import type { ChatPanelParts } from './chatPanelParts';
+import type { BulkState } from './chatSession';
+import { messageOf } from './chatSide';
+
+/** Bulk run: every prompt of a JSONL file the user picks, asked of each model, into a table. */
+export async function runBulkFile(parts: ChatPanelParts): Promise<void> {
+  const session = parts.session;
+  if (session.busy) return;
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const picked = await vscode.window.showOpenDialog({
+    title: 'Bulk run: a JSONL file of prompts ({"prompt": ...} or {"messages": [...]} a line)',
+    canSelectFiles: true,
+    canSelectFolders: false,
+    canSelectMany: false,
+    openLabel: 'Run the Prompts',
+    filters: { 'JSON Lines': ['jsonl', 'ndjson', 'json'], 'All files': ['*'] },
+    ...(folder ? { defaultUri: folder } : {}),
+  });
+  const file = picked?.[0];
+  if (!file || session.busy) return;
+  let text: string;
+  try {
+    text = new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
+  } catch (error) {
+    session.notice = { kind: 'error', message: `Could not read ${file.fsPath}: ${messageOf(error)}` };
+    return parts.show();
+  }
+  const { prompts, problems } = parseBulkPrompts(text, session.conversation.systemPrompt);
+  const problemText = problems.length ? `Left out ${problems.length === 1 ? 'one line' : `${problems.length} lines`}: ${describeBulkProblems(problems)}.` : '';
+  if (prompts.length === 0) {
+    session.notice = { kind: 'error', message: `No prompts in ${file.fsPath}${problemText ? `. ${problemText}` : ': the file is empty.'}` };
+    return parts.show();
+  }
+  if (session.sides.some((side) => side.status !== 'ready')) {
+    await parts.load();
+    const failed = session.sides.find((side) => side.status !== 'ready');
+    if (failed) {
+      session.notice = { kind: 'error', message: `The bulk run needs ${failed.backend.title}, which could not be loaded: ${failed.problem ?? 'unknown error'}` };
+      return parts.show();
+    }
+  }
+  const sides = session.sides;
+  const bulk: BulkState = {
+    file: file.fsPath,
+    total: prompts.length,
+    problems: problemText,
+    models: sides.map((side) => runModelOf(side.backend)),
+    titles: sides.map((side) => side.backend.title),
+    settings: session.settings,
+    rows: [],
+    controller: new AbortController(),
+    running: true,
+    cancelled: false,
+  };
+  session.bulk = bulk;
+  session.notice = undefined;
+  parts.show();
+  const outcome = await runBulk(prompts, sides.map((side) => side.backend), bulk.settings, {
+    signal: bulk.controller.signal,
+    onRow: (row) => {
+      bulk.rows.push(row);
+      parts.show();
+    },
+  });
+  bulk.running = false;
+  bulk.cancelled = outcome.cancelled;
+  parts.show();
+}
+
+export async function exportBulk(parts: ChatPanelParts): Promise<void> {
+  const bulk = parts.session.bulk;
+  if (!bulk || bulk.running) return;
+  const name = `bulk-results-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.jsonl`;
+  await saveTextFile(parts, bulkResultsJsonl(bulk.models.length, bulk.rows), name, 'Export the bulk results as JSONL', { 'JSON Lines': ['jsonl'] });
+}
+
+export function closeBulk(parts: ChatPanelParts): void {
+  if (parts.session.bulk?.running) return;
+  parts.session.bulk = undefined;
+  parts.show();
+}

@@ -1,0 +1,128 @@
+import * as vscode from 'vscode';
+import type { MlflowClient } from '../mlflow/client';
+import type { Experiment } from '../mlflow/entities';
+import { displayName } from '../views/displayName';
+import { bulkRunRequest } from './bulkResults';
+import type { ChatBackend } from './chatBackend';
+import type { ChatMlflowAccess } from './chatMlflowAccess';
+import type { ChatPanelParts } from './chatPanelParts';
+import { logChatRun, type ChatRunPhase } from './chatRunLogger';
+import { conversationRunRequest, type ChatRunRequest, type RunModel } from './chatRunRequest';
+import { messageOf } from './chatSide';
+
+const phaseText: Record<ChatRunPhase, string> = {
+  creating: 'creating the run…',
+  logging: 'logging params and metrics…',
+  uploading: 'uploading artifacts…',
+  finishing: 'finishing the run…',
+};
+
+/** The model as a logged run names it: with the MLflow URI it was opened from, when it was. */
+export function runModelOf(backend: ChatBackend): RunModel {
+  const origin = backend.ref.kind === 'local' ? backend.ref.mlflow : undefined;
+  return { ...backend.exported, ...(origin ? { mlflowUri: origin.requestedUri } : {}) };
+}
+
+/** "Log to MLflow": the conversation (both sides when comparing) as a run. */
+export async function logConversation(parts: ChatPanelParts): Promise<void> {
+  const session = parts.session;
+  if (session.busy || session.logging) return;
+  if (session.conversation.turns.length === 0) {
+    session.notice = { kind: 'error', message: 'Nothing to log yet: send a message first.' };
+    return parts.show();
+  }
+  const compare = session.compare;
+  const request = () =>
+    conversationRunRequest({
+      model: runModelOf(session.backend),
+      settings: session.settings,
+      conversation: session.conversation.snapshot,
+      loggedAt: new Date(),
+      ...(compare ? { compare: { model: runModelOf(compare.backend), conversation: compare.conversation.snapshot } } : {}),
+    });
+  await logRun(parts, compare ? 'comparison' : 'conversation', request);
+}
+
+/** "Log Results to MLflow": the bulk run's table as a run. */
+export async function logBulk(parts: ChatPanelParts): Promise<void> {
+  const bulk = parts.session.bulk;
+  if (!bulk || bulk.running || parts.session.logging) return;
+  await logRun(parts, 'bulk run', () => bulkRunRequest({ models: bulk.models, settings: bulk.settings, rows: bulk.rows, loggedAt: new Date() }));
+}
+
+/**
+ * Asks for the experiment, then logs the run with progress (and Cancel) in a notification. The
+ * panel keeps everything whatever happens; success offers to show the run.
+ */
+async function logRun(parts: ChatPanelParts, what: string, makeRequest: () => ChatRunRequest): Promise<void> {
+  const session = parts.session;
+  const access = parts.host.mlflow;
+  let client: MlflowClient;
+  try {
+    if (!access) throw new Error('Logging to MLflow is not available here.');
+    client = access.client();
+  } catch (error) {
+    session.notice = { kind: 'error', message: messageOf(error) };
+    return parts.show();
+  }
+  session.logging = true;
+  parts.show();
+  try {
+    const experiment = await pickExperiment(client, what);
+    if (!experiment) return;
+    const request = makeRequest();
+    const logged = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Logging the ${what} to MLflow`, cancellable: true }, (progress, token) => {
+      const controller = new AbortController();
+      token.onCancellationRequested(() => controller.abort(new Error('cancelled')));
+      return logChatRun(client, experiment.experimentId, request, { signal: controller.signal, onPhase: (phase) => progress.report({ message: phaseText[phase] }) });
+    });
+    session.notice = { kind: 'info', message: `Logged the ${what} to MLflow: run "${logged.runName}" (${logged.runId}) in experiment "${experiment.name}".` };
+    parts.show();
+    void offerRun(access!, logged.experimentId, logged.runId, logged.runName);
+  } catch (error) {
+    session.log(`Chat: logging the ${what} to MLflow failed: ${messageOf(error)}`);
+    session.notice = { kind: 'error', message: messageOf(error) };
+  } finally {
+    session.logging = false;
+    parts.show();
+  }
+}
+
+async function offerRun(access: ChatMlflowAccess, experimentId: string, runId: string, runName: string): Promise<void> {
+  const reveal = 'Reveal in MLflow Explorer';
+  const open = 'Open in MLflow UI';
+  const answer = await vscode.window.showInformationMessage(`Logged run "${displayName(runName)}" to MLflow.`, reveal, open);
+  if (answer === reveal) {
+    try {
+      if (!(await access.revealRun(experimentId, runId))) void vscode.window.showWarningMessage(`Run ${runId} is not listed in the Experiments view (a filter, or more runs than one page?).`);
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Could not show run ${runId} in the Experiments view: ${messageOf(error)}`);
+    }
+  }
+  const url = access.runUrl(experimentId, runId);
+  if (answer === open && url) await vscode.env.openExternal(vscode.Uri.parse(url, true));
+}
+
+/**
+ * The experiment to log to: those of the active connection, most recently updated first, or a
+ * new one (an existing name is used as it is).
+ */
+async function pickExperiment(client: MlflowClient, what: string): Promise<Experiment | undefined> {
+  type Item = vscode.QuickPickItem & { experiment?: Experiment };
+  const items = client.experiments.searchPage({ orderBy: ['last_update_time DESC'], maxResults: 500 }).then((page): Item[] => [
+    { label: '$(add) New Experiment…' },
+    ...page.items.map((experiment) => ({ label: displayName(experiment.name), description: `ID ${experiment.experimentId}`, experiment })),
+  ]);
+  const picked = await vscode.window.showQuickPick(items, { title: `Log the ${what} to MLflow: the experiment`, placeHolder: 'An experiment on the connected server, or a new one', matchOnDescription: true });
+  if (!picked) return undefined;
+  if (picked.experiment) return picked.experiment;
+  const name = await vscode.window.showInputBox({
+    title: `Log the ${what} to MLflow: a new experiment`,
+    prompt: 'The new experiment\'s name',
+    validateInput: (value) => (value.trim() ? undefined : 'Give the experiment a name.'),
+  });
+  if (!name?.trim()) return undefined;
+  const existing = await client.experiments.getByName(name.trim());
+  if (existing) return existing;
+  return client.experiments.get(await client.experiments.create(name.trim()));
+}

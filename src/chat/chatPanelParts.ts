@@ -1,0 +1,37 @@
+import type * as vscode from 'vscode';
+import type { ChatMlflowAccess } from './chatMlflowAccess';
+import type { ChatSession } from './chatSession';
+
+/** What a chat panel is given: where it keeps its chats and settings, the log, and MLflow. */
+export interface ChatPanelHost {
+  readonly extensionUri: vscode.Uri;
+  readonly workspaceState: vscode.Memento;
+  readonly globalState: vscode.Memento;
+  readonly log: (line: string) => void;
+  /** The MLflow connection, for "Log to MLflow" (without it, the panel says logging is unavailable). */
+  readonly mlflow?: ChatMlflowAccess;
+  /** The open chat panels, held by the context object: each adds itself, and leaves when closed. */
+  readonly openPanels: Set<{ readonly session: ChatSession }>;
+}
+
+/**
+ * What the panel's parts (chatConversation.ts, chatCompare.ts, chatBulkRun.ts, chatMlflowLogging.ts)
+ * get of the panel: they change the session, then have the page show it and the chat saved.
+ */
+export interface ChatPanelParts {
+  readonly host: ChatPanelHost;
+  readonly session: ChatSession;
+  readonly disposed: boolean;
+  /** Posts what changed in the session to the page. */
+  show(): void;
+  /** Saves the chat (workspaceState), so a reload restores it. */
+  save(): void;
+  /** Opens the models of the sides not ready; true when the main one is. */
+  load(): Promise<boolean>;
+  /** The panel's title, after the models changed. */
+  retitle(): void;
+  /** The message was not sent: back into the input box. */
+  restoreDraft(text: string): void;
+  /** Text an answer just generated, to the page as it streams. */
+  streamed(side: 'main' | 'compare', turnId: number, text: string): void;
+}

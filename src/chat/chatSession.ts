@@ -1,0 +1,79 @@
+import type { BulkRow } from './bulkResults';
+import { createChatBackend, type ChatBackend } from './chatBackend';
+import type { ChatViewState } from './chatProtocol';
+import type { RunModel } from './chatRunRequest';
+import { ChatSide } from './chatSide';
+import type { ContextUsage } from './contextUsage';
+import { Conversation } from './conversation';
+import type { ChatSettings } from './generationSettings';
+import type { SavedChat } from './chatSavedState';
+
+/** A bulk run in the panel: its prompts, the rows answered so far, and how to stop it. */
+export interface BulkState {
+  readonly file: string;
+  readonly total: number;
+  readonly problems: string;
+  readonly models: readonly RunModel[];
+  readonly titles: readonly string[];
+  readonly settings: ChatSettings;
+  readonly rows: BulkRow[];
+  readonly controller: AbortController;
+  running: boolean;
+  cancelled: boolean;
+}
+
+/**
+ * Everything one chat panel holds: its model (and the compared one) with their conversations, the
+ * settings, the bulk run, and what the panel says. The panel's parts (conversation, compare, bulk
+ * run, MLflow logging) change it; the page is drawn from it (chatViewBuilder.ts).
+ */
+export class ChatSession {
+  readonly main: ChatSide;
+  compare: ChatSide | undefined;
+  settings: ChatSettings;
+  /** The number of the last settings edit applied (src/chat/settingsEdit.ts), echoed in every state. */
+  settingsRevision = 0;
+  notice: ChatViewState['notice'];
+  context: ContextUsage | undefined;
+  rawMode: boolean;
+  lastPrompt: string | undefined;
+  bulk: BulkState | undefined;
+  logging = false;
+
+  constructor(
+    readonly sessionId: string,
+    saved: SavedChat,
+    settingsOf: (backend: ChatBackend) => ChatSettings,
+    readonly log: (line: string) => void,
+  ) {
+    this.main = new ChatSide(createChatBackend(saved.model, log), new Conversation(saved.conversation), log);
+    if (saved.compare) this.compare = new ChatSide(createChatBackend(saved.compare.model, log), new Conversation(saved.compare.conversation), log);
+    this.context = saved.context;
+    this.rawMode = saved.rawMode ?? false;
+    this.lastPrompt = saved.lastPrompt;
+    this.settings = settingsOf(this.main.backend);
+  }
+
+  get backend(): ChatBackend {
+    return this.main.backend;
+  }
+
+  get conversation(): Conversation {
+    return this.main.conversation;
+  }
+
+  /** Each side shown: the main one, and the compared one when there is one. */
+  get sides(): ChatSide[] {
+    return [this.main, ...(this.compare ? [this.compare] : [])];
+  }
+
+  get busy(): boolean {
+    return this.conversation.isGenerating || (this.compare?.conversation.isGenerating ?? false) || (this.bulk?.running ?? false);
+  }
+
+  dispose(): void {
+    this.bulk?.controller.abort();
+    this.main.backend.dispose();
+    this.compare?.backend.dispose();
+  }
+}
