@@ -9,6 +9,7 @@ import { parseTrackingUri } from './mlflow/trackingUri';
 import { ConnectionStatusBar } from './statusBar';
 import { ArtifactDocumentProvider } from './views/artifactDocuments';
 import { Explorer } from './views/explorer';
+import { errorMessage } from './errorMessage';
 
 /**
  * The one object the commands and views share: the log, the connection, its client and what shows it.
@@ -80,7 +81,7 @@ export class Ctx implements vscode.Disposable {
       uri = parseTrackingUri(raw);
     } catch (error) {
       // A refused URI leaves the current connection as it is.
-      this.log.error(`Tracking URI refused: ${(error as Error).message}`);
+      this.log.error(`Tracking URI refused: ${errorMessage(error)}`);
       throw error;
     }
     await this.extension.globalState.update('phi3Mlflow.disconnected', undefined);
@@ -103,7 +104,7 @@ export class Ctx implements vscode.Disposable {
         next = { kind: 'connected', uri, server, authKind: authKindOf(resolvedAuth) };
         this.log.info(`Connected to ${uri.original} (MLflow ${server.version}, auth: ${authKindOf(resolvedAuth)})`);
       } catch (error) {
-        const message = (error as Error).message;
+        const message = errorMessage(error);
         next =
           error instanceof MlflowError && (error.status === 401 || error.status === 403)
             ? { kind: 'authFailed', uri, message, authKind: authKindOf(resolvedAuth) }

@@ -15,6 +15,7 @@ import { Ctx } from './context';
 import { registerNotebooks } from './notebook/registerNotebooks';
 import { artifactScheme } from './views/artifactDocuments';
 import type { Explorer } from './views/explorer';
+import { errorMessage } from './errorMessage';
 
 /** What activate() returns: read by the in-host tests, and by other extensions that depend on this one. */
 export interface Phi3MlflowApi {
@@ -78,7 +79,7 @@ export function activate(context: vscode.ExtensionContext): Phi3MlflowApi {
       try {
         return await handler(...args);
       } catch (error) {
-        const message = (error as Error).message || String(error);
+        const message = errorMessage(error);
         if (!(error instanceof UserFacingError)) ctx.log.error(`${id}: ${message}`);
         void vscode.window.showErrorMessage(message);
         return undefined;

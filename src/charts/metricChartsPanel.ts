@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { MlflowClient } from '../mlflow/client';
 import { displayName } from '../views/displayName';
 import { type ChartData, chartDataAsShown, type ChartRun, loadChartData } from './metricChartData';
+import { errorMessage } from '../errorMessage';
 
 /**
  * The metric charts webview: a run's metric histories as line charts (uPlot, vendored in media/),
@@ -67,7 +68,7 @@ export class MetricChartsPanel implements vscode.Disposable {
       },
       (error: unknown) => {
         if (!controller.signal.aborted) {
-          this.loadError = (error as Error).message;
+          this.loadError = errorMessage(error);
           this.post();
         }
         return undefined;

@@ -10,6 +10,7 @@ import { askScoringUrl, ChatModelSources, findModelFolders } from './chatModelSo
 import { chatMlflowAccess } from './chatMlflowAccess';
 import { openChatOnStartup } from './chatOnStartup';
 import { ChatPanel, chatViewType, type ChatPanelHost } from './chatPanel';
+import { errorMessage } from '../errorMessage';
 
 /**
  * The chat's commands and the serializer that brings its panels back after a reload. Everything
@@ -20,14 +21,14 @@ export function registerChat(ctx: Ctx): vscode.Disposable {
   const log = (line: string) => ctx.log.info(line);
   const host: ChatPanelHost = { extensionUri: context.extensionUri, workspaceState: context.workspaceState, globalState: context.globalState, log, mlflow: chatMlflowAccess(ctx) };
   const sources = new ChatModelSources(ctx);
-  void openChatOnStartup(ctx, async (target) => vscode.commands.executeCommand('phi3Mlflow.openChat', target)).catch((error: unknown) => log(`Startup chat: ${(error as Error).message}`));
+  void openChatOnStartup(ctx, async (target) => vscode.commands.executeCommand('phi3Mlflow.openChat', target)).catch((error: unknown) => log(`Startup chat: ${errorMessage(error)}`));
   const guarded =
     (handler: (...args: unknown[]) => Promise<unknown>) =>
     async (...args: unknown[]) => {
       try {
         return await handler(...args);
       } catch (error) {
-        const message = (error as Error).message || String(error);
+        const message = errorMessage(error);
         log(`Chat: ${message}`);
         void vscode.window.showErrorMessage(message);
         return undefined;

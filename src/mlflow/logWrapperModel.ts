@@ -10,6 +10,7 @@ import { inputExampleProblems, type ModelSignatureSpec } from './modelDirectory/
 import { onnxFolderProblems } from './modelDirectory/onnxFolderProblems';
 import { type OnnxWrapperModel, promptInput } from './modelDirectory/onnxWrapperModel';
 import { writeWrapperModelDirectory } from './modelDirectory/wrapperModelDirectory';
+import { errorMessage } from '../errorMessage';
 
 /** What to log: the wrapper model and where it goes (a checked `mlflow-wrapper` cell has this shape). */
 export interface WrapperLogRequest {
@@ -75,7 +76,7 @@ export class WrapperRegistrationError extends Error {
     readonly logged: LoggedWrapperModel,
     override readonly cause: unknown,
   ) {
-    super(`The model was logged as ${logged.modelUri}, but registering it failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(`The model was logged as ${logged.modelUri}, but registering it failed: ${errorMessage(cause)}`);
   }
 }
 

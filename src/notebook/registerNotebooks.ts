@@ -7,6 +7,7 @@ import type { WrapperCardFacts } from './wrapperCard';
 import { trustedCardFacts, WrapperCardActions } from './wrapperCardActions';
 import { registerWrapperCellEditing } from './wrapperCellEditing';
 import { registerLoggedModel } from './registerLoggedModel';
+import { errorMessage } from '../errorMessage';
 
 /** Everything the notebook support registers, as one Disposable for extension.ts to keep. */
 export function registerNotebooks(ctx: Ctx): vscode.Disposable & { readonly kernels: NotebookKernels } {
@@ -43,7 +44,7 @@ export function registerNotebooks(ctx: Ctx): vscode.Disposable & { readonly kern
       try {
         return facts ? await registerLoggedModel(ctx, trustedCardFacts(facts), nameArg) : undefined;
       } catch (error) {
-        void vscode.window.showErrorMessage((error as Error).message);
+        void vscode.window.showErrorMessage(errorMessage(error));
         return undefined;
       }
     }),

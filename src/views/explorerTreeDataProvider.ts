@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { displayName } from './displayName';
 import { ErrorNode, type ExplorerNode, LoadingNode } from './explorerNode';
+import { errorMessage } from '../errorMessage';
 
 /** How long a listing may take before its node says the server is slow and offers Cancel. */
 export const slowListingMs = 3_000;
@@ -93,7 +94,7 @@ export class ExplorerTreeDataProvider<Root extends ExplorerNode> implements vsco
     // The abort settles the listing at once, even where a call in it takes no signal.
     const children = Promise.race([target.children(controller.signal), stopped]).catch((error: unknown) => {
       if (controller.signal.aborted) return [new ErrorNode(node, 'Loading cancelled', () => this.refresh(node), true)];
-      const message = (error as Error).message || String(error);
+      const message = errorMessage(error);
       this.log.warn(`Listing failed: ${message}`);
       return [new ErrorNode(node, message, () => this.refresh(node))];
     });

@@ -9,6 +9,7 @@ import { Pager } from './pager';
 import { formatTime } from './runPresentation';
 import { searchLiteral } from './experimentNodes';
 import { LoggedModelNode, RunNode } from './runNodes';
+import { errorMessage } from '../errorMessage';
 
 export const modelsPageSize = 100;
 export const versionsPageSize = 50;
@@ -154,14 +155,14 @@ export class ModelVersionNode extends ExplorerNode {
       try {
         nodes.push(new RunNode(this, this.client, await this.client.runs.get(v.runId, signal), 'Source run'));
       } catch (error) {
-        nodes.push(new MessageNode(this, `Source run ${v.runId}: ${(error as Error).message}`, 'warning'));
+        nodes.push(new MessageNode(this, `Source run ${v.runId}: ${errorMessage(error)}`, 'warning'));
       }
     }
     if (v.modelId) {
       try {
         nodes.push(new LoggedModelNode(this, this.client, await this.client.loggedModels.get(v.modelId, signal), 'Logged model'));
       } catch (error) {
-        nodes.push(new MessageNode(this, `Logged model ${v.modelId}: ${(error as Error).message}`, 'warning'));
+        nodes.push(new MessageNode(this, `Logged model ${v.modelId}: ${errorMessage(error)}`, 'warning'));
       }
     }
     const files = versionFiles(v.source, v.runId, v.modelId);
