@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../inference/phi3ChatFormat';
+import type { ChatMessage } from '../formats/phi3ChatFormat';
 import { errorMessage } from '../errorMessage';
 
 /** One prompt of a bulk run, from one line of the JSONL file. */

@@ -10,7 +10,7 @@ import { type ClearResult, type FoundOnnxFolder, ModelArtifactCache } from '../m
 import { parseMlmodel } from '../mlflow/mlmodel';
 import { normalizeScoringUrl } from '../mlflow/scoring/scoringClient';
 import { chatSignature, describeScoringSignature, promptSignature, scoringSignatureOf, type ScoringSignature } from '../mlflow/scoring/scoringSignature';
-import { searchLiteral } from '../views/experimentNodes';
+import { searchLiteral } from '../mlflow/searchLiteral';
 import { displayName } from '../views/displayName';
 import type { ChatModelRef } from './chatBackend';
 import { allChatModelSourceKinds, type ChatModelSource, type ChatModelSourceKind, type PickChatModelOptions } from './chatModelPicker';

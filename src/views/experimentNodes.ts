@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { MlflowClient } from '../mlflow/client';
 import type { Experiment, Run } from '../mlflow/entities';
 import { webUiPaths } from '../mlflow/modelUris';
+import { searchLiteral } from '../mlflow/searchLiteral';
 import { ExplorerNode, LoadMoreNode, MessageNode, plainTooltip } from './explorerNode';
 import { Pager } from './pager';
 import { formatTime } from './runPresentation';
@@ -9,11 +10,6 @@ import { RunNode } from './runNodes';
 
 export const experimentsPageSize = 100;
 export const runsPageSize = 50;
-
-/** A string literal in MLflow's search syntax. */
-export function searchLiteral(value: string): string {
-  return value.includes("'") ? `"${value.replace(/"/g, '')}"` : `'${value}'`;
-}
 
 /**
  * The Experiments view's invisible root: experiments by last update, a page at a time, with the

@@ -7,7 +7,7 @@ import { MlmodelNode } from './artifactNodes';
 import { ExplorerNode, GroupNode, KeyValueNode, LoadMoreNode, MessageNode, plainTooltip } from './explorerNode';
 import { Pager } from './pager';
 import { formatTime } from './runPresentation';
-import { searchLiteral } from './experimentNodes';
+import { searchLiteral } from '../mlflow/searchLiteral';
 import { LoggedModelNode, RunNode } from './runNodes';
 import { errorMessage } from '../errorMessage';
 

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { isLfsPointer } from '../../inference/lfsPointer';
+import { isLfsPointer } from '../../formats/lfsPointer';
 import { errorMessage } from '../../errorMessage';
 
 /**
