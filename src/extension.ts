@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { registerChat } from './chat/chatCommands';
 import { MetricChartsPanel } from './charts/metricChartsPanel';
-import type { CommandFactory } from './commands';
+import type { CommandFactory } from './commands/commandFactory';
 import * as artifacts from './commands/artifacts';
 import * as charts from './commands/charts';
 import * as connection from './commands/connection';

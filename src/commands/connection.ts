@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CommandFactory } from '../commands';
+import type { CommandFactory } from './commandFactory';
 import { configuredTrackingUri, forgetConnection, rememberConnection, savedConnection, savedConnections } from '../config';
 import type { AuthKind, ConnectionState } from '../connectionState';
 import { authKindOf } from '../credentials';

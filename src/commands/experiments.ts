@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CommandFactory } from '../commands';
+import type { CommandFactory } from './commandFactory';
 import { MlflowError } from '../mlflow/errors';
 import { displayName } from '../views/displayName';
 import { ExperimentNode } from '../views/experimentNodes';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CommandFactory } from '../commands';
+import type { CommandFactory } from './commandFactory';
 import type { Ctx } from '../context';
 import type { MlflowClient } from '../mlflow/client';
 import type { ModelVersion, Stage } from '../mlflow/entities';

@@ -5,7 +5,7 @@ import type { MlflowClient } from '../mlflow/client';
 import type { FileInfo } from '../mlflow/entities';
 import { parseMlmodel, type SignatureField } from '../mlflow/mlmodel';
 import { artifactDocumentUri } from './artifactDocuments';
-import { ExplorerNode, MessageNode, plainTooltip } from './explorerNode';
+import { ExplorerNode, MessageNode } from './explorerNode';
 
 const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 
@@ -49,7 +49,7 @@ export class ArtifactFolderNode extends ExplorerNode {
     const item = new vscode.TreeItem(this.label ?? baseName(this.path), vscode.TreeItemCollapsibleState.Collapsed);
     item.iconPath = this.label ? new vscode.ThemeIcon('archive') : vscode.ThemeIcon.Folder;
     item.contextValue = this.path ? 'artifactFolder' : 'artifactRoot';
-    item.tooltip = plainTooltip(this.path || 'All artifacts');
+    item.tooltip = this.path || 'All artifacts';
     return item;
   }
 
@@ -83,7 +83,7 @@ export class ArtifactFileNode extends ExplorerNode {
     item.resourceUri = this.uri;
     item.iconPath = vscode.ThemeIcon.File;
     item.contextValue = 'artifactFile';
-    item.tooltip = plainTooltip(`${this.path}${this.fileSize !== undefined ? ` (${formatSize(this.fileSize)})` : ''}`);
+    item.tooltip = `${this.path}${this.fileSize !== undefined ? ` (${formatSize(this.fileSize)})` : ''}`;
     item.command = { command: 'phi3Mlflow.openArtifact', title: 'Open Artifact', arguments: [this] };
     return item;
   }
@@ -138,7 +138,7 @@ export class SignatureGroupNode extends ExplorerNode {
     item.description = this.fields.map(describeField).join(', ');
     item.iconPath = new vscode.ThemeIcon(this.label === 'Outputs' ? 'arrow-left' : this.label === 'Params' ? 'settings' : 'arrow-right');
     item.contextValue = 'signature';
-    item.tooltip = plainTooltip(this.fields.map(describeField).join('\n') || 'none');
+    item.tooltip = this.fields.map(describeField).join('\n') || 'none';
     return item;
   }
 

@@ -3,7 +3,7 @@ import type { MlflowClient } from '../mlflow/client';
 import type { Experiment, Run } from '../mlflow/entities';
 import { webUiPaths } from '../mlflow/modelUris';
 import { searchLiteral } from '../mlflow/searchLiteral';
-import { ExplorerNode, LoadMoreNode, MessageNode, plainTooltip } from './explorerNode';
+import { ExplorerNode, LoadMoreNode, MessageNode } from './explorerNode';
 import { Pager } from './pager';
 import { formatTime } from './runPresentation';
 import { RunNode } from './runNodes';
@@ -84,7 +84,7 @@ export class ExperimentNode extends ExplorerNode {
     const lines = [e.name, `Experiment ID: ${e.experimentId}`, `Artifact location: ${e.artifactLocation}`, `Last updated: ${formatTime(e.lastUpdateTime)}`];
     const note = e.tags['mlflow.note.content'];
     if (note) lines.push('', note);
-    item.tooltip = plainTooltip(lines.join('\n'));
+    item.tooltip = lines.join('\n');
     return item;
   }
 

@@ -129,7 +129,7 @@ export class KeyValueNode extends ExplorerNode {
   treeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.key, vscode.TreeItemCollapsibleState.None);
     item.description = this.value;
-    item.tooltip = plainTooltip(`${this.key} = ${this.value}${this.detail ? `\n${this.detail}` : ''}`);
+    item.tooltip = `${this.key} = ${this.value}${this.detail ? `\n${this.detail}` : ''}`;
     item.iconPath = new vscode.ThemeIcon(this.icon);
     item.contextValue = this.contextValue;
     return item;
@@ -161,12 +161,4 @@ export class GroupNode extends ExplorerNode {
     const found = await this.makeChildren(this);
     return found.length ? found : [new MessageNode(this, `No ${this.label.toLowerCase()}`)];
   }
-}
-
-/**
- * A tooltip that shows names as the text they are. A plain string tooltip is never rendered as
- * Markdown or HTML, so a run named `<img src=x onerror=alert(1)>` reads as those characters.
- */
-export function plainTooltip(text: string): string {
-  return text;
 }

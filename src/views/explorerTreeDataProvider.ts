@@ -172,7 +172,7 @@ function isAtOrBelow(node: ExplorerNode, ancestor: ExplorerNode): boolean {
 /**
  * A tree item's text as the user reads it: names, values and server messages with their
  * bidirectional controls made visible (displayName.ts), in the one place every node passes. Labels,
- * descriptions and tooltips are plain strings (plainTooltip), so markup in them is shown as text and
+ * descriptions and tooltips are plain strings (never MarkdownStrings), so markup in them is shown as text and
  * no `command:` link in them is live; nodes do not set label highlights, which this would shift.
  */
 export function shownAsText(item: vscode.TreeItem): vscode.TreeItem {

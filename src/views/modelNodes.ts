@@ -4,7 +4,7 @@ import type { MlflowClient } from '../mlflow/client';
 import type { ModelVersion, RegisteredModel } from '../mlflow/entities';
 import { versionFiles, webUiPaths } from '../mlflow/modelUris';
 import { MlmodelNode } from './artifactNodes';
-import { ExplorerNode, GroupNode, KeyValueNode, LoadMoreNode, MessageNode, plainTooltip } from './explorerNode';
+import { ExplorerNode, GroupNode, KeyValueNode, LoadMoreNode, MessageNode } from './explorerNode';
 import { Pager } from './pager';
 import { formatTime } from './runPresentation';
 import { searchLiteral } from '../mlflow/searchLiteral';
@@ -75,7 +75,7 @@ export class RegisteredModelNode extends ExplorerNode {
     if (m.description) lines.push('', m.description);
     const tags = Object.entries(m.tags);
     if (tags.length) lines.push('', ...tags.map(([k, v]) => `${k} = ${v}`));
-    item.tooltip = plainTooltip(lines.join('\n'));
+    item.tooltip = lines.join('\n');
     return item;
   }
 
@@ -140,7 +140,7 @@ export class ModelVersionNode extends ExplorerNode {
     if (v.description) lines.push('', v.description);
     const tags = Object.entries(v.tags);
     if (tags.length) lines.push('', ...tags.map(([k, val]) => `${k} = ${val}`));
-    item.tooltip = plainTooltip(lines.join('\n'));
+    item.tooltip = lines.join('\n');
     return item;
   }
 

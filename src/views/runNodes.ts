@@ -4,7 +4,7 @@ import type { MlflowClient } from '../mlflow/client';
 import type { LoggedModel, Run } from '../mlflow/entities';
 import { webUiPaths } from '../mlflow/modelUris';
 import { ArtifactFolderNode, artifactNodes } from './artifactNodes';
-import { ExplorerNode, GroupNode, KeyValueNode, MessageNode, plainTooltip } from './explorerNode';
+import { ExplorerNode, GroupNode, KeyValueNode, MessageNode } from './explorerNode';
 import { formatNumber, formatTime, runDescription, runStatusIcon, runTooltipText } from './runPresentation';
 
 /** Tags MLflow sets itself (run name, user, source) go after the user's own. */
@@ -38,7 +38,7 @@ export class RunNode extends ExplorerNode {
     const item = new vscode.TreeItem(this.role ? `${this.role}: ${this.label}` : this.label, vscode.TreeItemCollapsibleState.Collapsed);
     item.description = runDescription(this.run);
     item.iconPath = runStatusIcon(this.run);
-    item.tooltip = plainTooltip(runTooltipText(this.run));
+    item.tooltip = runTooltipText(this.run);
     item.contextValue = this.run.info.lifecycleStage === 'deleted' ? 'run.deleted' : 'run';
     return item;
   }
@@ -145,7 +145,7 @@ export class LoggedModelNode extends ExplorerNode {
     item.contextValue = 'loggedModel';
     const lines = [m.name, `Model ID: ${m.modelId}`, `Status: ${m.status}`, `Created: ${formatTime(m.creationTimestampMs)}`];
     if (m.sourceRunId) lines.push(`Source run: ${m.sourceRunId}`);
-    item.tooltip = plainTooltip(lines.join('\n'));
+    item.tooltip = lines.join('\n');
     return item;
   }
 

@@ -1,4 +1,4 @@
-import type { Ctx } from './context';
+import type { Ctx } from '../context';
 
 /**
  * Commands are factories over the shared context: `(ctx) => handler`, registered in extension.ts.
