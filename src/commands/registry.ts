@@ -47,31 +47,29 @@ async function registrableOf(arg: unknown, selection: readonly ExplorerNode[]): 
  */
 export const registerModel: CommandFactory = (ctx) => async (arg?: unknown, nameArg?: unknown): Promise<ModelVersion | undefined> => {
   const model = await registrableOf(arg, selectionOf(ctx));
-  let name = textArgument(nameArg);
-  if (!name) {
-    const existing = await model.client.registry.searchModelsPage({ maxResults: 200, orderBy: ['name ASC'] });
-    const newItem = { label: '$(add) New registered model…', name: undefined as string | undefined };
-    const picked = await vscode.window.showQuickPick([newItem, ...existing.items.map((m) => ({ label: displayName(m.name), description: 'add a version', name: m.name as string | undefined }))], {
-      title: `Register ${displayName(model.label)}`,
-      placeHolder: 'A new registered model, or a new version of an existing one',
-      ignoreFocusOut: true,
-    });
-    if (!picked) return undefined;
-    name = picked.name ?? (await vscode.window.showInputBox({ title: 'New Registered Model', prompt: 'Name', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'Enter a name') }))?.trim();
-    if (!name) return undefined;
-  }
-  try {
-    await model.client.registry.getModel(name);
-  } catch (error) {
-    if (!(error as { isNotFound?: boolean }).isNotFound) throw error;
-    await model.client.registry.createModel(name);
-  }
-  const version = await model.client.registry.createVersion({ name, source: model.source, runId: model.runId, modelId: model.modelId });
+  const name = textArgument(nameArg) || (await askRegisteredName(model));
+  if (!name) return undefined;
+  const version = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: displayName(`Registering ${model.label} as "${name}"…`) }, () =>
+    model.client.registry.registerVersion({ name, source: model.source, runId: model.runId, modelId: model.modelId }),
+  );
   ctx.log.info(`Registered ${model.source} as ${name} version ${version.version}`);
   ctx.explorer.models.refresh();
   void vscode.window.showInformationMessage(displayName(`Registered ${model.label} as "${name}" version ${version.version}.`));
   return version;
 };
+
+/** An existing registered model to add a version to, or the name of a new one. */
+async function askRegisteredName(model: Registrable): Promise<string | undefined> {
+  const existing = await model.client.registry.searchModelsPage({ maxResults: 200, orderBy: ['name ASC'] });
+  const newItem = { label: '$(add) New registered model…', name: undefined as string | undefined };
+  const picked = await vscode.window.showQuickPick([newItem, ...existing.items.map((m) => ({ label: displayName(m.name), description: 'add a version', name: m.name as string | undefined }))], {
+    title: `Register ${displayName(model.label)}`,
+    placeHolder: 'A new registered model, or a new version of an existing one',
+    ignoreFocusOut: true,
+  });
+  if (!picked) return undefined;
+  return picked.name ?? (await vscode.window.showInputBox({ title: 'New Registered Model', prompt: 'Name', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'Enter a name') }))?.trim();
+}
 
 /** Copies the URI MLflow loads the model from: runs:/, models:/<name>/<version>, models:/<name>@<alias>, models:/<model_id>. */
 export const copyModelUri: CommandFactory = (ctx) => async (arg?: unknown, which?: unknown): Promise<string | undefined> => {
