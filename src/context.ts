@@ -46,6 +46,15 @@ export class Ctx implements vscode.Disposable {
     return this.current.kind === 'connected' ? this.mlflow : undefined;
   }
 
+  /**
+   * The connected server and the credentials its client calls with, as resolved once at connect
+   * (savedAuth): the notebook's Python gets the same. Undefined unless connected.
+   */
+  get activeConnection(): { readonly uri: string; readonly auth: MlflowAuth } | undefined {
+    const client = this.client;
+    return client && this.current.kind === 'connected' ? { uri: this.current.uri.original, auth: client.connection.auth } : undefined;
+  }
+
   /** The client, or an error a command can show: "connect first". */
   requireClient(): MlflowClient {
     const client = this.client;

@@ -1,9 +1,8 @@
 import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { restrictedSetting, savedConnection } from '../config';
+import { restrictedSetting } from '../config';
 import type { Ctx } from '../context';
-import { authFromEnvironment, type MlflowAuth } from '../mlflow/connection';
 import { MlflowError } from '../mlflow/errors';
 import { logWrapperModel, WrapperPreflightError, WrapperRegistrationError } from '../mlflow/logWrapperModel';
 import { type JupyterOutput, outputFromJupyter } from './ipynb';
@@ -182,7 +181,7 @@ export class NotebookKernels implements vscode.Disposable {
     let kernel = this.kernels.get(key);
     if (!kernel) {
       const python = await interpreterFor(notebook);
-      const env = kernelEnvironment(process.env, await this.activeConnection());
+      const env = kernelEnvironment(process.env, this.ctx.activeConnection);
       // Before the first run: the recipe packages the cells import and this Python lacks are offered for install.
       void this.offerMissingPackages(notebook, python, env).catch((error: Error) => this.ctx.log.warn(`Package check for ${notebook.uri.fsPath}: ${error.message}`));
       kernel = new PythonKernel({
@@ -231,16 +230,6 @@ export class NotebookKernels implements vscode.Disposable {
       this.ctx.log.error((error as Error).message);
       void vscode.window.showErrorMessage(`${(error as Error).message.split('\n')[0]} (details in the Phi-3 MLflow log).`);
     }
-  }
-
-  /** The connected server and its credentials, resolved as the explorer resolved them. */
-  private async activeConnection(): Promise<{ uri: string; auth: MlflowAuth } | undefined> {
-    const state = this.ctx.connection;
-    if (state.kind !== 'connected') return undefined;
-    const uri = state.uri.original;
-    const saved = savedConnection(uri);
-    const auth = saved ? await this.ctx.credentials.get(uri, saved.auth) : process.env.MLFLOW_TRACKING_URI?.trim() === uri ? authFromEnvironment() : { kind: 'none' as const };
-    return { uri, auth: auth ?? { kind: 'none' } };
   }
 
   private async runWrapperCell(cell: vscode.NotebookCell, notebook: vscode.NotebookDocument, execution: vscode.NotebookCellExecution): Promise<boolean> {
