@@ -1,9 +1,7 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../context';
-import type { MlflowModelSpec } from '../mlflow/mlflowModelSource';
 import { clearConfirmation, type ClearResult, formatBytes } from '../mlflow/modelArtifactCache';
-import { AliasNode, ModelVersionNode } from '../views/modelNodes';
-import { LoggedModelNode, RunNode } from '../views/runNodes';
+import { ExplorerNode } from '../views/explorerNode';
 import type { ChatModelRef } from './chatBackend';
 import { type ChatModelSource, pickChatModelCommand, type PickChatModelOptions, resolveChatModelCommand } from './chatModelPicker';
 import { askScoringUrl, ChatModelSources, findModelFolders } from './chatModelSources';
@@ -71,15 +69,6 @@ function watchModelFolders(): vscode.Disposable {
   return vscode.Disposable.from(watcher, folders, { dispose: () => clearTimeout(timer) });
 }
 
-/** The MLflow model an explorer node stands for, if it stands for one. */
-function mlflowSpecOf(node: unknown): MlflowModelSpec | undefined {
-  if (node instanceof RunNode) return { kind: 'run', runId: node.runId };
-  if (node instanceof LoggedModelNode) return { kind: 'loggedModel', modelId: node.model.modelId };
-  if (node instanceof AliasNode) return { kind: 'alias', name: node.versionNode.version.name, alias: node.alias };
-  if (node instanceof ModelVersionNode) return { kind: 'version', name: node.version.name, version: node.version.version };
-  return undefined;
-}
-
 /**
  * "Phi-3: Open Chat…" and "Test in Chat": on a folder (a Uri or a path), a model URI (`runs:/…`,
  * `models:/…`), a run, logged model, model version or alias node of the MLflow explorer; without
@@ -87,7 +76,7 @@ function mlflowSpecOf(node: unknown): MlflowModelSpec | undefined {
  */
 async function openChat(host: ChatPanelHost, sources: ChatModelSources, arg: unknown): Promise<ChatPanel | undefined> {
   let ref: ChatModelRef | undefined;
-  const spec = mlflowSpecOf(arg);
+  const spec = arg instanceof ExplorerNode ? arg.modelSpec() : undefined;
   if (spec) ref = await sources.openMlflow(spec);
   else if (arg instanceof vscode.Uri) ref = { kind: 'local', folder: arg.fsPath };
   else if (typeof arg === 'string') ref = /^(runs|models):\//.test(arg.trim()) ? await sources.resolve({ kind: 'mlflow', uri: arg }) : { kind: 'local', folder: arg };

@@ -4,8 +4,9 @@ import { readArtifactText } from '../mlflow/artifactText';
 import type { MlflowClient } from '../mlflow/client';
 import type { FileInfo } from '../mlflow/entities';
 import { parseMlmodel, type SignatureField } from '../mlflow/mlmodel';
+import { loggedModelUri, runModelUri } from '../mlflow/modelUris';
 import { artifactDocumentUri } from './artifactDocuments';
-import { ExplorerNode, MessageNode } from './explorerNode';
+import { ExplorerNode, MessageNode, type RegistrableModel } from './explorerNode';
 
 const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 
@@ -15,6 +16,17 @@ function formatSize(bytes: number | undefined): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
   if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
   return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+/** The URI MLflow loads a model folder of a run or a logged model from. */
+function modelFolderUri(source: ArtifactSource, folder: string): string {
+  return source.kind === 'loggedModel' ? loggedModelUri(source.modelId) : runModelUri(source.runId, folder);
+}
+
+/** A model folder to register: a logged model's is the logged model; a run's is registered by its runs:/ URI. */
+function registrableFolder(client: MlflowClient, source: ArtifactSource, folder: string): Omit<RegistrableModel, 'unchecked'> {
+  if (source.kind === 'loggedModel') return { client, source: loggedModelUri(source.modelId), modelId: source.modelId, label: source.modelId };
+  return { client, source: runModelUri(source.runId, folder), runId: source.runId, label: folder };
 }
 
 /** Folders first, then files, each by name. */
@@ -51,6 +63,15 @@ export class ArtifactFolderNode extends ExplorerNode {
     item.contextValue = this.path ? 'artifactFolder' : 'artifactRoot';
     item.tooltip = this.path || 'All artifacts';
     return item;
+  }
+
+  override modelUris(): readonly string[] {
+    return [modelFolderUri(this.source, this.path)];
+  }
+
+  override registrable(): RegistrableModel {
+    const model = registrableFolder(this.client, this.source, this.path);
+    return this.source.kind === 'run' ? { ...model, unchecked: { artifacts: this.source, folder: this.path } } : model;
   }
 
   override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {
@@ -102,6 +123,14 @@ export class MlmodelNode extends ArtifactFileNode {
   /** The folder the model is in (`''` for a logged model's root). */
   get modelFolder(): string {
     return this.path.includes('/') ? this.path.slice(0, this.path.lastIndexOf('/')) : '';
+  }
+
+  override modelUris(): readonly string[] {
+    return [modelFolderUri(this.source, this.modelFolder)];
+  }
+
+  override registrable(): RegistrableModel {
+    return registrableFolder(this.client, this.source, this.modelFolder);
   }
 
   override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {

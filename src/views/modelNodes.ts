@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import { loggedModelArtifacts, runArtifacts } from '../mlflow/artifacts';
 import type { MlflowClient } from '../mlflow/client';
 import type { ModelVersion, RegisteredModel } from '../mlflow/entities';
-import { versionFiles, webUiPaths } from '../mlflow/modelUris';
+import type { MlflowModelSpec } from '../mlflow/mlflowModelSource';
+import { aliasModelUri, loggedModelUri, versionFiles, versionModelUri, webUiPaths } from '../mlflow/modelUris';
 import { MlmodelNode } from './artifactNodes';
 import { ExplorerNode, GroupNode, KeyValueNode, LoadMoreNode, MessageNode } from './explorerNode';
 import { Pager } from './pager';
@@ -148,6 +149,15 @@ export class ModelVersionNode extends ExplorerNode {
     return webUiPaths.modelVersion(this.version.name, this.version.version);
   }
 
+  override modelSpec(): MlflowModelSpec {
+    return { kind: 'version', name: this.version.name, version: this.version.version };
+  }
+
+  override modelUris(): readonly string[] {
+    const { name, version, modelId } = this.version;
+    return [versionModelUri(name, version), ...this.aliases.map((alias) => aliasModelUri(name, alias)), ...(modelId ? [loggedModelUri(modelId)] : [])];
+  }
+
   override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {
     const v = this.version;
     const nodes: ExplorerNode[] = [];
@@ -195,5 +205,13 @@ export class AliasNode extends ExplorerNode {
     item.iconPath = new vscode.ThemeIcon('bookmark');
     item.contextValue = 'alias';
     return item;
+  }
+
+  override modelSpec(): MlflowModelSpec {
+    return { kind: 'alias', name: this.versionNode.version.name, alias: this.alias };
+  }
+
+  override modelUris(): readonly string[] {
+    return [aliasModelUri(this.versionNode.version.name, this.alias)];
   }
 }

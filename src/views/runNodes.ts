@@ -2,9 +2,10 @@ import * as vscode from 'vscode';
 import { loggedModelArtifacts, runArtifacts } from '../mlflow/artifacts';
 import type { MlflowClient } from '../mlflow/client';
 import type { LoggedModel, Run } from '../mlflow/entities';
-import { webUiPaths } from '../mlflow/modelUris';
+import type { MlflowModelSpec } from '../mlflow/mlflowModelSource';
+import { loggedModelUri, webUiPaths } from '../mlflow/modelUris';
 import { ArtifactFolderNode, artifactNodes } from './artifactNodes';
-import { ExplorerNode, GroupNode, KeyValueNode, MessageNode } from './explorerNode';
+import { ExplorerNode, GroupNode, KeyValueNode, MessageNode, type RegistrableModel } from './explorerNode';
 import { formatNumber, formatTime, runDescription, runStatusIcon, runTooltipText } from './runPresentation';
 
 /** Tags MLflow sets itself (run name, user, source) go after the user's own. */
@@ -45,6 +46,10 @@ export class RunNode extends ExplorerNode {
 
   override webUiPath(): string {
     return webUiPaths.run(this.run.info.experimentId, this.runId);
+  }
+
+  override modelSpec(): MlflowModelSpec {
+    return { kind: 'run', runId: this.runId };
   }
 
   override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {
@@ -151,6 +156,18 @@ export class LoggedModelNode extends ExplorerNode {
 
   override webUiPath(): string {
     return webUiPaths.loggedModel(this.model.experimentId, this.model.modelId);
+  }
+
+  override modelSpec(): MlflowModelSpec {
+    return { kind: 'loggedModel', modelId: this.model.modelId };
+  }
+
+  override modelUris(): readonly string[] {
+    return [loggedModelUri(this.model.modelId)];
+  }
+
+  override registrable(): RegistrableModel {
+    return { client: this.client, source: loggedModelUri(this.model.modelId), modelId: this.model.modelId, runId: this.model.sourceRunId, label: this.model.name };
   }
 
   override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {
