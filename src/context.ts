@@ -13,7 +13,7 @@ import { errorMessage } from './errorMessage';
 
 /**
  * The one object the commands and views share: the log, the connection, its client and what shows it.
- * Commands are factories over it (see commands.ts); nothing else holds global state.
+ * Commands are factories over it (see commands/commandFactory.ts); nothing else holds global state.
  */
 export class Ctx implements vscode.Disposable {
   readonly log = vscode.window.createOutputChannel('Phi-3 MLflow', { log: true });
