@@ -6,6 +6,26 @@ import tseslint from 'typescript-eslint';
 // pieces the tests share with the demo live in scripts/lib/.
 const noTestImports = { group: ['**/test/**'], message: 'src/ and scripts/ never import from test/: move what both need into scripts/lib/.' };
 
+/**
+ * `no-restricted-imports` for the plain libraries: never `vscode`, never test code, and never a module
+ * of the sibling folders named (matched by the import's path, e.g. `../../inference/lfsPointer`).
+ * One object per library, because a later config's options for a rule replace an earlier one's.
+ */
+function libraryImportRules(libraries) {
+  return Object.entries(libraries).map(([glob, { folders, message }]) => ({
+    files: [glob],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message }],
+          patterns: [...(folders.length ? [{ group: folders.flatMap((folder) => [`**/${folder}`, `**/${folder}/**`]), message }] : []), noTestImports],
+        },
+      ],
+    },
+  }));
+}
+
 export default tseslint.config(
   // Every venv (.venv, .venv-mlflow2, .venv-transformers, .venv-models …) holds third-party JS of its own.
   { ignores: ['dist/', 'out/', 'node_modules/', '.venv*/', '.bench-models/', '.tools/', '.demo/', 'test-results/', 'test/fixtures/'] },
@@ -25,13 +45,13 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [noTestImports] }],
     },
   },
-  {
-    // The libraries stay free of the editor so they run and are tested in plain Node.
-    files: ['src/mlflow/**/*.ts', 'src/inference/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/mlflow and src/inference are plain libraries: no vscode import.' }], patterns: [noTestImports] }],
-    },
-  },
+  // The libraries stay free of the editor so they run and are tested in plain Node; the MLflow client
+  // does not load the inference engine, and what both share (src/formats) depends on neither.
+  ...libraryImportRules({
+    'src/mlflow/**/*.ts': { folders: ['inference'], message: 'src/mlflow is the MLflow client library: no vscode or src/inference import (shared formats live in src/formats).' },
+    'src/inference/**/*.ts': { folders: [], message: 'src/inference is a plain library: no vscode import.' },
+    'src/formats/**/*.ts': { folders: ['mlflow', 'inference'], message: 'src/formats is shared by src/mlflow and src/inference: no vscode, src/mlflow or src/inference import.' },
+  }),
   {
     // The webview pages run in the browser, and the protocol modules on both sides of the messages.
     files: ['src/webview/*/**/*.ts', 'src/chat/chatProtocol.ts', 'src/charts/chartsProtocol.ts'],

@@ -12,10 +12,11 @@ import { ConnectionStatusBar } from './statusBar';
 import { ArtifactDocumentProvider } from './views/artifactDocuments';
 import { Explorer } from './views/explorer';
 import { PanelSlot } from './webview/panelSlot';
+import { errorMessage } from './errorMessage';
 
 /**
  * The one object the commands and views share: the log, the connection, its client and what shows it.
- * Commands are factories over it (see commands.ts); nothing else holds global state.
+ * Commands are factories over it (see commands/commandFactory.ts); nothing else holds global state.
  */
 export class Ctx implements vscode.Disposable {
   readonly log = vscode.window.createOutputChannel('Phi-3 MLflow', { log: true });
@@ -50,6 +51,15 @@ export class Ctx implements vscode.Disposable {
   /** The client of the connected server; undefined unless connected. */
   get client(): MlflowClient | undefined {
     return this.current.kind === 'connected' ? this.mlflow : undefined;
+  }
+
+  /**
+   * The connected server and the credentials its client calls with, as resolved once at connect
+   * (savedAuth): the notebook's Python gets the same. Undefined unless connected.
+   */
+  get activeConnection(): { readonly uri: string; readonly auth: MlflowAuth } | undefined {
+    const client = this.client;
+    return client && this.current.kind === 'connected' ? { uri: this.current.uri.original, auth: client.connection.auth } : undefined;
   }
 
   /** The client, or an error a command can show: "connect first". */
@@ -87,7 +97,7 @@ export class Ctx implements vscode.Disposable {
       uri = parseTrackingUri(raw);
     } catch (error) {
       // A refused URI leaves the current connection as it is.
-      this.log.error(`Tracking URI refused: ${(error as Error).message}`);
+      this.log.error(`Tracking URI refused: ${errorMessage(error)}`);
       throw error;
     }
     await this.extension.globalState.update('phi3Mlflow.disconnected', undefined);
@@ -110,7 +120,7 @@ export class Ctx implements vscode.Disposable {
         next = { kind: 'connected', uri, server, authKind: authKindOf(resolvedAuth) };
         this.log.info(`Connected to ${uri.original} (MLflow ${server.version}, auth: ${authKindOf(resolvedAuth)})`);
       } catch (error) {
-        const message = (error as Error).message;
+        const message = errorMessage(error);
         next =
           error instanceof MlflowError && (error.status === 401 || error.status === 403)
             ? { kind: 'authFailed', uri, message, authKind: authKindOf(resolvedAuth) }

@@ -1,14 +1,8 @@
 import * as vscode from 'vscode';
-import { registerChat } from './chat/chatCommands';
+import { chatCommandContext, registerChat } from './chat/chatCommands';
 import type { MetricChartsPanel } from './charts/metricChartsPanel';
-import type { CommandFactory } from './commands';
-import * as artifacts from './commands/artifacts';
-import * as charts from './commands/charts';
-import * as connection from './commands/connection';
-import * as experiments from './commands/experiments';
-import * as explorer from './commands/explorer';
-import { UserFacingError } from './commands/nodeArgument';
-import * as registry from './commands/registry';
+import { createCommands } from './commands/commandTable';
+import { registerCommands } from './commands/registerCommands';
 import { affectsRequestTimeout, affectsRestrictedSettings, affectsTrackingUri } from './config';
 import type { ConnectionState } from './connectionState';
 import { Ctx } from './context';
@@ -27,68 +21,20 @@ export interface Phi3MlflowApi {
   readonly metricCharts: () => MetricChartsPanel | undefined;
 }
 
-const commandFactories: Record<string, CommandFactory> = {
-  connect: connection.connect,
-  disconnect: connection.disconnect,
-  forgetConnection: connection.forgetConnectionCommand,
-  editConnection: connection.editConnection,
-  openInBrowser: connection.openInBrowser,
-  showLog: connection.showLog,
-  refresh: explorer.refresh,
-  retry: explorer.retry,
-  cancelLoading: explorer.cancelLoading,
-  loadMore: explorer.loadMore,
-  filterExperiments: explorer.filterExperiments,
-  clearExperimentFilter: explorer.clearExperimentFilter,
-  showDeletedExperiments: explorer.showDeletedExperiments,
-  hideDeletedExperiments: explorer.hideDeletedExperiments,
-  filterModels: explorer.filterModels,
-  createExperiment: experiments.createExperiment,
-  renameExperiment: experiments.renameExperiment,
-  deleteExperiment: experiments.deleteExperiment,
-  restoreExperiment: experiments.restoreExperiment,
-  filterRuns: experiments.filterRuns,
-  clearRunFilter: experiments.clearRunFilter,
-  toggleDeletedRuns: experiments.toggleDeletedRuns,
-  deleteRun: experiments.deleteRun,
-  restoreRun: experiments.restoreRun,
-  copyRunId: experiments.copyRunId,
-  setTag: experiments.setTag,
-  deleteTag: experiments.deleteTag,
-  editDescription: experiments.editDescription,
-  openArtifact: artifacts.openArtifact,
-  downloadArtifacts: artifacts.downloadArtifacts,
-  registerModel: registry.registerModel,
-  copyModelUri: registry.copyModelUri,
-  setAlias: registry.setAlias,
-  removeAlias: registry.removeAlias,
-  transitionStage: registry.transitionStage,
-  deleteModelVersion: registry.deleteModelVersion,
-  showMetricCharts: charts.showMetricCharts,
-};
-
 export function activate(context: vscode.ExtensionContext): Phi3MlflowApi {
   const ctx = new Ctx(context);
   context.subscriptions.push(ctx);
 
-  for (const [id, factory] of Object.entries(commandFactories)) {
-    const handler = factory(ctx);
-    // Every failure becomes a message (and a log line), never an unhandled rejection in the host.
-    const guarded = async (...args: unknown[]) => {
-      try {
-        return await handler(...args);
-      } catch (error) {
-        const message = (error as Error).message || String(error);
-        if (!(error instanceof UserFacingError)) ctx.log.error(`${id}: ${message}`);
-        void vscode.window.showErrorMessage(message);
-        return undefined;
-      }
-    };
-    context.subscriptions.push(vscode.commands.registerCommand(`phi3Mlflow.${id}`, guarded));
-  }
-  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(artifactScheme, ctx.artifactDocuments));
-  context.subscriptions.push(registerNotebooks(ctx));
-  context.subscriptions.push(registerChat(ctx));
+  const notebooks = registerNotebooks(ctx);
+  const chat = chatCommandContext(ctx);
+  const commands = createCommands(ctx, { chat, notebook: { ctx, kernels: notebooks.kernels } });
+  context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(artifactScheme, ctx.artifactDocuments),
+    notebooks,
+    registerCommands(ctx, commands),
+    // After the commands: the startup chat opens through phi3Mlflow.openChat.
+    registerChat(ctx, chat),
+  );
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((event) => {

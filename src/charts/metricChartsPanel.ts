@@ -4,6 +4,7 @@ import { displayName } from '../views/displayName';
 import { WebviewHost, webviewOptions } from '../webview/webviewHost';
 import { parseChartsViewMessage, type ChartsHostToView, type ChartsViewToHost } from './chartsProtocol';
 import { type ChartData, chartDataAsShown, type ChartRun, loadChartData } from './metricChartData';
+import { errorMessage } from '../errorMessage';
 
 /** The page's fixed markup: the controls its script finds by id. */
 const chartsBody = `<header class="toolbar">
@@ -48,7 +49,7 @@ export class MetricChartsPanel extends WebviewHost<ChartsHostToView, ChartsViewT
       },
       (error: unknown) => {
         if (!this.controller.signal.aborted) {
-          this.loadError = (error as Error).message;
+          this.loadError = errorMessage(error);
           this.post(this.fullState()!);
         }
         return undefined;

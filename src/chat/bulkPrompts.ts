@@ -1,4 +1,5 @@
-import type { ChatMessage } from '../inference/phi3ChatFormat';
+import type { ChatMessage } from '../formats/phi3ChatFormat';
+import { errorMessage } from '../errorMessage';
 
 /** One prompt of a bulk run, from one line of the JSONL file. */
 export interface BulkPrompt {
@@ -40,7 +41,7 @@ export function parseBulkPrompts(text: string, systemPrompt = ''): BulkPrompts {
     try {
       value = JSON.parse(raw);
     } catch (error) {
-      problems.push({ line, message: `not valid JSON (${(error as Error).message})` });
+      problems.push({ line, message: `not valid JSON (${errorMessage(error)})` });
       return;
     }
     const problem = (message: string) => problems.push({ line, message });

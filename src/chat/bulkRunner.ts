@@ -2,6 +2,7 @@ import type { BulkPrompt } from './bulkPrompts';
 import type { BulkAnswer, BulkRow } from './bulkResults';
 import type { ChatBackend } from './chatBackend';
 import type { ChatSettings } from './generationSettings';
+import { errorMessage } from '../errorMessage';
 
 /** What a bulk run needs of a model: the chat backend's answer and stop. */
 export type BulkModel = Pick<ChatBackend, 'answer' | 'stop'>;
@@ -36,7 +37,7 @@ export async function runBulk(prompts: readonly BulkPrompt[], models: readonly B
           const answer = await model.answer({ messages: prompt.messages }, settings, () => undefined);
           answers.push({ text: answer.text, figures: answer.figures, latencyMs: now() - start });
         } catch (error) {
-          answers.push({ text: '', latencyMs: now() - start, error: options.signal.aborted ? 'Stopped.' : error instanceof Error ? error.message : String(error) });
+          answers.push({ text: '', latencyMs: now() - start, error: options.signal.aborted ? 'Stopped.' : errorMessage(error) });
         } finally {
           running = undefined;
         }

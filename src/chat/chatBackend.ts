@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { InferenceError } from '../inference/inferenceError';
-import { formatPhi3Chat } from '../inference/phi3ChatFormat';
+import { formatPhi3Chat } from '../formats/phi3ChatFormat';
 import { EngineClient } from '../inference/process/engineClient';
 import { ScoringClient } from '../mlflow/scoring/scoringClient';
 import { invocationBody, promptTextOf, type ServedInput } from '../mlflow/scoring/scoringFormats';

@@ -6,7 +6,7 @@ import { saveTextFile } from './chatFileSave';
 import { runModelOf } from './chatMlflowLogging';
 import type { ChatPanelParts } from './chatPanelParts';
 import type { BulkState } from './chatSession';
-import { messageOf } from './chatSide';
+import { errorMessage } from '../errorMessage';
 
 /** Bulk run: every prompt of a JSONL file the user picks, asked of each model, into a table. */
 export async function runBulkFile(parts: ChatPanelParts): Promise<void> {
@@ -28,7 +28,7 @@ export async function runBulkFile(parts: ChatPanelParts): Promise<void> {
   try {
     text = new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
   } catch (error) {
-    session.notice = { kind: 'error', message: `Could not read ${file.fsPath}: ${messageOf(error)}` };
+    session.notice = { kind: 'error', message: `Could not read ${file.fsPath}: ${errorMessage(error)}` };
     return parts.show();
   }
   const { prompts, problems } = parseBulkPrompts(text, session.conversation.systemPrompt);

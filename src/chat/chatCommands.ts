@@ -1,47 +1,53 @@
 import * as vscode from 'vscode';
+import type { CommandFactories } from '../commands/commandFactory';
 import type { Ctx } from '../context';
-import type { MlflowModelSpec } from '../mlflow/mlflowModelSource';
 import { clearConfirmation, type ClearResult, formatBytes } from '../mlflow/modelArtifactCache';
-import { AliasNode, ModelVersionNode } from '../views/modelNodes';
-import { LoggedModelNode, RunNode } from '../views/runNodes';
+import { ExplorerNode } from '../views/explorerNode';
 import type { ChatModelRef } from './chatBackend';
-import { type ChatModelSource, pickChatModelCommand, type PickChatModelOptions, resolveChatModelCommand } from './chatModelPicker';
+import type { ChatModelSource, PickChatModelOptions } from './chatModelPicker';
 import { askScoringUrl, ChatModelSources, findModelFolders } from './chatModelSources';
 import { chatMlflowAccess } from './chatMlflowAccess';
 import { openChatOnStartup } from './chatOnStartup';
 import { ChatPanel, chatViewType, type ChatPanelHost } from './chatPanel';
+import { errorMessage } from '../errorMessage';
 
-/**
- * The chat's commands and the serializer that brings its panels back after a reload. Everything
- * it registers is returned as one Disposable for extension.ts to keep.
- */
-export function registerChat(ctx: Ctx): vscode.Disposable {
+/** What the chat's commands share: how a panel reaches the editor, and where chat models come from. */
+export interface ChatCommandContext {
+  readonly host: ChatPanelHost;
+  readonly sources: ChatModelSources;
+}
+
+export function chatCommandContext(ctx: Ctx): ChatCommandContext {
   const context = ctx.extension;
   const log = (line: string) => ctx.log.info(line);
-  const host: ChatPanelHost = { extensionUri: context.extensionUri, workspaceState: context.workspaceState, globalState: context.globalState, log, mlflow: chatMlflowAccess(ctx), openPanels: ctx.chatPanels };
-  const sources = new ChatModelSources(ctx);
-  void openChatOnStartup(ctx, async (target) => vscode.commands.executeCommand('phi3Mlflow.openChat', target)).catch((error: unknown) => log(`Startup chat: ${(error as Error).message}`));
-  const guarded =
-    (handler: (...args: unknown[]) => Promise<unknown>) =>
-    async (...args: unknown[]) => {
-      try {
-        return await handler(...args);
-      } catch (error) {
-        const message = (error as Error).message || String(error);
-        log(`Chat: ${message}`);
-        void vscode.window.showErrorMessage(message);
-        return undefined;
-      }
-    };
+  return {
+    host: { extensionUri: context.extensionUri, workspaceState: context.workspaceState, globalState: context.globalState, log, mlflow: chatMlflowAccess(ctx), openPanels: ctx.chatPanels },
+    sources: new ChatModelSources(ctx),
+  };
+}
+
+/**
+ * The chat's commands, for the one command table (commands/commandTable.ts). pickChatModel and
+ * resolveChatModel (chatModelPicker.ts names them) are internal: their callers get their errors.
+ */
+export const chatCommands: CommandFactories<ChatCommandContext> = {
+  openChat: ({ host, sources }) => (arg) => openChat(host, sources, arg),
+  testInChat: ({ host, sources }) => (arg) => openChat(host, sources, arg),
+  chatWithServedModel: ({ host, sources }) => (arg) => chatWithServedModel(host, sources, arg),
+  clearModelCache: ({ sources }) => (confirmed) => clearModelCache(sources, confirmed),
+  pickChatModel: { internal: ({ sources }) => (options) => sources.pick(options as PickChatModelOptions | undefined) },
+  resolveChatModel: { internal: ({ sources }) => (source) => sources.resolve(source as ChatModelSource) },
+};
+
+/**
+ * What the chat registers besides its commands: the serializer that brings its panels back after a
+ * reload, the model-folder context key, and the startup chat (its command is registered by then).
+ * Returned as one Disposable for extension.ts to keep.
+ */
+export function registerChat(ctx: Ctx, { host }: ChatCommandContext): vscode.Disposable {
+  void openChatOnStartup(ctx, async (target) => vscode.commands.executeCommand('phi3Mlflow.openChat', target)).catch((error: unknown) => host.log(`Startup chat: ${errorMessage(error)}`));
   return vscode.Disposable.from(
-    vscode.commands.registerCommand('phi3Mlflow.openChat', guarded((arg) => openChat(host, sources, arg))),
-    vscode.commands.registerCommand('phi3Mlflow.testInChat', guarded((arg) => openChat(host, sources, arg))),
     watchModelFolders(),
-    vscode.commands.registerCommand('phi3Mlflow.chatWithServedModel', guarded((arg) => chatWithServedModel(host, sources, arg))),
-    vscode.commands.registerCommand('phi3Mlflow.clearModelCache', guarded((confirmed) => clearModelCache(sources, confirmed))),
-    // No guard: callers of pickChatModel / resolveChatModel get the error and say it where they show things.
-    vscode.commands.registerCommand(pickChatModelCommand, (options?: PickChatModelOptions) => sources.pick(options)),
-    vscode.commands.registerCommand(resolveChatModelCommand, (source: ChatModelSource) => sources.resolve(source)),
     vscode.window.registerWebviewPanelSerializer(chatViewType, {
       deserializeWebviewPanel: async (panel, state) => {
         ChatPanel.restore(host, panel, state);
@@ -70,15 +76,6 @@ function watchModelFolders(): vscode.Disposable {
   return vscode.Disposable.from(watcher, folders, { dispose: () => clearTimeout(timer) });
 }
 
-/** The MLflow model an explorer node stands for, if it stands for one. */
-function mlflowSpecOf(node: unknown): MlflowModelSpec | undefined {
-  if (node instanceof RunNode) return { kind: 'run', runId: node.runId };
-  if (node instanceof LoggedModelNode) return { kind: 'loggedModel', modelId: node.model.modelId };
-  if (node instanceof AliasNode) return { kind: 'alias', name: node.versionNode.version.name, alias: node.alias };
-  if (node instanceof ModelVersionNode) return { kind: 'version', name: node.version.name, version: node.version.version };
-  return undefined;
-}
-
 /**
  * "Phi-3: Open Chat…" and "Test in Chat": on a folder (a Uri or a path), a model URI (`runs:/…`,
  * `models:/…`), a run, logged model, model version or alias node of the MLflow explorer; without
@@ -86,7 +83,7 @@ function mlflowSpecOf(node: unknown): MlflowModelSpec | undefined {
  */
 async function openChat(host: ChatPanelHost, sources: ChatModelSources, arg: unknown): Promise<ChatPanel | undefined> {
   let ref: ChatModelRef | undefined;
-  const spec = mlflowSpecOf(arg);
+  const spec = arg instanceof ExplorerNode ? arg.modelSpec() : undefined;
   if (spec) ref = await sources.openMlflow(spec);
   else if (arg instanceof vscode.Uri) ref = { kind: 'local', folder: arg.fsPath };
   else if (typeof arg === 'string') ref = /^(runs|models):\//.test(arg.trim()) ? await sources.resolve({ kind: 'mlflow', uri: arg }) : { kind: 'local', folder: arg };

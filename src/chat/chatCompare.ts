@@ -1,7 +1,8 @@
 import { createChatBackend } from './chatBackend';
 import { pickChatModel } from './chatModelPicker';
 import type { ChatPanelParts } from './chatPanelParts';
-import { ChatSide, messageOf } from './chatSide';
+import { errorMessage } from '../errorMessage';
+import { ChatSide } from './chatSide';
 import { Conversation } from './conversation';
 
 /** Compare: a second model, picked by the user, asked the same messages in a column of its own. */
@@ -12,7 +13,7 @@ export async function openCompare(parts: ChatPanelParts): Promise<void> {
   try {
     ref = await pickChatModel({ title: 'Compare with: the second model' });
   } catch (error) {
-    session.notice = { kind: 'error', message: messageOf(error) };
+    session.notice = { kind: 'error', message: errorMessage(error) };
     return parts.show();
   }
   if (!ref || parts.disposed) return;

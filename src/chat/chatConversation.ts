@@ -3,7 +3,7 @@ import type { ChatInput } from './chatBackend';
 import { saveTextFile } from './chatFileSave';
 import type { ChatPanelParts } from './chatPanelParts';
 import { saveSettings, pruneSavedSettings } from './chatSavedState';
-import { messageOf } from './chatSide';
+import { errorMessage } from '../errorMessage';
 import { contextUsage } from './contextUsage';
 import type { Conversation } from './conversation';
 import { conversationToJson, conversationToMarkdown } from './conversationExport';
@@ -31,7 +31,7 @@ export async function sendMessage(parts: ChatPanelParts, text: string): Promise<
     exactPrompt = session.backend.exactPrompt(input);
   } catch (error) {
     // A raw prompt for a model that takes only messages.
-    session.notice = { kind: 'error', message: messageOf(error) };
+    session.notice = { kind: 'error', message: errorMessage(error) };
     parts.show();
     parts.restoreDraft(text);
     return;
@@ -49,7 +49,7 @@ export async function sendMessage(parts: ChatPanelParts, text: string): Promise<
       }
     }
   } catch (error) {
-    session.log(`Chat: counting tokens failed: ${messageOf(error)}`);
+    session.log(`Chat: counting tokens failed: ${errorMessage(error)}`);
   }
   session.notice = undefined;
   const compare = session.compare;
@@ -83,7 +83,7 @@ export async function refreshContext(parts: ChatPanelParts): Promise<void> {
     session.context = tokens !== undefined && contextLength !== undefined ? contextUsage(tokens, contextLength) : undefined;
     parts.save();
   } catch (error) {
-    session.log(`Chat: counting tokens failed: ${messageOf(error)}`);
+    session.log(`Chat: counting tokens failed: ${errorMessage(error)}`);
   }
 }
 
@@ -108,7 +108,7 @@ export async function editSettings(parts: ChatPanelParts, edit: SettingsEdit): P
     pruneSavedSettings(parts.host.globalState, [...parts.host.openPanels].map((panel) => panel.session));
   } catch (error) {
     // Not acknowledged: the form keeps what the user typed, beside the message saying why it is not used.
-    session.notice = { kind: 'error', message: messageOf(error) };
+    session.notice = { kind: 'error', message: errorMessage(error) };
     parts.show();
   }
 }

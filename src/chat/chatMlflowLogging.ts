@@ -8,7 +8,7 @@ import type { ChatMlflowAccess } from './chatMlflowAccess';
 import type { ChatPanelParts } from './chatPanelParts';
 import { logChatRun, type ChatRunPhase } from './chatRunLogger';
 import { conversationRunRequest, type ChatRunRequest, type RunModel } from './chatRunRequest';
-import { messageOf } from './chatSide';
+import { errorMessage } from '../errorMessage';
 
 const phaseText: Record<ChatRunPhase, string> = {
   creating: 'creating the run…',
@@ -62,7 +62,7 @@ async function logRun(parts: ChatPanelParts, what: string, makeRequest: () => Ch
     if (!access) throw new Error('Logging to MLflow is not available here.');
     client = access.client();
   } catch (error) {
-    session.notice = { kind: 'error', message: messageOf(error) };
+    session.notice = { kind: 'error', message: errorMessage(error) };
     return parts.show();
   }
   session.logging = true;
@@ -80,8 +80,8 @@ async function logRun(parts: ChatPanelParts, what: string, makeRequest: () => Ch
     parts.show();
     void offerRun(access!, logged.experimentId, logged.runId, logged.runName);
   } catch (error) {
-    session.log(`Chat: logging the ${what} to MLflow failed: ${messageOf(error)}`);
-    session.notice = { kind: 'error', message: messageOf(error) };
+    session.log(`Chat: logging the ${what} to MLflow failed: ${errorMessage(error)}`);
+    session.notice = { kind: 'error', message: errorMessage(error) };
   } finally {
     session.logging = false;
     parts.show();
@@ -96,7 +96,7 @@ async function offerRun(access: ChatMlflowAccess, experimentId: string, runId: s
     try {
       if (!(await access.revealRun(experimentId, runId))) void vscode.window.showWarningMessage(`Run ${runId} is not listed in the Experiments view (a filter, or more runs than one page?).`);
     } catch (error) {
-      void vscode.window.showErrorMessage(`Could not show run ${runId} in the Experiments view: ${messageOf(error)}`);
+      void vscode.window.showErrorMessage(`Could not show run ${runId} in the Experiments view: ${errorMessage(error)}`);
     }
   }
   const url = access.runUrl(experimentId, runId);

@@ -8,7 +8,7 @@ import type { ChatModelRef } from './chatBackend';
  * panel needs. A model in MLflow is downloaded (once, with progress and Cancel) into the model
  * cache before the ref comes back, so `createChatBackend(ref, log)` can open it at once.
  *
- * Both go through commands registered by registerChat (chatCommands.ts), which holds the MLflow
+ * Both go through the chat's internal commands (chatCommands.ts), whose context holds the MLflow
  * connection and the cache: callers need nothing but these functions.
  */
 

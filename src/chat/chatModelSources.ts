@@ -10,10 +10,11 @@ import { type ClearResult, type FoundOnnxFolder, ModelArtifactCache } from '../m
 import { parseMlmodel } from '../mlflow/mlmodel';
 import { normalizeScoringUrl } from '../mlflow/scoring/scoringClient';
 import { chatSignature, describeScoringSignature, promptSignature, scoringSignatureOf, type ScoringSignature } from '../mlflow/scoring/scoringSignature';
-import { searchLiteral } from '../views/experimentNodes';
+import { searchLiteral } from '../mlflow/searchLiteral';
 import { displayName } from '../views/displayName';
 import type { ChatModelRef } from './chatBackend';
 import { allChatModelSourceKinds, type ChatModelSource, type ChatModelSourceKind, type PickChatModelOptions } from './chatModelPicker';
+import { errorMessage } from '../errorMessage';
 
 export const modelCacheSetting = 'phi3Mlflow.chat.modelCacheDirectory';
 
@@ -178,7 +179,7 @@ export class ChatModelSources {
           parseMlflowModelUri(value);
           return undefined;
         } catch (error) {
-          return (error as Error).message;
+          return errorMessage(error);
         }
       },
     });
@@ -280,7 +281,7 @@ export async function askScoringUrl(): Promise<string | undefined> {
         normalizeScoringUrl(value);
         return undefined;
       } catch (error) {
-        return (error as Error).message;
+        return errorMessage(error);
       }
     },
   });

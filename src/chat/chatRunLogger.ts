@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MlflowClient } from '../mlflow/client';
 import type { ChatRunRequest } from './chatRunRequest';
+import { errorMessage } from '../errorMessage';
 
 export interface LoggedChatRun {
   readonly experimentId: string;
@@ -42,7 +43,7 @@ export async function logChatRun(client: MlflowClient, experimentId: string, req
     return { experimentId, runId, runName: run.info.runName };
   } catch (error) {
     await client.runs.update(runId, { status: 'FAILED', endTime: Date.now() }).catch(() => undefined);
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     throw new Error(`Logging to MLflow failed: ${message} (run ${runId} in experiment ${experimentId} is marked FAILED).`, { cause: error });
   } finally {
     await rm(scratch, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import type { ChatBackend, ChatInput } from './chatBackend';
 import type { Conversation } from './conversation';
 import type { ChatSettings } from './generationSettings';
+import { errorMessage } from '../errorMessage';
 
 export type SideStatus = 'loading' | 'ready' | 'failed';
 
@@ -29,7 +30,7 @@ export class ChatSide {
     } catch (error) {
       if (isDisposed()) return false;
       this.status = 'failed';
-      this.problem = messageOf(error);
+      this.problem = errorMessage(error);
       this.log(`Chat: could not open ${this.backend.exported.location}: ${this.problem}`);
     }
     return this.status === 'ready';
@@ -49,7 +50,7 @@ export class ChatSide {
       });
       this.conversation.finish(id, answer.text, answer.figures);
     } catch (error) {
-      const message = messageOf(error);
+      const message = errorMessage(error);
       this.conversation.fail(id, message);
       if ((error as { kind?: string }).kind === 'worker-crashed') {
         this.status = 'failed';
@@ -57,8 +58,4 @@ export class ChatSide {
       }
     }
   }
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../inference/phi3ChatFormat';
+import type { ChatMessage } from '../formats/phi3ChatFormat';
 
 /** The figures under an answer. */
 export interface AnswerFigures {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CommandFactory } from '../commands';
+import type { CommandFactory } from './commandFactory';
 import { type ArtifactSource, describeLeftAlone, type DownloadResult, type ExistingFileAnswer, type ExistingFileCallback, loggedModelArtifacts } from '../mlflow/artifacts';
 import type { MlflowClient } from '../mlflow/client';
 import { MlflowError } from '../mlflow/errors';

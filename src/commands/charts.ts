@@ -1,4 +1,4 @@
-import type { CommandFactory } from '../commands';
+import type { CommandFactory } from './commandFactory';
 import { MetricChartsPanel } from '../charts/metricChartsPanel';
 import { MetricNode, RunNode } from '../views/runNodes';
 import { nodesOf, UserFacingError } from './nodeArgument';

@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
-import type { CommandFactory } from '../commands';
+import type { CommandFactory } from './commandFactory';
 import { configuredTrackingUri, forgetConnection, rememberConnection, savedConnection, savedConnections } from '../config';
 import type { AuthKind, ConnectionState } from '../connectionState';
 import { authKindOf } from '../credentials';
 import type { MlflowAuth } from '../mlflow/connection';
 import { parseTrackingUri } from '../mlflow/trackingUri';
 import { webUiUrl } from '../views/webUi';
+import { errorMessage } from '../errorMessage';
 
 const defaultLocalServer = 'http://127.0.0.1:5000';
 
@@ -53,7 +54,7 @@ async function pickServer(): Promise<string | undefined> {
     try {
       parseTrackingUri(typed);
     } catch (error) {
-      detail = (error as Error).message;
+      detail = errorMessage(error);
     }
     pick.items = [{ label: typed, uri: typed, description: 'typed', detail, alwaysShow: true }, ...items];
   });
@@ -123,7 +124,7 @@ export const connect: CommandFactory = (ctx) => async (arg?: unknown): Promise<C
     try {
       parseTrackingUri(raw);
     } catch (error) {
-      void vscode.window.showErrorMessage((error as Error).message);
+      void vscode.window.showErrorMessage(errorMessage(error));
       return ctx.connection;
     }
     const saved = savedConnection(raw.trim());
@@ -136,7 +137,7 @@ export const connect: CommandFactory = (ctx) => async (arg?: unknown): Promise<C
   try {
     state = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Connecting to ${raw.trim()}…` }, () => ctx.connect(raw, auth));
   } catch (error) {
-    void vscode.window.showErrorMessage((error as Error).message);
+    void vscode.window.showErrorMessage(errorMessage(error));
     return ctx.connection;
   }
   if (state.kind === 'connected') {

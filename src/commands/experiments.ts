@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CommandFactory } from '../commands';
+import type { CommandFactory } from './commandFactory';
 import { MlflowError } from '../mlflow/errors';
 import { displayName } from '../views/displayName';
 import { ExperimentNode } from '../views/experimentNodes';
@@ -7,6 +7,7 @@ import { type ExplorerNode, KeyValueNode } from '../views/explorerNode';
 import { ModelVersionNode, RegisteredModelNode } from '../views/modelNodes';
 import { RunNode } from '../views/runNodes';
 import { nodeOf, nodesOf, textArgument, UserFacingError } from './nodeArgument';
+import { errorMessage } from '../errorMessage';
 
 const experimentsSelection = (ctx: Parameters<CommandFactory>[0]): readonly ExplorerNode[] => ctx.explorer.experimentsView.selection;
 const allSelection = (ctx: Parameters<CommandFactory>[0]): readonly ExplorerNode[] => [...ctx.explorer.experimentsView.selection, ...ctx.explorer.modelsView.selection];
@@ -66,7 +67,7 @@ export const filterRuns: CommandFactory = (ctx) => async (arg?: unknown, filterA
   try {
     await node.searchRuns(filter.trim(), undefined, 1);
   } catch (error) {
-    const message = error instanceof MlflowError && error.serverMessage ? error.serverMessage : (error as Error).message;
+    const message = error instanceof MlflowError && error.serverMessage ? error.serverMessage : errorMessage(error);
     void vscode.window.showErrorMessage(`Invalid run filter: ${message}`);
     return false;
   }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CommandFactory } from '../commands';
+import type { CommandFactory } from './commandFactory';
 import type { Ctx } from '../context';
 import { ErrorNode, ExplorerNode, LoadingNode, LoadMoreNode } from '../views/explorerNode';
 import { textArgument } from './nodeArgument';

@@ -1,4 +1,3 @@
-import * as vscode from 'vscode';
 import type { ExplorerNode } from '../views/explorerNode';
 
 /**
@@ -29,8 +28,3 @@ export function textArgument(value: unknown): string | undefined {
 
 /** A message for the user, shown as is. */
 export class UserFacingError extends Error {}
-
-export async function ask(options: vscode.InputBoxOptions): Promise<string | undefined> {
-  const value = await vscode.window.showInputBox({ ignoreFocusOut: true, ...options });
-  return value === undefined ? undefined : value;
-}

@@ -1,42 +1,26 @@
 import * as vscode from 'vscode';
-import type { CommandFactory } from '../commands';
+import type { CommandFactory } from './commandFactory';
 import type { Ctx } from '../context';
-import type { MlflowClient } from '../mlflow/client';
 import type { ModelVersion, Stage } from '../mlflow/entities';
-import { aliasModelUri, loggedModelUri, runModelUri, versionModelUri } from '../mlflow/modelUris';
-import { ArtifactFolderNode, MlmodelNode } from '../views/artifactNodes';
 import { displayName } from '../views/displayName';
-import type { ExplorerNode } from '../views/explorerNode';
+import { ExplorerNode, type RegistrableModel } from '../views/explorerNode';
 import { AliasNode, ModelVersionNode } from '../views/modelNodes';
-import { LoggedModelNode } from '../views/runNodes';
 import { nodeOf, textArgument, UserFacingError } from './nodeArgument';
 
 const selectionOf = (ctx: Ctx): readonly ExplorerNode[] => [...ctx.explorer.experimentsView.selection, ...ctx.explorer.modelsView.selection];
 
-/** A model that can be registered: its source URI, and the run / logged model it comes from. */
-interface Registrable {
-  readonly client: MlflowClient;
-  readonly source: string;
-  readonly runId?: string;
-  readonly modelId?: string;
-  readonly label: string;
-}
-
-async function registrableOf(arg: unknown, selection: readonly ExplorerNode[]): Promise<Registrable> {
+/** The model to register: the node the command was invoked on, else the first registrable one selected. */
+async function registrableOf(arg: unknown, selection: readonly ExplorerNode[]): Promise<RegistrableModel> {
   for (const node of [arg, ...selection]) {
-    if (node instanceof LoggedModelNode) {
-      return { client: node.client, source: loggedModelUri(node.model.modelId), modelId: node.model.modelId, runId: node.model.sourceRunId, label: node.model.name };
+    const model = node instanceof ExplorerNode ? node.registrable() : undefined;
+    if (!model) continue;
+    if (model.unchecked) {
+      const { artifacts, folder } = model.unchecked;
+      let hasMlmodel = false;
+      for await (const entry of model.client.artifacts.list(artifacts, folder || undefined)) if (entry.path.endsWith('MLmodel') && !entry.isDir) hasMlmodel = true;
+      if (!hasMlmodel) throw new UserFacingError(`${folder || 'The artifact root'} holds no MLmodel file: it is not an MLflow model.`);
     }
-    if (node instanceof MlmodelNode || node instanceof ArtifactFolderNode) {
-      const folder = node instanceof MlmodelNode ? node.modelFolder : node.path;
-      if (node.source.kind === 'loggedModel') return { client: node.client, source: loggedModelUri(node.source.modelId), modelId: node.source.modelId, label: node.source.modelId };
-      if (node instanceof ArtifactFolderNode) {
-        let hasMlmodel = false;
-        for await (const entry of node.client.artifacts.list(node.source, folder || undefined)) if (entry.path.endsWith('MLmodel') && !entry.isDir) hasMlmodel = true;
-        if (!hasMlmodel) throw new UserFacingError(`${folder || 'The artifact root'} holds no MLmodel file: it is not an MLflow model.`);
-      }
-      return { client: node.client, source: runModelUri(node.source.runId, folder), runId: node.source.runId, label: folder };
-    }
+    return model;
   }
   throw new UserFacingError('Select a logged model, or an artifact folder holding an MLmodel, first.');
 }
@@ -47,48 +31,36 @@ async function registrableOf(arg: unknown, selection: readonly ExplorerNode[]): 
  */
 export const registerModel: CommandFactory = (ctx) => async (arg?: unknown, nameArg?: unknown): Promise<ModelVersion | undefined> => {
   const model = await registrableOf(arg, selectionOf(ctx));
-  let name = textArgument(nameArg);
-  if (!name) {
-    const existing = await model.client.registry.searchModelsPage({ maxResults: 200, orderBy: ['name ASC'] });
-    const newItem = { label: '$(add) New registered model…', name: undefined as string | undefined };
-    const picked = await vscode.window.showQuickPick([newItem, ...existing.items.map((m) => ({ label: displayName(m.name), description: 'add a version', name: m.name as string | undefined }))], {
-      title: `Register ${displayName(model.label)}`,
-      placeHolder: 'A new registered model, or a new version of an existing one',
-      ignoreFocusOut: true,
-    });
-    if (!picked) return undefined;
-    name = picked.name ?? (await vscode.window.showInputBox({ title: 'New Registered Model', prompt: 'Name', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'Enter a name') }))?.trim();
-    if (!name) return undefined;
-  }
-  try {
-    await model.client.registry.getModel(name);
-  } catch (error) {
-    if (!(error as { isNotFound?: boolean }).isNotFound) throw error;
-    await model.client.registry.createModel(name);
-  }
-  const version = await model.client.registry.createVersion({ name, source: model.source, runId: model.runId, modelId: model.modelId });
+  const name = textArgument(nameArg) || (await askRegisteredName(model));
+  if (!name) return undefined;
+  const version = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: displayName(`Registering ${model.label} as "${name}"…`) }, () =>
+    model.client.registry.registerVersion({ name, source: model.source, runId: model.runId, modelId: model.modelId }),
+  );
   ctx.log.info(`Registered ${model.source} as ${name} version ${version.version}`);
   ctx.explorer.models.refresh();
   void vscode.window.showInformationMessage(displayName(`Registered ${model.label} as "${name}" version ${version.version}.`));
   return version;
 };
 
+/** An existing registered model to add a version to, or the name of a new one. */
+async function askRegisteredName(model: RegistrableModel): Promise<string | undefined> {
+  const existing = await model.client.registry.searchModelsPage({ maxResults: 200, orderBy: ['name ASC'] });
+  const newItem = { label: '$(add) New registered model…', name: undefined as string | undefined };
+  const picked = await vscode.window.showQuickPick([newItem, ...existing.items.map((m) => ({ label: displayName(m.name), description: 'add a version', name: m.name as string | undefined }))], {
+    title: `Register ${displayName(model.label)}`,
+    placeHolder: 'A new registered model, or a new version of an existing one',
+    ignoreFocusOut: true,
+  });
+  if (!picked) return undefined;
+  return picked.name ?? (await vscode.window.showInputBox({ title: 'New Registered Model', prompt: 'Name', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'Enter a name') }))?.trim();
+}
+
 /** Copies the URI MLflow loads the model from: runs:/, models:/<name>/<version>, models:/<name>@<alias>, models:/<model_id>. */
 export const copyModelUri: CommandFactory = (ctx) => async (arg?: unknown, which?: unknown): Promise<string | undefined> => {
-  const node = [arg, ...selectionOf(ctx)].find(
-    (n) => n instanceof LoggedModelNode || n instanceof ModelVersionNode || n instanceof AliasNode || n instanceof MlmodelNode || n instanceof ArtifactFolderNode,
-  );
-  let uri: string | undefined;
-  if (node instanceof LoggedModelNode) uri = loggedModelUri(node.model.modelId);
-  else if (node instanceof AliasNode) uri = aliasModelUri(node.versionNode.version.name, node.alias);
-  else if (node instanceof ModelVersionNode) {
-    const { name, version, modelId } = node.version;
-    const choices = [versionModelUri(name, version), ...node.aliases.map((a) => aliasModelUri(name, a)), ...(modelId ? [loggedModelUri(modelId)] : [])];
-    uri = which === 'version' || choices.length === 1 ? choices[0] : (await vscode.window.showQuickPick(choices.map((choice) => ({ label: displayName(choice), choice })), { title: 'Copy Model URI' }))?.choice;
-  } else if (node instanceof MlmodelNode || node instanceof ArtifactFolderNode) {
-    const folder = node instanceof MlmodelNode ? node.modelFolder : node.path;
-    uri = node.source.kind === 'loggedModel' ? loggedModelUri(node.source.modelId) : runModelUri(node.source.runId, folder);
-  } else throw new UserFacingError('Select a model version, an alias, a logged model or a model folder first.');
+  const node = [arg, ...selectionOf(ctx)].find((n): n is ExplorerNode => n instanceof ExplorerNode && n.modelUris().length > 0);
+  if (!node) throw new UserFacingError('Select a model version, an alias, a logged model or a model folder first.');
+  const choices = node.modelUris();
+  const uri = which === 'version' || choices.length === 1 ? choices[0] : (await vscode.window.showQuickPick(choices.map((choice) => ({ label: displayName(choice), choice })), { title: 'Copy Model URI' }))?.choice;
   if (!uri) return undefined;
   await vscode.env.clipboard.writeText(uri);
   void vscode.window.setStatusBarMessage(`Copied ${uri}`, 3000);

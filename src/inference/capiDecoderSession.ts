@@ -7,6 +7,7 @@ import type { NativePointer, OrtCApi } from './ortCApi/ortCApi';
 import { OrtIoBinding, tensorDims, tensorFloats } from './ortCApi/ortIoBinding';
 import { OrtSession } from './ortCApi/ortSession';
 import { OrtTensor, ownedFloat32, ownedInt64 } from './ortCApi/ortTensor';
+import { errorMessage } from '../errorMessage';
 
 /**
  * The cache of the C API session. Shared form (`shared`): one OrtTensor per layer's key and value
@@ -72,7 +73,7 @@ export class CApiDecoderSession implements Decoder<CApiKvCache> {
     } catch (error) {
       throw new InferenceError(
         'load-failed',
-        `onnxruntime could not load ${spec.graphPath}: ${firstLine((error as Error).message)}. The file may be incomplete or corrupt, or its external weights (.onnx.data) missing.`,
+        `onnxruntime could not load ${spec.graphPath}: ${firstLine(errorMessage(error))}. The file may be incomplete or corrupt, or its external weights (.onnx.data) missing.`,
       );
     }
     let decoder: CApiDecoderSession;

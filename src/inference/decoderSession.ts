@@ -3,6 +3,7 @@ import type { Decoder, EngineBackend } from './decoder';
 import { InferenceError } from './inferenceError';
 import { emptyKvCache, reserveKvCache, truncateKvCache, type KvCache } from './kvCache';
 import type { ModelSpec } from './modelSpec';
+import { errorMessage } from '../errorMessage';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -65,7 +66,7 @@ export class DecoderSession implements Decoder<KvCache> {
     } catch (error) {
       throw new InferenceError(
         'load-failed',
-        `onnxruntime could not load ${spec.graphPath}: ${firstLine((error as Error).message)}. The file may be incomplete or corrupt, or its external weights (.onnx.data) missing.`,
+        `onnxruntime could not load ${spec.graphPath}: ${firstLine(errorMessage(error))}. The file may be incomplete or corrupt, or its external weights (.onnx.data) missing.`,
       );
     }
     try {

@@ -1,6 +1,7 @@
 import { InferenceError } from './inferenceError';
 import { layerName, type ModelSpec } from './modelSpec';
 import { searchDefaultsFromConfig } from './searchOptions';
+import { errorMessage } from '../errorMessage';
 
 /** Model types whose decoder is the plain causal LM this engine runs (Phi-3 and its text siblings). */
 const decoderOnlyTypes = new Set(['phi3', 'phi', 'phimoe', 'llama', 'mistral', 'qwen2', 'gemma', 'gemma2']);
@@ -17,7 +18,7 @@ export function parseGenaiConfig(text: string): GenaiSpec {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new InferenceError('unsupported-config', `genai_config.json is not valid JSON (${(error as Error).message}).`);
+    throw new InferenceError('unsupported-config', `genai_config.json is not valid JSON (${errorMessage(error)}).`);
   }
   const root = asObject(json, '');
   const model = asObject(root.model, 'model');

@@ -5,7 +5,7 @@ import { InferenceError } from './inferenceError';
 import { inspectModelFolder, type InspectOptions } from './modelFolder';
 import type { ModelSpec } from './modelSpec';
 import { ModelTokenizer } from './modelTokenizer';
-import { formatPhi3Chat, type ChatMessage } from './phi3ChatFormat';
+import { formatPhi3Chat, type ChatMessage } from '../formats/phi3ChatFormat';
 import { resolveSearchOptions, type SearchOptions } from './searchOptions';
 import { seededRandom } from './seededRandom';
 import { StreamingDetokenizer } from './streamingDetokenizer';

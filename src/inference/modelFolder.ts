@@ -3,7 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { parseGenaiConfig } from './genaiConfig';
 import { InferenceError } from './inferenceError';
-import { isLfsPointer } from './lfsPointer';
+import { isLfsPointer } from '../formats/lfsPointer';
 import type { ModelSpec } from './modelSpec';
 import { parseTransformersJsConfig } from './transformersJsConfig';
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InferenceError } from './inferenceError';
+import { errorMessage } from '../errorMessage';
 
 type TransformersModule = typeof import('@huggingface/transformers');
 type PreTrainedTokenizer = Awaited<ReturnType<TransformersModule['AutoTokenizer']['from_pretrained']>>;
@@ -43,7 +44,7 @@ export class ModelTokenizer {
     try {
       tokenizer = await AutoTokenizer.from_pretrained(basename(folder), { local_files_only: true });
     } catch (error) {
-      throw new InferenceError('load-failed', `The tokenizer in ${folder} could not be loaded: ${(error as Error).message}`);
+      throw new InferenceError('load-failed', `The tokenizer in ${folder} could not be loaded: ${errorMessage(error)}`);
     }
     return new ModelTokenizer(tokenizer, await specialTokenIdsOf(folder));
   }

@@ -1,6 +1,7 @@
 import { InferenceError } from './inferenceError';
 import { layerName, type ModelSpec } from './modelSpec';
 import { searchDefaultsFromConfig } from './searchOptions';
+import { errorMessage } from '../errorMessage';
 
 export type TransformersJsSpec = Omit<ModelSpec, 'folder' | 'graphPath' | 'weightBytes'>;
 
@@ -57,7 +58,7 @@ function parseObject(text: string, file: string): Record<string, unknown> {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new InferenceError('unsupported-config', `${file} is not valid JSON (${(error as Error).message}).`);
+    throw new InferenceError('unsupported-config', `${file} is not valid JSON (${errorMessage(error)}).`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new InferenceError('unsupported-config', `${file} is not a JSON object.`);
   return json as Record<string, unknown>;

@@ -12,6 +12,7 @@ import { writeFileBody } from './fileBody';
 import { DownloadBuffers } from './getIntoFile';
 import { writeAt } from './streamToFile';
 import { toFileInfo, type WireFileInfo } from './wire';
+import { errorMessage } from '../errorMessage';
 
 /** Bytes done, and the total when known: called as data moves, about once a MiB (and at the end of each file). */
 export type ProgressCallback = (done: number, total: number | undefined) => void;
@@ -674,5 +675,5 @@ async function filesUnder(folder: string): Promise<string[]> {
 function describe(error: unknown): string {
   const code = (error as { code?: string }).code;
   if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNABORTED') return 'the connection dropped';
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }

@@ -7,6 +7,7 @@ import { cancelledError, type FailedCall, httpError, malformedError, MlflowError
 import { type ErrorBody, readErrorBody } from './errorBody';
 import { getIntoFile, type GetIntoFileAnswer, type GetIntoFileRequest } from './getIntoFile';
 import { TlsAgent } from './tlsAgent';
+import { errorMessage } from '../errorMessage';
 
 export type QueryValue = string | number | boolean | undefined | readonly (string | number)[];
 
@@ -143,7 +144,7 @@ export class MlflowHttp {
     try {
       return JSON.parse(body) as T;
     } catch (error) {
-      throw malformedError(call, body, (error as Error).message);
+      throw malformedError(call, body, errorMessage(error));
     }
   }
 
@@ -302,12 +303,12 @@ export class MlflowHttp {
       const code = (error as { code?: string }).code;
       if (code === 'ERR_CANCELED' || code === 'ABORT_ERR' || axios.isCancel(error)) return cancelledError(call);
       if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return timeoutError(this.base, call, timeoutMs);
-      if (/^maxContentLength size of \d+ exceeded$/.test((error as Error).message)) {
+      if (/^maxContentLength size of \d+ exceeded$/.test(errorMessage(error))) {
         return new MlflowError('malformed', `The server's answer to ${call.method} ${call.path} is larger than ${maxJsonAnswerBytes / 1024 / 1024} MiB: not read (is this an MLflow server?)`, call);
       }
       const refusal = this.clientCertificateRefusal(code);
-      if (refusal) return unreachableError(this.base, call, refusal === 'required' ? 'CLIENT_CERT_REQUIRED' : 'CLIENT_CERT_REJECTED', (error as Error).message);
-      return unreachableError(this.base, call, code, (error as Error).message);
+      if (refusal) return unreachableError(this.base, call, refusal === 'required' ? 'CLIENT_CERT_REQUIRED' : 'CLIENT_CERT_REJECTED', errorMessage(error));
+      return unreachableError(this.base, call, code, errorMessage(error));
     }
     if (error instanceof Error && error.name === 'AbortError') return cancelledError(call);
     return unreachableError(this.base, call, undefined, String(error));

@@ -10,6 +10,7 @@ import { inputExampleProblems, type ModelSignatureSpec } from './modelDirectory/
 import { onnxFolderProblems } from './modelDirectory/onnxFolderProblems';
 import { type OnnxWrapperModel, promptInput } from './modelDirectory/onnxWrapperModel';
 import { writeWrapperModelDirectory } from './modelDirectory/wrapperModelDirectory';
+import { errorMessage } from '../errorMessage';
 
 /** What to log: the wrapper model and where it goes (a checked `mlflow-wrapper` cell has this shape). */
 export interface WrapperLogRequest {
@@ -75,7 +76,7 @@ export class WrapperRegistrationError extends Error {
     readonly logged: LoggedWrapperModel,
     override readonly cause: unknown,
   ) {
-    super(`The model was logged as ${logged.modelUri}, but registering it failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(`The model was logged as ${logged.modelUri}, but registering it failed: ${errorMessage(cause)}`);
   }
 }
 
@@ -167,7 +168,10 @@ export async function logWrapperModel(client: MlflowClient, request: WrapperLogR
   // The model is logged whatever happens now: a failed registration must not lose it.
   report({ phase: 'registering' });
   try {
-    const registeredVersion = await register(client, request.registeredModelName, { source: result.modelId ? result.modelUri : result.artifactUri, runId, modelId: result.modelId }, request.alias);
+    const registeredVersion = await client.registry.registerVersion(
+      { name: request.registeredModelName, source: result.modelId ? result.modelUri : result.artifactUri, runId, modelId: result.modelId, alias: request.alias },
+      { signal: options.signal },
+    );
     return { ...result, registeredVersion };
   } catch (error) {
     throw new WrapperRegistrationError(result, error);
@@ -197,25 +201,4 @@ async function recordLoggedModel(client: MlflowClient, runId: string, mlmodel: s
   const model = parse(mlmodel) as Record<string, unknown>;
   const history = { run_id: model.run_id, artifact_path: model.artifact_path, utc_time_created: model.utc_time_created, model_uuid: model.model_uuid, flavors: model.flavors };
   await client.http.json('POST', '/api/2.0/mlflow/runs/log-model', { body: { run_id: runId, model_json: JSON.stringify(history) }, subject: `Run ${runId}` });
-}
-
-/** A new version of `name` (created when missing, as `mlflow.register_model` does), and its alias. */
-async function register(client: MlflowClient, name: string, from: { source: string; runId: string; modelId?: string }, alias?: string): Promise<ModelVersion> {
-  try {
-    await client.registry.createModel(name);
-  } catch (error) {
-    if (!(error instanceof MlflowError && error.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw error;
-  }
-  let version = await client.registry.createVersion({ name, source: from.source, runId: from.runId, modelId: from.modelId });
-  // Stores that copy files answer PENDING_REGISTRATION first; wait for READY as MLflow's client does.
-  for (let waited = 0; version.status === 'PENDING_REGISTRATION' && waited < 300_000; waited += 1000) {
-    await new Promise((resolveWait) => setTimeout(resolveWait, 1000));
-    version = await client.registry.getVersion(name, version.version);
-  }
-  if (version.status !== 'READY') throw new Error(`Version ${version.version} of "${name}" is ${version.status}${version.statusMessage ? `: ${version.statusMessage}` : ''}`);
-  if (alias) {
-    await client.registry.setAlias(name, alias, version.version);
-    version = await client.registry.getVersion(name, version.version);
-  }
-  return version;
 }

@@ -1,4 +1,5 @@
 import { parse } from 'yaml';
+import { errorMessage } from '../errorMessage';
 
 /**
  * What an `MLmodel` file says about a model, read from its YAML: the flavors, the ids it names and
@@ -38,7 +39,7 @@ export function parseMlmodel(text: string): MlmodelSummary {
   try {
     document = parse(text);
   } catch (error) {
-    throw new MlmodelError(`MLmodel is not valid YAML: ${(error as Error).message}`);
+    throw new MlmodelError(`MLmodel is not valid YAML: ${errorMessage(error)}`);
   }
   if (!document || typeof document !== 'object') throw new MlmodelError('MLmodel is empty or not a YAML mapping');
   const model = document as Record<string, unknown>;
@@ -65,7 +66,7 @@ function fieldsOf(raw: unknown, what: string): SignatureField[] {
   try {
     specs = typeof raw === 'string' ? JSON.parse(raw) : raw;
   } catch (error) {
-    throw new MlmodelError(`The signature's ${what} are not valid JSON: ${(error as Error).message}`);
+    throw new MlmodelError(`The signature's ${what} are not valid JSON: ${errorMessage(error)}`);
   }
   if (!Array.isArray(specs)) throw new MlmodelError(`The signature's ${what} are not a list`);
   return specs.map((spec: Record<string, unknown>) => ({

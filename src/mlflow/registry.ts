@@ -1,4 +1,6 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ModelVersion, Page, RegisteredModel, Stage } from './entities';
+import { cancelledError, MlflowError } from './errors';
 import type { MlflowHttp } from './http';
 import { allItems } from './paging';
 import { toModelVersion, toRegisteredModel, toWirePairs, type WireModelVersion, type WireRegisteredModel } from './wire';
@@ -19,6 +21,31 @@ export interface NewModelVersion {
   readonly modelId?: string;
   readonly description?: string;
   readonly tags?: Record<string, string>;
+}
+
+/** What registerVersion makes: a new version, and the alias it then gets, if any. */
+export interface VersionRegistration extends NewModelVersion {
+  /** Set on the version once it is READY; it moves there from any other version. */
+  readonly alias?: string;
+}
+
+export interface RegistrationWait {
+  readonly signal?: AbortSignal;
+  /** How long a PENDING_REGISTRATION version may take to become READY: 300 s, as MLflow's client waits. */
+  readonly timeoutMs?: number;
+  /** Between two looks at a pending version: 1 s. */
+  readonly pollMs?: number;
+}
+
+/** The version was created, but did not become READY: it failed, or was still pending at the time limit. */
+export class VersionRegistrationError extends Error {
+  override readonly name = 'VersionRegistrationError';
+  constructor(
+    readonly version: ModelVersion,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 const model = (name: string) => `Registered model "${name}"`;
@@ -89,17 +116,56 @@ export class RegistryApi {
     return allItems((token) => this.searchVersionsPage(search, token, signal));
   }
 
-  async getVersion(name: string, v: string): Promise<ModelVersion> {
-    const answer = await this.http.json<{ model_version: WireModelVersion }>('GET', '/api/2.0/mlflow/model-versions/get', { params: { name, version: v }, subject: version(name, v) });
+  async getVersion(name: string, v: string, signal?: AbortSignal): Promise<ModelVersion> {
+    const answer = await this.http.json<{ model_version: WireModelVersion }>('GET', '/api/2.0/mlflow/model-versions/get', { params: { name, version: v }, subject: version(name, v), signal });
     return toModelVersion(answer.model_version);
   }
 
-  async createVersion(spec: NewModelVersion): Promise<ModelVersion> {
+  /** The bare REST call: the version as the server first answers, possibly PENDING_REGISTRATION. See registerVersion. */
+  async createVersion(spec: NewModelVersion, signal?: AbortSignal): Promise<ModelVersion> {
     const answer = await this.http.json<{ model_version: WireModelVersion }>('POST', '/api/2.0/mlflow/model-versions/create', {
       body: { name: spec.name, source: spec.source, run_id: spec.runId, model_id: spec.modelId, description: spec.description, tags: toWirePairs(spec.tags) },
       subject: model(spec.name),
+      signal,
     });
     return toModelVersion(answer.model_version);
+  }
+
+  /**
+   * Registers a model as `mlflow.register_model` does: the registered model is created when missing,
+   * a version answered PENDING_REGISTRATION (by stores that copy the files) is waited for until it is
+   * READY, and then it gets the alias, if one is asked for. Returns the version as the server has it
+   * at the end. A version that fails or is still pending at the time limit is a
+   * VersionRegistrationError; a cancel, an MlflowError of kind `cancelled`.
+   */
+  async registerVersion(spec: VersionRegistration, wait: RegistrationWait = {}): Promise<ModelVersion> {
+    const { signal, timeoutMs = 300_000, pollMs = 1000 } = wait;
+    const { alias, ...fields } = spec;
+    if (signal?.aborted) throw cancelledError({ method: 'POST', path: '/api/2.0/mlflow/registered-models/create', subject: model(spec.name) });
+    try {
+      await this.createModel(spec.name);
+    } catch (error) {
+      if (!(error instanceof MlflowError && error.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw error;
+    }
+    let created = await this.createVersion(fields, signal);
+    const deadline = Date.now() + timeoutMs;
+    while (created.status === 'PENDING_REGISTRATION') {
+      if (Date.now() >= deadline) {
+        throw new VersionRegistrationError(created, `${version(spec.name, created.version)} is still PENDING_REGISTRATION after ${Math.round(timeoutMs / 1000)} s`);
+      }
+      try {
+        await delay(pollMs, undefined, { signal });
+      } catch {
+        throw cancelledError({ method: 'GET', path: '/api/2.0/mlflow/model-versions/get', subject: version(spec.name, created.version) });
+      }
+      created = await this.getVersion(spec.name, created.version, signal);
+    }
+    if (created.status !== 'READY') {
+      throw new VersionRegistrationError(created, `${version(spec.name, created.version)} failed to register (${created.status})${created.statusMessage ? `: ${created.statusMessage}` : ''}`);
+    }
+    if (!alias) return created;
+    await this.setAlias(spec.name, alias, created.version, signal);
+    return this.getVersion(spec.name, created.version, signal);
   }
 
   async updateVersionDescription(name: string, v: string, description: string): Promise<ModelVersion> {
@@ -140,8 +206,8 @@ export class RegistryApi {
 
   // Aliases
 
-  async setAlias(name: string, alias: string, v: string): Promise<void> {
-    await this.http.json('POST', '/api/2.0/mlflow/registered-models/alias', { body: { name, alias, version: v }, subject: model(name), idempotent: true });
+  async setAlias(name: string, alias: string, v: string, signal?: AbortSignal): Promise<void> {
+    await this.http.json('POST', '/api/2.0/mlflow/registered-models/alias', { body: { name, alias, version: v }, subject: model(name), idempotent: true, signal });
   }
 
   async deleteAlias(name: string, alias: string): Promise<void> {

@@ -3,6 +3,7 @@ import { tlsFromEnvironment, type TlsOptions } from './connection';
 import { networkReason } from './errors';
 import { TlsAgent } from './tlsAgent';
 import type { TrackingUri } from './trackingUri';
+import { errorMessage } from '../errorMessage';
 
 /** What a tracking server says of itself: enough to tell the user they are connected, and to what. */
 export interface ServerInfo {
@@ -24,7 +25,7 @@ export async function probeServer(uri: TrackingUri, timeoutMs = 10_000, tls: Tls
   try {
     httpsAgent = new TlsAgent(tls, uri.restBase, { keepAlive: false });
   } catch (error) {
-    throw new ServerUnreachableError((error as Error).message);
+    throw new ServerUnreachableError(errorMessage(error));
   }
   const get = async (path: string): Promise<string> => {
     try {

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { createSecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls';
 import type { TlsOptions } from './connection';
 import { MlflowError } from './errors';
+import { errorMessage } from '../errorMessage';
 
 /** Why the last HTTPS connection closed unanswered right after the server asked for a client certificate. */
 export type ClientCertificateRefusal = 'required' | 'rejected';
@@ -96,7 +97,7 @@ function check(make: () => unknown, variable: string, path: string, what: string
     make();
   } catch (error) {
     // OpenSSL's reason ("no start line", "key values mismatch") without its numeric prefix.
-    const reason = String((error as Error).message).replace(/^error:[0-9A-F]+:/, '');
+    const reason = errorMessage(error).replace(/^error:[0-9A-F]+:/, '');
     throw settingError(variable, path, `${what} (${reason})`, base);
   }
 }

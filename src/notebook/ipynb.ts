@@ -10,6 +10,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
+import { errorMessage } from '../errorMessage';
 
 export const stdoutMime = 'application/vnd.code.notebook.stdout';
 export const stderrMime = 'application/vnd.code.notebook.stderr';
@@ -105,7 +106,7 @@ export function parseNotebook(bytes: Uint8Array): NotebookDataShape {
   try {
     json = JSON.parse(text) as Record<string, unknown>;
   } catch (error) {
-    throw new NotebookFormatError(`Not a Jupyter notebook: the file is not valid JSON (${(error as Error).message})`);
+    throw new NotebookFormatError(`Not a Jupyter notebook: the file is not valid JSON (${errorMessage(error)})`);
   }
   if (typeof json !== 'object' || json === null || !Array.isArray(json.cells)) throw new NotebookFormatError('Not a Jupyter notebook: it has no "cells" list');
   if (json.nbformat !== 4) throw new NotebookFormatError(`Only nbformat 4 notebooks can be opened (this one is nbformat ${String(json.nbformat)}); convert it with "jupyter nbconvert --to notebook"`);

@@ -1,9 +1,9 @@
 import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { restrictedSetting, savedConnection } from '../config';
+import { errorMessage } from '../errorMessage';
+import { restrictedSetting } from '../config';
 import type { Ctx } from '../context';
-import { authFromEnvironment, type MlflowAuth } from '../mlflow/connection';
 import { MlflowError } from '../mlflow/errors';
 import { logWrapperModel, WrapperPreflightError, WrapperRegistrationError } from '../mlflow/logWrapperModel';
 import { CellExecutionQueue, type QueuedCell } from './cellExecutionQueue';
@@ -141,8 +141,8 @@ export class NotebookKernels implements vscode.Disposable {
       execution.end(success, Date.now());
       return success;
     } catch (error) {
-      this.ctx.log.error(`Cell ${cell.index + 1} of ${notebook.uri.fsPath}: ${(error as Error).message}`);
-      await execution.appendOutput(errorOutput('Error', (error as Error).message)).then(undefined, () => undefined);
+      this.ctx.log.error(`Cell ${cell.index + 1} of ${notebook.uri.fsPath}: ${errorMessage(error)}`);
+      await execution.appendOutput(errorOutput('Error', errorMessage(error))).then(undefined, () => undefined);
       execution.end(false, Date.now());
       return false;
     }
@@ -201,7 +201,7 @@ export class NotebookKernels implements vscode.Disposable {
     let kernel = this.kernels.get(key);
     if (!kernel) {
       const python = await interpreterFor(notebook);
-      const env = kernelEnvironment(process.env, await this.activeConnection());
+      const env = kernelEnvironment(process.env, this.ctx.activeConnection);
       // Before the first run: the recipe packages the cells import and this Python lacks are offered for install.
       void this.offerMissingPackages(notebook, python, env).catch((error: Error) => this.ctx.log.warn(`Package check for ${notebook.uri.fsPath}: ${error.message}`));
       kernel = new PythonKernel({
@@ -247,19 +247,9 @@ export class NotebookKernels implements vscode.Disposable {
       );
       void vscode.window.showInformationMessage(`Installed ${packages.join(', ')}: cells can import ${packages.length === 1 ? 'it' : 'them'} now.`);
     } catch (error) {
-      this.ctx.log.error((error as Error).message);
-      void vscode.window.showErrorMessage(`${(error as Error).message.split('\n')[0]} (details in the Phi-3 MLflow log).`);
+      this.ctx.log.error(errorMessage(error));
+      void vscode.window.showErrorMessage(`${errorMessage(error).split('\n')[0]} (details in the Phi-3 MLflow log).`);
     }
-  }
-
-  /** The connected server and its credentials, resolved as the explorer resolved them. */
-  private async activeConnection(): Promise<{ uri: string; auth: MlflowAuth } | undefined> {
-    const state = this.ctx.connection;
-    if (state.kind !== 'connected') return undefined;
-    const uri = state.uri.original;
-    const saved = savedConnection(uri);
-    const auth = saved ? await this.ctx.credentials.get(uri, saved.auth) : process.env.MLFLOW_TRACKING_URI?.trim() === uri ? authFromEnvironment() : { kind: 'none' as const };
-    return { uri, auth: auth ?? { kind: 'none' } };
   }
 
   private async runWrapperCell(cell: vscode.NotebookCell, notebook: vscode.NotebookDocument, execution: vscode.NotebookCellExecution): Promise<boolean> {
@@ -319,7 +309,7 @@ export class NotebookKernels implements vscode.Disposable {
       } else if (abort.signal.aborted || (error instanceof MlflowError && error.kind === 'cancelled')) {
         await execution.replaceOutput(errorOutput('Cancelled', 'Logging was cancelled: the run is marked KILLED and the logged model UPLOAD_FAILED.'));
       } else {
-        await execution.replaceOutput(errorOutput(error instanceof MlflowError ? 'MlflowError' : 'Error', (error as Error).message));
+        await execution.replaceOutput(errorOutput(error instanceof MlflowError ? 'MlflowError' : 'Error', errorMessage(error)));
       }
       return false;
     } finally {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StderrFences } from './stderrFences';
+import { errorMessage } from '../errorMessage';
 
 /** What a running cell produces, in the order it produced it (nbformat's output kinds). */
 export type KernelOutput =
@@ -108,7 +109,7 @@ export class PythonKernel {
     try {
       process = await this.started();
     } catch (error) {
-      return { status: 'failedToStart', message: (error as Error).message };
+      return { status: 'failedToStart', message: errorMessage(error) };
     }
     const id = this.nextId++;
     return new Promise<ExecutionEnd>((resolve) => {

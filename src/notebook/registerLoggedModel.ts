@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../context';
 import type { ModelVersion } from '../mlflow/entities';
-import { MlflowError } from '../mlflow/errors';
 import { nameProblem, type WrapperCardFacts } from './wrapperCard';
 
 /**
@@ -22,13 +21,10 @@ export async function registerLoggedModel(ctx: Ctx, facts: WrapperCardFacts, nam
   if (!name) return undefined;
   const problem = nameProblem(name);
   if (problem) throw new Error(`${problem}: ${JSON.stringify(name)}`);
-  try {
-    await client.registry.createModel(name);
-  } catch (error) {
-    if (!(error instanceof MlflowError && error.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw error;
-  }
   // MLflow 3 registers the logged model by its models:/ URI; MLflow 2 by the files' location.
-  const version = await client.registry.createVersion({ name, source: facts.model_id ? facts.model_uri : facts.artifact_uri, runId: facts.run_id, modelId: facts.model_id });
+  const version = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Registering ${facts.model_uri} as "${name}"…` }, () =>
+    client.registry.registerVersion({ name, source: facts.model_id ? facts.model_uri : facts.artifact_uri, runId: facts.run_id, modelId: facts.model_id }),
+  );
   ctx.log.info(`Registered ${facts.model_uri} as ${name} version ${version.version}`);
   ctx.explorer.models.refresh();
   void vscode.window.showInformationMessage(`Registered ${facts.model_uri} as "${name}" version ${version.version}.`);

@@ -4,8 +4,9 @@ import { readArtifactText } from '../mlflow/artifactText';
 import type { MlflowClient } from '../mlflow/client';
 import type { FileInfo } from '../mlflow/entities';
 import { parseMlmodel, type SignatureField } from '../mlflow/mlmodel';
+import { loggedModelUri, runModelUri } from '../mlflow/modelUris';
 import { artifactDocumentUri } from './artifactDocuments';
-import { ExplorerNode, MessageNode, plainTooltip } from './explorerNode';
+import { ExplorerNode, MessageNode, type RegistrableModel } from './explorerNode';
 
 const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 
@@ -15,6 +16,17 @@ function formatSize(bytes: number | undefined): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
   if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
   return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+/** The URI MLflow loads a model folder of a run or a logged model from. */
+function modelFolderUri(source: ArtifactSource, folder: string): string {
+  return source.kind === 'loggedModel' ? loggedModelUri(source.modelId) : runModelUri(source.runId, folder);
+}
+
+/** A model folder to register: a logged model's is the logged model; a run's is registered by its runs:/ URI. */
+function registrableFolder(client: MlflowClient, source: ArtifactSource, folder: string): Omit<RegistrableModel, 'unchecked'> {
+  if (source.kind === 'loggedModel') return { client, source: loggedModelUri(source.modelId), modelId: source.modelId, label: source.modelId };
+  return { client, source: runModelUri(source.runId, folder), runId: source.runId, label: folder };
 }
 
 /** Folders first, then files, each by name. */
@@ -49,8 +61,17 @@ export class ArtifactFolderNode extends ExplorerNode {
     const item = new vscode.TreeItem(this.label ?? baseName(this.path), vscode.TreeItemCollapsibleState.Collapsed);
     item.iconPath = this.label ? new vscode.ThemeIcon('archive') : vscode.ThemeIcon.Folder;
     item.contextValue = this.path ? 'artifactFolder' : 'artifactRoot';
-    item.tooltip = plainTooltip(this.path || 'All artifacts');
+    item.tooltip = this.path || 'All artifacts';
     return item;
+  }
+
+  override modelUris(): readonly string[] {
+    return [modelFolderUri(this.source, this.path)];
+  }
+
+  override registrable(): RegistrableModel {
+    const model = registrableFolder(this.client, this.source, this.path);
+    return this.source.kind === 'run' ? { ...model, unchecked: { artifacts: this.source, folder: this.path } } : model;
   }
 
   override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {
@@ -83,7 +104,7 @@ export class ArtifactFileNode extends ExplorerNode {
     item.resourceUri = this.uri;
     item.iconPath = vscode.ThemeIcon.File;
     item.contextValue = 'artifactFile';
-    item.tooltip = plainTooltip(`${this.path}${this.fileSize !== undefined ? ` (${formatSize(this.fileSize)})` : ''}`);
+    item.tooltip = `${this.path}${this.fileSize !== undefined ? ` (${formatSize(this.fileSize)})` : ''}`;
     item.command = { command: 'phi3Mlflow.openArtifact', title: 'Open Artifact', arguments: [this] };
     return item;
   }
@@ -102,6 +123,14 @@ export class MlmodelNode extends ArtifactFileNode {
   /** The folder the model is in (`''` for a logged model's root). */
   get modelFolder(): string {
     return this.path.includes('/') ? this.path.slice(0, this.path.lastIndexOf('/')) : '';
+  }
+
+  override modelUris(): readonly string[] {
+    return [modelFolderUri(this.source, this.modelFolder)];
+  }
+
+  override registrable(): RegistrableModel {
+    return registrableFolder(this.client, this.source, this.modelFolder);
   }
 
   override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {
@@ -138,7 +167,7 @@ export class SignatureGroupNode extends ExplorerNode {
     item.description = this.fields.map(describeField).join(', ');
     item.iconPath = new vscode.ThemeIcon(this.label === 'Outputs' ? 'arrow-left' : this.label === 'Params' ? 'settings' : 'arrow-right');
     item.contextValue = 'signature';
-    item.tooltip = plainTooltip(this.fields.map(describeField).join('\n') || 'none');
+    item.tooltip = this.fields.map(describeField).join('\n') || 'none';
     return item;
   }
 

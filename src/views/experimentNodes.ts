@@ -2,18 +2,14 @@ import * as vscode from 'vscode';
 import type { MlflowClient } from '../mlflow/client';
 import type { Experiment, Run } from '../mlflow/entities';
 import { webUiPaths } from '../mlflow/modelUris';
-import { ExplorerNode, LoadMoreNode, MessageNode, plainTooltip } from './explorerNode';
+import { searchLiteral } from '../mlflow/searchLiteral';
+import { ExplorerNode, LoadMoreNode, MessageNode } from './explorerNode';
 import { Pager } from './pager';
 import { formatTime } from './runPresentation';
 import { RunNode } from './runNodes';
 
 export const experimentsPageSize = 100;
 export const runsPageSize = 50;
-
-/** A string literal in MLflow's search syntax. */
-export function searchLiteral(value: string): string {
-  return value.includes("'") ? `"${value.replace(/"/g, '')}"` : `'${value}'`;
-}
 
 /**
  * The Experiments view's invisible root: experiments by last update, a page at a time, with the
@@ -88,7 +84,7 @@ export class ExperimentNode extends ExplorerNode {
     const lines = [e.name, `Experiment ID: ${e.experimentId}`, `Artifact location: ${e.artifactLocation}`, `Last updated: ${formatTime(e.lastUpdateTime)}`];
     const note = e.tags['mlflow.note.content'];
     if (note) lines.push('', note);
-    item.tooltip = plainTooltip(lines.join('\n'));
+    item.tooltip = lines.join('\n');
     return item;
   }
 

@@ -1,4 +1,18 @@
 import * as vscode from 'vscode';
+import type { ArtifactSource } from '../mlflow/artifacts';
+import type { MlflowClient } from '../mlflow/client';
+import type { MlflowModelSpec } from '../mlflow/mlflowModelSource';
+
+/** A model Register Model… can make a version of: its source URI, and the run / logged model it comes from. */
+export interface RegistrableModel {
+  readonly client: MlflowClient;
+  readonly source: string;
+  readonly runId?: string;
+  readonly modelId?: string;
+  readonly label: string;
+  /** A run's artifact folder, not yet known to hold an MLmodel (a model folder must): where to look. */
+  readonly unchecked?: { readonly artifacts: ArtifactSource; readonly folder: string };
+}
 
 /**
  * A node of the explorer trees. Each kind of MLflow object has its node class (experimentNodes.ts,
@@ -24,6 +38,24 @@ export abstract class ExplorerNode {
   /** The node's page in MLflow's web UI, as the part after `#` (e.g. `/experiments/1`). */
   webUiPath(): string | undefined {
     return this.parent?.webUiPath();
+  }
+
+  /** The MLflow model the node stands for, as the chat opens it: a run, logged model, version or alias. */
+  modelSpec(): MlflowModelSpec | undefined {
+    return undefined;
+  }
+
+  /**
+   * The URIs MLflow loads the node's model from (`mlflow.pyfunc.load_model(uri)`), the node's own
+   * first (a version's aliases and logged model follow it); none when the node is no model.
+   */
+  modelUris(): readonly string[] {
+    return [];
+  }
+
+  /** What registering the node's model sends; undefined when the node is nothing to register. */
+  registrable(): RegistrableModel | undefined {
+    return undefined;
   }
 }
 
@@ -129,7 +161,7 @@ export class KeyValueNode extends ExplorerNode {
   treeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.key, vscode.TreeItemCollapsibleState.None);
     item.description = this.value;
-    item.tooltip = plainTooltip(`${this.key} = ${this.value}${this.detail ? `\n${this.detail}` : ''}`);
+    item.tooltip = `${this.key} = ${this.value}${this.detail ? `\n${this.detail}` : ''}`;
     item.iconPath = new vscode.ThemeIcon(this.icon);
     item.contextValue = this.contextValue;
     return item;
@@ -161,12 +193,4 @@ export class GroupNode extends ExplorerNode {
     const found = await this.makeChildren(this);
     return found.length ? found : [new MessageNode(this, `No ${this.label.toLowerCase()}`)];
   }
-}
-
-/**
- * A tooltip that shows names as the text they are. A plain string tooltip is never rendered as
- * Markdown or HTML, so a run named `<img src=x onerror=alert(1)>` reads as those characters.
- */
-export function plainTooltip(text: string): string {
-  return text;
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { displayName } from './displayName';
 import { ErrorNode, type ExplorerNode, LoadingNode } from './explorerNode';
+import { errorMessage } from '../errorMessage';
 
 /** How long a listing may take before its node says the server is slow and offers Cancel. */
 export const slowListingMs = 3_000;
@@ -103,7 +104,7 @@ export class ExplorerTreeDataProvider<Root extends ExplorerNode> implements vsco
     // The abort settles the listing at once, even where a call in it takes no signal.
     const children = Promise.race([target.children(controller.signal), stopped]).catch((error: unknown) => {
       if (controller.signal.aborted) return [new ErrorNode(node, 'Loading cancelled', () => this.refresh(node), true)];
-      const message = (error as Error).message || String(error);
+      const message = errorMessage(error);
       this.log.warn(`Listing failed: ${message}`);
       return [new ErrorNode(node, message, () => this.refresh(node))];
     });
@@ -182,7 +183,7 @@ function isAtOrBelow(node: ExplorerNode, ancestor: ExplorerNode): boolean {
 /**
  * A tree item's text as the user reads it: names, values and server messages with their
  * bidirectional controls made visible (displayName.ts), in the one place every node passes. Labels,
- * descriptions and tooltips are plain strings (plainTooltip), so markup in them is shown as text and
+ * descriptions and tooltips are plain strings (never MarkdownStrings), so markup in them is shown as text and
  * no `command:` link in them is live; nodes do not set label highlights, which this would shift.
  */
 export function shownAsText(item: vscode.TreeItem): vscode.TreeItem {

@@ -2,13 +2,15 @@ import * as vscode from 'vscode';
 import { loggedModelArtifacts, runArtifacts } from '../mlflow/artifacts';
 import type { MlflowClient } from '../mlflow/client';
 import type { ModelVersion, RegisteredModel } from '../mlflow/entities';
-import { versionFiles, webUiPaths } from '../mlflow/modelUris';
+import type { MlflowModelSpec } from '../mlflow/mlflowModelSource';
+import { aliasModelUri, loggedModelUri, versionFiles, versionModelUri, webUiPaths } from '../mlflow/modelUris';
 import { MlmodelNode } from './artifactNodes';
-import { ExplorerNode, GroupNode, KeyValueNode, LoadMoreNode, MessageNode, plainTooltip } from './explorerNode';
+import { ExplorerNode, GroupNode, KeyValueNode, LoadMoreNode, MessageNode } from './explorerNode';
 import { Pager } from './pager';
 import { formatTime } from './runPresentation';
-import { searchLiteral } from './experimentNodes';
+import { searchLiteral } from '../mlflow/searchLiteral';
 import { LoggedModelNode, RunNode } from './runNodes';
+import { errorMessage } from '../errorMessage';
 
 export const modelsPageSize = 100;
 export const versionsPageSize = 50;
@@ -74,7 +76,7 @@ export class RegisteredModelNode extends ExplorerNode {
     if (m.description) lines.push('', m.description);
     const tags = Object.entries(m.tags);
     if (tags.length) lines.push('', ...tags.map(([k, v]) => `${k} = ${v}`));
-    item.tooltip = plainTooltip(lines.join('\n'));
+    item.tooltip = lines.join('\n');
     return item;
   }
 
@@ -139,12 +141,21 @@ export class ModelVersionNode extends ExplorerNode {
     if (v.description) lines.push('', v.description);
     const tags = Object.entries(v.tags);
     if (tags.length) lines.push('', ...tags.map(([k, val]) => `${k} = ${val}`));
-    item.tooltip = plainTooltip(lines.join('\n'));
+    item.tooltip = lines.join('\n');
     return item;
   }
 
   override webUiPath(): string {
     return webUiPaths.modelVersion(this.version.name, this.version.version);
+  }
+
+  override modelSpec(): MlflowModelSpec {
+    return { kind: 'version', name: this.version.name, version: this.version.version };
+  }
+
+  override modelUris(): readonly string[] {
+    const { name, version, modelId } = this.version;
+    return [versionModelUri(name, version), ...this.aliases.map((alias) => aliasModelUri(name, alias)), ...(modelId ? [loggedModelUri(modelId)] : [])];
   }
 
   override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {
@@ -154,14 +165,14 @@ export class ModelVersionNode extends ExplorerNode {
       try {
         nodes.push(new RunNode(this, this.client, await this.client.runs.get(v.runId, signal), 'Source run'));
       } catch (error) {
-        nodes.push(new MessageNode(this, `Source run ${v.runId}: ${(error as Error).message}`, 'warning'));
+        nodes.push(new MessageNode(this, `Source run ${v.runId}: ${errorMessage(error)}`, 'warning'));
       }
     }
     if (v.modelId) {
       try {
         nodes.push(new LoggedModelNode(this, this.client, await this.client.loggedModels.get(v.modelId, signal), 'Logged model'));
       } catch (error) {
-        nodes.push(new MessageNode(this, `Logged model ${v.modelId}: ${(error as Error).message}`, 'warning'));
+        nodes.push(new MessageNode(this, `Logged model ${v.modelId}: ${errorMessage(error)}`, 'warning'));
       }
     }
     const files = versionFiles(v.source, v.runId, v.modelId);
@@ -194,5 +205,13 @@ export class AliasNode extends ExplorerNode {
     item.iconPath = new vscode.ThemeIcon('bookmark');
     item.contextValue = 'alias';
     return item;
+  }
+
+  override modelSpec(): MlflowModelSpec {
+    return { kind: 'alias', name: this.versionNode.version.name, alias: this.alias };
+  }
+
+  override modelUris(): readonly string[] {
+    return [aliasModelUri(this.versionNode.version.name, this.alias)];
   }
 }

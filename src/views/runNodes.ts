@@ -2,9 +2,10 @@ import * as vscode from 'vscode';
 import { loggedModelArtifacts, runArtifacts } from '../mlflow/artifacts';
 import type { MlflowClient } from '../mlflow/client';
 import type { LoggedModel, Run } from '../mlflow/entities';
-import { webUiPaths } from '../mlflow/modelUris';
+import type { MlflowModelSpec } from '../mlflow/mlflowModelSource';
+import { loggedModelUri, webUiPaths } from '../mlflow/modelUris';
 import { ArtifactFolderNode, artifactNodes } from './artifactNodes';
-import { ExplorerNode, GroupNode, KeyValueNode, MessageNode, plainTooltip } from './explorerNode';
+import { ExplorerNode, GroupNode, KeyValueNode, MessageNode, type RegistrableModel } from './explorerNode';
 import { formatNumber, formatTime, runDescription, runStatusIcon, runTooltipText } from './runPresentation';
 
 /** Tags MLflow sets itself (run name, user, source) go after the user's own. */
@@ -38,13 +39,17 @@ export class RunNode extends ExplorerNode {
     const item = new vscode.TreeItem(this.role ? `${this.role}: ${this.label}` : this.label, vscode.TreeItemCollapsibleState.Collapsed);
     item.description = runDescription(this.run);
     item.iconPath = runStatusIcon(this.run);
-    item.tooltip = plainTooltip(runTooltipText(this.run));
+    item.tooltip = runTooltipText(this.run);
     item.contextValue = this.run.info.lifecycleStage === 'deleted' ? 'run.deleted' : 'run';
     return item;
   }
 
   override webUiPath(): string {
     return webUiPaths.run(this.run.info.experimentId, this.runId);
+  }
+
+  override modelSpec(): MlflowModelSpec {
+    return { kind: 'run', runId: this.runId };
   }
 
   override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {
@@ -145,12 +150,24 @@ export class LoggedModelNode extends ExplorerNode {
     item.contextValue = 'loggedModel';
     const lines = [m.name, `Model ID: ${m.modelId}`, `Status: ${m.status}`, `Created: ${formatTime(m.creationTimestampMs)}`];
     if (m.sourceRunId) lines.push(`Source run: ${m.sourceRunId}`);
-    item.tooltip = plainTooltip(lines.join('\n'));
+    item.tooltip = lines.join('\n');
     return item;
   }
 
   override webUiPath(): string {
     return webUiPaths.loggedModel(this.model.experimentId, this.model.modelId);
+  }
+
+  override modelSpec(): MlflowModelSpec {
+    return { kind: 'loggedModel', modelId: this.model.modelId };
+  }
+
+  override modelUris(): readonly string[] {
+    return [loggedModelUri(this.model.modelId)];
+  }
+
+  override registrable(): RegistrableModel {
+    return { client: this.client, source: loggedModelUri(this.model.modelId), modelId: this.model.modelId, runId: this.model.sourceRunId, label: this.model.name };
   }
 
   override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {

@@ -41,7 +41,7 @@ export function runDescription(run: Run): string {
   return parts.join(' · ');
 }
 
-/** Plain text (shown through plainTooltip): never markup. */
+/** Plain text for a string tooltip, which VS Code never renders as Markdown or HTML. */
 export function runTooltipText(run: Run, keyMetrics = 8): string {
   const lines = [
     run.info.runName || run.info.runId,

@@ -1,6 +1,7 @@
 import { InferenceError } from '../inferenceError';
 import { ORT_API_VERSION, ORT_RELEASE, ortApiFunctions, type OrtApiFunctionName } from './ortApiTable';
 import { onnxruntimeLibraryPath } from './ortLibraryPath';
+import { errorMessage } from '../../errorMessage';
 
 type Koffi = typeof import('koffi');
 /** A native pointer as koffi hands it over (an opaque value: never dereferenced in JS). */
@@ -54,13 +55,13 @@ export class OrtCApi {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- native; loaded only when a model is
       koffi = require('koffi') as Koffi;
     } catch (error) {
-      throw new InferenceError('load-failed', `The FFI library koffi could not be loaded: ${(error as Error).message.split('\n')[0]}.`);
+      throw new InferenceError('load-failed', `The FFI library koffi could not be loaded: ${errorMessage(error).split('\n')[0]}.`);
     }
     let getApiBase: () => NativePointer;
     try {
       getApiBase = koffi.load(libraryPath).func('void *OrtGetApiBase()') as () => NativePointer;
     } catch (error) {
-      throw new InferenceError('load-failed', `${libraryPath} could not be loaded: ${(error as Error).message.split('\n')[0]}.`);
+      throw new InferenceError('load-failed', `${libraryPath} could not be loaded: ${errorMessage(error).split('\n')[0]}.`);
     }
     const base = getApiBase();
     const slot = (table: NativePointer, index: number) => koffi.decode(table, index * 8, 'void *') as NativePointer;

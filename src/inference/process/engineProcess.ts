@@ -1,6 +1,7 @@
 import { InferenceError } from '../inferenceError';
 import { LocalModel } from '../localModel';
 import type { EngineReply, EngineRequest, LoadedModelInfo, MemoryReport } from './engineProtocol';
+import { errorMessage } from '../../errorMessage';
 
 /**
  * The engine process: owns the one loaded model and runs it outside the extension host.
@@ -32,7 +33,7 @@ async function handle(request: QueuedRequest): Promise<void> {
     reply({ type: 'done', id: request.id, value, memory: memory() });
   } catch (error) {
     const kind = error instanceof InferenceError ? error.kind : 'internal';
-    reply({ type: 'failed', id: request.id, kind, message: (error as Error).message ?? String(error), memory: memory() });
+    reply({ type: 'failed', id: request.id, kind, message: errorMessage(error), memory: memory() });
   }
 }
 

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { isLfsPointer } from '../../inference/lfsPointer';
+import { isLfsPointer } from '../../formats/lfsPointer';
+import { errorMessage } from '../../errorMessage';
 
 /**
  * What would make an onnxruntime-genai folder fail once logged, found before anything is uploaded:
@@ -26,7 +27,7 @@ export async function onnxFolderProblems(folder: string): Promise<string[]> {
     try {
       config = JSON.parse(await fs.readFile(join(folder, 'genai_config.json'), 'utf8'));
     } catch (error) {
-      problems.push(`genai_config.json in ${folder} is not valid JSON: ${(error as Error).message}`);
+      problems.push(`genai_config.json in ${folder} is not valid JSON: ${errorMessage(error)}`);
     }
     const graph = config?.model?.decoder?.filename;
     if (config && typeof graph !== 'string') problems.push(`genai_config.json in ${folder} names no model.decoder.filename`);

@@ -1,5 +1,6 @@
 import { invocationBody, MalformedAnswerError, parseInvocationAnswer, type ScoredAnswer, type ServedInput, type ServedSettings } from './scoringFormats';
 import type { ScoringSignature } from './scoringSignature';
+import { errorMessage } from '../../errorMessage';
 
 export type ScoringErrorKind =
   | 'invalid-url' // not an http(s) URL
@@ -102,7 +103,7 @@ export class ScoringClient {
           ? 'the host name is unknown'
           : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET'
             ? 'the connection was closed before it answered'
-            : (cause?.message ?? (error as Error).message);
+            : (cause?.message ?? errorMessage(error));
     return new ScoringError('unreachable', `Nothing answers at ${this.baseUrl} (${what}): is \`mlflow models serve\` running there?`);
   }
 

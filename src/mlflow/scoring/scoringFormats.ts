@@ -1,4 +1,4 @@
-import { formatPhi3Chat, type ChatMessage } from '../../inference/phi3ChatFormat';
+import { formatPhi3Chat, type ChatMessage } from '../../formats/phi3ChatFormat';
 import type { ScoringSignature } from './scoringSignature';
 
 /**

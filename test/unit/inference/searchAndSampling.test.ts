@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatPhi3Chat } from '../../../src/inference/phi3ChatFormat';
+import { formatPhi3Chat } from '../../../src/formats/phi3ChatFormat';
 import { resolveSearchOptions } from '../../../src/inference/searchOptions';
 import { seededRandom } from '../../../src/inference/seededRandom';
 import { argmax, pickNextToken } from '../../../src/inference/tokenSampler';

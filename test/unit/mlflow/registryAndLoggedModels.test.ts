@@ -135,4 +135,39 @@ describe('MlflowClient registry and logged models, against a real server', () =>
     await client.registry.deleteVersion('phi3-versions', '1');
     await assert.rejects(client.registry.getVersion('phi3-versions', '1'), { message: 'Version 1 of registered model "phi3-versions" does not exist' });
   });
+
+  it('registerVersion: creates the registered model when missing, returns the READY version, then adds versions to it', async () => {
+    const run = await client.runs.create(experimentId, { runName: 'register-version' });
+    const source = `runs:/${run.info.runId}/model`;
+    await assert.rejects(client.registry.getModel('phi3-registered'), (error: unknown) => error instanceof MlflowError && error.isNotFound);
+    const first = await client.registry.registerVersion({ name: 'phi3-registered', source, runId: run.info.runId, description: 'first' });
+    assert.deepEqual([first.name, first.version, first.status, first.source, first.runId, first.description, first.aliases], ['phi3-registered', '1', 'READY', source, run.info.runId, 'first', []]);
+    assert.equal((await client.registry.getModel('phi3-registered')).name, 'phi3-registered');
+    // The registered model exists now: a second registration is its version 2, with the alias asked for.
+    const second = await client.registry.registerVersion({ name: 'phi3-registered', source, runId: run.info.runId, alias: 'champion' });
+    assert.deepEqual([second.version, second.status, second.aliases], ['2', 'READY', ['champion']]);
+    assert.equal((await client.registry.getVersionByAlias('phi3-registered', 'champion')).version, '2');
+    // The alias moves from the version that had it.
+    const third = await client.registry.registerVersion({ name: 'phi3-registered', source, runId: run.info.runId, alias: 'champion' });
+    assert.deepEqual([third.version, third.aliases], ['3', ['champion']]);
+    assert.deepEqual((await client.registry.getVersion('phi3-registered', '2')).aliases, []);
+  });
+
+  it('registerVersion: a cancel before it starts creates nothing; a refused alias keeps the version', async () => {
+    const run = await client.runs.create(experimentId, { runName: 'register-cancelled' });
+    const source = `runs:/${run.info.runId}/model`;
+    const cancelled = new AbortController();
+    cancelled.abort();
+    await assert.rejects(client.registry.registerVersion({ name: 'phi3-never', source, runId: run.info.runId }, { signal: cancelled.signal }), {
+      name: 'MlflowError',
+      kind: 'cancelled',
+      message: 'Cancelled: POST /api/2.0/mlflow/registered-models/create',
+    });
+    await assert.rejects(client.registry.getModel('phi3-never'), (error: unknown) => error instanceof MlflowError && error.isNotFound);
+
+    // MLflow reserves "latest" (models:/name@latest means the newest version): the alias is refused after the version is made.
+    await assert.rejects(client.registry.registerVersion({ name: 'phi3-alias-refused', source, runId: run.info.runId, alias: 'latest' }), { name: 'MlflowError', errorCode: 'INVALID_PARAMETER_VALUE' });
+    const kept = await client.registry.getVersion('phi3-alias-refused', '1');
+    assert.deepEqual([kept.status, kept.aliases], ['READY', []]);
+  });
 });

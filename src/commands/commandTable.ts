@@ -1,0 +1,75 @@
+import type { ChatCommandContext } from '../chat/chatCommands';
+import { chatCommands } from '../chat/chatCommands';
+import type { Ctx } from '../context';
+import { notebookCommands, type NotebookCommandContext } from '../notebook/notebookCommands';
+import * as artifacts from './artifacts';
+import * as charts from './charts';
+import type { Command, CommandFactories } from './commandFactory';
+import * as connection from './connection';
+import * as experiments from './experiments';
+import * as explorer from './explorer';
+import * as registry from './registry';
+
+/** The commands over the shared Ctx: the explorer, its objects, the connection and the charts. */
+const explorerCommands: CommandFactories = {
+  connect: connection.connect,
+  disconnect: connection.disconnect,
+  forgetConnection: connection.forgetConnectionCommand,
+  editConnection: connection.editConnection,
+  openInBrowser: connection.openInBrowser,
+  showLog: connection.showLog,
+  refresh: explorer.refresh,
+  retry: explorer.retry,
+  cancelLoading: explorer.cancelLoading,
+  loadMore: explorer.loadMore,
+  filterExperiments: explorer.filterExperiments,
+  clearExperimentFilter: explorer.clearExperimentFilter,
+  showDeletedExperiments: explorer.showDeletedExperiments,
+  hideDeletedExperiments: explorer.hideDeletedExperiments,
+  filterModels: explorer.filterModels,
+  createExperiment: experiments.createExperiment,
+  renameExperiment: experiments.renameExperiment,
+  deleteExperiment: experiments.deleteExperiment,
+  restoreExperiment: experiments.restoreExperiment,
+  filterRuns: experiments.filterRuns,
+  clearRunFilter: experiments.clearRunFilter,
+  toggleDeletedRuns: experiments.toggleDeletedRuns,
+  deleteRun: experiments.deleteRun,
+  restoreRun: experiments.restoreRun,
+  copyRunId: experiments.copyRunId,
+  setTag: experiments.setTag,
+  deleteTag: experiments.deleteTag,
+  editDescription: experiments.editDescription,
+  openArtifact: artifacts.openArtifact,
+  downloadArtifacts: artifacts.downloadArtifacts,
+  registerModel: registry.registerModel,
+  copyModelUri: registry.copyModelUri,
+  setAlias: registry.setAlias,
+  removeAlias: registry.removeAlias,
+  transitionStage: registry.transitionStage,
+  deleteModelVersion: registry.deleteModelVersion,
+  showMetricCharts: charts.showMetricCharts,
+};
+
+/** A command of the table, made: its handler, and whether the error guard wraps it (see registerCommands). */
+export interface CommandEntry {
+  readonly run: Command;
+  readonly internal: boolean;
+}
+
+/** The contexts the chat's and the notebook's commands are factories over. */
+export interface AreaContexts {
+  readonly chat: ChatCommandContext;
+  readonly notebook: NotebookCommandContext;
+}
+
+/** Every command of the extension, by name without the `phi3Mlflow.` prefix, made over its area's context. */
+export function createCommands(ctx: Ctx, areas: AreaContexts): Record<string, CommandEntry> {
+  return { ...made(explorerCommands, ctx), ...made(chatCommands, areas.chat), ...made(notebookCommands, areas.notebook) };
+}
+
+function made<C>(factories: CommandFactories<C>, context: C): Record<string, CommandEntry> {
+  return Object.fromEntries(
+    Object.entries(factories).map(([name, factory]) => [name, typeof factory === 'function' ? { run: factory(context), internal: false } : { run: factory.internal(context), internal: true }]),
+  );
+}
