@@ -123,15 +123,20 @@ function extensionHostPid(port: number): number {
   return host.pid;
 }
 
+/**
+ * The tree's row of this label. Not a sticky-scroll row: while the list is scrolled inside an expanded
+ * experiment, VS Code pins a copy of its row at the top, and a click there scrolls instead of toggling.
+ */
+const listRow = '.part.sidebar .monaco-list-row:not(.monaco-tree-sticky-row)';
 function treeRow(page: Page, label: string) {
-  return page.locator('.part.sidebar .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
+  return page.locator(listRow).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
 }
 
 async function collapse(page: Page, label: string): Promise<void> {
   const row = treeRow(page, label);
   await row.waitFor({ timeout: 60_000 });
   if ((await row.getAttribute('aria-expanded')) === 'true') await row.click();
-  await page.locator(`.part.sidebar .monaco-list-row[aria-expanded="false"]`).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first().waitFor({ timeout: 60_000 });
+  await page.locator(`${listRow}[aria-expanded="false"]`).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first().waitFor({ timeout: 60_000 });
 }
 
 async function expand(page: Page, label: string): Promise<void> {
@@ -323,7 +328,7 @@ async function main(): Promise<void> {
     const bigRunName = (n: number) => `run-${String(Number(bigFirst.slice('run-'.length)) - n).padStart(5, '0')}`;
     const bigFilteredFirst = (await client.runs.searchPage({ experimentIds: [big.experimentId], filter: runFilter, maxResults: 1, orderBy: ['attributes.start_time DESC'] })).items[0]!.info.runName;
 
-    const codeServer = await startCodeServer({ workspace: scratch, installVsix: [join(repoRoot, vsix)], settings: { 'phi3Mlflow.trackingUri': server.url } });
+    const codeServer = await startCodeServer({ workspace: scratch, installVsix: [join(repoRoot, vsix)], settings: { 'phi3Mlflow.trackingUri': server.url, 'workbench.tree.enableStickyScroll': false } });
     const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -378,7 +383,7 @@ async function main(): Promise<void> {
         // Its runs listed (expanded, and its twistie no longer the loading spinner), then collapsed.
         // (Not by its child rows: for the lower experiments they are below the fold, never in the DOM.)
         const expanded = page
-          .locator('.part.sidebar .monaco-list-row[aria-expanded="true"]')
+          .locator(`${listRow}[aria-expanded="true"]`)
           .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) });
         await expanded.filter({ hasNot: page.locator('.codicon-tree-item-loading') }).waitFor({ timeout: 60_000 });
         await treeRow(page, name).click();
