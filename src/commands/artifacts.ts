@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { CommandFactory } from './commandFactory';
-import { type ArtifactSource, describeLeftAlone, type DownloadResult, type ExistingFileAnswer, type ExistingFileCallback, loggedModelArtifacts } from '../mlflow/artifacts';
+import { type ArtifactSource, type DownloadResult, loggedModelArtifacts } from '../mlflow/artifacts';
+import { describeLeftAlone, type ExistingFileAnswer, type ExistingFileCallback } from '../mlflow/downloadPlan';
 import type { MlflowClient } from '../mlflow/client';
 import { MlflowError } from '../mlflow/errors';
 import { ArtifactFileNode, ArtifactFolderNode, MlmodelNode } from '../views/artifactNodes';

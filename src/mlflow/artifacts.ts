@@ -1,33 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
-import { basename, dirname, join, relative, sep } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
-import axios, { type AxiosResponse } from 'axios';
+import { promises as fs } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Readable } from 'node:stream';
+import { fetchSignedUrl, proxyRoute, storageRequest, usesSignedUrls } from './artifactRoutes';
+import { type ArtifactOwner, ArtifactUploader, type UploadOptions } from './artifactUpload';
+import { type ExistingFileCallback, type LeftAlone, planDownload } from './downloadPlan';
 import type { FileInfo, Page } from './entities';
-import { type FailedCall, MlflowError } from './errors';
+import { MlflowError } from './errors';
 import type { MlflowHttp } from './http';
 import { allItems } from './paging';
-import { refusedArtifactPath, resolveInside } from './safePath';
-import { writeFileBody } from './fileBody';
+import { resolveInside } from './safePath';
 import { DownloadBuffers } from './getIntoFile';
 import { writeAt } from './streamToFile';
+import type { TransferOptions, TransferResult } from './transfer';
 import { toFileInfo, type WireFileInfo } from './wire';
 import { errorMessage } from '../errorMessage';
-
-/** Bytes done, and the total when known: called as data moves, about once a MiB (and at the end of each file). */
-export type ProgressCallback = (done: number, total: number | undefined) => void;
-
-export interface TransferOptions {
-  readonly onProgress?: ProgressCallback;
-  readonly signal?: AbortSignal;
-}
-
-export interface TransferResult {
-  readonly files: number;
-  readonly bytes: number;
-  /** Uploads only: how many files went up in parts (multipart), the rest as one PUT each. */
-  readonly multipartFiles?: number;
-}
 
 export interface DownloadFileOptions extends TransferOptions {
   /**
@@ -37,76 +24,12 @@ export interface DownloadFileOptions extends TransferOptions {
   readonly inside?: { readonly root: string; readonly path: string };
 }
 
-/** What to do with a file the download would replace. */
-export type ExistingFileAnswer = 'overwrite' | 'skip' | 'cancel';
-/**
- * Asked for each file that already exists at its target, before anything is written (the editor
- * shows the question; this module never does). `relativePath` is the path inside the destination.
- */
-export type ExistingFileCallback = (relativePath: string, target: string) => Promise<ExistingFileAnswer> | ExistingFileAnswer;
-
 export interface DownloadOptions extends TransferOptions {
   /** Without it an existing file is never replaced: it is skipped, and listed in `skipped`. */
   readonly onExisting?: ExistingFileCallback;
 }
 
-export interface DownloadResult extends TransferResult {
-  /** Paths inside the destination left as they were: they existed and were not to be overwritten. */
-  readonly skipped: readonly string[];
-  /** Paths inside the destination never written, each with why (a `.git` or `.vscode` folder). */
-  readonly refused: ReadonlyArray<{ readonly path: string; readonly why: string }>;
-}
-
-/** Which files a download writes where: decided, and every question asked, before anything is written. */
-export interface DownloadPlan {
-  /** The target of each file, or undefined for one skipped or refused. */
-  readonly targets: ReadonlyArray<string | undefined>;
-  readonly skipped: readonly string[];
-  readonly refused: ReadonlyArray<{ readonly path: string; readonly why: string }>;
-}
-
-/** What was left alone, for the message after a download: "skipped 2 existing (a, b); refused .git/x (why)". */
-export function describeLeftAlone(result: Pick<DownloadResult, 'skipped' | 'refused'>): string {
-  const list = (paths: readonly string[]) => (paths.length > 5 ? `${paths.slice(0, 5).join(', ')} and ${paths.length - 5} more` : paths.join(', '));
-  const parts: string[] = [];
-  if (result.skipped.length) parts.push(`skipped ${result.skipped.length} existing file${result.skipped.length === 1 ? '' : 's'} (${list(result.skipped)})`);
-  if (result.refused.length) parts.push(`refused ${result.refused.length} (${list(result.refused.map((r) => r.path))}: ${result.refused[0]!.why})`);
-  return parts.join('; ');
-}
-
-/**
- * Checks every path of a download into `destination` (relative to it): outside it or through a link
- * is an 'unsafe-path' error for the whole download; a `.git` or `.vscode` folder is refused for that
- * file; an existing file goes to `onExisting` (none: skipped). A 'cancel' answer is a 'cancelled'
- * error, with nothing written.
- */
-export async function planDownload(destination: string, relativePaths: readonly string[], onExisting?: ExistingFileCallback): Promise<DownloadPlan> {
-  const resolved = relativePaths.map((path) => resolveInside(destination, path));
-  const targets: Array<string | undefined> = [];
-  const skipped: string[] = [];
-  const refused: Array<{ path: string; why: string }> = [];
-  for (const [index, path] of relativePaths.entries()) {
-    const target = resolved[index]!;
-    const why = refusedArtifactPath(path);
-    if (why) {
-      refused.push({ path, why });
-      targets.push(undefined);
-      continue;
-    }
-    const existing = await fs.lstat(target).catch(() => undefined);
-    if (existing) {
-      const answer = onExisting ? await onExisting(path, target) : 'skip';
-      if (answer === 'cancel') throw new MlflowError('cancelled', `Cancelled: download into ${destination} (${path} exists); nothing was written`, { method: 'GET', path });
-      if (answer === 'skip') {
-        skipped.push(path);
-        targets.push(undefined);
-        continue;
-      }
-    }
-    targets.push(target);
-  }
-  return { targets, skipped, refused };
-}
+export interface DownloadResult extends TransferResult, LeftAlone {}
 
 /**
  * Whose artifacts: a run's, or (MLflow 3) a logged model's, which live apart from any run. With the
@@ -121,31 +44,6 @@ export const runArtifacts = (runId: string, artifactUri?: string): ArtifactSourc
 export const loggedModelArtifacts = (modelId: string, artifactUri?: string): ArtifactSource => ({ kind: 'loggedModel', modelId, artifactUri });
 
 const describeSource = (source: ArtifactSource) => (source.kind === 'run' ? `run ${source.runId}` : `logged model ${source.modelId}`);
-
-/** Where artifacts are uploaded to: the `artifactUri` a run's or a logged model's info gives. */
-export interface ArtifactOwner {
-  readonly artifactUri: string;
-  /** Needed where the store is reached through signed URLs (Databricks). */
-  readonly runId?: string;
-}
-
-/**
- * Databricks keeps run artifacts where only signed URLs reach: the tracking server hands them out
- * (`artifacts/credentials-for-read|write`) and the client talks to the storage directly.
- */
-export const usesSignedUrls = (artifactUri: string | undefined): boolean => artifactUri?.startsWith('dbfs:/databricks/mlflow-tracking/') ?? false;
-
-interface WireCredential {
-  signed_uri: string;
-  type?: string;
-  headers?: Array<{ name: string; value: string }>;
-}
-
-export interface UploadOptions extends TransferOptions {
-  /** Files at least this large go through multipart upload where the server offers it (default 100 MiB). */
-  readonly multipartThreshold?: number;
-  readonly multipartChunkSize?: number;
-}
 
 /** The status and headers of an answer whose body is (part of) the file. */
 interface FileHead {
@@ -170,7 +68,6 @@ interface FileAnswer {
   readonly data: Readable;
 }
 
-const proxyBase = '/api/2.0/mlflow-artifacts/artifacts';
 /** Progress is reported once this many more bytes moved: not for each 64 KiB socket read. */
 const progressStep = 1024 * 1024;
 const rangeSize = 32 * 1024 * 1024;
@@ -178,18 +75,16 @@ const parallelRanges = 4;
 
 /**
  * Artifacts of runs and logged models: listing through the tracking API, downloads streamed to
- * disk, uploads streamed from disk through MLflow's artifact proxy (`mlflow server` with artifact
- * serving, the default).
+ * disk; uploads (ArtifactUploader) streamed from disk through MLflow's artifact proxy (`mlflow
+ * server` with artifact serving, the default).
  */
 export class ArtifactsApi {
-  /**
-   * The server answered 501 to a multipart upload: its one artifact store (`--artifacts-destination`)
-   * offers none, so later large files go straight to one PUT without asking again (a request that
-   * costs up to ~45 ms on MLflow's server, bench/).
-   */
-  private multipartRefused = false;
+  /** Kept for the client's life: it remembers a server that refused multipart uploads. */
+  private readonly uploader: ArtifactUploader;
 
-  constructor(private readonly http: MlflowHttp) {}
+  constructor(private readonly http: MlflowHttp) {
+    this.uploader = new ArtifactUploader(http);
+  }
 
   async listPage(source: ArtifactSource, path?: string, pageToken?: string, signal?: AbortSignal): Promise<Page<FileInfo>> {
     const [route, params] =
@@ -300,7 +195,7 @@ export class ArtifactsApi {
     };
     try {
       // Through the artifact proxy the file comes in ranges; MLflow's other routes send it whole.
-      const proxied = proxyRoute(source, artifactPath);
+      const proxied = proxyRoute(source.artifactUri, artifactPath);
       // On plain http the proxy's ranges are read through fixed buffers straight into the file
       // (getIntoFile.ts), one set per parallel lane, made when the lane first runs.
       const direct = this.http.readsIntoFiles ? proxied : undefined;
@@ -384,10 +279,10 @@ export class ArtifactsApi {
   /** The answer whose body is the file: from the artifact proxy, MLflow's generic routes, or a signed URL. */
   private async openFile(source: ArtifactSource, artifactPath: string, subject: string, signal?: AbortSignal, range?: [number, number]): Promise<FileAnswer> {
     if (source.kind === 'run' && usesSignedUrls(source.artifactUri)) {
-      const credential = await this.signedUrl('read', source.runId, artifactPath, subject, signal);
-      return this.storageRequest('GET', credential, artifactPath, { signal });
+      const credential = await fetchSignedUrl(this.http, 'read', source.runId, artifactPath, subject, signal);
+      return storageRequest(this.http, 'GET', credential, artifactPath, { signal });
     }
-    const proxied = proxyRoute(source, artifactPath);
+    const proxied = proxyRoute(source.artifactUri, artifactPath);
     // Measured on MLflow 3.17: 256 MiB in 1.3 s through the proxy route, 11.6 s through /get-artifact.
     const [route, params]: [string, Record<string, string> | undefined] =
       proxied !== undefined
@@ -398,242 +293,17 @@ export class ArtifactsApi {
     return this.http.getStream(route, { params, subject, signal, headers: range ? { Range: `bytes=${range[0]}-${range[1]}` } : undefined });
   }
 
-  private async signedUrl(direction: 'read' | 'write', runId: string, path: string, subject: string, signal?: AbortSignal): Promise<WireCredential> {
-    const answer = await this.http.json<{ credential_infos?: WireCredential[] }>('GET', `/api/2.0/mlflow/artifacts/credentials-for-${direction}`, {
-      params: { run_id: runId, path: [path] },
-      subject,
-      signal,
-    });
-    const credential = answer.credential_infos?.[0];
-    const call = { method: 'GET' as const, path: `/api/2.0/mlflow/artifacts/credentials-for-${direction}`, subject };
-    if (!credential?.signed_uri) throw new MlflowError('malformed', `The server gave no signed URL to ${direction} ${path}`, call);
-    checkSignedUrl(credential.signed_uri, `${direction} ${path}`, call);
-    return credential;
-  }
-
-  /**
-   * A request to the storage itself at a signed URL: a bare request, so the tracking server's
-   * Authorization header never reaches the storage; the signature is in the URL and its headers.
-   */
-  private async storageRequest(method: 'GET' | 'PUT', credential: WireCredential, artifactPath: string, options: { body?: Readable; size?: number; signal?: AbortSignal }): Promise<AxiosResponse<Readable>> {
-    const headers: Record<string, string> = {};
-    for (const { name, value } of credential.headers ?? []) headers[name] = value;
-    if (method === 'PUT') {
-      headers['Content-Type'] ??= 'application/octet-stream';
-      headers['Content-Length'] = String(options.size ?? 0);
-      // Azure takes a single-shot upload only when told it is a block blob.
-      if (credential.type === 'AZURE_SAS_URI' || credential.type === 'AZURE_ADLS_GEN2_SAS_URI') headers['x-ms-blob-type'] ??= 'BlockBlob';
-    }
-    const call = { method, path: artifactPath, subject: `Artifact ${artifactPath} at its signed URL` };
-    let response: AxiosResponse<Readable>;
-    try {
-      response = await axios.request<Readable>({
-        method,
-        url: credential.signed_uri,
-        data: options.body,
-        headers,
-        responseType: 'stream',
-        maxRedirects: 0,
-        maxBodyLength: Infinity,
-        validateStatus: () => true,
-        signal: options.signal,
-        // A silent storage gives up like a silent tracking server (phi3Mlflow.requestTimeoutSeconds).
-        timeout: this.http.requestTimeoutMs,
-      });
-    } catch (error) {
-      throw this.http.describeFailure(call, error);
-    }
-    if (response.status >= 300) {
-      response.data.resume();
-      const host = new URL(credential.signed_uri).host;
-      throw new MlflowError('http', `The artifact store (${host}) refused ${method} of ${artifactPath} (${response.status})`, call, response.status);
-    }
-    return response;
-  }
-
   /**
    * Uploads a local file or folder under `artifactPath` (default: the run's artifact root), streamed
    * from disk. Returns what was sent.
    */
-  async upload(owner: ArtifactOwner, localPath: string, artifactPath = '', options: UploadOptions = {}): Promise<TransferResult> {
-    const signed = usesSignedUrls(owner.artifactUri);
-    if (signed && !owner.runId) throw new MlflowError('unsupported', 'Uploading to signed-URL storage needs the run id', { method: 'PUT', path: owner.artifactUri });
-    const root = signed ? '' : proxyPath(owner.artifactUri);
-    const stat = await fs.stat(localPath);
-    const files = stat.isDirectory() ? await filesUnder(localPath) : [localPath];
-    const base = stat.isDirectory() ? localPath : dirname(localPath);
-    const sizes = await Promise.all(files.map(async (f) => (await fs.stat(f)).size));
-    const total = sizes.reduce((a, b) => a + b, 0);
-    let done = 0;
-    let multipartFiles = 0;
-    for (const [index, file] of files.entries()) {
-      const relativePath = relative(base, file).split(sep).join('/');
-      const prefix = stat.isDirectory() ? [artifactPath, basename(localPath)] : [artifactPath];
-      const destination = [root, ...prefix, relativePath].filter(Boolean).join('/');
-      const fileOptions = { ...options, onProgress: options.onProgress && ((fileDone: number) => options.onProgress!(done + fileDone, total)) };
-      const inParts = signed
-        ? await this.uploadToSignedUrl(owner.runId!, file, destination, sizes[index]!, fileOptions)
-        : await this.uploadFile(file, destination, sizes[index]!, fileOptions);
-      if (inParts) multipartFiles++;
-      done += sizes[index]!;
-    }
-    return { files: files.length, bytes: done, multipartFiles };
-  }
-
-  private async uploadToSignedUrl(runId: string, file: string, artifactPath: string, size: number, options: UploadOptions): Promise<false> {
-    const credential = await this.signedUrl('write', runId, artifactPath, `Run ${runId}`, options.signal);
-    const body = createReadStream(file);
-    let sent = 0;
-    body.on('data', (chunk) => {
-      sent += chunk.length;
-      options.onProgress?.(sent, size);
-    });
-    try {
-      const response = await this.storageRequest('PUT', credential, artifactPath, { body, size, signal: options.signal });
-      response.data.resume();
-    } finally {
-      body.destroy();
-    }
-    return false;
-  }
-
-  /** Returns true when the file went up in parts. */
-  private async uploadFile(file: string, destination: string, size: number, options: UploadOptions): Promise<boolean> {
-    if (size >= (options.multipartThreshold ?? 100 * 1024 * 1024) && !this.multipartRefused) {
-      if (await this.multipartUpload(file, destination, size, options)) return true;
-    }
-    const path = `${proxyBase}/${encodePath(destination)}`;
-    let sent = 0;
-    const onBytes = (bytes: number) => {
-      sent = bytes;
-      options.onProgress?.(bytes, size);
-    };
-    // Reading the file can fail too (it went away or changed): that, not "cannot reach", is the message.
-    let readFailure: Error | undefined;
-    const body = (request: Writable) =>
-      writeFileBody(file, request, { length: size, onBytes }).catch((error: Error & { code?: string }) => {
-        if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') readFailure = error;
-        throw error;
-      });
-    try {
-      // node:http(s) directly, as downloads: see MlflowHttp.raw. No time limit: the server reads
-      // the whole body before it answers.
-      const response = await this.http.putStream(path, body, {
-        headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(size) },
-        signal: options.signal,
-        idempotent: false,
-        timeoutMs: 0,
-      });
-      response.data.resume();
-    } catch (error) {
-      if (readFailure && !(error instanceof MlflowError && error.kind === 'cancelled')) {
-        throw new MlflowError('interrupted', `Upload of ${basename(file)} stopped after ${sent} of ${size} bytes: ${readFailure.message}`, { method: 'PUT', path });
-      }
-      if (error instanceof MlflowError && error.kind === 'unreachable' && sent > 0) {
-        throw new MlflowError('interrupted', `Upload of ${basename(file)} stopped after ${sent} of ${size} bytes: ${error.message}`, error.call);
-      }
-      throw error;
-    }
-    return false;
-  }
-
-  /**
-   * MLflow's multipart upload (2.9+): create, PUT each part to the URL the server hands out, complete.
-   * Returns false when the server's artifact store does not offer it (501), so the caller sends one PUT.
-   */
-  private async multipartUpload(file: string, destination: string, size: number, options: UploadOptions): Promise<boolean> {
-    const chunkSize = options.multipartChunkSize ?? 100 * 1024 * 1024;
-    const numParts = Math.ceil(size / chunkSize);
-    const folder = destination.includes('/') ? destination.slice(0, destination.lastIndexOf('/')) : '';
-    const name = destination.slice(folder.length ? folder.length + 1 : 0);
-    let created: { upload_id?: string; credentials?: Array<{ part_number: number; url: string; headers?: Record<string, string> }> };
-    try {
-      created = await this.http.json('POST', `/api/2.0/mlflow-artifacts/mpu/create/${encodePath(folder)}`, { body: { path: name, num_parts: numParts }, signal: options.signal });
-    } catch (error) {
-      if (error instanceof MlflowError && (error.status === 501 || error.errorCode === 'NOT_IMPLEMENTED')) {
-        this.multipartRefused = true;
-        return false;
-      }
-      throw error;
-    }
-    const parts: Array<{ part_number: number; etag: string; url: string }> = [];
-    try {
-      for (const credential of created.credentials ?? []) {
-        const start = (credential.part_number - 1) * chunkSize;
-        const end = Math.min(start + chunkSize, size);
-        const body = createReadStream(file, { start, end: end - 1 });
-        let sent = 0;
-        body.on('data', (chunk) => {
-          sent += chunk.length;
-          options.onProgress?.(start + sent, size);
-        });
-        // The part goes to the storage's signed URL, not to MLflow: a bare request, without the
-        // tracking server's Authorization header, with the Content-Length signed URLs require.
-        checkSignedUrl(credential.url, `upload part ${credential.part_number} of ${name}`, { method: 'PUT', path: destination });
-        const response = await axios.put(credential.url, body, {
-          // axios would send a form content type, which S3 servers may try to parse (moto fails with 500).
-          headers: { 'Content-Type': 'application/octet-stream', ...credential.headers, 'Content-Length': String(end - start) },
-          maxRedirects: 0,
-          maxBodyLength: Infinity,
-          validateStatus: () => true,
-          signal: options.signal,
-          timeout: this.http.requestTimeoutMs,
-        });
-        body.destroy();
-        if (response.status >= 300) {
-          throw new MlflowError('http', `Upload of part ${credential.part_number} of ${name} was refused by the artifact store (${response.status})`, { method: 'PUT', path: destination }, response.status);
-        }
-        parts.push({ part_number: credential.part_number, etag: String(response.headers.etag ?? ''), url: credential.url });
-      }
-      await this.http.json('POST', `/api/2.0/mlflow-artifacts/mpu/complete/${encodePath(folder)}`, { body: { path: name, upload_id: created.upload_id, parts }, signal: options.signal });
-      return true;
-    } catch (error) {
-      await this.http.json('POST', `/api/2.0/mlflow-artifacts/mpu/abort/${encodePath(folder)}`, { body: { path: name, upload_id: created.upload_id } }).catch(() => undefined);
-      throw error;
-    }
+  upload(owner: ArtifactOwner, localPath: string, artifactPath = '', options: UploadOptions = {}): Promise<TransferResult> {
+    return this.uploader.upload(owner, localPath, artifactPath, options);
   }
 }
 
 /** Deeper than any model folder (a genai folder is 2 levels, an MLflow model 3–5). */
 export const maxArtifactDepth = 64;
-
-/**
- * A URL the tracking server handed out for the storage: http(s) only. axios would otherwise follow
- * whatever scheme its adapter takes (`data:` reads as a body), and a hostile server could steer a
- * download or an upload anywhere but the web.
- */
-function checkSignedUrl(url: string, what: string, call: FailedCall): void {
-  let scheme: string;
-  try {
-    scheme = new URL(url).protocol;
-  } catch {
-    throw new MlflowError('malformed', `The server gave a signed URL to ${what} that is not a URL: refused`, call);
-  }
-  if (scheme !== 'http:' && scheme !== 'https:') throw new MlflowError('malformed', `The server gave a ${scheme.slice(0, 20)} URL to ${what}; only http(s) signed URLs are used`, call);
-}
-
-/**
- * The proxy path of an `mlflow-artifacts:` URI (`mlflow-artifacts:/1/<run>/artifacts` or with a
- * host, `mlflow-artifacts://host:port/1/<run>/artifacts`). Other stores are not reachable through
- * the tracking server, so uploads there are refused with a message that says so.
- */
-export function proxyPath(artifactUri: string): string {
-  const match = /^mlflow-artifacts:(?:\/\/[^/]*)?\/*(.*)$/.exec(artifactUri);
-  if (!match) {
-    throw new MlflowError(
-      'unsupported',
-      `This server keeps artifacts at ${artifactUri.replace(/\/\/[^/@]*@/, '//')}, outside its artifact proxy: uploading needs a server started with artifact serving (mlflow server --artifacts-destination …)`,
-      { method: 'PUT', path: artifactUri },
-    );
-  }
-  return match[1]!.replace(/\/+$/, '');
-}
-
-/** The artifact proxy's route to a file of `source`, when its artifact URI is `mlflow-artifacts:` (else undefined). */
-function proxyRoute(source: ArtifactSource, artifactPath: string): string | undefined {
-  if (!source.artifactUri?.startsWith('mlflow-artifacts:')) return undefined;
-  return `${proxyBase}/${encodePath([proxyPath(source.artifactUri), artifactPath].filter(Boolean).join('/'))}`;
-}
 
 /**
  * Runs `work` over the items, at most `limit` at a time (`worker`: which of the `limit` runs it). On the first failure `stop` is aborted
@@ -656,20 +326,6 @@ async function inParallel<T>(items: readonly T[], limit: number, stop: AbortCont
     }),
   );
   if (failure) throw failure.error;
-}
-
-function encodePath(path: string): string {
-  return path.split('/').map(encodeURIComponent).join('/');
-}
-
-async function filesUnder(folder: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of (await fs.readdir(folder, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-    const path = join(folder, entry.name);
-    if (entry.isDirectory()) found.push(...(await filesUnder(path)));
-    else if (entry.isFile()) found.push(path);
-  }
-  return found;
 }
 
 function describe(error: unknown): string {

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import type { ArtifactOwner } from './artifacts';
+import type { ArtifactOwner } from './artifactUpload';
 import type { MlflowClient } from './client';
 import type { ModelVersion } from './entities';
 import { MlflowError } from './errors';

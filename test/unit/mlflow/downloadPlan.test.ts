@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { describeLeftAlone, type ExistingFileAnswer, planDownload } from '../../../src/mlflow/artifacts';
+import { describeLeftAlone, type ExistingFileAnswer, planDownload } from '../../../src/mlflow/downloadPlan';
 import { MlflowError } from '../../../src/mlflow/errors';
 import { refusedArtifactPath } from '../../../src/mlflow/safePath';
 

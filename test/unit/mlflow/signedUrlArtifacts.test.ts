@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runArtifacts, usesSignedUrls } from '../../../src/mlflow/artifacts';
+import { usesSignedUrls } from '../../../src/mlflow/artifactRoutes';
+import { runArtifacts } from '../../../src/mlflow/artifacts';
 import { MlflowClient } from '../../../src/mlflow/client';
 import { MlflowError } from '../../../src/mlflow/errors';
 import { collect } from '../../../src/mlflow/paging';
