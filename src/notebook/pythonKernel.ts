@@ -94,6 +94,11 @@ export class PythonKernel {
     return this.running !== undefined;
   }
 
+  /** The highest resident memory the live process was seen to reach (sampled while cells run), in bytes. */
+  get peakRssBytes(): number | undefined {
+    return this.process?.peakRssBytes;
+  }
+
   /** Runs `code` after the cells already submitted; `onOutput` gets its output as it comes. */
   execute(code: string, onOutput: (output: KernelOutput) => void): Promise<ExecutionEnd> {
     const generation = this.generation;

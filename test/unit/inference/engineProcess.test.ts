@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { InferenceError } from '../../../src/inference/inferenceError';
+import type { GenerationResult } from '../../../src/inference/localModel';
 import { EngineClient } from '../../../src/inference/process/engineClient';
 import { fixtureModel } from './fixtureModels';
 import { referencedModels } from './referenceModels';
@@ -19,6 +20,20 @@ function isAlive(pid: number): boolean {
 
 async function waitUntil(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+}
+
+/**
+ * Starts a long generation; `started` resolves once its first text has come back, that is once the
+ * engine is generating, and fails if the generation ends or fails before that.
+ */
+function longGeneration(client: EngineClient): { running: Promise<GenerationResult>; started: Promise<void> } {
+  let firstText!: () => void;
+  const texted = new Promise<void>((resolve) => (firstText = resolve));
+  const running = client.generate({ prompt: 'Hello' }, { maxNewTokens: 4000 }, () => firstText());
+  const endedFirst = running.then((result) => {
+    throw new Error(`the generation ended (${result.stopReason}) before its first text`);
+  });
+  return { running, started: Promise.race([texted, endedFirst]) };
 }
 
 describe('the engine in its own process', () => {
@@ -64,8 +79,9 @@ describe('the engine in its own process', () => {
   it('says the process was most likely out of memory when it is SIGKILLed, and recovers on the next load', async () => {
     await client.load(fixtureModel(name));
     const pid = client.pid!;
-    const running = client.generate({ prompt: 'Hello' }, { maxNewTokens: 4000 }, () => undefined);
-    setTimeout(() => process.kill(pid, 'SIGKILL'), 50);
+    const { running, started } = longGeneration(client);
+    await started;
+    process.kill(pid, 'SIGKILL');
     await assert.rejects(
       running,
       (error: unknown) =>
@@ -85,8 +101,8 @@ describe('the engine in its own process', () => {
     const other = new EngineClient();
     await other.load(fixtureModel(name));
     const pid = other.pid!;
-    const running = other.generate({ prompt: 'Hello' }, { maxNewTokens: 4000 });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const { running, started } = longGeneration(other);
+    await started;
     other.dispose();
     await assert.rejects(running, /The local engine was shut down/);
     await waitUntil(() => !isAlive(pid));

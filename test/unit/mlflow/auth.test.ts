@@ -92,13 +92,17 @@ describe('MlflowClient against a real basic-auth server', () => {
           return true;
         },
       );
-      // The refusal comes after the headers, and then the client stops reading the file.
+      // The refusal comes after the headers, and then the client stops reading the file and lets go
+      // of it: no descriptor of this process is left open on the file. Once it is closed nothing more
+      // of it can be sent, so what was sent by then is all the client ever sends.
       const atRefusal = sent;
-      await new Promise((resolveWait) => setTimeout(resolveWait, 500));
+      const deadline = Date.now() + 5000;
+      while (openPaths().includes(file)) {
+        assert.ok(Date.now() < deadline, 'the file is still open');
+        await new Promise((resolveWait) => setTimeout(resolveWait, 10));
+      }
       assert.equal(sent, atRefusal, 'the client went on sending the body of a refused upload');
       assert.ok(sent < 256 * 1024 * 1024);
-      // ...and lets go of it: no descriptor of this process is left open on the file.
-      assert.ok(!openPaths().includes(file), 'the file is still open');
       assert.deepEqual(await collect(admin.artifacts.listFiles(runArtifacts(run.info.runId))), []);
     } finally {
       rmSync(scratch, { recursive: true, force: true });

@@ -163,13 +163,17 @@ describe('getIntoFile: one GET written into a file through fixed buffers', () =>
 
   it('a connection that drops mid-body: resolves with how far the file is whole and why it stopped', async () => {
     const body = patterned(2 * 1024 * 1024);
+    // The connection drops once the client has received every byte sent (destroy() would drop bytes still queued here).
+    let received = 0;
+    let allReceived!: () => void;
+    const receivedAll = new Promise<void>((resolveReceived) => (allReceived = resolveReceived));
     answer = async (socket) => {
       socket.write(`HTTP/1.1 206 Partial Content\r\nContent-Length: ${body.length}\r\n\r\n`);
       socket.write(body.subarray(0, 700_001));
-      await pause(50);
+      await receivedAll;
       socket.destroy();
     };
-    const got = await get({ position: 0 }).result;
+    const got = await get({ position: 0, onBytes: (bytes) => (received += bytes) >= 700_001 && allReceived() }).result;
     assert.equal(got.status, 206);
     assert.equal(got.written, 700_001);
     assert.equal(got.expected, body.length);

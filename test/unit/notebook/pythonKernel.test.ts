@@ -1,27 +1,87 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { describeExit, type KernelOutput, PythonKernel, readProcessMemory } from '../../../src/notebook/pythonKernel';
+import { describeExit, type KernelOutput, PythonKernel } from '../../../src/notebook/pythonKernel';
 import { repoRoot, venvPython } from '../../harness/paths';
 
 const python = existsSync(venvPython) ? venvPython : 'python3';
 const driverDir = join(repoRoot, 'media', 'python');
 
-/** Runs a cell and collects what it wrote, each stream chunk with whether the cell had ended when it came. */
-async function run(kernel: PythonKernel, code: string) {
+/**
+ * Starts a cell and collects what it writes, each stream chunk with whether the cell had ended when it
+ * came. `printed(text)` resolves once the cell's stdout holds `text`, and fails if the cell ends first.
+ */
+function start(kernel: PythonKernel, code: string) {
   const outputs: KernelOutput[] = [];
-  let ended = false;
   const arrivedWhileRunning: boolean[] = [];
-  const end = await kernel.execute(code, (output) => {
-    outputs.push(output);
-    arrivedWhileRunning.push(!ended);
-  });
-  ended = true;
+  const listeners = new Set<() => void>();
+  let ended = false;
   const text = (name: string) => outputs.filter((o) => o.type === 'stream' && o.name === name).map((o) => (o as { text: string }).text).join('');
-  return { end, outputs, arrivedWhileRunning, stdout: text('stdout'), stderr: text('stderr') };
+  const done = kernel
+    .execute(code, (output) => {
+      outputs.push(output);
+      arrivedWhileRunning.push(!ended);
+      for (const listener of listeners) listener();
+    })
+    .then((end) => {
+      ended = true;
+      return { end, outputs, arrivedWhileRunning, stdout: text('stdout'), stderr: text('stderr') };
+    });
+  const printed = (wanted: string) =>
+    within(
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!text('stdout').includes(wanted)) return;
+          listeners.delete(check);
+          resolve();
+        };
+        listeners.add(check);
+        check();
+        done.then((result) => reject(new Error(`the cell ended without printing ${JSON.stringify(wanted)}: ${JSON.stringify(result.stdout)}`)), reject);
+      }),
+      `the cell to print ${JSON.stringify(wanted)}`,
+    );
+  return { done, printed };
 }
+
+/** Runs a cell to its end (see start). */
+const run = (kernel: PythonKernel, code: string) => start(kernel, code).done;
+
+/** `promise`, or a failure naming `what` if it has not settled within `timeoutMs`. */
+async function within<T>(promise: Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`waited ${timeoutMs} ms for ${what}`)), timeoutMs)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls `condition` until it holds, failing after `timeoutMs` with what it waited for. */
+async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * Whether the process's main thread is asleep in the kernel (state S in /proc: time.sleep, not running
+ * Python). A cell that printed has not necessarily reached the sleep after its print: a SIGINT sent
+ * then lands in print()'s own code, on the print's line.
+ */
+const mainThreadSleeps = (pid: number) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'S';
+  } catch {
+    return false;
+  }
+};
 
 const alive = (pid: number) => {
   try {
@@ -121,10 +181,11 @@ Card()`,
   it('interrupts time.sleep with KeyboardInterrupt and keeps the namespace', async () => {
     const kernel = newKernel();
     await run(kernel, 'kept = "yes"');
-    const running = run(kernel, 'import time\nprint("sleeping", flush=True)\ntime.sleep(60)');
-    await new Promise((r) => setTimeout(r, 700));
+    const running = start(kernel, 'import time\nprint("sleeping", flush=True)\ntime.sleep(60)');
+    await running.printed('sleeping\n');
+    await until(() => mainThreadSleeps(kernel.pid!), 'the cell to sleep');
     assert.equal(await kernel.interrupt(5000), true);
-    const result = await running;
+    const result = await running.done;
     assert.deepEqual(result.end, { status: 'interrupted' });
     const error = result.outputs.at(-1) as Extract<KernelOutput, { type: 'error' }>;
     assert.equal(error.ename, 'KeyboardInterrupt');
@@ -138,13 +199,15 @@ Card()`,
   it('says when a cell ignores the interrupt; a restart ends it, drops queued cells and starts clean', async () => {
     const kernel = newKernel();
     await run(kernel, 'kept = 1');
-    const stubborn = run(kernel, 'import time\nprint("start", flush=True)\nwhile True:\n    try:\n        time.sleep(30)\n    except KeyboardInterrupt:\n        print("ignored")');
+    const stubborn = start(kernel, 'import time\nprint("start", flush=True)\nwhile True:\n    try:\n        time.sleep(30)\n    except KeyboardInterrupt:\n        print("ignored")');
     const queued = run(kernel, 'print("queued")');
-    await new Promise((r) => setTimeout(r, 700));
+    // Interrupted before its try (still in the print), the cell would end at once.
+    await stubborn.printed('start\n');
+    await until(() => mainThreadSleeps(kernel.pid!), 'the cell to sleep');
     const pid = kernel.pid!;
     assert.equal(await kernel.interrupt(700), false);
     await kernel.restart();
-    const result = await stubborn;
+    const result = await stubborn.done;
     assert.deepEqual(result.end, { status: 'cancelled', message: 'The Python process was restarted while this cell ran.' });
     assert.match(result.stdout, /^start\nignored\n/);
     assert.deepEqual((await queued).end, { status: 'cancelled', message: "Not run: the Python process was restarted (or ended) before this cell's turn." });
@@ -156,18 +219,14 @@ Card()`,
 
   it('detects a process killed by SIGKILL: most likely out of memory, with the memory it had reached', async () => {
     const kernel = newKernel();
-    const running = run(kernel, 'import time\nblock = b"x" * (300 * 1024 * 1024)\nprint("allocated", flush=True)\ntime.sleep(60)');
+    const running = start(kernel, 'import time\nblock = b"x" * (300 * 1024 * 1024)\nprint("allocated", flush=True)\ntime.sleep(60)');
     const queued = run(kernel, 'print("after")');
-    // Wait until the process holds the block, then for one more memory sample.
-    const deadline = Date.now() + 20_000;
-    while ((readProcessMemory(kernel.pid ?? 0)?.rssBytes ?? 0) < 300 * 1024 * 1024) {
-      if (Date.now() > deadline) throw new Error('the cell did not allocate its block in 20 s');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    await new Promise((r) => setTimeout(r, 400));
+    // Wait until the process holds the block, then until the kernel's memory sampler has seen it.
+    await running.printed('allocated\n');
+    await until(() => (kernel.peakRssBytes ?? 0) >= 300 * 1024 * 1024, 'a memory sample with the block');
     const pid = kernel.pid!;
     process.kill(pid, 'SIGKILL');
-    const result = await running;
+    const result = await running.done;
     assert.equal(result.end.status, 'died');
     const message = 'message' in result.end ? result.end.message : '';
     const reached = /^The Python process was killed \(SIGKILL\), most likely because the machine ran out of memory \(it had reached (\d+) MiB of memory\)\. The next run starts a new Python process: names defined before are gone\.$/.exec(message);
