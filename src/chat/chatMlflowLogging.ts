@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { MlflowClient } from '../mlflow/client';
 import type { Experiment } from '../mlflow/entities';
-import { displayName } from '../views/displayName';
+import { notificationText, pickText } from '../views/displayName';
 import { bulkRunRequest } from './bulkResults';
 import type { ChatBackend } from './chatBackend';
 import type { ChatMlflowAccess } from './chatMlflowAccess';
@@ -91,12 +91,12 @@ async function logRun(parts: ChatPanelParts, what: string, makeRequest: () => Ch
 async function offerRun(access: ChatMlflowAccess, experimentId: string, runId: string, runName: string): Promise<void> {
   const reveal = 'Reveal in MLflow Explorer';
   const open = 'Open in MLflow UI';
-  const answer = await vscode.window.showInformationMessage(`Logged run "${displayName(runName)}" to MLflow.`, reveal, open);
+  const answer = await vscode.window.showInformationMessage(notificationText(`Logged run "${runName}" to MLflow.`), reveal, open);
   if (answer === reveal) {
     try {
-      if (!(await access.revealRun(experimentId, runId))) void vscode.window.showWarningMessage(`Run ${runId} is not listed in the Experiments view (a filter, or more runs than one page?).`);
+      if (!(await access.revealRun(experimentId, runId))) void vscode.window.showWarningMessage(notificationText(`Run ${runId} is not listed in the Experiments view (a filter, or more runs than one page?).`));
     } catch (error) {
-      void vscode.window.showErrorMessage(`Could not show run ${runId} in the Experiments view: ${errorMessage(error)}`);
+      void vscode.window.showErrorMessage(notificationText(`Could not show run ${runId} in the Experiments view: ${errorMessage(error)}`));
     }
   }
   const url = access.runUrl(experimentId, runId);
@@ -111,7 +111,7 @@ async function pickExperiment(client: MlflowClient, what: string): Promise<Exper
   type Item = vscode.QuickPickItem & { experiment?: Experiment };
   const items = client.experiments.searchPage({ orderBy: ['last_update_time DESC'], maxResults: 500 }).then((page): Item[] => [
     { label: '$(add) New Experiment…' },
-    ...page.items.map((experiment) => ({ label: displayName(experiment.name), description: `ID ${experiment.experimentId}`, experiment })),
+    ...page.items.map((experiment) => ({ label: pickText(experiment.name), description: pickText(`ID ${experiment.experimentId}`), experiment })),
   ]);
   const picked = await vscode.window.showQuickPick(items, { title: `Log the ${what} to MLflow: the experiment`, placeHolder: 'An experiment on the connected server, or a new one', matchOnDescription: true });
   if (!picked) return undefined;

@@ -11,14 +11,13 @@ import { parseMlmodel } from '../mlflow/mlmodel';
 import { normalizeScoringUrl } from '../mlflow/scoring/scoringClient';
 import { chatSignature, describeScoringSignature, promptSignature, scoringSignatureOf, type ScoringSignature } from '../mlflow/scoring/scoringSignature';
 import { searchLiteral } from '../mlflow/searchLiteral';
-import { displayName } from '../views/displayName';
+import { displayName, notificationText, pickText } from '../views/displayName';
 import type { ChatModelRef } from './chatBackend';
 import { allChatModelSourceKinds, type ChatModelSource, type ChatModelSourceKind, type PickChatModelOptions } from './chatModelPicker';
+import { aliasItems, experimentItems, loggedModelItems, mib, onnxFolderItems, registeredModelItems, runItems, versionItems } from './mlflowModelPicks';
 import { errorMessage } from '../errorMessage';
 
 export const modelCacheSetting = 'phi3Mlflow.chat.modelCacheDirectory';
-
-const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 /**
  * Every way to name a model for the chat: the picker behind "Phi-3: Open Chat…" and
@@ -46,7 +45,7 @@ export class ChatModelSources {
     if (kinds.has('local')) {
       const folders = await findModelFolders();
       if (folders.length) items.push({ label: 'Local ONNX folders', kind: vscode.QuickPickItemKind.Separator });
-      for (const folder of folders) items.push({ label: `$(folder) ${vscode.workspace.asRelativePath(folder)}`, description: folder, action: async () => ({ kind: 'local', folder }) });
+      for (const folder of folders) items.push({ label: `$(folder) ${pickText(vscode.workspace.asRelativePath(folder))}`, description: pickText(folder), action: async () => ({ kind: 'local', folder }) });
       items.push({ label: '$(folder-opened) Choose a Local ONNX Folder…', detail: 'onnxruntime-genai (genai_config.json) or transformers.js (onnx/ and config.json)', action: () => this.pickLocalFolder() });
     }
     if (kinds.has('served')) items.push({ label: '$(cloud) Served Model…', detail: 'The URL of an MLflow scoring server (mlflow models serve)', action: () => this.pickServed() });
@@ -107,7 +106,7 @@ export class ChatModelSources {
     const cache = this.cache;
     const uri = mlflowModelUriOf(spec);
     try {
-      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Opening ${uri}`, cancellable: true }, async (progress, token) => {
+      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: notificationText(`Opening ${uri}`), cancellable: true }, async (progress, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
         progress.report({ message: 'asking MLflow where its files are…' });
@@ -116,7 +115,7 @@ export class ChatModelSources {
         let reported = 0;
         const cached = await cache.fetch(client, resolved, {
           signal: controller.signal,
-          onStep: (step, detail) => progress.report({ message: `${step === 'listing' ? 'looking through' : 'downloading'} ${detail}…` }),
+          onStep: (step, detail) => progress.report({ message: notificationText(`${step === 'listing' ? 'looking through' : 'downloading'} ${detail}…`) }),
           onProgress: (done, total) => {
             if (!total) return progress.report({ message: `downloading: ${mib(done)}` });
             const percent = (done / total) * 100;
@@ -139,7 +138,7 @@ export class ChatModelSources {
       });
     } catch (error) {
       if (error instanceof MlflowError && error.kind === 'cancelled') {
-        void vscode.window.showInformationMessage(`Download of ${uri} cancelled; nothing partial was kept.`);
+        void vscode.window.showInformationMessage(notificationText(`Download of ${uri} cancelled; nothing partial was kept.`));
         return undefined;
       }
       throw error;
@@ -191,7 +190,7 @@ export class ChatModelSources {
     const models = page.items.filter((m) => !withAliases || Object.keys(m.aliases).length > 0);
     if (models.length === 0) throw new Error(withAliases ? `No registered model on ${client.http.base} has an alias.` : `${client.http.base} has no registered models.`);
     const picked = await vscode.window.showQuickPick(
-      models.map((m) => ({ label: displayName(m.name), description: displayName(Object.entries(m.aliases).map(([a, v]) => `@${a} → v${v}`).join(' · ')), model: m })),
+      registeredModelItems(models),
       { title: 'Registered Model', ignoreFocusOut: true },
     );
     return picked ? { name: picked.model.name, aliases: { ...picked.model.aliases } } : undefined;
@@ -202,9 +201,8 @@ export class ChatModelSources {
     if (!model) return undefined;
     const versions = await client.registry.searchVersionsPage({ filter: `name = ${searchLiteral(model.name)}`, orderBy: ['version_number DESC'], maxResults: 200 });
     if (versions.items.length === 0) throw new Error(`Registered model "${model.name}" has no versions.`);
-    const aliasesOf = (version: string) => Object.entries(model.aliases).filter(([, v]) => v === version).map(([a]) => `@${a}`);
     const picked = await vscode.window.showQuickPick(
-      versions.items.map((v) => ({ label: `Version ${v.version}`, description: displayName([...aliasesOf(v.version), v.status !== 'READY' ? v.status : ''].filter(Boolean).join(' · ')), detail: displayName(v.source), version: v.version })),
+      versionItems(versions.items, model.aliases),
       { title: `${displayName(model.name)}: which version?`, ignoreFocusOut: true },
     );
     return picked ? { kind: 'version', name: model.name, version: picked.version } : undefined;
@@ -214,7 +212,7 @@ export class ChatModelSources {
     const model = await this.pickRegisteredModel(client, true);
     if (!model) return undefined;
     const picked = await vscode.window.showQuickPick(
-      Object.entries(model.aliases).map(([alias, version]) => ({ label: displayName(`@${alias}`), description: `version ${version}`, alias })),
+      aliasItems(model.aliases),
       { title: `${displayName(model.name)}: which alias?`, ignoreFocusOut: true },
     );
     return picked ? { kind: 'alias', name: model.name, alias: picked.alias } : undefined;
@@ -223,7 +221,7 @@ export class ChatModelSources {
   private async pickExperiment(client: MlflowClient): Promise<string | undefined> {
     const page = await client.experiments.searchPage({ maxResults: 500, orderBy: ['last_update_time DESC'] });
     const picked = await vscode.window.showQuickPick(
-      page.items.map((e) => ({ label: displayName(e.name), description: `id ${e.experimentId}`, id: e.experimentId })),
+      experimentItems(page.items),
       { title: 'Experiment', ignoreFocusOut: true },
     );
     return picked?.id;
@@ -235,7 +233,7 @@ export class ChatModelSources {
     const runs = await client.runs.searchPage({ experimentIds: [experimentId], orderBy: ['attributes.start_time DESC'], maxResults: 200 });
     if (runs.items.length === 0) throw new Error('This experiment has no runs.');
     const picked = await vscode.window.showQuickPick(
-      runs.items.map((r) => ({ label: displayName(r.info.runName || r.info.runId), description: r.info.runId, detail: r.info.status, runId: r.info.runId })),
+      runItems(runs.items),
       { title: 'Run', ignoreFocusOut: true, matchOnDescription: true },
     );
     return picked ? { kind: 'run', runId: picked.runId } : undefined;
@@ -247,7 +245,7 @@ export class ChatModelSources {
     const models = await client.loggedModels.searchPage({ experimentIds: [experimentId], orderBy: [{ field: 'creation_timestamp', ascending: false }], maxResults: 100 });
     if (models.items.length === 0) throw new Error('This experiment has no logged models.');
     const picked = await vscode.window.showQuickPick(
-      models.items.map((m) => ({ label: displayName(m.name), description: m.modelId, modelId: m.modelId })),
+      loggedModelItems(models.items),
       { title: 'Logged Model', ignoreFocusOut: true, matchOnDescription: true },
     );
     return picked ? { kind: 'loggedModel', modelId: picked.modelId } : undefined;
@@ -256,7 +254,7 @@ export class ChatModelSources {
 
 async function chooseOnnxFolder(uri: string, found: readonly FoundOnnxFolder[]): Promise<FoundOnnxFolder | undefined> {
   const picked = await vscode.window.showQuickPick(
-    found.map((f) => ({ label: displayName(f.path || '(artifact root)'), description: `${f.layout}${f.bytes !== undefined ? ` · ${mib(f.bytes)}` : ''}`, detail: displayName(f.place.label), found: f })),
+    onnxFolderItems(found),
     { title: `${displayName(uri)} holds ${found.length} ONNX model folders: which one?`, ignoreFocusOut: true },
   );
   return picked?.found;

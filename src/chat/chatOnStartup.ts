@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { configuredTrackingUri, restrictedSetting } from '../config';
 import type { ConnectionState } from '../connectionState';
 import type { Ctx } from '../context';
+import { notificationText } from '../views/displayName';
 import type { ChatModelRef } from './chatBackend';
 
 export const openOnStartupSetting = 'chat.openOnStartup';
@@ -55,7 +56,7 @@ export async function openChatOnStartup(ctx: Ctx, open: (target: string) => Prom
   if (model.kind === 'mlflow') {
     const state = await settledConnection(ctx);
     if (state.kind !== 'connected') {
-      void vscode.window.showWarningMessage(`The chat on ${model.uri} (phi3Mlflow.chat.openOnStartup) needs an MLflow connection: ${describe(state)}.`);
+      void vscode.window.showWarningMessage(notificationText(`The chat on ${model.uri} (phi3Mlflow.chat.openOnStartup) needs an MLflow connection: ${describe(state)}.`));
       return;
     }
   }

@@ -5,6 +5,7 @@ import { describeLeftAlone, type ExistingFileAnswer, type ExistingFileCallback }
 import type { MlflowClient } from '../mlflow/client';
 import { MlflowError } from '../mlflow/errors';
 import { ArtifactFileNode, ArtifactFolderNode, MlmodelNode } from '../views/artifactNodes';
+import { displayName, notificationText, pickText } from '../views/displayName';
 import type { ExplorerNode } from '../views/explorerNode';
 import { LoggedModelNode } from '../views/runNodes';
 import { textArgument, UserFacingError } from './nodeArgument';
@@ -17,7 +18,7 @@ export const openArtifact: CommandFactory = (ctx) => async (arg?: unknown): Prom
   const node = arg instanceof ArtifactFileNode ? arg : ctx.explorer.experimentsView.selection.find((n) => n instanceof ArtifactFileNode);
   if (!(node instanceof ArtifactFileNode)) throw new UserFacingError('Select an artifact file in the MLflow explorer first.');
   const uri = node.uri;
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Fetching ${node.path}…` }, () => ctx.artifactDocuments.load(uri, node.fileSize));
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: pickText(`Fetching ${node.path}…`) }, () => ctx.artifactDocuments.load(uri, node.fileSize));
   let document = await vscode.workspace.openTextDocument(uri);
   if (node instanceof MlmodelNode || node.path.endsWith('/MLmodel') || node.path === 'MLmodel') document = await vscode.languages.setTextDocumentLanguage(document, 'yaml');
   return vscode.window.showTextDocument(document, { preview: true });
@@ -44,7 +45,7 @@ function askBeforeOverwriting(destination: string): ExistingFileCallback {
   return async (relativePath) => {
     if (forAll) return forAll;
     const answer = await vscode.window.showWarningMessage(
-      `"${relativePath}" already exists in ${destination}. Overwrite it?`,
+      displayName(`"${relativePath}" already exists in ${destination}. Overwrite it?`),
       { modal: true, detail: 'Nothing has been written yet. Cancel stops the download.' },
       'Overwrite',
       'Skip',
@@ -67,14 +68,14 @@ export const downloadArtifacts: CommandFactory = (ctx) => async (arg?: unknown, 
   const what = downloadableOf(arg, [...ctx.explorer.experimentsView.selection, ...ctx.explorer.modelsView.selection]);
   let folder = textArgument(folderArg);
   if (!folder) {
-    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Download Here', title: `Download ${what.label}` });
+    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Download Here', title: displayName(`Download ${what.label}`) });
     folder = picked?.[0]?.fsPath;
   }
   if (!folder) return undefined;
   const destination = folder;
   try {
     const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Downloading ${what.label}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: notificationText(`Downloading ${what.label}`), cancellable: true },
       async (progress, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
@@ -97,7 +98,7 @@ export const downloadArtifacts: CommandFactory = (ctx) => async (arg?: unknown, 
     );
     const leftAlone = describeLeftAlone(result);
     ctx.log.info(`Downloaded ${what.label}: ${result.files} files, ${result.bytes} bytes to ${destination}${leftAlone ? `; ${leftAlone}` : ''}`);
-    const message = `Downloaded ${what.label} (${result.files} file${result.files === 1 ? '' : 's'}) to ${destination}${leftAlone ? `; ${leftAlone}` : ''}`;
+    const message = notificationText(`Downloaded ${what.label} (${result.files} file${result.files === 1 ? '' : 's'}) to ${destination}${leftAlone ? `; ${leftAlone}` : ''}`);
     void (result.refused.length ? vscode.window.showWarningMessage(message, 'Reveal') : vscode.window.showInformationMessage(message, 'Reveal')).then((answer) => {
       if (answer === 'Reveal') void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(destination));
     });
@@ -106,7 +107,7 @@ export const downloadArtifacts: CommandFactory = (ctx) => async (arg?: unknown, 
     if (error instanceof MlflowError && error.kind === 'cancelled') {
       // A folder's message says which files were complete and kept (ArtifactsApi.download).
       const folderDetail = error.message.startsWith('Cancelled after ') ? error.message.slice('Cancelled '.length) : undefined;
-      void vscode.window.showInformationMessage(folderDetail ? `Download of ${what.label} cancelled ${folderDetail}.` : `Download of ${what.label} cancelled; no partial files were kept.`);
+      void vscode.window.showInformationMessage(notificationText(folderDetail ? `Download of ${what.label} cancelled ${folderDetail}.` : `Download of ${what.label} cancelled; no partial files were kept.`));
       return undefined;
     }
     throw error;

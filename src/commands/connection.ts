@@ -5,6 +5,7 @@ import type { AuthKind, ConnectionState } from '../connectionState';
 import { authKindOf } from '../credentials';
 import type { MlflowAuth } from '../mlflow/connection';
 import { parseTrackingUri } from '../mlflow/trackingUri';
+import { notificationText, pickText } from '../views/displayName';
 import { webUiUrl } from '../views/webUi';
 import { errorMessage } from '../errorMessage';
 
@@ -124,7 +125,7 @@ export const connect: CommandFactory = (ctx) => async (arg?: unknown): Promise<C
     try {
       parseTrackingUri(raw);
     } catch (error) {
-      void vscode.window.showErrorMessage(errorMessage(error));
+      void vscode.window.showErrorMessage(notificationText(errorMessage(error)));
       return ctx.connection;
     }
     const saved = savedConnection(raw.trim());
@@ -135,9 +136,9 @@ export const connect: CommandFactory = (ctx) => async (arg?: unknown): Promise<C
   }
   let state: ConnectionState;
   try {
-    state = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Connecting to ${raw.trim()}…` }, () => ctx.connect(raw, auth));
+    state = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: pickText(`Connecting to ${raw.trim()}…`) }, () => ctx.connect(raw, auth));
   } catch (error) {
-    void vscode.window.showErrorMessage(errorMessage(error));
+    void vscode.window.showErrorMessage(notificationText(errorMessage(error)));
     return ctx.connection;
   }
   if (state.kind === 'connected') {
@@ -146,7 +147,7 @@ export const connect: CommandFactory = (ctx) => async (arg?: unknown): Promise<C
     await vscode.workspace.getConfiguration('phi3Mlflow').update('trackingUri', state.uri.original, vscode.ConfigurationTarget.Global);
   } else if (state.kind === 'unreachable' || state.kind === 'authFailed') {
     const retry = state.kind === 'authFailed' ? 'Sign In Again' : 'Retry';
-    void vscode.window.showErrorMessage(state.message, retry).then((answer) => {
+    void vscode.window.showErrorMessage(notificationText(state.message), retry).then((answer) => {
       if (answer === 'Retry') void vscode.commands.executeCommand('phi3Mlflow.connect', state.kind === 'unreachable' ? state.uri.original : undefined);
       if (answer === 'Sign In Again') void vscode.commands.executeCommand('phi3Mlflow.connect', { uri: state.uri.original, askAuth: true } satisfies ConnectArgument);
     });

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { CommandFactory } from './commandFactory';
 import { MlflowError } from '../mlflow/errors';
-import { displayName } from '../views/displayName';
+import { displayName, notificationText, pickText } from '../views/displayName';
 import { ExperimentNode } from '../views/experimentNodes';
 import { type ExplorerNode, KeyValueNode } from '../views/explorerNode';
 import { ModelVersionNode, RegisteredModelNode } from '../views/modelNodes';
@@ -39,7 +39,7 @@ export const deleteExperiment: CommandFactory = (ctx) => async (arg?: unknown, e
   if (!nodes.length) throw new UserFacingError('Select an active experiment in the MLflow explorer first.');
   for (const node of nodes) await node.client.experiments.delete(node.experiment.experimentId);
   ctx.explorer.experiments.refresh();
-  void vscode.window.showInformationMessage(`Deleted ${nodes.length === 1 ? `experiment "${displayName(nodes[0]!.experiment.name)}"` : `${nodes.length} experiments`}. Show deleted experiments to restore.`);
+  void vscode.window.showInformationMessage(notificationText(`Deleted ${nodes.length === 1 ? `experiment "${nodes[0]!.experiment.name}"` : `${nodes.length} experiments`}. Show deleted experiments to restore.`));
 };
 
 export const restoreExperiment: CommandFactory = (ctx) => async (arg?: unknown, extra?: unknown): Promise<void> => {
@@ -58,7 +58,7 @@ export const filterRuns: CommandFactory = (ctx) => async (arg?: unknown, filterA
   const filter =
     textArgument(filterArg) ??
     (await vscode.window.showInputBox({
-      title: `Filter Runs of "${node.experiment.name}"`,
+      title: `Filter Runs of "${displayName(node.experiment.name)}"`,
       prompt: "MLflow search syntax, e.g. metrics.loss < 0.5 and params.lr = '0.01'; empty shows all runs",
       value: node.runFilter,
       ignoreFocusOut: true,
@@ -68,7 +68,7 @@ export const filterRuns: CommandFactory = (ctx) => async (arg?: unknown, filterA
     await node.searchRuns(filter.trim(), undefined, 1);
   } catch (error) {
     const message = error instanceof MlflowError && error.serverMessage ? error.serverMessage : errorMessage(error);
-    void vscode.window.showErrorMessage(`Invalid run filter: ${message}`);
+    void vscode.window.showErrorMessage(notificationText(`Invalid run filter: ${message}`));
     return false;
   }
   node.runFilter = filter.trim();
@@ -93,7 +93,7 @@ export const deleteRun: CommandFactory = (ctx) => async (arg?: unknown, extra?: 
   if (!nodes.length) throw new UserFacingError('Select a run in the MLflow explorer first.');
   for (const node of nodes) await node.client.runs.delete(node.runId);
   for (const parent of new Set(nodes.map((n) => n.parent))) ctx.explorer.refresh(parent);
-  void vscode.window.showInformationMessage(`Deleted ${nodes.length === 1 ? `run "${displayName(nodes[0]!.label)}"` : `${nodes.length} runs`}. "Show Deleted Runs" on the experiment lists them to restore.`);
+  void vscode.window.showInformationMessage(notificationText(`Deleted ${nodes.length === 1 ? `run "${nodes[0]!.label}"` : `${nodes.length} runs`}. "Show Deleted Runs" on the experiment lists them to restore.`));
 };
 
 export const restoreRun: CommandFactory = (ctx) => async (arg?: unknown, extra?: unknown): Promise<void> => {
@@ -106,7 +106,7 @@ export const restoreRun: CommandFactory = (ctx) => async (arg?: unknown, extra?:
 export const copyRunId: CommandFactory = (ctx) => async (arg?: unknown): Promise<string> => {
   const node = nodeOf(arg, RunNode, allSelection(ctx), 'a run');
   await vscode.env.clipboard.writeText(node.runId);
-  void vscode.window.setStatusBarMessage(`Copied run ID ${node.runId}`, 3000);
+  void vscode.window.setStatusBarMessage(pickText(`Copied run ID ${node.runId}`), 3000);
   return node.runId;
 };
 

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../context';
 import { errorMessage } from '../errorMessage';
+import { notificationText } from '../views/displayName';
 import type { CommandEntry } from './commandTable';
 import { UserFacingError } from './nodeArgument';
 
@@ -23,7 +24,8 @@ function guarded(ctx: Ctx, name: string, run: CommandEntry['run']) {
     } catch (error) {
       const message = errorMessage(error);
       if (!(error instanceof UserFacingError)) ctx.log.error(`${name}: ${message}`);
-      void vscode.window.showErrorMessage(message);
+      // The message often quotes the server (its error text, a name): never a link in the notification.
+      void vscode.window.showErrorMessage(notificationText(message));
       return undefined;
     }
   };

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { CommandFactory } from './commandFactory';
 import type { Ctx } from '../context';
 import type { ModelVersion, Stage } from '../mlflow/entities';
-import { displayName } from '../views/displayName';
+import { displayName, notificationText, pickText } from '../views/displayName';
 import { ExplorerNode, type RegistrableModel } from '../views/explorerNode';
 import { AliasNode, ModelVersionNode } from '../views/modelNodes';
 import { nodeOf, textArgument, UserFacingError } from './nodeArgument';
@@ -33,12 +33,12 @@ export const registerModel: CommandFactory = (ctx) => async (arg?: unknown, name
   const model = await registrableOf(arg, selectionOf(ctx));
   const name = textArgument(nameArg) || (await askRegisteredName(model));
   if (!name) return undefined;
-  const version = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: displayName(`Registering ${model.label} as "${name}"…`) }, () =>
+  const version = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: pickText(`Registering ${model.label} as "${name}"…`) }, () =>
     model.client.registry.registerVersion({ name, source: model.source, runId: model.runId, modelId: model.modelId }),
   );
   ctx.log.info(`Registered ${model.source} as ${name} version ${version.version}`);
   ctx.explorer.models.refresh();
-  void vscode.window.showInformationMessage(displayName(`Registered ${model.label} as "${name}" version ${version.version}.`));
+  void vscode.window.showInformationMessage(notificationText(`Registered ${model.label} as "${name}" version ${version.version}.`));
   return version;
 };
 
@@ -46,7 +46,7 @@ export const registerModel: CommandFactory = (ctx) => async (arg?: unknown, name
 async function askRegisteredName(model: RegistrableModel): Promise<string | undefined> {
   const existing = await model.client.registry.searchModelsPage({ maxResults: 200, orderBy: ['name ASC'] });
   const newItem = { label: '$(add) New registered model…', name: undefined as string | undefined };
-  const picked = await vscode.window.showQuickPick([newItem, ...existing.items.map((m) => ({ label: displayName(m.name), description: 'add a version', name: m.name as string | undefined }))], {
+  const picked = await vscode.window.showQuickPick([newItem, ...existing.items.map((m) => ({ label: pickText(m.name), description: 'add a version', name: m.name as string | undefined }))], {
     title: `Register ${displayName(model.label)}`,
     placeHolder: 'A new registered model, or a new version of an existing one',
     ignoreFocusOut: true,
@@ -60,10 +60,10 @@ export const copyModelUri: CommandFactory = (ctx) => async (arg?: unknown, which
   const node = [arg, ...selectionOf(ctx)].find((n): n is ExplorerNode => n instanceof ExplorerNode && n.modelUris().length > 0);
   if (!node) throw new UserFacingError('Select a model version, an alias, a logged model or a model folder first.');
   const choices = node.modelUris();
-  const uri = which === 'version' || choices.length === 1 ? choices[0] : (await vscode.window.showQuickPick(choices.map((choice) => ({ label: displayName(choice), choice })), { title: 'Copy Model URI' }))?.choice;
+  const uri = which === 'version' || choices.length === 1 ? choices[0] : (await vscode.window.showQuickPick(choices.map((choice) => ({ label: pickText(choice), choice })), { title: 'Copy Model URI' }))?.choice;
   if (!uri) return undefined;
   await vscode.env.clipboard.writeText(uri);
-  void vscode.window.setStatusBarMessage(`Copied ${uri}`, 3000);
+  void vscode.window.setStatusBarMessage(pickText(`Copied ${uri}`), 3000);
   return uri;
 };
 
@@ -72,7 +72,7 @@ export const setAlias: CommandFactory = (ctx) => async (arg?: unknown, aliasArg?
   const alias =
     textArgument(aliasArg) ??
     (await vscode.window.showInputBox({
-      title: `Set Alias on ${node.version.name} Version ${node.version.version}`,
+      title: displayName(`Set Alias on ${node.version.name} Version ${node.version.version}`),
       prompt: 'An alias such as champion; it moves here from any other version',
       ignoreFocusOut: true,
       validateInput: (v) => (/^[A-Za-z0-9_-]+$/.test(v.trim()) ? undefined : 'Letters, digits, - and _ only'),
@@ -91,7 +91,7 @@ export const removeAlias: CommandFactory = (ctx) => async (arg?: unknown, aliasA
   } else {
     versionNode = nodeOf(arg, ModelVersionNode, selectionOf(ctx), 'a model version');
     if (!versionNode.aliases.length) throw new UserFacingError(`Version ${versionNode.version.version} has no alias.`);
-    alias = textArgument(aliasArg) ?? (await vscode.window.showQuickPick(versionNode.aliases.map((a) => ({ label: displayName(a), alias: a })), { title: 'Remove Alias' }))?.alias;
+    alias = textArgument(aliasArg) ?? (await vscode.window.showQuickPick(versionNode.aliases.map((a) => ({ label: pickText(a), alias: a })), { title: 'Remove Alias' }))?.alias;
   }
   if (!alias) return;
   await versionNode.client.registry.deleteAlias(versionNode.version.name, alias);
@@ -107,7 +107,7 @@ export const transitionStage: CommandFactory = (ctx) => async (arg?: unknown, st
     (stages.find((s) => s === stageArg) as Stage | undefined) ??
     (await vscode.window.showQuickPick(
       stages.filter((s) => s !== node.version.currentStage),
-      { title: `Transition ${node.version.name} Version ${node.version.version} (deprecated: MLflow recommends aliases)`, placeHolder: `Now: ${node.version.currentStage}` },
+      { title: displayName(`Transition ${node.version.name} Version ${node.version.version} (deprecated: MLflow recommends aliases)`), placeHolder: `Now: ${node.version.currentStage}` },
     ));
   if (!stage) return;
   await node.client.registry.transitionStage(node.version.name, node.version.version, stage as Stage);

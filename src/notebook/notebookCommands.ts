@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { CommandFactories } from '../commands/commandFactory';
 import type { Ctx } from '../context';
+import { pickText } from '../views/displayName';
 import { newWrapperNotebook } from './newWrapperNotebook';
 import type { NotebookKernels } from './notebookController';
 import { registerLoggedModel } from './registerLoggedModel';
@@ -32,13 +33,13 @@ export const notebookCommands: CommandFactories<NotebookCommandContext> = {
     await vscode.commands.executeCommand('workbench.view.extension.phi3Mlflow');
     if (!raw) return;
     const facts = trustedCardFacts(raw as WrapperCardFacts);
-    void vscode.window.setStatusBarMessage(`Logged model ${facts.model_uri}: run ${facts.run_id} in experiment ${facts.experiment_id}`, 8000);
+    void vscode.window.setStatusBarMessage(pickText(`Logged model ${facts.model_uri}: run ${facts.run_id} in experiment ${facts.experiment_id}`), 8000);
   },
   registerLoggedModel: ({ ctx }) => async (facts?: unknown, nameArg?: unknown) => (facts ? registerLoggedModel(ctx, trustedCardFacts(facts as WrapperCardFacts), nameArg as string | undefined) : undefined),
   copyLoggedModelUri: () => async (raw?: unknown) => {
     if (!raw) return;
     const facts = trustedCardFacts(raw as WrapperCardFacts);
     await vscode.env.clipboard.writeText(facts.model_uri);
-    void vscode.window.setStatusBarMessage(`Copied ${facts.model_uri}`, 3000);
+    void vscode.window.setStatusBarMessage(pickText(`Copied ${facts.model_uri}`), 3000);
   },
 };

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../context';
 import type { ModelVersion } from '../mlflow/entities';
+import { notificationText, pickText } from '../views/displayName';
 import { nameProblem, type WrapperCardFacts } from './wrapperCard';
 
 /**
@@ -22,11 +23,11 @@ export async function registerLoggedModel(ctx: Ctx, facts: WrapperCardFacts, nam
   const problem = nameProblem(name);
   if (problem) throw new Error(`${problem}: ${JSON.stringify(name)}`);
   // MLflow 3 registers the logged model by its models:/ URI; MLflow 2 by the files' location.
-  const version = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Registering ${facts.model_uri} as "${name}"…` }, () =>
+  const version = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: pickText(`Registering ${facts.model_uri} as "${name}"…`) }, () =>
     client.registry.registerVersion({ name, source: facts.model_id ? facts.model_uri : facts.artifact_uri, runId: facts.run_id, modelId: facts.model_id }),
   );
   ctx.log.info(`Registered ${facts.model_uri} as ${name} version ${version.version}`);
   ctx.explorer.models.refresh();
-  void vscode.window.showInformationMessage(`Registered ${facts.model_uri} as "${name}" version ${version.version}.`);
+  void vscode.window.showInformationMessage(notificationText(`Registered ${facts.model_uri} as "${name}" version ${version.version}.`));
   return version;
 }
