@@ -4,7 +4,10 @@ import tseslint from 'typescript-eslint';
 
 // What ships (src/) and what runs the product (scripts/: the demo, packaging) never imports test code;
 // pieces the tests share with the demo live in scripts/lib/.
-const noTestImports = { group: ['**/test/**'], message: 'src/ and scripts/ never import from test/: move what both need into scripts/lib/.' };
+const noTestImports = {
+  group: ['**/test/**'],
+  message: 'src/ and scripts/ never import from test/: move what both need into scripts/lib/.',
+};
 
 /**
  * `no-restricted-imports` for the plain libraries: never `vscode`, never test code, and never a module
@@ -19,7 +22,10 @@ function libraryImportRules(libraries) {
         'error',
         {
           paths: [{ name: 'vscode', message }],
-          patterns: [...(folders.length ? [{ group: folders.flatMap((folder) => [`**/${folder}`, `**/${folder}/**`]), message }] : []), noTestImports],
+          patterns: [
+            ...(folders.length ? [{ group: folders.flatMap((folder) => [`**/${folder}`, `**/${folder}/**`]), message }] : []),
+            noTestImports,
+          ],
         },
       ],
     },
@@ -48,15 +54,27 @@ export default tseslint.config(
   // The libraries stay free of the editor so they run and are tested in plain Node; the MLflow client
   // does not load the inference engine, and what both share (src/formats) depends on neither.
   ...libraryImportRules({
-    'src/mlflow/**/*.ts': { folders: ['inference'], message: 'src/mlflow is the MLflow client library: no vscode or src/inference import (shared formats live in src/formats).' },
+    'src/mlflow/**/*.ts': {
+      folders: ['inference'],
+      message: 'src/mlflow is the MLflow client library: no vscode or src/inference import (shared formats live in src/formats).',
+    },
     'src/inference/**/*.ts': { folders: [], message: 'src/inference is a plain library: no vscode import.' },
-    'src/formats/**/*.ts': { folders: ['mlflow', 'inference'], message: 'src/formats is shared by src/mlflow and src/inference: no vscode, src/mlflow or src/inference import.' },
+    'src/formats/**/*.ts': {
+      folders: ['mlflow', 'inference'],
+      message: 'src/formats is shared by src/mlflow and src/inference: no vscode, src/mlflow or src/inference import.',
+    },
   }),
   {
     // The webview pages run in the browser, and the protocol modules on both sides of the messages.
     files: ['src/webview/*/**/*.ts', 'src/chat/chatProtocol.ts', 'src/charts/chartsProtocol.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Webview pages and protocol modules run in the page too: no vscode import.' }], patterns: [{ group: ['node:*'], message: 'Webview pages and protocol modules run in the page too: no Node modules.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'Webview pages and protocol modules run in the page too: no vscode import.' }],
+          patterns: [{ group: ['node:*'], message: 'Webview pages and protocol modules run in the page too: no Node modules.' }],
+        },
+      ],
     },
   },
   {

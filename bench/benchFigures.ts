@@ -72,7 +72,8 @@ export function summarize(run: RunFigures): Summary {
     loadMs: run.loadMs,
     ttftMs: mean(prefillTurns.map((t) => t.ttftMs)),
     firstTurnTtftMs: turns[0]!.ttftMs,
-    prefillCpuMsPerToken: (prefillTurns.reduce((s, t) => s + t.ttftCpuSeconds, 0) * 1000) / prefillTurns.reduce((n, t) => n + t.fedTokens, 0),
+    prefillCpuMsPerToken:
+      (prefillTurns.reduce((s, t) => s + t.ttftCpuSeconds, 0) * 1000) / prefillTurns.reduce((n, t) => n + t.fedTokens, 0),
     prefillTokensPerSecond: (prefillTurns.reduce((n, t) => n + t.fedTokens, 0) * 1000) / prefillTurns.reduce((ms, t) => ms + t.ttftMs, 0),
     decodeTokensPerSecond: (decodeTokens * 1000) / decodeMs,
     stepStartMs: mean(steps(turns[0]!).slice(0, 8)),

@@ -65,7 +65,9 @@ async function main(): Promise<void> {
     if (i === 1 || i % 100 === 0 || i === requests) {
       const rss = rssMiB();
       samples.push([i, rss]);
-      console.log(`after ${String(i).padStart(5)} requests: RSS ${rss.toFixed(1)} MiB  (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+      console.log(
+        `after ${String(i).padStart(5)} requests: RSS ${rss.toFixed(1)} MiB  (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+      );
     }
   }
   await model.dispose();
@@ -74,10 +76,16 @@ async function main(): Promise<void> {
   const base = at(Math.min(100, requests));
   const end = samples.at(-1)![1];
   const growth = end - base;
-  console.log(`${requests} requests (${tokens} tokens; ${continued} continued a conversation, ${cancelled} cancelled mid-generation, ${reloads} unload/reload cycles) in ${((performance.now() - started) / 1000).toFixed(0)} s${gc ? '' : ' (without --expose-gc: RSS includes uncollected JS garbage)'}`);
+  console.log(
+    `${requests} requests (${tokens} tokens; ${continued} continued a conversation, ${cancelled} cancelled mid-generation, ${reloads} unload/reload cycles) in ${((performance.now() - started) / 1000).toFixed(0)} s${gc ? '' : ' (without --expose-gc: RSS includes uncollected JS garbage)'}`,
+  );
   const half = at(Math.max(100, Math.round(requests / 200) * 100));
-  console.log(`RSS: start ${first.toFixed(1)} MiB, after 100 ${base.toFixed(1)} MiB, halfway ${half.toFixed(1)} MiB, end ${end.toFixed(1)} MiB (second half: ${(end - half >= 0 ? '+' : '') + (end - half).toFixed(1)} MiB)`);
-  console.log(`verdict: ${growth <= limitMiB ? 'OK' : 'GROWING'}: RSS grew ${growth.toFixed(1)} MiB over the last ${requests - Math.min(100, requests)} requests (limit ${limitMiB} MiB)`);
+  console.log(
+    `RSS: start ${first.toFixed(1)} MiB, after 100 ${base.toFixed(1)} MiB, halfway ${half.toFixed(1)} MiB, end ${end.toFixed(1)} MiB (second half: ${(end - half >= 0 ? '+' : '') + (end - half).toFixed(1)} MiB)`,
+  );
+  console.log(
+    `verdict: ${growth <= limitMiB ? 'OK' : 'GROWING'}: RSS grew ${growth.toFixed(1)} MiB over the last ${requests - Math.min(100, requests)} requests (limit ${limitMiB} MiB)`,
+  );
   if (growth > limitMiB) process.exitCode = 1;
 }
 

@@ -71,21 +71,43 @@ async function seed(client: MlflowClient, dataDir: string): Promise<void> {
   console.log(`seeding ${experimentCount} experiments and ${runCount} runs…`);
   const started = performance.now();
   const ids: string[] = [];
-  await pool(Array.from({ length: experimentCount - 1 }, (_, i) => i), 8, async (i) => {
-    ids[i] = await client.experiments.create(`bench-${String(i).padStart(5, '0')}`);
-  });
+  await pool(
+    Array.from({ length: experimentCount - 1 }, (_, i) => i),
+    8,
+    async (i) => {
+      ids[i] = await client.experiments.create(`bench-${String(i).padStart(5, '0')}`);
+    },
+  );
   const big = await client.experiments.create(bigName);
   const targets = Array.from({ length: restRuns }, (_, i) => (i < bigRuns ? big : ids[(i - bigRuns) % ids.length]!));
-  await pool(targets.map((experimentId, i) => ({ experimentId, i })), 8, async ({ experimentId, i }) => {
-    const run = await client.runs.create(experimentId, { runName: `run-${String(i).padStart(5, '0')}`, startTime: 1_700_000_000_000 + i * 1000 });
-    await client.runs.logBatch(run.info.runId, {
-      params: { lr: String(0.001 * (i % 10)), quant: i % 2 ? 'int4' : 'fp32' },
-      metrics: [0, 1, 2].map((step) => ({ key: 'loss', value: 1 / (step + 1 + i), timestamp: 1_700_000_000_000 + step, step })),
-    });
-    if ((i + 1) % 10_000 === 0) console.log(`  ${i + 1} runs, ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  });
+  await pool(
+    targets.map((experimentId, i) => ({ experimentId, i })),
+    8,
+    async ({ experimentId, i }) => {
+      const run = await client.runs.create(experimentId, {
+        runName: `run-${String(i).padStart(5, '0')}`,
+        startTime: 1_700_000_000_000 + i * 1000,
+      });
+      await client.runs.logBatch(run.info.runId, {
+        params: { lr: String(0.001 * (i % 10)), quant: i % 2 ? 'int4' : 'fp32' },
+        metrics: [0, 1, 2].map((step) => ({ key: 'loss', value: 1 / (step + 1 + i), timestamp: 1_700_000_000_000 + step, step })),
+      });
+      if ((i + 1) % 10_000 === 0) console.log(`  ${i + 1} runs, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    },
+  );
   if (restRuns < runCount) {
-    const bulk = spawnSync(venvPython, [join(repoRoot, 'bench', 'explorer_bulk_seed.py'), join(dataDir, 'mlflow.db'), String(experimentCount), String(runCount), String(bigRuns), bigName], { stdio: 'inherit' });
+    const bulk = spawnSync(
+      venvPython,
+      [
+        join(repoRoot, 'bench', 'explorer_bulk_seed.py'),
+        join(dataDir, 'mlflow.db'),
+        String(experimentCount),
+        String(runCount),
+        String(bigRuns),
+        bigName,
+      ],
+      { stdio: 'inherit' },
+    );
     if (bulk.status !== 0) throw new Error('explorer_bulk_seed.py failed');
   }
   console.log(`seeded in ${((performance.now() - started) / 1000).toFixed(0)} s (${restRuns} runs through REST)`);
@@ -114,7 +136,7 @@ function extensionHostPid(port: number): number {
   const root = processes.find((p) => p.cmdline.includes(`--bind-addr 127.0.0.1:${port}`));
   if (!root) throw new Error(`no code-server on port ${port}`);
   const descendants = new Set([root.pid]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const p of processes) if (descendants.has(p.ppid) && !descendants.has(p.pid)) grew = descendants.add(p.pid) !== undefined;
   }
@@ -129,14 +151,21 @@ function extensionHostPid(port: number): number {
  */
 const listRow = '.part.sidebar .monaco-list-row:not(.monaco-tree-sticky-row)';
 function treeRow(page: Page, label: string) {
-  return page.locator(listRow).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
+  return page
+    .locator(listRow)
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) })
+    .first();
 }
 
 async function collapse(page: Page, label: string): Promise<void> {
   const row = treeRow(page, label);
   await row.waitFor({ timeout: 60_000 });
   if ((await row.getAttribute('aria-expanded')) === 'true') await row.click();
-  await page.locator(`${listRow}[aria-expanded="false"]`).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first().waitFor({ timeout: 60_000 });
+  await page
+    .locator(`${listRow}[aria-expanded="false"]`)
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) })
+    .first()
+    .waitFor({ timeout: 60_000 });
 }
 
 async function expand(page: Page, label: string): Promise<void> {
@@ -193,7 +222,10 @@ async function timeExperimentFilter(page: Page, value: string): Promise<number> 
   await runCommand(page, 'MLflow: Filter Experiments by Name…');
   const started = await answerInputBox(page, value);
   await treeRow(page, value).waitFor({ timeout: 60_000 });
-  await page.locator('.part.sidebar .monaco-list-row .label-name', { hasText: /^bench-\d{5}$/ }).first().waitFor({ state: 'detached', timeout: 60_000 });
+  await page
+    .locator('.part.sidebar .monaco-list-row .label-name', { hasText: /^bench-\d{5}$/ })
+    .first()
+    .waitFor({ state: 'detached', timeout: 60_000 });
   return performance.now() - started;
 }
 
@@ -263,7 +295,10 @@ async function timeMlflowUiExperimentFilter(ui: Page, value: string): Promise<nu
   const started = performance.now();
   await box.press('Enter');
   await ui.getByText(value, { exact: true }).first().waitFor({ timeout: 60_000 });
-  await ui.getByText(/^bench-\d{5}$/).first().waitFor({ state: 'detached', timeout: 60_000 });
+  await ui
+    .getByText(/^bench-\d{5}$/)
+    .first()
+    .waitFor({ state: 'detached', timeout: 60_000 });
   const elapsed = performance.now() - started;
   await box.fill('');
   await box.press('Enter');
@@ -271,7 +306,13 @@ async function timeMlflowUiExperimentFilter(ui: Page, value: string): Promise<nu
 }
 
 /** The MLflow UI's runs search box on an experiment's runs page: from Enter until the first match shows and the unfiltered first run is gone. */
-async function timeMlflowUiRunFilter(ui: Page, experimentId: string, filter: string, firstMatch: string, firstUnfiltered: string): Promise<number> {
+async function timeMlflowUiRunFilter(
+  ui: Page,
+  experimentId: string,
+  filter: string,
+  firstMatch: string,
+  firstUnfiltered: string,
+): Promise<number> {
   await ui.evaluate((id) => (window.location.hash = `#/experiments/${id}/runs`), experimentId);
   await ui.getByText(firstUnfiltered, { exact: true }).first().waitFor({ timeout: 60_000 });
   const box = ui.locator('[data-testid="search-box"]');
@@ -320,15 +361,29 @@ async function main(): Promise<void> {
       big = (await client.experiments.getByName(bigName))!;
     }
     if (values['seed-only']) return;
-    const small = (await client.experiments.searchPage({ maxResults: 2, orderBy: ['last_update_time DESC'] })).items.find((e) => e.experimentId !== big!.experimentId)!;
+    const small = (await client.experiments.searchPage({ maxResults: 2, orderBy: ['last_update_time DESC'] })).items.find(
+      (e) => e.experimentId !== big!.experimentId,
+    )!;
     const newestRun = async (experimentId: string) =>
-      (await client.runs.searchPage({ experimentIds: [experimentId], maxResults: 1, orderBy: ['attributes.start_time DESC'] })).items[0]!.info.runName;
+      (await client.runs.searchPage({ experimentIds: [experimentId], maxResults: 1, orderBy: ['attributes.start_time DESC'] })).items[0]!
+        .info.runName;
     const [bigFirst, smallFirst] = [await newestRun(big.experimentId), await newestRun(small.experimentId)];
     // The big experiment's runs are run-00000… by start time: the n-th newest is bigFirst's number less n.
     const bigRunName = (n: number) => `run-${String(Number(bigFirst.slice('run-'.length)) - n).padStart(5, '0')}`;
-    const bigFilteredFirst = (await client.runs.searchPage({ experimentIds: [big.experimentId], filter: runFilter, maxResults: 1, orderBy: ['attributes.start_time DESC'] })).items[0]!.info.runName;
+    const bigFilteredFirst = (
+      await client.runs.searchPage({
+        experimentIds: [big.experimentId],
+        filter: runFilter,
+        maxResults: 1,
+        orderBy: ['attributes.start_time DESC'],
+      })
+    ).items[0]!.info.runName;
 
-    const codeServer = await startCodeServer({ workspace: scratch, installVsix: [join(repoRoot, vsix)], settings: { 'phi3Mlflow.trackingUri': server.url, 'workbench.tree.enableStickyScroll': false } });
+    const codeServer = await startCodeServer({
+      workspace: scratch,
+      installVsix: [join(repoRoot, vsix)],
+      settings: { 'phi3Mlflow.trackingUri': server.url, 'workbench.tree.enableStickyScroll': false },
+    });
     const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -338,7 +393,14 @@ async function main(): Promise<void> {
       await container.click();
       await treeRow(page, bigName).waitFor({ timeout: 60_000 });
 
-      const ours = { big: [] as number[], small: [] as number[], experiments: [] as number[], experimentFilter: [] as number[], runFilter: [] as number[], loadMore: [] as number[] };
+      const ours = {
+        big: [] as number[],
+        small: [] as number[],
+        experiments: [] as number[],
+        experimentFilter: [] as number[],
+        runFilter: [] as number[],
+        loadMore: [] as number[],
+      };
       for (let i = 0; i < repeat; i++) {
         ours.big.push(await timeExpansion(page, bigName, bigFirst));
         ours.small.push(await timeExpansion(page, small.name, smallFirst));
@@ -390,7 +452,9 @@ async function main(): Promise<void> {
         await expanded.waitFor({ state: 'detached', timeout: 60_000 });
       }
       await expand(page, bigName);
-      const runs = (await client.runs.searchPage({ experimentIds: [big.experimentId], maxResults: 5, orderBy: ['attributes.start_time DESC'] })).items;
+      const runs = (
+        await client.runs.searchPage({ experimentIds: [big.experimentId], maxResults: 5, orderBy: ['attributes.start_time DESC'] })
+      ).items;
       for (const run of runs) {
         await treeRow(page, run.info.runName).click();
         await treeRow(page, 'Parameters').first().waitFor({ timeout: 60_000 });
@@ -403,9 +467,17 @@ async function main(): Promise<void> {
       await ui.getByText(smallFirst, { exact: true }).first().waitFor({ timeout: 120_000 });
       const cdp = await ui.context().newCDPSession(ui);
       await cdp.send('Performance.enable');
-      const heapMib = async () => ((await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0) / 1024 / 1024;
+      const heapMib = async () =>
+        ((await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0) / 1024 / 1024;
       const uiHeapBefore = await heapMib();
-      const theirs = { big: [] as number[], small: [] as number[], experiments: [] as number[], experimentFilter: [] as number[], runFilter: [] as number[], loadMore: [] as number[] };
+      const theirs = {
+        big: [] as number[],
+        small: [] as number[],
+        experiments: [] as number[],
+        experimentFilter: [] as number[],
+        runFilter: [] as number[],
+        loadMore: [] as number[],
+      };
       for (let i = 0; i < repeat; i++) {
         theirs.big.push(await timeMlflowUi(ui, big.experimentId, small.experimentId, bigFirst));
         theirs.small.push(await timeMlflowUi(ui, small.experimentId, big.experimentId, smallFirst));
@@ -414,17 +486,25 @@ async function main(): Promise<void> {
         theirs.experiments.push(await timeMlflowUiExperiments(ui, small.experimentId, bigName));
         theirs.experimentFilter.push(await timeMlflowUiExperimentFilter(ui, bigName));
       }
-      for (let i = 0; i < repeat; i++) theirs.runFilter.push(await timeMlflowUiRunFilter(ui, big.experimentId, runFilter, bigFilteredFirst, bigFirst));
+      for (let i = 0; i < repeat; i++)
+        theirs.runFilter.push(await timeMlflowUiRunFilter(ui, big.experimentId, runFilter, bigFilteredFirst, bigFirst));
       await ui.evaluate((id) => (window.location.hash = `#/experiments/${id}/runs`), big.experimentId);
       await ui.getByText(bigFirst, { exact: true }).first().waitFor({ timeout: 60_000 });
       for (let i = 0; i < repeat; i++) theirs.loadMore.push(await timeMlflowUiLoadMore(ui));
 
-      const python = spawnSync(venvPython, [join(repoRoot, 'bench', 'explorer_rest_floor.py'), big.experimentId, bigName, runFilter, String(repeat)], {
-        encoding: 'utf8',
-        env: { ...process.env, MLFLOW_TRACKING_URI: server.url },
-      });
+      const python = spawnSync(
+        venvPython,
+        [join(repoRoot, 'bench', 'explorer_rest_floor.py'), big.experimentId, bigName, runFilter, String(repeat)],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, MLFLOW_TRACKING_URI: server.url },
+        },
+      );
       if (python.status !== 0) throw new Error(`python failed: ${python.stderr.slice(-2000)}`);
-      const floor = JSON.parse(python.stdout.trim().split('\n').at(-1)!) as Record<'experiments' | 'experimentFilter' | 'runs' | 'runFilter' | 'nextRuns', number>;
+      const floor = JSON.parse(python.stdout.trim().split('\n').at(-1)!) as Record<
+        'experiments' | 'experimentFilter' | 'runs' | 'runFilter' | 'nextRuns',
+        number
+      >;
 
       for (const experiment of (await client.experiments.searchPage({ maxResults: 20, orderBy: ['last_update_time DESC'] })).items) {
         await ui.evaluate((id) => (window.location.hash = `#/experiments/${id}/runs`), experiment.experimentId);
@@ -442,26 +522,57 @@ async function main(): Promise<void> {
 
       const line = (what: string, oursValue: number, theirsValue: number, unit: string, floorValue?: number) => {
         // A ratio means nothing when either side shrank (a garbage collection while browsing).
-        const ratio = oursValue > 0 && theirsValue > 0 ? `${(theirsValue / oursValue).toFixed(2)}x ${theirsValue >= oursValue ? 'ours better' : 'MLflow UI better'}` : 'n/a';
-        const overFloor = floorValue ? `${floorValue.toFixed(0).padStart(6)} ${(oursValue / floorValue).toFixed(2).padStart(6)}x` : ''.padStart(14);
-        console.log(`${what.padEnd(50)} ${oursValue.toFixed(0).padStart(8)} ${theirsValue.toFixed(0).padStart(10)} ${overFloor}  ${unit.padEnd(4)} ${ratio}`);
+        const ratio =
+          oursValue > 0 && theirsValue > 0
+            ? `${(theirsValue / oursValue).toFixed(2)}x ${theirsValue >= oursValue ? 'ours better' : 'MLflow UI better'}`
+            : 'n/a';
+        const overFloor = floorValue
+          ? `${floorValue.toFixed(0).padStart(6)} ${(oursValue / floorValue).toFixed(2).padStart(6)}x`
+          : ''.padStart(14);
+        console.log(
+          `${what.padEnd(50)} ${oursValue.toFixed(0).padStart(8)} ${theirsValue.toFixed(0).padStart(10)} ${overFloor}  ${unit.padEnd(4)} ${ratio}`,
+        );
       };
-      console.log(`\n${experimentCount} experiments, ${runCount} runs (${bigRuns} in "${bigName}"); median of ${repeat} (Load more: of ${pages - 1} pages)`);
-      console.log(`${''.padEnd(50)} ${'explorer'.padStart(8)} ${'MLflow UI'.padStart(10)} ${'REST'.padStart(6)} ${'/REST'.padStart(7)}  unit MLflow UI / explorer`);
-      line('first page of experiments (clearing a name filter)', median(ours.experiments), median(theirs.experiments), 'ms', floor.experiments);
-      line(`Filter experiments by name "${bigName}"`, median(ours.experimentFilter), median(theirs.experimentFilter), 'ms', floor.experimentFilter);
+      console.log(
+        `\n${experimentCount} experiments, ${runCount} runs (${bigRuns} in "${bigName}"); median of ${repeat} (Load more: of ${pages - 1} pages)`,
+      );
+      console.log(
+        `${''.padEnd(50)} ${'explorer'.padStart(8)} ${'MLflow UI'.padStart(10)} ${'REST'.padStart(6)} ${'/REST'.padStart(7)}  unit MLflow UI / explorer`,
+      );
+      line(
+        'first page of experiments (clearing a name filter)',
+        median(ours.experiments),
+        median(theirs.experiments),
+        'ms',
+        floor.experiments,
+      );
+      line(
+        `Filter experiments by name "${bigName}"`,
+        median(ours.experimentFilter),
+        median(theirs.experimentFilter),
+        'ms',
+        floor.experimentFilter,
+      );
       line(`expand "${bigName}" to its first page of runs`, median(ours.big), median(theirs.big), 'ms', floor.runs);
       line(`expand "${small.name}" to its first run`, median(ours.small), median(theirs.small), 'ms');
       line(`Filter runs of "${bigName}": ${runFilter}`, median(ours.runFilter), median(theirs.runFilter), 'ms', floor.runFilter);
       line('Load more (50 runs / the UI: 100)', median(ours.loadMore), median(theirs.loadMore), 'ms', floor.nextRuns);
-      console.log('(REST: the MLflow Python client, the same query and page size as the explorer, in its own process: the floor of what the API allows)');
-      console.log(`\nextension host RSS by runs shown in the tree: ${[...rssAtPages].map(([p, mib]) => `${p * runsPageSize} runs ${mib.toFixed(0)} MiB`).join(', ')}`);
+      console.log(
+        '(REST: the MLflow Python client, the same query and page size as the explorer, in its own process: the floor of what the API allows)',
+      );
+      console.log(
+        `\nextension host RSS by runs shown in the tree: ${[...rssAtPages].map(([p, mib]) => `${p * runsPageSize} runs ${mib.toFixed(0)} MiB`).join(', ')}`,
+      );
       const [firstPages, lastPages] = [rssAtPages.get(5)!, rssAtPages.get(40)!];
-      console.log(`growth from 250 to 2,000 runs shown: ${(lastPages - firstPages).toFixed(1)} MiB (${(((lastPages - firstPages) * 1024 * 1024) / 1750 / 1024).toFixed(1)} KiB a run)`);
+      console.log(
+        `growth from 250 to 2,000 runs shown: ${(lastPages - firstPages).toFixed(1)} MiB (${(((lastPages - firstPages) * 1024 * 1024) / 1750 / 1024).toFixed(1)} KiB a run)`,
+      );
       console.log(`\n${'memory after browsing'.padEnd(50)} ${'ext host'.padStart(8)} ${'UI tab'.padStart(10)}`);
       line('resident (host RSS) / used JS heap (UI tab)', hostAfter, uiHeapAfter, 'MiB');
       line('growth while browsing', hostAfter - hostBefore, uiHeapAfter - uiHeapBefore, 'MiB');
-      console.log(`(extension host: ${hostBefore.toFixed(0)} MiB before browsing, the whole VS Code extension host process, not only this extension)`);
+      console.log(
+        `(extension host: ${hostBefore.toFixed(0)} MiB before browsing, the whole VS Code extension host process, not only this extension)`,
+      );
     } catch (error) {
       // What the workbench showed when a step failed, beside the test screenshots.
       const workbench = browser.contexts()[0]?.pages()[0];

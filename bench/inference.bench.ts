@@ -51,9 +51,15 @@ const newTokens = Number(values['new-tokens']);
 const turnTokens = Number(values['turn-tokens']);
 const repeat = Number(values.repeat);
 const engines = values.engines.split(',').map((e) => e.trim()) as EngineKey[];
-for (const engine of engines) if (!allEngines.includes(engine)) throw new Error(`unknown engine ${engine} (known: ${allEngines.join(', ')})`);
+for (const engine of engines)
+  if (!allEngines.includes(engine)) throw new Error(`unknown engine ${engine} (known: ${allEngines.join(', ')})`);
 const caseNames = values.cases.split(',').map((c) => c.trim());
-const skips = new Set(values.skip.split(',').map((s) => s.trim()).filter(Boolean));
+const skips = new Set(
+  values.skip
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 const modelsPython = join(repoRoot, '.venv-models', 'bin', 'python');
 /** onnxruntime-genai 0.18 over onnxruntime 1.30 (genai declares no minimum; it runs on 1.30). */
 const ort130Venv = join(repoRoot, '.venv-bench-ort130');
@@ -116,7 +122,19 @@ interface Row {
 }
 
 function table(rows: readonly Row[], multiTurn: boolean): void {
-  const header = ['engine', multiTurn ? 'TTFT ms (turns 2+)' : 'TTFT ms', 'prefill tok/s', 'prefill CPU ms/tok', 'decode tok/s', 'step ms start', 'step ms end', 'CPU s', 'peak RSS MiB', 'decode/bound', 'decode/bound w/o embed'];
+  const header = [
+    'engine',
+    multiTurn ? 'TTFT ms (turns 2+)' : 'TTFT ms',
+    'prefill tok/s',
+    'prefill CPU ms/tok',
+    'decode tok/s',
+    'step ms start',
+    'step ms end',
+    'CPU s',
+    'peak RSS MiB',
+    'decode/bound',
+    'decode/bound w/o embed',
+  ];
   const lines = rows.map(({ summary: s, boundTokensPerSecond, boundWithoutEmbeddingTokensPerSecond }) => [
     s.engine,
     s.ttftMs.toFixed(0),
@@ -131,8 +149,10 @@ function table(rows: readonly Row[], multiTurn: boolean): void {
     `${((s.decodeTokensPerSecond / boundWithoutEmbeddingTokensPerSecond) * 100).toFixed(0)}%`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  for (const line of [header, ...lines]) console.log(line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
-  if (multiTurn) for (const { summary: s } of rows) console.log(`  ${s.engine}: TTFT per turn ${s.turnTtftsMs.map((t) => t.toFixed(0)).join(' / ')} ms`);
+  for (const line of [header, ...lines])
+    console.log(line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+  if (multiTurn)
+    for (const { summary: s } of rows) console.log(`  ${s.engine}: TTFT per turn ${s.turnTtftsMs.map((t) => t.toFixed(0)).join(' / ')} ms`);
 }
 
 function timeSplit(ours: Summary): void {
@@ -165,13 +185,16 @@ async function main(): Promise<void> {
     const build = spawnSync('bash', [join(repoRoot, 'scripts', 'test-models', 'build.sh'), '--bench'], { stdio: 'inherit' });
     if (build.status !== 0) throw new Error('building the benchmark models failed');
   }
-  const transformersJsFolder = readdirSync(values.models).map((name) => join(values.models, name)).find((folder) => existsSync(join(folder, 'onnx')));
+  const transformersJsFolder = readdirSync(values.models)
+    .map((name) => join(values.models, name))
+    .find((folder) => existsSync(join(folder, 'onnx')));
   const dtype = transformersJsFolder && existsSync(join(transformersJsFolder, 'onnx', 'model_q4.onnx')) ? 'q4' : 'fp32';
   const ort130Python = engines.includes('genai130') ? ensureOrt130Venv() : '';
 
   // The same ids for every runtime: text long enough, cut to the asked lengths.
   const tokenizer = await ModelTokenizer.load(genaiFolder);
-  const text = 'The history of machine learning on small devices begins with simple models and grows into language models that answer questions. ';
+  const text =
+    'The history of machine learning on small devices begins with simple models and grows into language models that answer questions. ';
   const textIds = (count: number, salt: string) => {
     const ids = tokenizer.encode(`${salt} ${text.repeat(Math.ceil(count / 8))}`);
     if (ids.length < count) throw new Error('bench text too short');
@@ -184,7 +207,9 @@ async function main(): Promise<void> {
     if (multi) {
       // <|user|> text <|end|> <|assistant|>, and from the second turn on an <|end|> closing the previous answer first.
       turns = Array.from({ length: Number(multi[1]) }, (_, i) =>
-        i === 0 ? [32010, ...textIds(turnTokens - 3, `Question ${i + 1}:`), 32007, 32001] : [32007, 32010, ...textIds(turnTokens - 4, `Question ${i + 1}:`), 32007, 32001],
+        i === 0
+          ? [32010, ...textIds(turnTokens - 3, `Question ${i + 1}:`), 32007, 32001]
+          : [32007, 32010, ...textIds(turnTokens - 4, `Question ${i + 1}:`), 32007, 32001],
       );
     } else if (/^\d+$/.test(name)) {
       turns = [[32010, ...textIds(Number(name) - 1, 'Question:')]];
@@ -199,34 +224,79 @@ async function main(): Promise<void> {
 
   const threads = values.threads ? [values.threads] : [];
   const genaiWeights = weightBytes(genaiFolder, (n) => n.endsWith('.onnx') || n.endsWith('.onnx.data'));
-  const tjsWeights = transformersJsFolder ? weightBytes(join(transformersJsFolder, 'onnx'), (n) => n.startsWith(dtype === 'q4' ? 'model_q4.onnx' : 'model.onnx')) : undefined;
-  const decoderConfig = (JSON.parse(readFileSync(join(genaiFolder, 'genai_config.json'), 'utf8')) as { model: { vocab_size: number; decoder: { hidden_size: number } } }).model;
+  const tjsWeights = transformersJsFolder
+    ? weightBytes(join(transformersJsFolder, 'onnx'), (n) => n.startsWith(dtype === 'q4' ? 'model_q4.onnx' : 'model.onnx'))
+    : undefined;
+  const decoderConfig = (
+    JSON.parse(readFileSync(join(genaiFolder, 'genai_config.json'), 'utf8')) as {
+      model: { vocab_size: number; decoder: { hidden_size: number } };
+    }
+  ).model;
   const embeddingBytes = decoderConfig.vocab_size * decoderConfig.decoder.hidden_size * 4;
   const bandwidth = memcpyBandwidth();
   const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
-  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}); memcpy bandwidth ${(bandwidth / 1e9).toFixed(1)} GB/s read+write (${(bandwidth / 2e9).toFixed(1)} GB/s copied; Buffer.copy of 256 MiB, 1 GiB a trial, best of 5)`);
+  console.log(
+    `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}); memcpy bandwidth ${(bandwidth / 1e9).toFixed(1)} GB/s read+write (${(bandwidth / 2e9).toFixed(1)} GB/s copied; Buffer.copy of 256 MiB, 1 GiB a trial, best of 5)`,
+  );
   console.log(
     `bound tokens/s = bandwidth / weight bytes read per token, taken as the size of the model's graph and weight files: ` +
       `genai folder ${genaiWeights.files.join(' + ')} = ${mib(genaiWeights.bytes)} → ${(bandwidth / genaiWeights.bytes).toFixed(1)} tok/s` +
-      (tjsWeights && transformersJsFolder ? `; transformers.js folder onnx/${tjsWeights.files.join(' + ')} = ${mib(tjsWeights.bytes)} → ${(bandwidth / tjsWeights.bytes).toFixed(1)} tok/s` : '') +
+      (tjsWeights && transformersJsFolder
+        ? `; transformers.js folder onnx/${tjsWeights.files.join(' + ')} = ${mib(tjsWeights.bytes)} → ${(bandwidth / tjsWeights.bytes).toFixed(1)} tok/s`
+        : '') +
       ` (this counts the whole embedding table, of which a step reads one row, and no KV cache). ` +
       `Without the fp32 embedding table (${decoderConfig.vocab_size}×${decoderConfig.decoder.hidden_size}×4 B = ${mib(embeddingBytes)}): ` +
       `genai ${(bandwidth / (genaiWeights.bytes - embeddingBytes)).toFixed(1)} tok/s` +
       (tjsWeights ? `, transformers.js ${(bandwidth / (tjsWeights.bytes - embeddingBytes)).toFixed(1)} tok/s` : ''),
   );
-  console.log(`models: ${genaiFolder}${transformersJsFolder ? ` and ${transformersJsFolder} (${dtype})` : ''}; greedy, eos suppressed, ${newTokens} new tokens a turn, median of ${repeat} round(s); cases ${caseNames.join(', ')}`);
+  console.log(
+    `models: ${genaiFolder}${transformersJsFolder ? ` and ${transformersJsFolder} (${dtype})` : ''}; greedy, eos suppressed, ${newTokens} new tokens a turn, median of ${repeat} round(s); cases ${caseNames.join(', ')}`,
+  );
 
-  const genaiArgs = (file: string) => [join(repoRoot, 'bench', 'inference_genai_bench.py'), '--model', genaiFolder, '--case-file', file, '--json', ...(values.threads ? ['--threads', values.threads] : [])];
+  const genaiArgs = (file: string) => [
+    join(repoRoot, 'bench', 'inference_genai_bench.py'),
+    '--model',
+    genaiFolder,
+    '--case-file',
+    file,
+    '--json',
+    ...(values.threads ? ['--threads', values.threads] : []),
+  ];
   const launchers: Record<EngineKey, { label: string; once: (file: string) => RunFigures; bound: number } | undefined> = {
-    capi: { label: 'ours, C API (onnxruntime 1.30)', once: (file) => run(process.execPath, [join(__dirname, 'localEngineRun.js'), genaiFolder, file, ...threads], 'capi'), bound: bandwidth / genaiWeights.bytes },
-    node: { label: 'ours, onnxruntime-node 1.30', once: (file) => run(process.execPath, [join(__dirname, 'localEngineRun.js'), genaiFolder, file, ...threads], 'node'), bound: bandwidth / genaiWeights.bytes },
-    genai: { label: 'onnxruntime-genai 0.18 (ort 1.32)', once: (file) => run(modelsPython, genaiArgs(file)), bound: bandwidth / genaiWeights.bytes },
-    genai130: { label: 'onnxruntime-genai 0.18 (ort 1.30)', once: (file) => run(ort130Python, genaiArgs(file)), bound: bandwidth / genaiWeights.bytes },
+    capi: {
+      label: 'ours, C API (onnxruntime 1.30)',
+      once: (file) => run(process.execPath, [join(__dirname, 'localEngineRun.js'), genaiFolder, file, ...threads], 'capi'),
+      bound: bandwidth / genaiWeights.bytes,
+    },
+    node: {
+      label: 'ours, onnxruntime-node 1.30',
+      once: (file) => run(process.execPath, [join(__dirname, 'localEngineRun.js'), genaiFolder, file, ...threads], 'node'),
+      bound: bandwidth / genaiWeights.bytes,
+    },
+    genai: {
+      label: 'onnxruntime-genai 0.18 (ort 1.32)',
+      once: (file) => run(modelsPython, genaiArgs(file)),
+      bound: bandwidth / genaiWeights.bytes,
+    },
+    genai130: {
+      label: 'onnxruntime-genai 0.18 (ort 1.30)',
+      once: (file) => run(ort130Python, genaiArgs(file)),
+      bound: bandwidth / genaiWeights.bytes,
+    },
     'ours-tjs': transformersJsFolder
-      ? { label: `ours, C API, transformers.js layout (${dtype})`, once: (file) => run(process.execPath, [join(__dirname, 'localEngineRun.js'), transformersJsFolder, file, threads[0] ?? '0', dtype], 'capi'), bound: bandwidth / tjsWeights!.bytes }
+      ? {
+          label: `ours, C API, transformers.js layout (${dtype})`,
+          once: (file) =>
+            run(process.execPath, [join(__dirname, 'localEngineRun.js'), transformersJsFolder, file, threads[0] ?? '0', dtype], 'capi'),
+          bound: bandwidth / tjsWeights!.bytes,
+        }
       : undefined,
     tjs: transformersJsFolder
-      ? { label: `transformers.js 4.3.1 pipeline (${dtype})`, once: (file) => run(process.execPath, [join(__dirname, 'transformersJsRun.js'), transformersJsFolder, file, dtype]), bound: bandwidth / tjsWeights!.bytes }
+      ? {
+          label: `transformers.js 4.3.1 pipeline (${dtype})`,
+          once: (file) => run(process.execPath, [join(__dirname, 'transformersJsRun.js'), transformersJsFolder, file, dtype]),
+          bound: bandwidth / tjsWeights!.bytes,
+        }
       : undefined,
   };
 
@@ -234,14 +304,15 @@ async function main(): Promise<void> {
     const { file, benchCase } = caseFile(name);
     const multiTurn = benchCase.turns.length > 1;
     const fed = benchCase.turns.map((t) => t.length);
-    console.log(`\ncase ${name}: ${multiTurn ? `${fed.length} turns of ${fed.join('/')} new ids, ${newTokens} new tokens each` : `prompt ${fed[0]} tokens, ${newTokens} new tokens`}`);
+    console.log(
+      `\ncase ${name}: ${multiTurn ? `${fed.length} turns of ${fed.join('/')} new ids, ${newTokens} new tokens each` : `prompt ${fed[0]} tokens, ${newTokens} new tokens`}`,
+    );
     const chosen: EngineKey[] = [];
     for (const key of engines) {
       if (!launchers[key]) console.log(`  ${key} skipped: no transformers.js-layout benchmark model in ${values.models}`);
       else if (skips.has(`${key}@${name}`) || skips.has(key)) {
         console.log(`  ${launchers[key].label} skipped (--skip ${key}@${name}, asked for)`);
-      }
-      else chosen.push(key);
+      } else chosen.push(key);
     }
     const rounds = chosen.map(() => [] as Summary[]);
     for (let round = 0; round < repeat; round++) {
@@ -249,17 +320,30 @@ async function main(): Promise<void> {
         const launcher = launchers[key]!;
         const started = performance.now();
         rounds[i]!.push(summarize({ ...launcher.once(file), engine: launcher.label }));
-        process.stderr.write(`  ${name} round ${round + 1}/${repeat}: ${launcher.label} ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+        process.stderr.write(
+          `  ${name} round ${round + 1}/${repeat}: ${launcher.label} ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+        );
       });
     }
     const rows: Row[] = chosen.map((key, i) => {
       const bound = launchers[key]!.bound;
-      return { key, summary: medianSummary(rounds[i]!), boundTokensPerSecond: bound, boundWithoutEmbeddingTokensPerSecond: bandwidth / (bandwidth / bound - embeddingBytes) };
+      return {
+        key,
+        summary: medianSummary(rounds[i]!),
+        boundTokensPerSecond: bound,
+        boundWithoutEmbeddingTokensPerSecond: bandwidth / (bandwidth / bound - embeddingBytes),
+      };
     });
     table(rows, multiTurn);
     const row = (key: EngineKey) => rows.find((r) => r.key === key)?.summary;
     for (const key of ['capi', 'node', 'ours-tjs'] as const) if (row(key)) timeSplit(row(key)!);
-    for (const [a, b] of [['capi', 'genai'], ['capi', 'genai130'], ['node', 'genai130'], ['capi', 'node'], ['ours-tjs', 'tjs']] as const) {
+    for (const [a, b] of [
+      ['capi', 'genai'],
+      ['capi', 'genai130'],
+      ['node', 'genai130'],
+      ['capi', 'node'],
+      ['ours-tjs', 'tjs'],
+    ] as const) {
       const ours = row(a);
       const theirs = row(b);
       if (ours && theirs) ratios(ours, theirs);

@@ -50,7 +50,14 @@ async function main(): Promise<void> {
       },
     });
     const { stats } = result;
-    turns.push({ fedTokens: stats.promptTokens - stats.reusedTokens, contextTokens: stats.promptTokens, ttftMs: tokenTimesMs[0]!, ttftCpuSeconds, tokenTimesMs, tokenIds: [...result.tokenIds] });
+    turns.push({
+      fedTokens: stats.promptTokens - stats.reusedTokens,
+      contextTokens: stats.promptTokens,
+      ttftMs: tokenTimesMs[0]!,
+      ttftCpuSeconds,
+      tokenTimesMs,
+      tokenIds: [...result.tokenIds],
+    });
     conversation.push(...result.tokenIds);
     modelMs += stats.timeInModelMs;
     samplingMs += stats.timeInSamplingMs;

@@ -47,9 +47,11 @@ const warmupRounds = Number(values.warmup);
 
 async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
 }
 
 async function median(fn: () => Promise<void>): Promise<number> {
@@ -89,7 +91,10 @@ function runSide(what: string, command: string, args: string[], env: NodeJS.Proc
 
 function python(args: string[], url: string): Promise<Record<string, number>> {
   if (args[0] !== 'listing') settle();
-  return runSide('python bench', venvPython, [join(repoRoot, 'bench', 'mlflow_client_bench.py'), ...args], { ...process.env, MLFLOW_TRACKING_URI: url });
+  return runSide('python bench', venvPython, [join(repoRoot, 'bench', 'mlflow_client_bench.py'), ...args], {
+    ...process.env,
+    MLFLOW_TRACKING_URI: url,
+  });
 }
 
 function ours(args: string[]): Promise<Record<string, number>> {
@@ -99,7 +104,9 @@ function ours(args: string[]): Promise<Record<string, number>> {
 
 const row = (what: string, oursValue: number, theirs: number, unit: string, higherIsBetter = false) => {
   const ratio = higherIsBetter ? oursValue / theirs : theirs / oursValue;
-  console.log(`${what.padEnd(44)} ${oursValue.toFixed(1).padStart(10)} ${theirs.toFixed(1).padStart(10)}  ${unit.padEnd(6)} ${ratio.toFixed(2)}x ${ratio >= 1 ? 'ours better' : 'python better'}`);
+  console.log(
+    `${what.padEnd(44)} ${oursValue.toFixed(1).padStart(10)} ${theirs.toFixed(1).padStart(10)}  ${unit.padEnd(6)} ${ratio.toFixed(2)}x ${ratio >= 1 ? 'ours better' : 'python better'}`,
+  );
 };
 
 async function main(): Promise<void> {
@@ -120,18 +127,28 @@ async function listing(client: MlflowClient, url: string): Promise<void> {
   console.log(`seeding ${experimentCount} experiments and ${runCount} runs…`);
   const seedStarted = performance.now();
   const experimentIds: string[] = [];
-  await pool(Array.from({ length: experimentCount }, (_, i) => i), 8, async (i) => {
-    experimentIds[i] = await client.experiments.create(`bench-${String(i).padStart(5, '0')}`, { tags: { bench: 'yes' } });
-  });
+  await pool(
+    Array.from({ length: experimentCount }, (_, i) => i),
+    8,
+    async (i) => {
+      experimentIds[i] = await client.experiments.create(`bench-${String(i).padStart(5, '0')}`, { tags: { bench: 'yes' } });
+    },
+  );
   const big = experimentIds[0]!;
-  const runTargets = Array.from({ length: runCount }, (_, i) => (i < bigRuns ? big : experimentIds[1 + ((i - bigRuns) % (experimentCount - 1))]!));
-  await pool(runTargets.map((experimentId, i) => ({ experimentId, i })), 8, async ({ experimentId, i }) => {
-    const run = await client.runs.create(experimentId, { runName: `run-${i}`, startTime: 1_700_000_000_000 + i });
-    await client.runs.logBatch(run.info.runId, {
-      params: { lr: String(0.001 * (i % 10)), max_length: '2048', quant: i % 2 ? 'int4' : 'fp32' },
-      metrics: [0, 1, 2].map((step) => ({ key: 'loss', value: 1 / (step + 1 + i), timestamp: 1_700_000_000_000 + step, step })),
-    });
-  });
+  const runTargets = Array.from({ length: runCount }, (_, i) =>
+    i < bigRuns ? big : experimentIds[1 + ((i - bigRuns) % (experimentCount - 1))]!,
+  );
+  await pool(
+    runTargets.map((experimentId, i) => ({ experimentId, i })),
+    8,
+    async ({ experimentId, i }) => {
+      const run = await client.runs.create(experimentId, { runName: `run-${i}`, startTime: 1_700_000_000_000 + i });
+      await client.runs.logBatch(run.info.runId, {
+        params: { lr: String(0.001 * (i % 10)), max_length: '2048', quant: i % 2 ? 'int4' : 'fp32' },
+        metrics: [0, 1, 2].map((step) => ({ key: 'loss', value: 1 / (step + 1 + i), timestamp: 1_700_000_000_000 + step, step })),
+      });
+    },
+  );
   console.log(`seeded in ${((performance.now() - seedStarted) / 1000).toFixed(0)} s\n`);
 
   const mine = {
@@ -149,7 +166,10 @@ async function listing(client: MlflowClient, url: string): Promise<void> {
   row(`all ${bigRuns} runs of one experiment`, mine.all_runs_ms, theirs.all_runs_ms!, 'ms');
 }
 
-const load = () => loadavg().map((l) => l.toFixed(2)).join(', ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
 /** The median (the mean of the two middle values for an even count). */
 const middle = (values: number[]) => {
   const sorted = [...values].sort((x, y) => x - y);
@@ -176,7 +196,10 @@ async function transfers(client: MlflowClient, url: string, scratch: string): Pr
   const theirs = {
     up: () => python(['upload', '--run-id', run.info.runId, '--file', file, '--artifact-path', 'python'], url),
     down: async () => {
-      const result = await python(['download', '--run-id', run.info.runId, '--path', 'python/artifact.bin', '--dst', join(scratch, 'down-python')], url);
+      const result = await python(
+        ['download', '--run-id', run.info.runId, '--path', 'python/artifact.bin', '--dst', join(scratch, 'down-python')],
+        url,
+      );
       rmSync(join(scratch, 'down-python'), { recursive: true, force: true });
       return result;
     },
@@ -192,7 +215,8 @@ async function transfers(client: MlflowClient, url: string, scratch: string): Pr
   }
   const mibps = (r: Result) => bytes / 1024 / 1024 / r.seconds!;
   // --only uploads|downloads: more rounds of one direction in the same time (the warm-up does both, so there is something to download).
-  const kinds = values.only === 'uploads' ? (['up'] as const) : values.only === 'downloads' ? (['down'] as const) : (['up', 'down'] as const);
+  const kinds =
+    values.only === 'uploads' ? (['up'] as const) : values.only === 'downloads' ? (['down'] as const) : (['up', 'down'] as const);
   for (let round = 0; round < rounds; round++) {
     const oursFirst = round % 2 === 0;
     for (const kind of kinds) {
@@ -219,15 +243,27 @@ async function transfers(client: MlflowClient, url: string, scratch: string): Pr
   for (const kind of kinds) {
     const [name, { ours: oursRuns, python: pythonRuns }] = [names[kind], results[kind]];
     row(`${name} throughput`, middle(oursRuns.map(mibps)), middle(pythonRuns.map(mibps)), 'MiB/s', true);
-    row(`${name} CPU time (user + system)`, middle(oursRuns.map((r) => r.cpu_seconds!)), middle(pythonRuns.map((r) => r.cpu_seconds!)), 's');
+    row(
+      `${name} CPU time (user + system)`,
+      middle(oursRuns.map((r) => r.cpu_seconds!)),
+      middle(pythonRuns.map((r) => r.cpu_seconds!)),
+      's',
+    );
     row(`${name} peak RSS growth (largest)`, Math.max(...oursRuns.map(growth)), Math.max(...pythonRuns.map(growth)), 'MiB');
     const each = ratios(oursRuns, pythonRuns);
     const interval = medianInterval(each);
-    const bounds = interval.k === undefined ? 'too few rounds for a 95% interval' : `95% interval ${interval.low.toFixed(2)}–${interval.high.toFixed(2)}`;
-    perRound.push(`${name} ${fmt(each)} (median ${middle(each).toFixed(2)}, ${bounds}; ours faster in ${each.filter((r) => r >= 1).length} of ${each.length})`);
+    const bounds =
+      interval.k === undefined
+        ? 'too few rounds for a 95% interval'
+        : `95% interval ${interval.low.toFixed(2)}–${interval.high.toFixed(2)}`;
+    perRound.push(
+      `${name} ${fmt(each)} (median ${middle(each).toFixed(2)}, ${bounds}; ours faster in ${each.filter((r) => r >= 1).length} of ${each.length})`,
+    );
   }
   console.log(`\nper-round throughput ratios, ours / python: ${perRound.join('; ')}`);
-  console.log(`load average at the end ${load()}; RSS baselines: ours ${results[kinds[0]].ours[0]!.baseline_rss_mib!.toFixed(0)} MiB, python ${results[kinds[0]].python[0]!.baseline_rss_mib!.toFixed(0)} MiB`);
+  console.log(
+    `load average at the end ${load()}; RSS baselines: ours ${results[kinds[0]].ours[0]!.baseline_rss_mib!.toFixed(0)} MiB, python ${results[kinds[0]].python[0]!.baseline_rss_mib!.toFixed(0)} MiB`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -11,7 +11,9 @@ import { MlflowClient } from '../src/mlflow/client';
 import { parseTrackingUri } from '../src/mlflow/trackingUri';
 
 function statusMib(field: 'VmRSS' | 'VmHWM'): number {
-  const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+  const line = readFileSync('/proc/self/status', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${field}:`));
   return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
 }
 
@@ -28,7 +30,9 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   const cpuSeconds = (used.user + used.system) / 1e6;
-  console.log(JSON.stringify({ seconds, bytes: result.bytes, cpu_seconds: cpuSeconds, baseline_rss_mib: baseline, peak_rss_mib: statusMib('VmHWM') }));
+  console.log(
+    JSON.stringify({ seconds, bytes: result.bytes, cpu_seconds: cpuSeconds, baseline_rss_mib: baseline, peak_rss_mib: statusMib('VmHWM') }),
+  );
 }
 
 main().catch((error: unknown) => {

@@ -52,7 +52,12 @@ async function main(): Promise<void> {
       return_dict_in_generate: true,
       ...(past ? { past_key_values: past } : {}),
     } as never)) as { sequences: { tolist(): bigint[][] }; past_key_values: { dispose?: () => Promise<void> } };
-    return { tokenTimesMs, ttftCpuSeconds, tokenIds: output.sequences.tolist()[0]!.slice(ids.length).map(Number), past: output.past_key_values };
+    return {
+      tokenTimesMs,
+      ttftCpuSeconds,
+      tokenIds: output.sequences.tolist()[0]!.slice(ids.length).map(Number),
+      past: output.past_key_values,
+    };
   };
   await run(benchCase.turns[0]!.slice(0, 8), 2, undefined);
   const cpuBefore = process.cpuUsage();
@@ -63,7 +68,14 @@ async function main(): Promise<void> {
   for (const turnIds of benchCase.turns) {
     conversation.push(...turnIds);
     const { tokenTimesMs, ttftCpuSeconds, tokenIds, past: next } = await run(conversation, benchCase.newTokens, past);
-    turns.push({ fedTokens: conversation.length - cached, contextTokens: conversation.length, ttftMs: tokenTimesMs[0]!, ttftCpuSeconds, tokenTimesMs, tokenIds });
+    turns.push({
+      fedTokens: conversation.length - cached,
+      contextTokens: conversation.length,
+      ttftMs: tokenTimesMs[0]!,
+      ttftCpuSeconds,
+      tokenTimesMs,
+      tokenIds,
+    });
     conversation.push(...tokenIds);
     past = next;
     // The returned cache holds everything but the last token picked.

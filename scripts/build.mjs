@@ -24,7 +24,10 @@ const withoutSharp = {
   name: 'without-sharp',
   setup(build) {
     build.onResolve({ filter: /^sharp$/ }, () => ({ path: 'sharp', namespace: 'without-sharp' }));
-    build.onLoad({ filter: /.*/, namespace: 'without-sharp' }, () => ({ contents: 'module.exports = function sharp() { throw new Error("Image processing is not part of this extension."); };', loader: 'js' }));
+    build.onLoad({ filter: /.*/, namespace: 'without-sharp' }, () => ({
+      contents: 'module.exports = function sharp() { throw new Error("Image processing is not part of this extension."); };',
+      loader: 'js',
+    }));
   },
 };
 
@@ -69,13 +72,18 @@ function writeThirdPartyNotices(metafiles) {
       if (match) packages.set(match[1], input.slice(0, match.index + match[0].length));
     }
   }
-  const sections = [...packages].sort(([a], [b]) => a.localeCompare(b)).map(([name, folder]) => {
-    const manifest = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
-    const licenceFile = readdirSync(folder).find((file) => /^(licen[sc]e|copying)(\.|$)/i.test(file));
-    const text = licenceFile ? readFileSync(join(folder, licenceFile), 'utf8').trim() : `Licence: ${manifest.license ?? 'not stated'}`;
-    return `${name} ${manifest.version}\n${'-'.repeat(name.length + 1 + manifest.version.length)}\n${text}\n`;
-  });
-  writeFileSync(join('dist', 'ThirdPartyNotices.txt'), `This extension bundles the following third-party software.\n\n${sections.join('\n')}`);
+  const sections = [...packages]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, folder]) => {
+      const manifest = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
+      const licenceFile = readdirSync(folder).find((file) => /^(licen[sc]e|copying)(\.|$)/i.test(file));
+      const text = licenceFile ? readFileSync(join(folder, licenceFile), 'utf8').trim() : `Licence: ${manifest.license ?? 'not stated'}`;
+      return `${name} ${manifest.version}\n${'-'.repeat(name.length + 1 + manifest.version.length)}\n${text}\n`;
+    });
+  writeFileSync(
+    join('dist', 'ThirdPartyNotices.txt'),
+    `This extension bundles the following third-party software.\n\n${sections.join('\n')}`,
+  );
 }
 
 function tsFilesUnder(dir) {
@@ -91,7 +99,11 @@ function tsFilesUnder(dir) {
 if (args.has('--tests')) {
   rmSync('out', { recursive: true, force: true });
   const roots = ['src', 'test', 'scripts', 'bench'].filter((d) => {
-    try { return statSync(d).isDirectory(); } catch { return false; }
+    try {
+      return statSync(d).isDirectory();
+    } catch {
+      return false;
+    }
   });
   await esbuild.build({
     entryPoints: roots.flatMap(tsFilesUnder),

@@ -27,14 +27,18 @@ async function portOrFree(wanted: number): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { port: { type: 'string', default: '8080' }, 'mlflow-port': { type: 'string', default: '5000' } } });
+  const { values } = parseArgs({
+    options: { port: { type: 'string', default: '8080' }, 'mlflow-port': { type: 'string', default: '5000' } },
+  });
   const demoDir = join(repoRoot, '.demo');
   const workspace = join(demoDir, 'workspace');
   mkdirSync(workspace, { recursive: true });
   mkdirSync(join(demoDir, 'mlflow'), { recursive: true });
 
   const mlflow = await startMlflowServer({ port: await portOrFree(Number(values['mlflow-port'])), dataDir: join(demoDir, 'mlflow') });
-  const existing = await fetch(`${mlflow.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(demoExperimentName)}`);
+  const existing = await fetch(
+    `${mlflow.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(demoExperimentName)}`,
+  );
   if (existing.status === 404) {
     const seeded = await seedExplorer(mlflow.url, demoSeed);
     console.log(`Seeded "${demoExperimentName}" with ${seeded.experiments[0]!.runs.length} runs.`);
@@ -51,7 +55,11 @@ async function main(): Promise<void> {
     installVsix: [join(repoRoot, vsix)],
     // The demo workspace lies inside this repository: keep VS Code's git from offering to open it.
     // The chat opens on the registered champion as the workbench opens: downloaded from MLflow, ready to try.
-    settings: { 'phi3Mlflow.trackingUri': mlflow.url, 'phi3Mlflow.chat.openOnStartup': `models:/${demoRegisteredModel}@champion`, 'git.openRepositoryInParentFolders': 'never' },
+    settings: {
+      'phi3Mlflow.trackingUri': mlflow.url,
+      'phi3Mlflow.chat.openOnStartup': `models:/${demoRegisteredModel}@champion`,
+      'git.openRepositoryInParentFolders': 'never',
+    },
   });
 
   console.log(`

@@ -51,5 +51,8 @@ export async function setUpDemoModel(trackingUrl: string, workspace: string): Pr
   const parsed = parseWrapperSpec(cellText, { baseDir: workspace });
   if (!parsed.ok) throw new Error(`the demo wrapper spec is invalid: ${JSON.stringify(parsed.problems)}`);
   const logged = await logWrapperModel(client, parsed.spec, { sourceName: 'scripts/demo.sh' });
-  return { modelFolder, message: `Logged ${logged.modelUri} and registered it as ${demoRegisteredModel}@champion (version ${logged.registeredVersion?.version ?? '?'}).` };
+  return {
+    modelFolder,
+    message: `Logged ${logged.modelUri} and registered it as ${demoRegisteredModel}@champion (version ${logged.registeredVersion?.version ?? '?'}).`,
+  };
 }

@@ -25,7 +25,10 @@ export const demoSeed: ExplorerSeedSpec = {
           params: { recipe: 'custom ONNX pyfunc', artifact: 'cpu-int4-rtn-block-32-acc-level-4', max_length: 2048, temperature: 0.6 },
           metrics: { tokens_per_second: [9.8, 10.4, 10.9, 11.2], time_to_first_token_ms: [820, 640, 610, 600] },
           tags: { 'phi3.recipe': 'onnx-pyfunc' },
-          artifacts: { 'eval/prompts.jsonl': `${prompts}\n`, 'README.md': '# onnx-cpu-int4\nPhi-3 Mini 4k instruct, int4 RTN block 32, CPU.\n' },
+          artifacts: {
+            'eval/prompts.jsonl': `${prompts}\n`,
+            'README.md': '# onnx-cpu-int4\nPhi-3 Mini 4k instruct, int4 RTN block 32, CPU.\n',
+          },
         },
         {
           name: 'onnx-cpu-fp32',

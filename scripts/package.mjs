@@ -7,7 +7,13 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 
-const targets = { 'linux-x64': 'linux-x64', 'linux-arm64': 'linux-arm64', 'darwin-arm64': 'darwin-arm64', 'win32-x64': 'win32-x64', 'win32-arm64': 'win32-arm64' };
+const targets = {
+  'linux-x64': 'linux-x64',
+  'linux-arm64': 'linux-arm64',
+  'darwin-arm64': 'darwin-arm64',
+  'win32-x64': 'win32-x64',
+  'win32-arm64': 'win32-arm64',
+};
 const platformKey = `${process.platform}-${process.arch}`;
 const target = targets[platformKey];
 if (!target) throw new Error(`onnxruntime-node ships no binaries for ${platformKey}`);
@@ -30,7 +36,14 @@ for (const part of ['package.json', 'README.md', 'dist']) {
 // for this platform (@koromix/koffi-<platform>-<arch>, which npm installs alone as an optional
 // dependency), not the C++ sources, docs and vendored headers the koffi package also holds.
 const koffi = join('node_modules', 'koffi');
-for (const part of ['package.json', 'LICENSE.txt', 'README.md', 'index.cjs', join('src', 'koffi', 'index.cjs'), join('src', 'koffi', 'src', 'static.cjs')]) {
+for (const part of [
+  'package.json',
+  'LICENSE.txt',
+  'README.md',
+  'index.cjs',
+  join('src', 'koffi', 'index.cjs'),
+  join('src', 'koffi', 'src', 'static.cjs'),
+]) {
   cpSync(join(koffi, part), join(staged, 'koffi', part));
 }
 const koffiNative = join('@koromix', `koffi-${process.platform}-${process.arch}`);
@@ -40,7 +53,17 @@ const { name, version } = JSON.parse(readFileSync('package.json', 'utf8'));
 const vsix = `${name}-${version}-${target}.vsix`;
 execFileSync(
   process.execPath,
-  [join('node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--target', target, '--allow-missing-repository', '--skip-license', '--out', vsix],
+  [
+    join('node_modules', '@vscode', 'vsce', 'vsce'),
+    'package',
+    '--no-dependencies',
+    '--target',
+    target,
+    '--allow-missing-repository',
+    '--skip-license',
+    '--out',
+    vsix,
+  ],
   { stdio: 'inherit' },
 );
 console.log(`${vsix}: ${(statSync(vsix).size / 1024 / 1024).toFixed(1)} MiB`);

@@ -1,5 +1,16 @@
 import * as vscode from 'vscode';
-import { ignoredWorkspaceSettings, parseSettingsText, type RestrictedSetting, restrictedSettings, restrictedSettingsIn, restrictedValue, type SavedConnection, userConnections, withConnectionFirst, withoutConnection } from './settingValues';
+import {
+  ignoredWorkspaceSettings,
+  parseSettingsText,
+  type RestrictedSetting,
+  restrictedSettings,
+  restrictedSettingsIn,
+  restrictedValue,
+  type SavedConnection,
+  userConnections,
+  withConnectionFirst,
+  withoutConnection,
+} from './settingValues';
 
 export type { SavedConnection } from './settingValues';
 
@@ -32,7 +43,9 @@ export async function ignoredSettings(): Promise<string[]> {
       return undefined; // no such file
     }
   };
-  const folderFiles = (vscode.workspace.workspaceFolders ?? []).map((folder) => read(vscode.Uri.joinPath(folder.uri, '.vscode', 'settings.json')));
+  const folderFiles = (vscode.workspace.workspaceFolders ?? []).map((folder) =>
+    read(vscode.Uri.joinPath(folder.uri, '.vscode', 'settings.json')),
+  );
   for (const settings of await Promise.all(folderFiles)) for (const key of restrictedSettingsIn(settings)) found.add(key);
   const workspaceFile = vscode.workspace.workspaceFile;
   if (workspaceFile && workspaceFile.scheme !== 'untitled') {
@@ -85,9 +98,13 @@ export function savedConnection(uri: string): SavedConnection | undefined {
 
 /** Puts the connection first in the user's list (replacing an entry for the same URI). */
 export async function rememberConnection(connection: SavedConnection): Promise<void> {
-  await vscode.workspace.getConfiguration(section).update('connections', withConnectionFirst(savedConnections(), connection), vscode.ConfigurationTarget.Global);
+  await vscode.workspace
+    .getConfiguration(section)
+    .update('connections', withConnectionFirst(savedConnections(), connection), vscode.ConfigurationTarget.Global);
 }
 
 export async function forgetConnection(uri: string): Promise<void> {
-  await vscode.workspace.getConfiguration(section).update('connections', withoutConnection(savedConnections(), uri), vscode.ConfigurationTarget.Global);
+  await vscode.workspace
+    .getConfiguration(section)
+    .update('connections', withoutConnection(savedConnections(), uri), vscode.ConfigurationTarget.Global);
 }

@@ -82,7 +82,8 @@ export class Ctx implements vscode.Disposable {
       return this.current;
     }
     // Saving the URI after a successful connect lands here too: do not probe the same server twice.
-    if ((this.current.kind === 'connected' || this.current.kind === 'connecting') && this.current.uri.original === raw.trim()) return this.current;
+    if ((this.current.kind === 'connected' || this.current.kind === 'connecting') && this.current.uri.original === raw.trim())
+      return this.current;
     return this.connect(raw);
   }
 
@@ -108,12 +109,20 @@ export class Ctx implements vscode.Disposable {
     let client: MlflowClient | undefined;
     if (!resolvedAuth) {
       const authKind = savedConnection(uri.original)?.auth ?? 'none';
-      next = { kind: 'authFailed', uri, authKind, message: `No saved ${authKind === 'token' ? 'token' : 'password'} for ${uri.original}: connect again to sign in` };
+      next = {
+        kind: 'authFailed',
+        uri,
+        authKind,
+        message: `No saved ${authKind === 'token' ? 'token' : 'password'} for ${uri.original}: connect again to sign in`,
+      };
     } else {
       try {
         // The time the explorer waits for one answer (phi3Mlflow.requestTimeoutSeconds): a slow server
         // shows "Still loading…" (cancellable), then an error node with Retry, never a frozen tree.
-        client = new MlflowClient({ uri, auth: resolvedAuth, tls: tlsFromEnvironment() }, { timeoutMs: requestTimeoutSeconds() * 1000, maxRetries: 1 });
+        client = new MlflowClient(
+          { uri, auth: resolvedAuth, tls: tlsFromEnvironment() },
+          { timeoutMs: requestTimeoutSeconds() * 1000, maxRetries: 1 },
+        );
         // Both with the credentials: a basic-auth server refuses even /version without them.
         const server = { version: await client.serverVersion() };
         await client.experiments.searchPage({ maxResults: 1 });

@@ -5,6 +5,7 @@
  * empty message reads as its name ("Error"), never as nothing.
  */
 export function errorMessage(error: unknown): string {
-  if (typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string' && error.message) return error.message;
+  if (typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string' && error.message)
+    return error.message;
   return String(error);
 }

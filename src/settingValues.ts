@@ -59,7 +59,8 @@ export function withoutConnection(list: readonly SavedConnection[], uri: string)
 export const restrictedSettings = ['trackingUri', 'connections', 'pythonPath', 'chat.openOnStartup', 'chat.modelCacheDirectory'] as const;
 export type RestrictedSetting = (typeof restrictedSettings)[number];
 
-const hasWorkspaceValue = (inspected: InspectedSetting<unknown> | undefined) => inspected?.workspaceValue !== undefined || inspected?.workspaceFolderValue !== undefined;
+const hasWorkspaceValue = (inspected: InspectedSetting<unknown> | undefined) =>
+  inspected?.workspaceValue !== undefined || inspected?.workspaceFolderValue !== undefined;
 
 /**
  * A restricted setting's value: with the workspace trusted, the merged one (`merged`, what `get()`
@@ -72,7 +73,10 @@ export function restrictedValue<T>(inspected: InspectedSetting<T> | undefined, m
 }
 
 /** The restricted settings a workspace sets while untrusted: their workspace values are ignored. */
-export function ignoredWorkspaceSettings(inspect: (key: RestrictedSetting) => InspectedSetting<unknown> | undefined, trusted: boolean): string[] {
+export function ignoredWorkspaceSettings(
+  inspect: (key: RestrictedSetting) => InspectedSetting<unknown> | undefined,
+  trusted: boolean,
+): string[] {
   if (trusted) return [];
   return restrictedSettings.filter((key) => hasWorkspaceValue(inspect(key))).map((key) => `phi3Mlflow.${key}`);
 }

@@ -47,10 +47,18 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   mkdirSync(extensionsDir, { recursive: true });
   writeFileSync(
     join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': options.workspaceTrust === true, 'telemetry.telemetryLevel': 'off',
-      // A tree item's tooltip that opens under the mouse covers the row below it and swallows the next click.
-      'workbench.hover.delay': 600_000,
-      ...options.settings }, null, 2),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'security.workspace.trust.enabled': options.workspaceTrust === true,
+        'telemetry.telemetryLevel': 'off',
+        // A tree item's tooltip that opens under the mouse covers the row below it and swallows the next click.
+        'workbench.hover.delay': 600_000,
+        ...options.settings,
+      },
+      null,
+      2,
+    ),
   );
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, VSCODE_IPC_HOOK_CLI: '' };
   const common = ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
@@ -63,7 +71,19 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
 
   const server = ProcessGroup.start(
     node,
-    [codeServerEntry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, ...common, '--disable-telemetry', '--disable-update-check', ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', options.workspace],
+    [
+      codeServerEntry,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      ...common,
+      '--disable-telemetry',
+      '--disable-update-check',
+      ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
+      '--disable-getting-started-override',
+      options.workspace,
+    ],
     { env },
   );
   const stop = async () => {

@@ -69,11 +69,16 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
   delete env.MLFLOW_TRACKING_URI;
   const args = [
     'server',
-    '--host', '127.0.0.1',
-    '--port', String(port),
-    '--workers', '2',
-    '--backend-store-uri', `sqlite:///${join(dataDir, 'mlflow.db')}`,
-    '--artifacts-destination', join(dataDir, 'artifacts'),
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--workers',
+    '2',
+    '--backend-store-uri',
+    `sqlite:///${join(dataDir, 'mlflow.db')}`,
+    '--artifacts-destination',
+    join(dataDir, 'artifacts'),
   ];
   if (options.appName === 'basic-auth') {
     const authConfig = join(dataDir, 'basic_auth.ini');
@@ -109,7 +114,12 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     // CreateBucket: moto takes unsigned requests.
     const created = await fetch(`${s3Url}/mlflow-artifacts`, { method: 'PUT' });
     if (!created.ok) throw new Error(`moto refused to create the bucket: ${created.status}`);
-    Object.assign(env, { MLFLOW_S3_ENDPOINT_URL: s3Url, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_DEFAULT_REGION: 'us-east-1' });
+    Object.assign(env, {
+      MLFLOW_S3_ENDPOINT_URL: s3Url,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_DEFAULT_REGION: 'us-east-1',
+    });
     args[args.indexOf('--artifacts-destination') + 1] = 's3://mlflow-artifacts/artifacts';
   }
   const group = ProcessGroup.start(join(options.mlflowMajor === 2 ? mlflow2VenvBin : venvBin, 'mlflow'), args, { cwd: dataDir, env });
@@ -151,13 +161,17 @@ async function waitForHealth(url: string, group: ProcessGroup, timeoutMs: number
 function httpsHealth(url: string, tls: NonNullable<MlflowServerOptions['tls']>): Promise<string> {
   const clientPem = tls.clientPem ? readFileSync(tls.clientPem) : undefined;
   return new Promise((resolveHealth, reject) => {
-    const request = httpsRequest(`${url}/health`, { ca: readFileSync(tls.caCert), cert: clientPem, key: clientPem, timeout: 2000 }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolveHealth(response.statusCode === 200 ? body.trim() : `status ${response.statusCode}`));
-      response.on('error', reject);
-    });
+    const request = httpsRequest(
+      `${url}/health`,
+      { ca: readFileSync(tls.caCert), cert: clientPem, key: clientPem, timeout: 2000 },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => resolveHealth(response.statusCode === 200 ? body.trim() : `status ${response.statusCode}`));
+        response.on('error', reject);
+      },
+    );
     request.on('timeout', () => request.destroy(new Error('timeout')));
     request.on('error', reject);
     request.end();

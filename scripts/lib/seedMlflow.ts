@@ -16,11 +16,19 @@ export interface SeedRun {
 }
 
 export interface SeedSpec {
-  readonly experiments: ReadonlyArray<{ readonly name: string; readonly tags?: Record<string, string>; readonly runs?: readonly SeedRun[] }>;
+  readonly experiments: ReadonlyArray<{
+    readonly name: string;
+    readonly tags?: Record<string, string>;
+    readonly runs?: readonly SeedRun[];
+  }>;
 }
 
 export interface Seeded {
-  readonly experiments: ReadonlyArray<{ readonly id: string; readonly name: string; readonly runs: ReadonlyArray<{ readonly id: string; readonly name: string }> }>;
+  readonly experiments: ReadonlyArray<{
+    readonly id: string;
+    readonly name: string;
+    readonly runs: ReadonlyArray<{ readonly id: string; readonly name: string }>;
+  }>;
 }
 
 /** Creates experiments, runs, params, metrics, tags and artifacts on a server with MLflow's Python client. */

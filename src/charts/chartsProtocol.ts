@@ -9,7 +9,12 @@ export interface ChartData {
   readonly metrics: ReadonlyArray<{
     readonly key: string;
     /** One per run that logged the metric, `run` indexing `runs`. */
-    readonly series: ReadonlyArray<{ readonly run: number; readonly steps: number[]; readonly timestamps: number[]; readonly values: number[] }>;
+    readonly series: ReadonlyArray<{
+      readonly run: number;
+      readonly steps: number[];
+      readonly timestamps: number[];
+      readonly values: number[];
+    }>;
   }>;
   /** The metric to scroll to first (the one clicked in the tree). */
   readonly focus?: string;

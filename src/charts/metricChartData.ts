@@ -15,7 +15,12 @@ export interface ChartRun {
 }
 
 /** Fetches the history of every metric of the runs (all pages, up to the limit), keys sorted. */
-export async function loadChartData(client: MlflowClient, runs: readonly ChartRun[], focus?: string, signal?: AbortSignal): Promise<ChartData> {
+export async function loadChartData(
+  client: MlflowClient,
+  runs: readonly ChartRun[],
+  focus?: string,
+  signal?: AbortSignal,
+): Promise<ChartData> {
   const keys = [...new Set(runs.flatMap((r) => r.metricKeys))].sort((a, b) => a.localeCompare(b));
   let truncated = 0;
   const metrics = [];
@@ -33,7 +38,12 @@ export async function loadChartData(client: MlflowClient, runs: readonly ChartRu
         points.push(point);
       }
       points.sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
-      series.push({ run: index, steps: points.map((p) => p.step), timestamps: points.map((p) => p.timestamp), values: points.map((p) => p.value) });
+      series.push({
+        run: index,
+        steps: points.map((p) => p.step),
+        timestamps: points.map((p) => p.timestamp),
+        values: points.map((p) => p.value),
+      });
     }
     metrics.push({ key, series });
   }

@@ -35,12 +35,28 @@ export class MetricChartsPanel extends WebviewHost<ChartsHostToView, ChartsViewT
   /** Shows the charts of these runs in a new panel. */
   static create(extensionUri: vscode.Uri, client: MlflowClient, runs: readonly ChartRun[], focus?: string): MetricChartsPanel {
     const title = runs.length === 1 ? `Metrics: ${displayName(runs[0]!.name)}` : `Metrics: ${runs.length} runs`;
-    const panel = vscode.window.createWebviewPanel('phi3Mlflow.metricCharts', title, vscode.ViewColumn.Active, webviewOptions(extensionUri));
+    const panel = vscode.window.createWebviewPanel(
+      'phi3Mlflow.metricCharts',
+      title,
+      vscode.ViewColumn.Active,
+      webviewOptions(extensionUri),
+    );
     return new MetricChartsPanel(panel, extensionUri, client, runs, focus);
   }
 
-  private constructor(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, client: MlflowClient, runs: readonly ChartRun[], focus?: string) {
-    super(panel, extensionUri, { page: 'metricCharts', title: 'Metric charts', body: chartsBody, dataImages: true }, parseChartsViewMessage);
+  private constructor(
+    panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    client: MlflowClient,
+    runs: readonly ChartRun[],
+    focus?: string,
+  ) {
+    super(
+      panel,
+      extensionUri,
+      { page: 'metricCharts', title: 'Metric charts', body: chartsBody, dataImages: true },
+      parseChartsViewMessage,
+    );
     this.loaded = loadChartData(client, runs, focus, this.controller.signal).then(
       (data) => {
         this.data = data;

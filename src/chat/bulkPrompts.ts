@@ -45,12 +45,16 @@ export function parseBulkPrompts(text: string, systemPrompt = ''): BulkPrompts {
       return;
     }
     const problem = (message: string) => problems.push({ line, message });
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return problem('expected an object with "prompt" or "messages"');
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      return problem('expected an object with "prompt" or "messages"');
     const record = value as Record<string, unknown>;
     if ('prompt' in record && 'messages' in record) return problem('has both "prompt" and "messages"; give one');
     if ('prompt' in record) {
       if (typeof record.prompt !== 'string' || !record.prompt.trim()) return problem('"prompt" must be non-empty text');
-      const messages: ChatMessage[] = [...(systemPrompt.trim() ? [{ role: 'system' as const, content: systemPrompt }] : []), { role: 'user', content: record.prompt }];
+      const messages: ChatMessage[] = [
+        ...(systemPrompt.trim() ? [{ role: 'system' as const, content: systemPrompt }] : []),
+        { role: 'user', content: record.prompt },
+      ];
       prompts.push({ line, messages, prompt: record.prompt });
       return;
     }

@@ -30,13 +30,23 @@ export const bulkTablePath = 'bulk_results.json';
 /** The results as a table: line, prompt, then per model answer, new tokens, latency, tokens/s and error. */
 export function bulkTable(modelCount: number, rows: readonly BulkRow[]): TableArtifact {
   const suffixes = modelSuffixes(modelCount);
-  const columns = ['line', 'prompt', ...suffixes.flatMap((s) => [`answer${s}`, `new_tokens${s}`, `latency_ms${s}`, `tokens_per_second${s}`, `error${s}`])];
+  const columns = [
+    'line',
+    'prompt',
+    ...suffixes.flatMap((s) => [`answer${s}`, `new_tokens${s}`, `latency_ms${s}`, `tokens_per_second${s}`, `error${s}`]),
+  ];
   const data = rows.map((row) => [
     row.prompt.line,
     row.prompt.prompt,
     ...suffixes.flatMap((_, i) => {
       const answer = row.answers[i];
-      return [answer?.text ?? null, answer?.figures?.newTokens ?? null, answer ? Math.round(answer.latencyMs) : null, answer?.figures?.tokensPerSecond ?? null, answer?.error ?? null];
+      return [
+        answer?.text ?? null,
+        answer?.figures?.newTokens ?? null,
+        answer ? Math.round(answer.latencyMs) : null,
+        answer?.figures?.tokensPerSecond ?? null,
+        answer?.error ?? null,
+      ];
     }),
   ]);
   return { columns, data };
@@ -51,7 +61,9 @@ export function bulkTableJson(modelCount: number, rows: readonly BulkRow[]): str
 export function bulkResultsJsonl(modelCount: number, rows: readonly BulkRow[]): string {
   const table = bulkTable(modelCount, rows);
   return table.data
-    .map((values, i) => JSON.stringify({ ...Object.fromEntries(table.columns.map((column, c) => [column, values[c]])), messages: rows[i]!.prompt.messages }))
+    .map((values, i) =>
+      JSON.stringify({ ...Object.fromEntries(table.columns.map((column, c) => [column, values[c]])), messages: rows[i]!.prompt.messages }),
+    )
     .map((line) => `${line}\n`)
     .join('');
 }
@@ -68,7 +80,12 @@ export function loggedTablesTag(paths: readonly string[]): string {
  * A bulk run as an MLflow run: the settings as params; per model, each prompt's latency and new
  * tokens stepped by row, and summaries; the results table as a table artifact MLflow's UI shows.
  */
-export function bulkRunRequest(input: { models: readonly RunModel[]; settings: ChatSettings; rows: readonly BulkRow[]; loggedAt: Date }): ChatRunRequest {
+export function bulkRunRequest(input: {
+  models: readonly RunModel[];
+  settings: ChatSettings;
+  rows: readonly BulkRow[];
+  loggedAt: Date;
+}): ChatRunRequest {
   const { models, settings, rows, loggedAt } = input;
   const timestamp = loggedAt.getTime();
   const suffixes = modelSuffixes(models.length);
@@ -81,11 +98,15 @@ export function bulkRunRequest(input: { models: readonly RunModel[]; settings: C
       const answer = row.answers[m];
       if (!answer || answer.error) return;
       metrics.push({ key: `latency_ms${s}`, value: answer.latencyMs, timestamp, step });
-      if (answer.figures?.newTokens !== undefined) metrics.push({ key: `new_tokens${s}`, value: answer.figures.newTokens, timestamp, step });
+      if (answer.figures?.newTokens !== undefined)
+        metrics.push({ key: `new_tokens${s}`, value: answer.figures.newTokens, timestamp, step });
     });
     const newTokens = ok.map((a) => a.figures?.newTokens).filter((n): n is number => n !== undefined);
     const speeds = ok.map((a) => a.figures?.tokensPerSecond).filter((n): n is number => n !== undefined);
-    metrics.push({ key: `prompts${s}`, value: answers.length, timestamp, step: 0 }, { key: `failed${s}`, value: answers.length - ok.length, timestamp, step: 0 });
+    metrics.push(
+      { key: `prompts${s}`, value: answers.length, timestamp, step: 0 },
+      { key: `failed${s}`, value: answers.length - ok.length, timestamp, step: 0 },
+    );
     if (ok.length) metrics.push({ key: `mean_latency_ms${s}`, value: mean(ok.map((a) => a.latencyMs)), timestamp, step: 0 });
     if (newTokens.length) metrics.push({ key: `total_new_tokens${s}`, value: sum(newTokens), timestamp, step: 0 });
     if (speeds.length) metrics.push({ key: `mean_tokens_per_second${s}`, value: mean(speeds), timestamp, step: 0 });

@@ -19,7 +19,12 @@ export interface BulkRunOutcome {
  * the row's error and the run goes on. Aborting `signal` stops the answer being generated and the
  * run: the rows completed so far are kept, the one interrupted too, with what it had.
  */
-export async function runBulk(prompts: readonly BulkPrompt[], models: readonly BulkModel[], settings: ChatSettings, options: { signal: AbortSignal; onRow?: (row: BulkRow, index: number) => void; now?: () => number }): Promise<BulkRunOutcome> {
+export async function runBulk(
+  prompts: readonly BulkPrompt[],
+  models: readonly BulkModel[],
+  settings: ChatSettings,
+  options: { signal: AbortSignal; onRow?: (row: BulkRow, index: number) => void; now?: () => number },
+): Promise<BulkRunOutcome> {
   const now = options.now ?? (() => performance.now());
   const rows: BulkRow[] = [];
   let running: BulkModel | undefined;

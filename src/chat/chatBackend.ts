@@ -94,7 +94,11 @@ export class LocalChatBackend implements ChatBackend {
     if (!this.loaded || !this.engine.model) {
       const { mlflow } = this.ref;
       if (mlflow && !existsSync(this.ref.folder)) {
-        return Promise.reject(new Error(`The download of ${mlflow.title} (${mlflow.resolvedUri}) is no longer in the model cache: open ${mlflow.requestedUri} again to download it.`));
+        return Promise.reject(
+          new Error(
+            `The download of ${mlflow.title} (${mlflow.resolvedUri}) is no longer in the model cache: open ${mlflow.requestedUri} again to download it.`,
+          ),
+        );
       }
       const loading = this.engine.load(this.ref.folder).then(() => undefined);
       this.loaded = loading;
@@ -173,7 +177,7 @@ export class ServedChatBackend implements ChatBackend {
   get settingsNote(): string | undefined {
     return this.ref.signature.kind === 'prompt'
       ? `This served model takes only a prompt (${describeScoringSignature(this.ref.signature)}): it answers with its own generation settings.`
-      : 'A served llm/v1/chat model takes max new tokens, and temperature, top-p and top-k with sampling on; repetition penalty and seed stay the server\'s.';
+      : "A served llm/v1/chat model takes max new tokens, and temperature, top-p and top-k with sampling on; repetition penalty and seed stay the server's.";
   }
 
   open(): Promise<void> {
@@ -185,7 +189,9 @@ export class ServedChatBackend implements ChatBackend {
   }
 
   exactPrompt(input: ChatInput): string {
-    return this.ref.signature.kind === 'llm/v1/chat' ? JSON.stringify(invocationBody(this.ref.signature, input), null, 2) : promptTextOf(input);
+    return this.ref.signature.kind === 'llm/v1/chat'
+      ? JSON.stringify(invocationBody(this.ref.signature, input), null, 2)
+      : promptTextOf(input);
   }
 
   async answer(input: ChatInput, settings: ChatSettings, onText: (text: string) => void): Promise<ChatAnswer> {
@@ -193,7 +199,11 @@ export class ServedChatBackend implements ChatBackend {
     const controller = new AbortController();
     this.running = controller;
     try {
-      const answer = await this.client.answer(input, this.ref.signature.kind === 'llm/v1/chat' ? toServedSettings(settings) : {}, controller.signal);
+      const answer = await this.client.answer(
+        input,
+        this.ref.signature.kind === 'llm/v1/chat' ? toServedSettings(settings) : {},
+        controller.signal,
+      );
       onText(answer.text);
       const tokens = answer.usage?.completionTokens;
       return {

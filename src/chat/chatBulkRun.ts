@@ -32,7 +32,9 @@ export async function runBulkFile(parts: ChatPanelParts): Promise<void> {
     return parts.show();
   }
   const { prompts, problems } = parseBulkPrompts(text, session.conversation.systemPrompt);
-  const problemText = problems.length ? `Left out ${problems.length === 1 ? 'one line' : `${problems.length} lines`}: ${describeBulkProblems(problems)}.` : '';
+  const problemText = problems.length
+    ? `Left out ${problems.length === 1 ? 'one line' : `${problems.length} lines`}: ${describeBulkProblems(problems)}.`
+    : '';
   if (prompts.length === 0) {
     session.notice = { kind: 'error', message: `No prompts in ${file.fsPath}${problemText ? `. ${problemText}` : ': the file is empty.'}` };
     return parts.show();
@@ -41,7 +43,10 @@ export async function runBulkFile(parts: ChatPanelParts): Promise<void> {
     await parts.load();
     const failed = session.sides.find((side) => side.status !== 'ready');
     if (failed) {
-      session.notice = { kind: 'error', message: `The bulk run needs ${failed.backend.title}, which could not be loaded: ${failed.problem ?? 'unknown error'}` };
+      session.notice = {
+        kind: 'error',
+        message: `The bulk run needs ${failed.backend.title}, which could not be loaded: ${failed.problem ?? 'unknown error'}`,
+      };
       return parts.show();
     }
   }
@@ -61,13 +66,18 @@ export async function runBulkFile(parts: ChatPanelParts): Promise<void> {
   session.bulk = bulk;
   session.notice = undefined;
   parts.show();
-  const outcome = await runBulk(prompts, sides.map((side) => side.backend), bulk.settings, {
-    signal: bulk.controller.signal,
-    onRow: (row) => {
-      bulk.rows.push(row);
-      parts.show();
+  const outcome = await runBulk(
+    prompts,
+    sides.map((side) => side.backend),
+    bulk.settings,
+    {
+      signal: bulk.controller.signal,
+      onRow: (row) => {
+        bulk.rows.push(row);
+        parts.show();
+      },
     },
-  });
+  );
   bulk.running = false;
   bulk.cancelled = outcome.cancelled;
   parts.show();
@@ -77,7 +87,9 @@ export async function exportBulk(parts: ChatPanelParts): Promise<void> {
   const bulk = parts.session.bulk;
   if (!bulk || bulk.running) return;
   const name = `bulk-results-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.jsonl`;
-  await saveTextFile(parts, bulkResultsJsonl(bulk.models.length, bulk.rows), name, 'Export the bulk results as JSONL', { 'JSON Lines': ['jsonl'] });
+  await saveTextFile(parts, bulkResultsJsonl(bulk.models.length, bulk.rows), name, 'Export the bulk results as JSONL', {
+    'JSON Lines': ['jsonl'],
+  });
 }
 
 export function closeBulk(parts: ChatPanelParts): void {

@@ -21,7 +21,14 @@ export function chatCommandContext(ctx: Ctx): ChatCommandContext {
   const context = ctx.extension;
   const log = (line: string) => ctx.log.info(line);
   return {
-    host: { extensionUri: context.extensionUri, workspaceState: context.workspaceState, globalState: context.globalState, log, mlflow: chatMlflowAccess(ctx), openPanels: ctx.chatPanels },
+    host: {
+      extensionUri: context.extensionUri,
+      workspaceState: context.workspaceState,
+      globalState: context.globalState,
+      log,
+      mlflow: chatMlflowAccess(ctx),
+      openPanels: ctx.chatPanels,
+    },
     sources: new ChatModelSources(ctx),
   };
 }
@@ -31,12 +38,34 @@ export function chatCommandContext(ctx: Ctx): ChatCommandContext {
  * resolveChatModel (chatModelPicker.ts names them) are internal: their callers get their errors.
  */
 export const chatCommands: CommandFactories<ChatCommandContext> = {
-  openChat: ({ host, sources }) => (arg) => openChat(host, sources, arg),
-  testInChat: ({ host, sources }) => (arg) => openChat(host, sources, arg),
-  chatWithServedModel: ({ host, sources }) => (arg) => chatWithServedModel(host, sources, arg),
-  clearModelCache: ({ sources }) => (confirmed) => clearModelCache(sources, confirmed),
-  pickChatModel: { internal: ({ sources }) => (options) => sources.pick(options as PickChatModelOptions | undefined) },
-  resolveChatModel: { internal: ({ sources }) => (source) => sources.resolve(source as ChatModelSource) },
+  openChat:
+    ({ host, sources }) =>
+    (arg) =>
+      openChat(host, sources, arg),
+  testInChat:
+    ({ host, sources }) =>
+    (arg) =>
+      openChat(host, sources, arg),
+  chatWithServedModel:
+    ({ host, sources }) =>
+    (arg) =>
+      chatWithServedModel(host, sources, arg),
+  clearModelCache:
+    ({ sources }) =>
+    (confirmed) =>
+      clearModelCache(sources, confirmed),
+  pickChatModel: {
+    internal:
+      ({ sources }) =>
+      (options) =>
+        sources.pick(options as PickChatModelOptions | undefined),
+  },
+  resolveChatModel: {
+    internal:
+      ({ sources }) =>
+      (source) =>
+        sources.resolve(source as ChatModelSource),
+  },
 };
 
 /**
@@ -45,7 +74,9 @@ export const chatCommands: CommandFactories<ChatCommandContext> = {
  * Returned as one Disposable for extension.ts to keep.
  */
 export function registerChat(ctx: Ctx, { host }: ChatCommandContext): vscode.Disposable {
-  void openChatOnStartup(ctx, async (target) => vscode.commands.executeCommand('phi3Mlflow.openChat', target)).catch((error: unknown) => host.log(`Startup chat: ${errorMessage(error)}`));
+  void openChatOnStartup(ctx, async (target) => vscode.commands.executeCommand('phi3Mlflow.openChat', target)).catch((error: unknown) =>
+    host.log(`Startup chat: ${errorMessage(error)}`),
+  );
   return vscode.Disposable.from(
     watchModelFolders(),
     vscode.window.registerWebviewPanelSerializer(chatViewType, {
@@ -65,7 +96,13 @@ function watchModelFolders(): vscode.Disposable {
   const update = () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      void findModelFolders().then((folders) => vscode.commands.executeCommand('setContext', 'phi3Mlflow.modelFolders', folders.map((folder) => vscode.Uri.file(folder).path)));
+      void findModelFolders().then((folders) =>
+        vscode.commands.executeCommand(
+          'setContext',
+          'phi3Mlflow.modelFolders',
+          folders.map((folder) => vscode.Uri.file(folder).path),
+        ),
+      );
     }, 500);
   };
   const watcher = vscode.workspace.createFileSystemWatcher('**/{genai_config.json,model*.onnx}', false, true, false);
@@ -86,7 +123,8 @@ async function openChat(host: ChatPanelHost, sources: ChatModelSources, arg: unk
   const spec = arg instanceof ExplorerNode ? arg.modelSpec() : undefined;
   if (spec) ref = await sources.openMlflow(spec);
   else if (arg instanceof vscode.Uri) ref = { kind: 'local', folder: arg.fsPath };
-  else if (typeof arg === 'string') ref = /^(runs|models):\//.test(arg.trim()) ? await sources.resolve({ kind: 'mlflow', uri: arg }) : { kind: 'local', folder: arg };
+  else if (typeof arg === 'string')
+    ref = /^(runs|models):\//.test(arg.trim()) ? await sources.resolve({ kind: 'mlflow', uri: arg }) : { kind: 'local', folder: arg };
   else ref = await sources.pick({ title: 'Open Chat: which model?' });
   return ref ? ChatPanel.create(host, ref) : undefined;
 }
@@ -109,7 +147,9 @@ async function clearModelCache(sources: ChatModelSources, confirmed?: unknown): 
   const confirmation = clearConfirmation(plan, plan.folder);
   if (!confirmation) {
     const left = plan.inUse.length + plan.notOurs.length;
-    void vscode.window.showInformationMessage(`The model cache (${plan.folder}) has nothing to clear${left ? ` (${left} item${left === 1 ? '' : 's'} in use or not made by the cache left alone)` : ''}.`);
+    void vscode.window.showInformationMessage(
+      `The model cache (${plan.folder}) has nothing to clear${left ? ` (${left} item${left === 1 ? '' : 's'} in use or not made by the cache left alone)` : ''}.`,
+    );
     return undefined;
   }
   if (confirmed !== 'confirmed') {
@@ -118,6 +158,8 @@ async function clearModelCache(sources: ChatModelSources, confirmed?: unknown): 
   }
   const result = await sources.clearCache();
   const kept = result.inUse.length ? ` ${result.inUse.length} in use by another window kept.` : '';
-  void vscode.window.showInformationMessage(`Cleared the model cache: freed ${formatBytes(result.bytes)} (${result.entries} model${result.entries === 1 ? '' : 's'}) in ${result.folder}.${kept}`);
+  void vscode.window.showInformationMessage(
+    `Cleared the model cache: freed ${formatBytes(result.bytes)} (${result.entries} model${result.entries === 1 ? '' : 's'}) in ${result.folder}.${kept}`,
+  );
   return result;
 }

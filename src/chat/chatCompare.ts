@@ -18,7 +18,11 @@ export async function openCompare(parts: ChatPanelParts): Promise<void> {
   }
   if (!ref || parts.disposed) return;
   session.compare?.backend.dispose();
-  session.compare = new ChatSide(createChatBackend(ref, session.log), new Conversation({ systemPrompt: session.conversation.systemPrompt, turns: [] }), session.log);
+  session.compare = new ChatSide(
+    createChatBackend(ref, session.log),
+    new Conversation({ systemPrompt: session.conversation.systemPrompt, turns: [] }),
+    session.log,
+  );
   parts.retitle();
   session.notice = undefined;
   parts.save();

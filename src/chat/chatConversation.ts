@@ -24,7 +24,8 @@ export async function sendMessage(parts: ChatPanelParts, text: string): Promise<
     }
   }
   const raw = session.rawMode;
-  const inputOf = (conversation: Conversation): ChatInput => (raw ? { prompt: text } : { messages: [...conversation.messagesForModel(), { role: 'user' as const, content: text }] });
+  const inputOf = (conversation: Conversation): ChatInput =>
+    raw ? { prompt: text } : { messages: [...conversation.messagesForModel(), { role: 'user' as const, content: text }] };
   const input = inputOf(session.conversation);
   let exactPrompt: string;
   try {
@@ -62,7 +63,9 @@ export async function sendMessage(parts: ChatPanelParts, text: string): Promise<
   // Both models at once, each streaming into its own column.
   await Promise.all([
     session.main.answer(id, input, session.settings, (piece) => parts.streamed('main', id, piece)),
-    compare && compareId !== undefined && compareInput ? compare.answer(compareId, compareInput, session.settings, (piece) => parts.streamed('compare', compareId, piece)) : undefined,
+    compare && compareId !== undefined && compareInput
+      ? compare.answer(compareId, compareInput, session.settings, (piece) => parts.streamed('compare', compareId, piece))
+      : undefined,
   ]);
   const figures = session.conversation.turn(id)?.figures;
   const contextLength = session.backend.contextLength;
@@ -105,7 +108,10 @@ export async function editSettings(parts: ChatPanelParts, edit: SettingsEdit): P
     session.notice = undefined;
     parts.show();
     await saveSettings(parts.host.globalState, session.backend.ref, session.settings);
-    pruneSavedSettings(parts.host.globalState, [...parts.host.openPanels].map((panel) => panel.session));
+    pruneSavedSettings(
+      parts.host.globalState,
+      [...parts.host.openPanels].map((panel) => panel.session),
+    );
   } catch (error) {
     // Not acknowledged: the form keeps what the user typed, beside the message saying why it is not used.
     session.notice = { kind: 'error', message: errorMessage(error) };
@@ -135,8 +141,19 @@ export async function copyTurn(parts: ChatPanelParts, turnId: number, side: 'com
 
 export async function exportConversation(parts: ChatPanelParts, format: 'markdown' | 'json'): Promise<void> {
   const session = parts.session;
-  const input = { model: session.backend.exported, settings: session.settings, conversation: session.conversation.snapshot, exportedAt: new Date().toISOString() };
+  const input = {
+    model: session.backend.exported,
+    settings: session.settings,
+    conversation: session.conversation.snapshot,
+    exportedAt: new Date().toISOString(),
+  };
   const text = format === 'markdown' ? conversationToMarkdown(input) : conversationToJson(input);
   const name = `chat-${input.exportedAt.slice(0, 19).replace(/[:T]/g, '-')}.${format === 'markdown' ? 'md' : 'json'}`;
-  await saveTextFile(parts, text, name, `Export the conversation as ${format === 'markdown' ? 'Markdown' : 'JSON'}`, format === 'markdown' ? { Markdown: ['md'] } : { JSON: ['json'] });
+  await saveTextFile(
+    parts,
+    text,
+    name,
+    `Export the conversation as ${format === 'markdown' ? 'Markdown' : 'JSON'}`,
+    format === 'markdown' ? { Markdown: ['md'] } : { JSON: ['json'] },
+  );
 }

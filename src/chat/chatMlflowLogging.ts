@@ -47,7 +47,9 @@ export async function logConversation(parts: ChatPanelParts): Promise<void> {
 export async function logBulk(parts: ChatPanelParts): Promise<void> {
   const bulk = parts.session.bulk;
   if (!bulk || bulk.running || parts.session.logging) return;
-  await logRun(parts, 'bulk run', () => bulkRunRequest({ models: bulk.models, settings: bulk.settings, rows: bulk.rows, loggedAt: new Date() }));
+  await logRun(parts, 'bulk run', () =>
+    bulkRunRequest({ models: bulk.models, settings: bulk.settings, rows: bulk.rows, loggedAt: new Date() }),
+  );
 }
 
 /**
@@ -71,12 +73,21 @@ async function logRun(parts: ChatPanelParts, what: string, makeRequest: () => Ch
     const experiment = await pickExperiment(client, what);
     if (!experiment) return;
     const request = makeRequest();
-    const logged = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Logging the ${what} to MLflow`, cancellable: true }, (progress, token) => {
-      const controller = new AbortController();
-      token.onCancellationRequested(() => controller.abort(new Error('cancelled')));
-      return logChatRun(client, experiment.experimentId, request, { signal: controller.signal, onPhase: (phase) => progress.report({ message: phaseText[phase] }) });
-    });
-    session.notice = { kind: 'info', message: `Logged the ${what} to MLflow: run "${logged.runName}" (${logged.runId}) in experiment "${experiment.name}".` };
+    const logged = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Logging the ${what} to MLflow`, cancellable: true },
+      (progress, token) => {
+        const controller = new AbortController();
+        token.onCancellationRequested(() => controller.abort(new Error('cancelled')));
+        return logChatRun(client, experiment.experimentId, request, {
+          signal: controller.signal,
+          onPhase: (phase) => progress.report({ message: phaseText[phase] }),
+        });
+      },
+    );
+    session.notice = {
+      kind: 'info',
+      message: `Logged the ${what} to MLflow: run "${logged.runName}" (${logged.runId}) in experiment "${experiment.name}".`,
+    };
     parts.show();
     void offerRun(access!, logged.experimentId, logged.runId, logged.runName);
   } catch (error) {
@@ -94,7 +105,10 @@ async function offerRun(access: ChatMlflowAccess, experimentId: string, runId: s
   const answer = await vscode.window.showInformationMessage(notificationText(`Logged run "${runName}" to MLflow.`), reveal, open);
   if (answer === reveal) {
     try {
-      if (!(await access.revealRun(experimentId, runId))) void vscode.window.showWarningMessage(notificationText(`Run ${runId} is not listed in the Experiments view (a filter, or more runs than one page?).`));
+      if (!(await access.revealRun(experimentId, runId)))
+        void vscode.window.showWarningMessage(
+          notificationText(`Run ${runId} is not listed in the Experiments view (a filter, or more runs than one page?).`),
+        );
     } catch (error) {
       void vscode.window.showErrorMessage(notificationText(`Could not show run ${runId} in the Experiments view: ${errorMessage(error)}`));
     }
@@ -111,14 +125,22 @@ async function pickExperiment(client: MlflowClient, what: string): Promise<Exper
   type Item = vscode.QuickPickItem & { experiment?: Experiment };
   const items = client.experiments.searchPage({ orderBy: ['last_update_time DESC'], maxResults: 500 }).then((page): Item[] => [
     { label: '$(add) New Experiment…' },
-    ...page.items.map((experiment) => ({ label: pickText(experiment.name), description: pickText(`ID ${experiment.experimentId}`), experiment })),
+    ...page.items.map((experiment) => ({
+      label: pickText(experiment.name),
+      description: pickText(`ID ${experiment.experimentId}`),
+      experiment,
+    })),
   ]);
-  const picked = await vscode.window.showQuickPick(items, { title: `Log the ${what} to MLflow: the experiment`, placeHolder: 'An experiment on the connected server, or a new one', matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: `Log the ${what} to MLflow: the experiment`,
+    placeHolder: 'An experiment on the connected server, or a new one',
+    matchOnDescription: true,
+  });
   if (!picked) return undefined;
   if (picked.experiment) return picked.experiment;
   const name = await vscode.window.showInputBox({
     title: `Log the ${what} to MLflow: a new experiment`,
-    prompt: 'The new experiment\'s name',
+    prompt: "The new experiment's name",
     validateInput: (value) => (value.trim() ? undefined : 'Give the experiment a name.'),
   });
   if (!name?.trim()) return undefined;

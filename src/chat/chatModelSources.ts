@@ -9,12 +9,27 @@ import { type MlflowModelSpec, mlflowModelUriOf, parseMlflowModelUri, resolveMlf
 import { type ClearResult, type FoundOnnxFolder, ModelArtifactCache } from '../mlflow/modelArtifactCache';
 import { parseMlmodel } from '../mlflow/mlmodel';
 import { normalizeScoringUrl } from '../mlflow/scoring/scoringClient';
-import { chatSignature, describeScoringSignature, promptSignature, scoringSignatureOf, type ScoringSignature } from '../mlflow/scoring/scoringSignature';
+import {
+  chatSignature,
+  describeScoringSignature,
+  promptSignature,
+  scoringSignatureOf,
+  type ScoringSignature,
+} from '../mlflow/scoring/scoringSignature';
 import { searchLiteral } from '../mlflow/searchLiteral';
 import { displayName, notificationText, pickText } from '../views/displayName';
 import type { ChatModelRef } from './chatBackend';
 import { allChatModelSourceKinds, type ChatModelSource, type ChatModelSourceKind, type PickChatModelOptions } from './chatModelPicker';
-import { aliasItems, experimentItems, loggedModelItems, mib, onnxFolderItems, registeredModelItems, runItems, versionItems } from './mlflowModelPicks';
+import {
+  aliasItems,
+  experimentItems,
+  loggedModelItems,
+  mib,
+  onnxFolderItems,
+  registeredModelItems,
+  runItems,
+  versionItems,
+} from './mlflowModelPicks';
 import { errorMessage } from '../errorMessage';
 
 export const modelCacheSetting = 'phi3Mlflow.chat.modelCacheDirectory';
@@ -45,15 +60,34 @@ export class ChatModelSources {
     if (kinds.has('local')) {
       const folders = await findModelFolders();
       if (folders.length) items.push({ label: 'Local ONNX folders', kind: vscode.QuickPickItemKind.Separator });
-      for (const folder of folders) items.push({ label: `$(folder) ${pickText(vscode.workspace.asRelativePath(folder))}`, description: pickText(folder), action: async () => ({ kind: 'local', folder }) });
-      items.push({ label: '$(folder-opened) Choose a Local ONNX Folder…', detail: 'onnxruntime-genai (genai_config.json) or transformers.js (onnx/ and config.json)', action: () => this.pickLocalFolder() });
+      for (const folder of folders)
+        items.push({
+          label: `$(folder) ${pickText(vscode.workspace.asRelativePath(folder))}`,
+          description: pickText(folder),
+          action: async () => ({ kind: 'local', folder }),
+        });
+      items.push({
+        label: '$(folder-opened) Choose a Local ONNX Folder…',
+        detail: 'onnxruntime-genai (genai_config.json) or transformers.js (onnx/ and config.json)',
+        action: () => this.pickLocalFolder(),
+      });
     }
-    if (kinds.has('served')) items.push({ label: '$(cloud) Served Model…', detail: 'The URL of an MLflow scoring server (mlflow models serve)', action: () => this.pickServed() });
+    if (kinds.has('served'))
+      items.push({
+        label: '$(cloud) Served Model…',
+        detail: 'The URL of an MLflow scoring server (mlflow models serve)',
+        action: () => this.pickServed(),
+      });
     const mlflowKinds: Array<[ChatModelSourceKind, string, string, (client: MlflowClient) => Promise<MlflowModelSpec | undefined>]> = [
       ['version', '$(versions) Registered Model Version…', 'models:/<name>/<version>', (client) => this.pickVersion(client)],
-      ['alias', '$(bookmark) Registered Model Alias…', 'models:/<name>@<alias>: the version it points to now', (client) => this.pickAlias(client)],
+      [
+        'alias',
+        '$(bookmark) Registered Model Alias…',
+        'models:/<name>@<alias>: the version it points to now',
+        (client) => this.pickAlias(client),
+      ],
       ['loggedModel', '$(package) Logged Model…', 'models:/<model_id> (MLflow 3)', (client) => this.pickLoggedModel(client)],
-      ['run', '$(beaker) Run\'s Artifacts…', 'runs:/<run_id>: the ONNX folder among a run\'s artifacts', (client) => this.pickRun(client)],
+      ['run', "$(beaker) Run's Artifacts…", "runs:/<run_id>: the ONNX folder among a run's artifacts", (client) => this.pickRun(client)],
     ];
     const offered = mlflowKinds.filter(([kind]) => kinds.has(kind));
     if (offered.length) {
@@ -61,7 +95,7 @@ export class ChatModelSources {
       if (!this.ctx.client) {
         items.push({
           label: '$(plug) Connect to an MLflow Tracking Server…',
-          detail: 'To open a registered model, a logged model or a run\'s artifacts',
+          detail: "To open a registered model, a logged model or a run's artifacts",
           action: async () => {
             await vscode.commands.executeCommand('phi3Mlflow.connect');
             return this.ctx.client ? this.pick(options) : undefined;
@@ -71,10 +105,19 @@ export class ChatModelSources {
         for (const [, label, detail, pickSpec] of offered) {
           items.push({ label, detail, action: async () => this.openFromSpec(await pickSpec(this.ctx.requireClient())) });
         }
-        items.push({ label: '$(link) Model URI…', detail: 'runs:/…, models:/<name>/<version>, models:/<name>@<alias>, models:/m-…', action: async () => this.openFromSpec(await this.askModelUri()) });
+        items.push({
+          label: '$(link) Model URI…',
+          detail: 'runs:/…, models:/<name>/<version>, models:/<name>@<alias>, models:/m-…',
+          action: async () => this.openFromSpec(await this.askModelUri()),
+        });
       }
     }
-    const picked = await vscode.window.showQuickPick(items, { title: options.title ?? 'Open Chat: which model?', placeHolder: 'A local ONNX folder, a served model, or a model in MLflow', ignoreFocusOut: true, matchOnDescription: true });
+    const picked = await vscode.window.showQuickPick(items, {
+      title: options.title ?? 'Open Chat: which model?',
+      placeHolder: 'A local ONNX folder, a served model, or a model in MLflow',
+      ignoreFocusOut: true,
+      matchOnDescription: true,
+    });
     return picked?.action?.();
   }
 
@@ -106,36 +149,45 @@ export class ChatModelSources {
     const cache = this.cache;
     const uri = mlflowModelUriOf(spec);
     try {
-      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: notificationText(`Opening ${uri}`), cancellable: true }, async (progress, token) => {
-        const controller = new AbortController();
-        token.onCancellationRequested(() => controller.abort());
-        progress.report({ message: 'asking MLflow where its files are…' });
-        const resolved = await resolveMlflowModel(client, spec);
-        if (controller.signal.aborted) return undefined;
-        let reported = 0;
-        const cached = await cache.fetch(client, resolved, {
-          signal: controller.signal,
-          onStep: (step, detail) => progress.report({ message: notificationText(`${step === 'listing' ? 'looking through' : 'downloading'} ${detail}…`) }),
-          onProgress: (done, total) => {
-            if (!total) return progress.report({ message: `downloading: ${mib(done)}` });
-            const percent = (done / total) * 100;
-            progress.report({ increment: percent - reported, message: `downloading: ${mib(done)} of ${mib(total)}` });
-            reported = percent;
-          },
-          choose: (found) => chooseOnnxFolder(uri, found),
-        });
-        if (!cached) return undefined;
-        this.ctx.log.info(
-          cached.downloaded
-            ? `Downloaded ${resolved.resolvedUri} (${cached.marker.artifactPath || 'artifact root'} of ${cached.marker.from}: ${cached.marker.files} files, ${mib(cached.marker.bytes)}) into ${cached.folder}`
-            : `Opened ${resolved.resolvedUri} from the model cache (${resolved.cacheUri}): ${cached.folder}`,
-        );
-        return {
-          kind: 'local' as const,
-          folder: cached.folder,
-          mlflow: { requestedUri: resolved.requestedUri, resolvedUri: resolved.resolvedUri, title: resolved.title, trackingUri: client.http.base },
-        };
-      });
+      return await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: notificationText(`Opening ${uri}`), cancellable: true },
+        async (progress, token) => {
+          const controller = new AbortController();
+          token.onCancellationRequested(() => controller.abort());
+          progress.report({ message: 'asking MLflow where its files are…' });
+          const resolved = await resolveMlflowModel(client, spec);
+          if (controller.signal.aborted) return undefined;
+          let reported = 0;
+          const cached = await cache.fetch(client, resolved, {
+            signal: controller.signal,
+            onStep: (step, detail) =>
+              progress.report({ message: notificationText(`${step === 'listing' ? 'looking through' : 'downloading'} ${detail}…`) }),
+            onProgress: (done, total) => {
+              if (!total) return progress.report({ message: `downloading: ${mib(done)}` });
+              const percent = (done / total) * 100;
+              progress.report({ increment: percent - reported, message: `downloading: ${mib(done)} of ${mib(total)}` });
+              reported = percent;
+            },
+            choose: (found) => chooseOnnxFolder(uri, found),
+          });
+          if (!cached) return undefined;
+          this.ctx.log.info(
+            cached.downloaded
+              ? `Downloaded ${resolved.resolvedUri} (${cached.marker.artifactPath || 'artifact root'} of ${cached.marker.from}: ${cached.marker.files} files, ${mib(cached.marker.bytes)}) into ${cached.folder}`
+              : `Opened ${resolved.resolvedUri} from the model cache (${resolved.cacheUri}): ${cached.folder}`,
+          );
+          return {
+            kind: 'local' as const,
+            folder: cached.folder,
+            mlflow: {
+              requestedUri: resolved.requestedUri,
+              resolvedUri: resolved.resolvedUri,
+              title: resolved.title,
+              trackingUri: client.http.base,
+            },
+          };
+        },
+      );
     } catch (error) {
       if (error instanceof MlflowError && error.kind === 'cancelled') {
         void vscode.window.showInformationMessage(notificationText(`Download of ${uri} cancelled; nothing partial was kept.`));
@@ -157,7 +209,12 @@ export class ChatModelSources {
   }
 
   private async pickLocalFolder(): Promise<ChatModelRef | undefined> {
-    const chosen = await vscode.window.showOpenDialog({ title: 'A Phi-3 ONNX model folder (genai_config.json, or onnx/ and config.json)', canSelectFolders: true, canSelectFiles: false, openLabel: 'Open Chat' });
+    const chosen = await vscode.window.showOpenDialog({
+      title: 'A Phi-3 ONNX model folder (genai_config.json, or onnx/ and config.json)',
+      canSelectFolders: true,
+      canSelectFiles: false,
+      openLabel: 'Open Chat',
+    });
     const folder = chosen?.[0]?.fsPath;
     return folder ? { kind: 'local', folder } : undefined;
   }
@@ -185,45 +242,49 @@ export class ChatModelSources {
     return text ? parseMlflowModelUri(text) : undefined;
   }
 
-  private async pickRegisteredModel(client: MlflowClient, withAliases: boolean): Promise<{ name: string; aliases: Record<string, string> } | undefined> {
+  private async pickRegisteredModel(
+    client: MlflowClient,
+    withAliases: boolean,
+  ): Promise<{ name: string; aliases: Record<string, string> } | undefined> {
     const page = await client.registry.searchModelsPage({ maxResults: 500, orderBy: ['name ASC'] });
     const models = page.items.filter((m) => !withAliases || Object.keys(m.aliases).length > 0);
-    if (models.length === 0) throw new Error(withAliases ? `No registered model on ${client.http.base} has an alias.` : `${client.http.base} has no registered models.`);
-    const picked = await vscode.window.showQuickPick(
-      registeredModelItems(models),
-      { title: 'Registered Model', ignoreFocusOut: true },
-    );
+    if (models.length === 0)
+      throw new Error(
+        withAliases ? `No registered model on ${client.http.base} has an alias.` : `${client.http.base} has no registered models.`,
+      );
+    const picked = await vscode.window.showQuickPick(registeredModelItems(models), { title: 'Registered Model', ignoreFocusOut: true });
     return picked ? { name: picked.model.name, aliases: { ...picked.model.aliases } } : undefined;
   }
 
   private async pickVersion(client: MlflowClient): Promise<MlflowModelSpec | undefined> {
     const model = await this.pickRegisteredModel(client, false);
     if (!model) return undefined;
-    const versions = await client.registry.searchVersionsPage({ filter: `name = ${searchLiteral(model.name)}`, orderBy: ['version_number DESC'], maxResults: 200 });
+    const versions = await client.registry.searchVersionsPage({
+      filter: `name = ${searchLiteral(model.name)}`,
+      orderBy: ['version_number DESC'],
+      maxResults: 200,
+    });
     if (versions.items.length === 0) throw new Error(`Registered model "${model.name}" has no versions.`);
-    const picked = await vscode.window.showQuickPick(
-      versionItems(versions.items, model.aliases),
-      { title: `${displayName(model.name)}: which version?`, ignoreFocusOut: true },
-    );
+    const picked = await vscode.window.showQuickPick(versionItems(versions.items, model.aliases), {
+      title: `${displayName(model.name)}: which version?`,
+      ignoreFocusOut: true,
+    });
     return picked ? { kind: 'version', name: model.name, version: picked.version } : undefined;
   }
 
   private async pickAlias(client: MlflowClient): Promise<MlflowModelSpec | undefined> {
     const model = await this.pickRegisteredModel(client, true);
     if (!model) return undefined;
-    const picked = await vscode.window.showQuickPick(
-      aliasItems(model.aliases),
-      { title: `${displayName(model.name)}: which alias?`, ignoreFocusOut: true },
-    );
+    const picked = await vscode.window.showQuickPick(aliasItems(model.aliases), {
+      title: `${displayName(model.name)}: which alias?`,
+      ignoreFocusOut: true,
+    });
     return picked ? { kind: 'alias', name: model.name, alias: picked.alias } : undefined;
   }
 
   private async pickExperiment(client: MlflowClient): Promise<string | undefined> {
     const page = await client.experiments.searchPage({ maxResults: 500, orderBy: ['last_update_time DESC'] });
-    const picked = await vscode.window.showQuickPick(
-      experimentItems(page.items),
-      { title: 'Experiment', ignoreFocusOut: true },
-    );
+    const picked = await vscode.window.showQuickPick(experimentItems(page.items), { title: 'Experiment', ignoreFocusOut: true });
     return picked?.id;
   }
 
@@ -232,31 +293,37 @@ export class ChatModelSources {
     if (!experimentId) return undefined;
     const runs = await client.runs.searchPage({ experimentIds: [experimentId], orderBy: ['attributes.start_time DESC'], maxResults: 200 });
     if (runs.items.length === 0) throw new Error('This experiment has no runs.');
-    const picked = await vscode.window.showQuickPick(
-      runItems(runs.items),
-      { title: 'Run', ignoreFocusOut: true, matchOnDescription: true },
-    );
+    const picked = await vscode.window.showQuickPick(runItems(runs.items), {
+      title: 'Run',
+      ignoreFocusOut: true,
+      matchOnDescription: true,
+    });
     return picked ? { kind: 'run', runId: picked.runId } : undefined;
   }
 
   private async pickLoggedModel(client: MlflowClient): Promise<MlflowModelSpec | undefined> {
     const experimentId = await this.pickExperiment(client);
     if (!experimentId) return undefined;
-    const models = await client.loggedModels.searchPage({ experimentIds: [experimentId], orderBy: [{ field: 'creation_timestamp', ascending: false }], maxResults: 100 });
+    const models = await client.loggedModels.searchPage({
+      experimentIds: [experimentId],
+      orderBy: [{ field: 'creation_timestamp', ascending: false }],
+      maxResults: 100,
+    });
     if (models.items.length === 0) throw new Error('This experiment has no logged models.');
-    const picked = await vscode.window.showQuickPick(
-      loggedModelItems(models.items),
-      { title: 'Logged Model', ignoreFocusOut: true, matchOnDescription: true },
-    );
+    const picked = await vscode.window.showQuickPick(loggedModelItems(models.items), {
+      title: 'Logged Model',
+      ignoreFocusOut: true,
+      matchOnDescription: true,
+    });
     return picked ? { kind: 'loggedModel', modelId: picked.modelId } : undefined;
   }
 }
 
 async function chooseOnnxFolder(uri: string, found: readonly FoundOnnxFolder[]): Promise<FoundOnnxFolder | undefined> {
-  const picked = await vscode.window.showQuickPick(
-    onnxFolderItems(found),
-    { title: `${displayName(uri)} holds ${found.length} ONNX model folders: which one?`, ignoreFocusOut: true },
-  );
+  const picked = await vscode.window.showQuickPick(onnxFolderItems(found), {
+    title: `${displayName(uri)} holds ${found.length} ONNX model folders: which one?`,
+    ignoreFocusOut: true,
+  });
   return picked?.found;
 }
 
@@ -286,23 +353,36 @@ export async function askScoringUrl(): Promise<string | undefined> {
 }
 
 export async function pickSignature(): Promise<ScoringSignature | undefined> {
-  const fromFile = { label: '$(file) Read It from the Model\'s MLmodel File…', signature: undefined as ScoringSignature | undefined };
+  const fromFile = { label: "$(file) Read It from the Model's MLmodel File…", signature: undefined as ScoringSignature | undefined };
   const picked = await vscode.window.showQuickPick(
     [
       { label: 'llm/v1/chat', detail: describeScoringSignature(chatSignature), signature: chatSignature as ScoringSignature | undefined },
-      { label: '{prompt} → string', detail: describeScoringSignature(promptSignature), signature: promptSignature as ScoringSignature | undefined },
+      {
+        label: '{prompt} → string',
+        detail: describeScoringSignature(promptSignature),
+        signature: promptSignature as ScoringSignature | undefined,
+      },
       fromFile,
     ],
-    { title: 'Which signature does the served model have?', placeHolder: 'The Phi-3 recipes log either a transformers llm/v1/chat model or a custom {prompt} wrapper' },
+    {
+      title: 'Which signature does the served model have?',
+      placeHolder: 'The Phi-3 recipes log either a transformers llm/v1/chat model or a custom {prompt} wrapper',
+    },
   );
   if (!picked) return undefined;
   if (picked.signature) return picked.signature;
-  const file = await vscode.window.showOpenDialog({ title: 'The served model\'s MLmodel file', canSelectFiles: true, canSelectMany: false, openLabel: 'Use Its Signature' });
+  const file = await vscode.window.showOpenDialog({
+    title: "The served model's MLmodel file",
+    canSelectFiles: true,
+    canSelectMany: false,
+    openLabel: 'Use Its Signature',
+  });
   if (!file?.[0]) return undefined;
   const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(file[0]));
   const summary = parseMlmodel(text);
   const metadata = (parseYaml(text) as { metadata?: { task?: unknown } } | null)?.metadata;
   const signature = scoringSignatureOf(summary.signature, typeof metadata?.task === 'string' ? metadata.task : undefined);
-  if (!signature) throw new Error(`${file[0].fsPath} has neither the llm/v1/chat signature nor a single string input: choose the signature yourself.`);
+  if (!signature)
+    throw new Error(`${file[0].fsPath} has neither the llm/v1/chat signature nor a single string input: choose the signature yourself.`);
   return signature;
 }

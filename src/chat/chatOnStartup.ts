@@ -45,10 +45,14 @@ export async function openChatOnStartup(ctx: Ctx, open: (target: string) => Prom
     ctx.log.info(`Startup chat on ${value} not opened: the workspace is not trusted (Restricted Mode).`);
     return;
   }
-  const restored = () => alreadyOpen(model, [...ctx.chatPanels].flatMap((panel) => [panel.model, panel.compareModel]));
+  const restored = () =>
+    alreadyOpen(
+      model,
+      [...ctx.chatPanels].flatMap((panel) => [panel.model, panel.compareModel]),
+    );
   // Said in the log either way, so whoever watches (a user, a test) knows the decision was made.
   const cameBack = () => ctx.log.info(`Startup chat on ${value} not opened: a chat on it came back with the window.`);
-  for (const started = Date.now(); Date.now() - started < restoreGraceMs; ) {
+  for (const started = Date.now(); Date.now() - started < restoreGraceMs;) {
     if (restored()) return cameBack();
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -56,7 +60,9 @@ export async function openChatOnStartup(ctx: Ctx, open: (target: string) => Prom
   if (model.kind === 'mlflow') {
     const state = await settledConnection(ctx);
     if (state.kind !== 'connected') {
-      void vscode.window.showWarningMessage(notificationText(`The chat on ${model.uri} (phi3Mlflow.chat.openOnStartup) needs an MLflow connection: ${describe(state)}.`));
+      void vscode.window.showWarningMessage(
+        notificationText(`The chat on ${model.uri} (phi3Mlflow.chat.openOnStartup) needs an MLflow connection: ${describe(state)}.`),
+      );
       return;
     }
   }

@@ -5,7 +5,15 @@ import { WebviewHost, webviewOptions } from '../webview/webviewHost';
 import { closeBulk, exportBulk, runBulkFile } from './chatBulkRun';
 import type { ChatModelRef } from './chatBackend';
 import { closeCompare, openCompare } from './chatCompare';
-import { clearConversation, copyTurn, editSettings, exportConversation, refreshContext, sendMessage, setSystemPrompt } from './chatConversation';
+import {
+  clearConversation,
+  copyTurn,
+  editSettings,
+  exportConversation,
+  refreshContext,
+  sendMessage,
+  setSystemPrompt,
+} from './chatConversation';
 import { logBulk, logConversation } from './chatMlflowLogging';
 import type { ChatPanelHost, ChatPanelParts } from './chatPanelParts';
 import { parseViewMessage, type HostToView, type ViewToHost } from './chatProtocol';
@@ -85,7 +93,9 @@ export class ChatPanel extends WebviewHost<HostToView, ViewToHost> implements Ch
 
   retitle(): void {
     const session = this.session;
-    this.panel.title = displayName(session.compare ? `Compare: ${session.backend.title} | ${session.compare.backend.title}` : `Chat: ${session.backend.title}`);
+    this.panel.title = displayName(
+      session.compare ? `Compare: ${session.backend.title} | ${session.compare.backend.title}` : `Chat: ${session.backend.title}`,
+    );
   }
 
   async load(): Promise<boolean> {

@@ -131,7 +131,25 @@ export type ViewToHost =
   | { readonly type: 'bulkLog' }
   | { readonly type: 'bulkClose' };
 
-const viewMessageTypes = new Set<ViewToHost['type']>(['ready', 'send', 'stop', 'systemPrompt', 'settings', 'rawMode', 'clear', 'copy', 'export', 'retryLoad', 'logToMlflow', 'compare', 'closeCompare', 'bulkRun', 'bulkExport', 'bulkLog', 'bulkClose']);
+const viewMessageTypes = new Set<ViewToHost['type']>([
+  'ready',
+  'send',
+  'stop',
+  'systemPrompt',
+  'settings',
+  'rawMode',
+  'clear',
+  'copy',
+  'export',
+  'retryLoad',
+  'logToMlflow',
+  'compare',
+  'closeCompare',
+  'bulkRun',
+  'bulkExport',
+  'bulkLog',
+  'bulkClose',
+]);
 
 /** A message from the webview, checked: anything malformed is dropped (the webview is not trusted with shapes). */
 export function parseViewMessage(raw: unknown): ViewToHost | undefined {

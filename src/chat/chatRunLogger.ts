@@ -19,7 +19,12 @@ export type ChatRunPhase = 'creating' | 'logging' | 'uploading' | 'finishing';
  * marked FINISHED. When something fails after the run exists, it is marked FAILED (so it does not
  * look finished or still running) and the error names it.
  */
-export async function logChatRun(client: MlflowClient, experimentId: string, request: ChatRunRequest, options: { onPhase?: (phase: ChatRunPhase) => void; signal?: AbortSignal } = {}): Promise<LoggedChatRun> {
+export async function logChatRun(
+  client: MlflowClient,
+  experimentId: string,
+  request: ChatRunRequest,
+  options: { onPhase?: (phase: ChatRunPhase) => void; signal?: AbortSignal } = {},
+): Promise<LoggedChatRun> {
   options.onPhase?.('creating');
   const run = await client.runs.create(experimentId, { runName: request.runName, tags: { ...request.tags } });
   const runId = run.info.runId;
@@ -36,7 +41,9 @@ export async function logChatRun(client: MlflowClient, experimentId: string, req
       const file = join(folder, artifact.path.slice(slash + 1));
       await mkdir(folder, { recursive: true });
       await writeFile(file, artifact.text, 'utf8');
-      await client.artifacts.upload({ artifactUri: run.info.artifactUri, runId }, file, slash >= 0 ? artifact.path.slice(0, slash) : '', { ...(options.signal ? { signal: options.signal } : {}) });
+      await client.artifacts.upload({ artifactUri: run.info.artifactUri, runId }, file, slash >= 0 ? artifact.path.slice(0, slash) : '', {
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
     }
     options.onPhase?.('finishing');
     await client.runs.update(runId, { status: 'FINISHED', endTime: Date.now() });
@@ -44,9 +51,10 @@ export async function logChatRun(client: MlflowClient, experimentId: string, req
   } catch (error) {
     await client.runs.update(runId, { status: 'FAILED', endTime: Date.now() }).catch(() => undefined);
     const message = errorMessage(error);
-    throw new Error(`Logging to MLflow failed: ${message} (run ${runId} in experiment ${experimentId} is marked FAILED).`, { cause: error });
+    throw new Error(`Logging to MLflow failed: ${message} (run ${runId} in experiment ${experimentId} is marked FAILED).`, {
+      cause: error,
+    });
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
 }
-

@@ -57,7 +57,9 @@ const sourceTags = { 'mlflow.source.type': 'LOCAL', 'mlflow.source.name': 'Phi-3
 /** The model's short name: a folder's last part, a URL without its scheme, or its MLflow URI. */
 export function modelLabel(model: RunModel): string {
   if (model.mlflowUri) return model.mlflowUri;
-  return model.kind === 'local' ? (model.location.split(/[\\/]/).filter(Boolean).pop() ?? model.location) : model.location.replace(/^https?:\/\//, '');
+  return model.kind === 'local'
+    ? (model.location.split(/[\\/]/).filter(Boolean).pop() ?? model.location)
+    : model.location.replace(/^https?:\/\//, '');
 }
 
 /** Suffixes that tell two models apart in keys (`new_tokens_a`, `new_tokens_b`); none with one model. */
@@ -75,7 +77,13 @@ export interface RunConversation {
  * transcript as Markdown and JSON artifacts (the same files Export writes); tags naming the model.
  * A comparison logs both sides in one run: keys end in `_a` and `_b`, and each side has its transcript.
  */
-export function conversationRunRequest(input: { model: RunModel; settings: ChatSettings; conversation: ConversationSnapshot; loggedAt: Date; compare?: RunConversation }): ChatRunRequest {
+export function conversationRunRequest(input: {
+  model: RunModel;
+  settings: ChatSettings;
+  conversation: ConversationSnapshot;
+  loggedAt: Date;
+  compare?: RunConversation;
+}): ChatRunRequest {
   const { settings, loggedAt } = input;
   const sides: RunConversation[] = [{ model: input.model, conversation: input.conversation }, ...(input.compare ? [input.compare] : [])];
   const suffixes = modelSuffixes(sides.length);
@@ -88,7 +96,12 @@ export function conversationRunRequest(input: { model: RunModel; settings: ChatS
     const completed = answers.filter((turn) => turn.figures && !turn.error).map((turn) => turn.figures!);
     completed.forEach((figures, step) => metrics.push(...figureMetrics(figures, step, timestamp, suffix)));
     metrics.push(...summaryMetrics(completed, answers.length - completed.length, timestamp, suffix));
-    const exported = { model: { kind: model.kind, location: model.location, ...(model.signature ? { signature: model.signature } : {}) }, settings, conversation, exportedAt: loggedAt.toISOString() };
+    const exported = {
+      model: { kind: model.kind, location: model.location, ...(model.signature ? { signature: model.signature } : {}) },
+      settings,
+      conversation,
+      exportedAt: loggedAt.toISOString(),
+    };
     artifacts.push(
       { path: transcriptPath('md', suffix), text: conversationToMarkdown(exported) },
       { path: transcriptPath('json', suffix), text: conversationToJson(exported) },
@@ -96,7 +109,11 @@ export function conversationRunRequest(input: { model: RunModel; settings: ChatS
   });
   return {
     runName: `${sides.length === 1 ? 'chat' : 'compare'} ${sides.map((side) => modelLabel(side.model)).join(' vs ')} ${loggedAt.toISOString().slice(0, 16).replace('T', ' ')}`,
-    tags: { ...sourceTags, ...Object.assign({}, ...sides.map((side, index) => modelTags(side.model, suffixes[index]))), 'phi3.chat.kind': sides.length === 1 ? 'conversation' : 'comparison' },
+    tags: {
+      ...sourceTags,
+      ...Object.assign({}, ...sides.map((side, index) => modelTags(side.model, suffixes[index]))),
+      'phi3.chat.kind': sides.length === 1 ? 'conversation' : 'comparison',
+    },
     params: settingsParams(settings),
     metrics,
     artifacts,
@@ -114,7 +131,9 @@ export function figureMetrics(figures: AnswerFigures, step: number, timestamp: n
     ['time_to_first_token_ms', figures.timeToFirstTokenMs],
     ['tokens_per_second', figures.tokensPerSecond],
   ];
-  return values.filter(([, value]) => value !== undefined).map(([key, value]) => ({ key: `${key}${suffix}`, value: value!, timestamp, step }));
+  return values
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => ({ key: `${key}${suffix}`, value: value!, timestamp, step }));
 }
 
 function summaryMetrics(figures: readonly AnswerFigures[], failed: number, timestamp: number, suffix: string): Metric[] {

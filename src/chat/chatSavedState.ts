@@ -25,7 +25,10 @@ const sessionKey = (id: string) => `${sessionPrefix}${id}`;
 const settingsKey = (ref: ChatModelRef) => `${settingsPrefix}${ref.kind === 'local' ? ref.folder : ref.url}`;
 
 /** The chat a restored panel's webview state names, if it is still saved. */
-export function savedChatOf(workspaceState: vscode.Memento, webviewState: unknown): { readonly id: string; readonly saved: SavedChat } | undefined {
+export function savedChatOf(
+  workspaceState: vscode.Memento,
+  webviewState: unknown,
+): { readonly id: string; readonly saved: SavedChat } | undefined {
   const id = typeof webviewState === 'object' && webviewState !== null ? (webviewState as { sessionId?: unknown }).sessionId : undefined;
   const saved = typeof id === 'string' ? workspaceState.get<SavedChat>(sessionKey(id)) : undefined;
   return typeof id === 'string' && saved ? { id, saved } : undefined;

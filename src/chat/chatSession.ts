@@ -47,7 +47,8 @@ export class ChatSession {
     readonly log: (line: string) => void,
   ) {
     this.main = new ChatSide(createChatBackend(saved.model, log), new Conversation(saved.conversation), log);
-    if (saved.compare) this.compare = new ChatSide(createChatBackend(saved.compare.model, log), new Conversation(saved.compare.conversation), log);
+    if (saved.compare)
+      this.compare = new ChatSide(createChatBackend(saved.compare.model, log), new Conversation(saved.compare.conversation), log);
     this.context = saved.context;
     this.rawMode = saved.rawMode ?? false;
     this.lastPrompt = saved.lastPrompt;

@@ -43,12 +43,14 @@ export class ChatViewSync {
         else set.compare = now;
       } else if (key === 'bulk' && shown.bulk && next.bulk && sameRun(shown.bulk, next.bulk)) {
         after.push(...next.bulk.rows.slice(shown.bulk.rows.length).map((row): HostToView => ({ type: 'bulkRow', row })));
-        if (shown.bulk.running !== next.bulk.running || shown.bulk.cancelled !== next.bulk.cancelled) after.push({ type: 'bulkStatus', running: next.bulk.running, cancelled: next.bulk.cancelled });
+        if (shown.bulk.running !== next.bulk.running || shown.bulk.cancelled !== next.bulk.cancelled)
+          after.push({ type: 'bulkStatus', running: next.bulk.running, cancelled: next.bulk.cancelled });
       } else if (now === undefined) {
         if (before !== undefined) unset.push(key as OptionalStateField);
       } else if (!same(before, now)) set[key] = now;
     }
-    const update: HostToView[] = Object.keys(set).length || unset.length ? [{ type: 'update', set: set as Partial<ChatViewState>, unset }] : [];
+    const update: HostToView[] =
+      Object.keys(set).length || unset.length ? [{ type: 'update', set: set as Partial<ChatViewState>, unset }] : [];
     return [...update, ...after];
   }
 }

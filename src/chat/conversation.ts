@@ -43,7 +43,11 @@ export class Conversation {
 
   constructor(snapshot: ConversationSnapshot = { systemPrompt: '', turns: [] }) {
     // An answer cut off by a reload is kept as it was, no longer pending.
-    this.turnList = snapshot.turns.map((turn) => (turn.pending ? { ...turn, pending: false, error: turn.error ?? 'Interrupted: the window was reloaded while this answer was generated.' } : turn));
+    this.turnList = snapshot.turns.map((turn) =>
+      turn.pending
+        ? { ...turn, pending: false, error: turn.error ?? 'Interrupted: the window was reloaded while this answer was generated.' }
+        : turn,
+    );
     this.systemPrompt = snapshot.systemPrompt;
     this.nextId = Math.max(0, ...this.turnList.map((turn) => turn.id)) + 1;
   }
@@ -78,7 +82,13 @@ export class Conversation {
 
   /** The answer failed: its partial text is kept, the message shown; the user's question stays. */
   fail(id: number, message: string): void {
-    this.update(id, (turn) => ({ id: turn.id, role: turn.role, content: turn.content, error: message, ...(turn.raw ? { raw: true } : {}) }));
+    this.update(id, (turn) => ({
+      id: turn.id,
+      role: turn.role,
+      content: turn.content,
+      error: message,
+      ...(turn.raw ? { raw: true } : {}),
+    }));
   }
 
   clear(): void {

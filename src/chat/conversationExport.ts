@@ -53,8 +53,12 @@ export function conversationToMarkdown({ model, settings, conversation, exported
 }
 
 export function describeSettings(settings: ChatSettings): string {
-  const sampling = settings.doSample ? `sampling (temperature ${settings.temperature}, top-p ${settings.topP}, top-k ${settings.topK})` : 'greedy';
-  const stops = settings.stopSequences.length ? `, stop at ${settings.stopSequences.map((sequence) => JSON.stringify(sequence)).join(' or ')}` : '';
+  const sampling = settings.doSample
+    ? `sampling (temperature ${settings.temperature}, top-p ${settings.topP}, top-k ${settings.topK})`
+    : 'greedy';
+  const stops = settings.stopSequences.length
+    ? `, stop at ${settings.stopSequences.map((sequence) => JSON.stringify(sequence)).join(' or ')}`
+    : '';
   return `max new tokens ${settings.maxNewTokens}, ${sampling}, repetition penalty ${settings.repetitionPenalty}, seed ${settings.seed ?? 'random'}${stops}`;
 }
 
@@ -66,7 +70,13 @@ export function describeFigures(turn: Pick<Turn, 'figures'>): string {
     figures.newTokens === undefined ? undefined : `${figures.newTokens} ${figures.newTokens === 1 ? 'token' : 'tokens'}`,
     `${Math.round(figures.timeToFirstTokenMs)} ms to first token`,
     figures.tokensPerSecond === undefined ? undefined : `${figures.tokensPerSecond.toFixed(1)} tokens/s`,
-    figures.stopReason === 'cancelled' ? 'stopped' : figures.stopReason === 'max-new-tokens' ? 'max new tokens reached' : figures.stopReason === 'stop-sequence' ? 'stop sequence reached' : undefined,
+    figures.stopReason === 'cancelled'
+      ? 'stopped'
+      : figures.stopReason === 'max-new-tokens'
+        ? 'max new tokens reached'
+        : figures.stopReason === 'stop-sequence'
+          ? 'stop sequence reached'
+          : undefined,
   ];
   return parts.filter((part) => part !== undefined).join(' · ');
 }

@@ -40,7 +40,11 @@ export function checkChatSettings(raw: unknown): ChatSettings {
   const number = (key: keyof ChatSettings, label: string): number => {
     const field = value[key];
     const parsed = typeof field === 'string' && field.trim() !== '' ? Number(field) : field;
-    if (typeof parsed !== 'number' || Number.isNaN(parsed)) throw new InferenceError('invalid-option', `Invalid generation setting: ${label} must be a number (got ${JSON.stringify(field ?? '')}).`);
+    if (typeof parsed !== 'number' || Number.isNaN(parsed))
+      throw new InferenceError(
+        'invalid-option',
+        `Invalid generation setting: ${label} must be a number (got ${JSON.stringify(field ?? '')}).`,
+      );
     return parsed;
   };
   const seedField = value.seed;
@@ -69,7 +73,10 @@ function stopSequencesOf(raw: unknown): string[] {
     raw === undefined || raw === null
       ? []
       : typeof raw === 'string'
-        ? raw.split('\n').filter((line) => line !== '').map((line) => line.replace(/\\n/g, '\n').replace(/\\t/g, '\t'))
+        ? raw
+            .split('\n')
+            .filter((line) => line !== '')
+            .map((line) => line.replace(/\\n/g, '\n').replace(/\\t/g, '\t'))
         : Array.isArray(raw) && raw.every((item) => typeof item === 'string')
           ? (raw as string[])
           : undefined;

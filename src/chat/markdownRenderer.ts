@@ -25,7 +25,8 @@ import MarkdownIt from 'markdown-it';
  */
 const markdown = new MarkdownIt({ html: false, linkify: false, typographer: false, breaks: true });
 
-for (const [name, language] of Object.entries({ bash, cpp, java, javascript, json, python, sql, typescript, xml, yaml })) hljs.registerLanguage(name, language);
+for (const [name, language] of Object.entries({ bash, cpp, java, javascript, json, python, sql, typescript, xml, yaml }))
+  hljs.registerLanguage(name, language);
 
 const allowedLink = /^(https?:|mailto:)/i;
 
@@ -49,7 +50,8 @@ markdown.renderer.rules.fence = (tokens, index) => {
   return `<pre><code${classAttribute}>${markdown.utils.escapeHtml(token.content)}</code></pre>\n`;
 };
 
-const defaultLinkOpen = markdown.renderer.rules.link_open ?? ((tokens, index, options, _env, self) => self.renderToken(tokens, index, options));
+const defaultLinkOpen =
+  markdown.renderer.rules.link_open ?? ((tokens, index, options, _env, self) => self.renderToken(tokens, index, options));
 markdown.renderer.rules.link_open = (tokens, index, options, env, self) => {
   // Only the href survives (a title would be harmless, but nothing else is needed).
   const token = tokens[index]!;

@@ -18,7 +18,11 @@ export type RegisteredModelItem = QuickPickItem & { readonly model: RegisteredMo
 export function registeredModelItems(models: readonly RegisteredModel[]): RegisteredModelItem[] {
   return models.map((m) => ({
     label: pickText(m.name),
-    description: pickText(Object.entries(m.aliases).map(([alias, version]) => `@${alias} → v${version}`).join(' · ')),
+    description: pickText(
+      Object.entries(m.aliases)
+        .map(([alias, version]) => `@${alias} → v${version}`)
+        .join(' · '),
+    ),
     model: m,
   }));
 }
@@ -27,7 +31,10 @@ export type VersionItem = QuickPickItem & { readonly version: string };
 
 /** A registered model's versions; `aliases` (alias → version) marks those an alias points to. */
 export function versionItems(versions: readonly ModelVersion[], aliases: Readonly<Record<string, string>>): VersionItem[] {
-  const aliasesOf = (version: string) => Object.entries(aliases).filter(([, v]) => v === version).map(([alias]) => `@${alias}`);
+  const aliasesOf = (version: string) =>
+    Object.entries(aliases)
+      .filter(([, v]) => v === version)
+      .map(([alias]) => `@${alias}`);
   return versions.map((v) => ({
     label: pickText(`Version ${v.version}`),
     description: pickText([...aliasesOf(v.version), v.status !== 'READY' ? v.status : ''].filter(Boolean).join(' · ')),
@@ -39,7 +46,11 @@ export function versionItems(versions: readonly ModelVersion[], aliases: Readonl
 export type AliasItem = QuickPickItem & { readonly alias: string };
 
 export function aliasItems(aliases: Readonly<Record<string, string>>): AliasItem[] {
-  return Object.entries(aliases).map(([alias, version]) => ({ label: pickText(`@${alias}`), description: pickText(`version ${version}`), alias }));
+  return Object.entries(aliases).map(([alias, version]) => ({
+    label: pickText(`@${alias}`),
+    description: pickText(`version ${version}`),
+    alias,
+  }));
 }
 
 export type ExperimentItem = QuickPickItem & { readonly id: string };
@@ -51,7 +62,12 @@ export function experimentItems(experiments: readonly Experiment[]): ExperimentI
 export type RunItem = QuickPickItem & { readonly runId: string };
 
 export function runItems(runs: readonly Run[]): RunItem[] {
-  return runs.map((r) => ({ label: pickText(r.info.runName || r.info.runId), description: pickText(r.info.runId), detail: pickText(r.info.status), runId: r.info.runId }));
+  return runs.map((r) => ({
+    label: pickText(r.info.runName || r.info.runId),
+    description: pickText(r.info.runId),
+    detail: pickText(r.info.status),
+    runId: r.info.runId,
+  }));
 }
 
 export type LoggedModelItem = QuickPickItem & { readonly modelId: string };

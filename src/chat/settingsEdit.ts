@@ -17,7 +17,16 @@ export interface SettingsEdit {
   readonly changes: Readonly<Record<string, unknown>>;
 }
 
-const settingKeys: ReadonlySet<string> = new Set<keyof ChatSettings>(['maxNewTokens', 'doSample', 'temperature', 'topP', 'topK', 'repetitionPenalty', 'seed', 'stopSequences']);
+const settingKeys: ReadonlySet<string> = new Set<keyof ChatSettings>([
+  'maxNewTokens',
+  'doSample',
+  'temperature',
+  'topP',
+  'topK',
+  'repetitionPenalty',
+  'seed',
+  'stopSequences',
+]);
 
 /** An edit from the webview, checked for shape (values are checked when applied); undefined when malformed. */
 export function parseSettingsEdit(raw: Record<string, unknown>): SettingsEdit | undefined {
@@ -33,6 +42,10 @@ export function parseSettingsEdit(raw: Record<string, unknown>): SettingsEdit | 
  */
 export function applySettingsEdit(current: ChatSettings, edit: SettingsEdit): ChatSettings {
   const unknown = Object.keys(edit.changes).filter((key) => !settingKeys.has(key));
-  if (unknown.length) throw new InferenceError('invalid-option', `Invalid generation setting: ${unknown.map((key) => JSON.stringify(key)).join(', ')} is not a setting.`);
+  if (unknown.length)
+    throw new InferenceError(
+      'invalid-option',
+      `Invalid generation setting: ${unknown.map((key) => JSON.stringify(key)).join(', ')} is not a setting.`,
+    );
   return checkChatSettings({ ...current, ...edit.changes });
 }

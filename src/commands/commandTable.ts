@@ -70,6 +70,9 @@ export function createCommands(ctx: Ctx, areas: AreaContexts): Record<string, Co
 
 function made<C>(factories: CommandFactories<C>, context: C): Record<string, CommandEntry> {
   return Object.fromEntries(
-    Object.entries(factories).map(([name, factory]) => [name, typeof factory === 'function' ? { run: factory(context), internal: false } : { run: factory.internal(context), internal: true }]),
+    Object.entries(factories).map(([name, factory]) => [
+      name,
+      typeof factory === 'function' ? { run: factory(context), internal: false } : { run: factory.internal(context), internal: true },
+    ]),
   );
 }

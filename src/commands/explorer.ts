@@ -5,45 +5,62 @@ import { ErrorNode, ExplorerNode, LoadingNode, LoadMoreNode } from '../views/exp
 import { textArgument } from './nodeArgument';
 
 /** Refreshes the node it is run on, or both trees. */
-export const refresh: CommandFactory = (ctx) => (node?: unknown): void => {
-  ctx.explorer.refresh(node instanceof ExplorerNode ? node : undefined);
-};
+export const refresh: CommandFactory =
+  (ctx) =>
+  (node?: unknown): void => {
+    ctx.explorer.refresh(node instanceof ExplorerNode ? node : undefined);
+  };
 
 /** The Retry action of an error node: reloads what failed. */
-export const retry: CommandFactory = (ctx) => (node?: unknown): void => {
-  if (node instanceof ErrorNode) node.retry();
-  else ctx.explorer.refresh();
-};
+export const retry: CommandFactory =
+  (ctx) =>
+  (node?: unknown): void => {
+    if (node instanceof ErrorNode) node.retry();
+    else ctx.explorer.refresh();
+  };
 
 /** The Cancel of a "Still loading…" node: stops the listing, which then offers Retry. */
-export const cancelLoading: CommandFactory = () => (node?: unknown): void => {
-  if (node instanceof LoadingNode) node.cancel();
-};
+export const cancelLoading: CommandFactory =
+  () =>
+  (node?: unknown): void => {
+    if (node instanceof LoadingNode) node.cancel();
+  };
 
 /** Loads the next page into the listing the "Load more…" item ends. */
-export const loadMore: CommandFactory = (ctx) => async (node?: unknown): Promise<void> => {
-  if (!(node instanceof LoadMoreNode)) return;
-  const inExperiments = ctx.explorer.experiments.owns(node);
-  await vscode.window.withProgress({ location: { viewId: inExperiments ? 'phi3Mlflow.experiments' : 'phi3Mlflow.models' } }, () => node.loadMore());
-  // Redraw, not refresh: the listing keeps what it has and shows the new page after it.
-  (inExperiments ? ctx.explorer.experiments : ctx.explorer.models).redraw(node.parent);
-};
+export const loadMore: CommandFactory =
+  (ctx) =>
+  async (node?: unknown): Promise<void> => {
+    if (!(node instanceof LoadMoreNode)) return;
+    const inExperiments = ctx.explorer.experiments.owns(node);
+    await vscode.window.withProgress({ location: { viewId: inExperiments ? 'phi3Mlflow.experiments' : 'phi3Mlflow.models' } }, () =>
+      node.loadMore(),
+    );
+    // Redraw, not refresh: the listing keeps what it has and shows the new page after it.
+    (inExperiments ? ctx.explorer.experiments : ctx.explorer.models).redraw(node.parent);
+  };
 
 async function nameFilter(current: string, what: string, arg: unknown): Promise<string | undefined> {
   return (
     textArgument(arg) ??
-    vscode.window.showInputBox({ title: `Filter ${what} by Name`, prompt: `Show ${what} whose name contains this text (case-insensitive); empty shows all`, value: current, ignoreFocusOut: true })
+    vscode.window.showInputBox({
+      title: `Filter ${what} by Name`,
+      prompt: `Show ${what} whose name contains this text (case-insensitive); empty shows all`,
+      value: current,
+      ignoreFocusOut: true,
+    })
   );
 }
 
-export const filterExperiments: CommandFactory = (ctx) => async (arg?: unknown): Promise<void> => {
-  const root = ctx.explorer.experiments.root;
-  const value = await nameFilter(root.nameFilter, 'experiments', arg);
-  if (value === undefined) return;
-  root.nameFilter = value.trim();
-  await syncFilterContext(ctx);
-  ctx.explorer.experiments.refresh();
-};
+export const filterExperiments: CommandFactory =
+  (ctx) =>
+  async (arg?: unknown): Promise<void> => {
+    const root = ctx.explorer.experiments.root;
+    const value = await nameFilter(root.nameFilter, 'experiments', arg);
+    if (value === undefined) return;
+    root.nameFilter = value.trim();
+    await syncFilterContext(ctx);
+    ctx.explorer.experiments.refresh();
+  };
 
 export const clearExperimentFilter: CommandFactory = (ctx) => async (): Promise<void> => {
   ctx.explorer.experiments.root.nameFilter = '';
@@ -63,14 +80,16 @@ export const hideDeletedExperiments: CommandFactory = (ctx) => async (): Promise
   ctx.explorer.experiments.refresh();
 };
 
-export const filterModels: CommandFactory = (ctx) => async (arg?: unknown): Promise<void> => {
-  const root = ctx.explorer.models.root;
-  const value = await nameFilter(root.nameFilter, 'registered models', arg);
-  if (value === undefined) return;
-  root.nameFilter = value.trim();
-  await syncFilterContext(ctx);
-  ctx.explorer.models.refresh();
-};
+export const filterModels: CommandFactory =
+  (ctx) =>
+  async (arg?: unknown): Promise<void> => {
+    const root = ctx.explorer.models.root;
+    const value = await nameFilter(root.nameFilter, 'registered models', arg);
+    if (value === undefined) return;
+    root.nameFilter = value.trim();
+    await syncFilterContext(ctx);
+    ctx.explorer.models.refresh();
+  };
 
 /** Context keys for the view title buttons (filter set, deleted shown) and the message above each tree. */
 async function syncFilterContext(ctx: Ctx): Promise<void> {

@@ -4,7 +4,12 @@ import type { ExplorerNode } from '../views/explorerNode';
  * The node a command acts on: the one it was invoked on (context menu, inline button), else the
  * tree's selection. A palette invocation with nothing suitable selected gets a message, not an exception.
  */
-export function nodeOf<T extends ExplorerNode>(arg: unknown, type: abstract new (...args: never[]) => T, selection: readonly ExplorerNode[], what: string): T {
+export function nodeOf<T extends ExplorerNode>(
+  arg: unknown,
+  type: abstract new (...args: never[]) => T,
+  selection: readonly ExplorerNode[],
+  what: string,
+): T {
   if (arg instanceof type) return arg;
   const selected = selection.find((n): n is T => n instanceof type);
   if (selected) return selected;
@@ -16,7 +21,12 @@ export function nodeOf<T extends ExplorerNode>(arg: unknown, type: abstract new 
  * the selection: the selection counts only when the clicked node is part of it (as in the Explorer);
  * from the palette, the tree's selection.
  */
-export function nodesOf<T extends ExplorerNode>(arg: unknown, extra: unknown, type: abstract new (...args: never[]) => T, selection: readonly ExplorerNode[]): T[] {
+export function nodesOf<T extends ExplorerNode>(
+  arg: unknown,
+  extra: unknown,
+  type: abstract new (...args: never[]) => T,
+  selection: readonly ExplorerNode[],
+): T[] {
   const pool: unknown[] = Array.isArray(extra) ? (extra.includes(arg) ? extra : [arg]) : arg !== undefined ? [arg] : [...selection];
   return [...new Set(pool.filter((n): n is T => n instanceof type))];
 }

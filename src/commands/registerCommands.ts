@@ -13,7 +13,9 @@ import { UserFacingError } from './nodeArgument';
  */
 export function registerCommands(ctx: Ctx, commands: Readonly<Record<string, CommandEntry>>): vscode.Disposable {
   return vscode.Disposable.from(
-    ...Object.entries(commands).map(([name, { run, internal }]) => vscode.commands.registerCommand(`phi3Mlflow.${name}`, internal ? run : guarded(ctx, name, run))),
+    ...Object.entries(commands).map(([name, { run, internal }]) =>
+      vscode.commands.registerCommand(`phi3Mlflow.${name}`, internal ? run : guarded(ctx, name, run)),
+    ),
   );
 }
 

@@ -130,7 +130,8 @@ export class CApiDecoderSession implements Decoder<CApiKvCache> {
       const [batch, heads, held, headSize] = tensorDims(this.ort, value.handle) as [number, number, number, number];
       const source = tensorFloats(this.ort, value.handle, batch * heads * held * headSize);
       const target = ownedFloat32(batch * heads * length * headSize);
-      for (let h = 0; h < batch * heads; h++) target.set(source.subarray(h * held * headSize, (h * held + length) * headSize), h * length * headSize);
+      for (let h = 0; h < batch * heads; h++)
+        target.set(source.subarray(h * held * headSize, (h * held + length) * headSize), h * length * headSize);
       return this.track(OrtTensor.over(this.ort, target, [batch, heads, length, headSize]));
     };
     const truncated = { ...cache, length, capacity: length, keys: cache.keys.map(cut), values: cache.values.map(cut) };
@@ -211,7 +212,8 @@ export class CApiDecoderSession implements Decoder<CApiKvCache> {
       const target = ownedFloat32(heads * capacity * headSize);
       if (old && cache.length > 0) {
         const held = old.dims[2]!;
-        for (let h = 0; h < heads; h++) target.set(old.data.subarray(h * held * headSize, (h * held + cache.length) * headSize) as Float32Array, h * capacity * headSize);
+        for (let h = 0; h < heads; h++)
+          target.set(old.data.subarray(h * held * headSize, (h * held + cache.length) * headSize) as Float32Array, h * capacity * headSize);
       }
       return OrtTensor.over(this.ort, target, [1, heads, capacity, headSize]);
     };

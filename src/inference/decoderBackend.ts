@@ -18,14 +18,20 @@ export function requestedBackend(options: DecoderSessionOptions = {}): EngineBac
  * an onnxruntime without API 30), and says so on stderr, which the engine client copies into the
  * extension's log; a graph that fails to load fails the same way on either path and is not retried.
  */
-export async function loadDecoder(spec: ModelSpec, options: DecoderSessionOptions = {}, log: (line: string) => void = (line) => console.warn(line)): Promise<Decoder> {
+export async function loadDecoder(
+  spec: ModelSpec,
+  options: DecoderSessionOptions = {},
+  log: (line: string) => void = (line) => console.warn(line),
+): Promise<Decoder> {
   if (requestedBackend(options) === 'node') return DecoderSession.load(spec, options);
   let ort: OrtCApi;
   try {
     ort = OrtCApi.load();
   } catch (error) {
     const why = error instanceof InferenceError ? error.message : String(error);
-    log(`The local engine runs on onnxruntime-node's InferenceSession (which copies the KV cache on every step): onnxruntime's C API is unavailable. ${why}`);
+    log(
+      `The local engine runs on onnxruntime-node's InferenceSession (which copies the KV cache on every step): onnxruntime's C API is unavailable. ${why}`,
+    );
     return DecoderSession.load(spec, options);
   }
   return CApiDecoderSession.load(ort, spec, options);

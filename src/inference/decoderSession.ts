@@ -88,7 +88,8 @@ export class DecoderSession implements Decoder<KvCache> {
    * 4) and differ from two steps by far more than rounding.
    */
   private async sharedBufferWorks(): Promise<boolean> {
-    const empty = (shared: boolean) => emptyKvCache(this.ort.Tensor, this.spec.numLayers, this.spec.numKeyValueHeads, this.spec.headSize, shared);
+    const empty = (shared: boolean) =>
+      emptyKvCache(this.ort.Tensor, this.spec.numLayers, this.spec.numKeyValueHeads, this.spec.headSize, shared);
     try {
       const growing = await this.step([3], (await this.step([1, 2], empty(false))).cache);
       const shared = await this.step([3], (await this.step([1, 2], empty(true), 4)).cache);
@@ -179,7 +180,12 @@ function checkGraph(session: InferenceSession, spec: ModelSpec): void {
  * Refuses a graph whose inputs and outputs are not the ones the config names, or whose logits are not
  * float32 (both engines, whichever way they read the names).
  */
-export function checkGraphIo(spec: ModelSpec, inputNames: readonly string[], outputNames: readonly string[], logitsType: string | undefined): void {
+export function checkGraphIo(
+  spec: ModelSpec,
+  inputNames: readonly string[],
+  outputNames: readonly string[],
+  logitsType: string | undefined,
+): void {
   const { io } = spec;
   const file = spec.graphPath.slice(spec.folder.length + 1);
   const configFile = spec.layout === 'genai' ? 'genai_config.json' : 'config.json';
@@ -200,10 +206,16 @@ export function checkGraphIo(spec: ModelSpec, inputNames: readonly string[], out
   }
   const unexpected = inputNames.filter((name) => !inputs.includes(name));
   if (unexpected.length > 0) {
-    throw new InferenceError('graph-mismatch', `${file} takes inputs that ${configFile} does not name: ${unexpected.slice(0, 3).join(', ')}.`);
+    throw new InferenceError(
+      'graph-mismatch',
+      `${file} takes inputs that ${configFile} does not name: ${unexpected.slice(0, 3).join(', ')}.`,
+    );
   }
   if (logitsType && logitsType !== 'float32') {
-    throw new InferenceError('graph-mismatch', `${file} gives ${logitsType} logits; this CPU engine runs float32 graphs (built with "-e cpu").`);
+    throw new InferenceError(
+      'graph-mismatch',
+      `${file} gives ${logitsType} logits; this CPU engine runs float32 graphs (built with "-e cpu").`,
+    );
   }
 }
 

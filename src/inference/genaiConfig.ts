@@ -32,18 +32,30 @@ export function parseGenaiConfig(text: string): GenaiSpec {
   const decoder = asObject(model.decoder, 'model.decoder');
   if (decoder.pipeline !== undefined) throw differentRuntime('describes a multi-graph pipeline (model.decoder.pipeline)');
   if (model.vision !== undefined || model.speech !== undefined || model.encoder !== undefined) {
-    throw new InferenceError('unsupported-config', `genai_config.json describes a "${type}" model with vision, speech or encoder parts; the chat engine runs text-only decoders.`);
+    throw new InferenceError(
+      'unsupported-config',
+      `genai_config.json describes a "${type}" model with vision, speech or encoder parts; the chat engine runs text-only decoders.`,
+    );
   }
-  if (!decoderOnlyTypes.has(type)) throw new InferenceError('unsupported-config', `genai_config.json names model type "${type}"; this engine runs ${[...decoderOnlyTypes].join(', ')}.`);
+  if (!decoderOnlyTypes.has(type))
+    throw new InferenceError(
+      'unsupported-config',
+      `genai_config.json names model type "${type}"; this engine runs ${[...decoderOnlyTypes].join(', ')}.`,
+    );
   const inputs = asObject(decoder.inputs, 'model.decoder.inputs');
   const outputs = asObject(decoder.outputs, 'model.decoder.outputs');
-  if (inputs.past_names !== undefined || outputs.present_names !== undefined) throw differentRuntime('uses combined past_names/present_names tensors');
+  if (inputs.past_names !== undefined || outputs.present_names !== undefined)
+    throw differentRuntime('uses combined past_names/present_names tensors');
   const eos = model.eos_token_id;
   const eosTokenIds = Array.isArray(eos) ? eos.map((id, i) => asInt(id, `model.eos_token_id[${i}]`)) : [asInt(eos, 'model.eos_token_id')];
   const numAttentionHeads = asInt(decoder.num_attention_heads, 'model.decoder.num_attention_heads');
   const hiddenSize = decoder.hidden_size === undefined ? undefined : asInt(decoder.hidden_size, 'model.decoder.hidden_size');
   const headSize =
-    decoder.head_size !== undefined ? asInt(decoder.head_size, 'model.decoder.head_size') : hiddenSize !== undefined ? hiddenSize / numAttentionHeads : NaN;
+    decoder.head_size !== undefined
+      ? asInt(decoder.head_size, 'model.decoder.head_size')
+      : hiddenSize !== undefined
+        ? hiddenSize / numAttentionHeads
+        : NaN;
   if (!Number.isInteger(headSize)) throw differentRuntime('gives neither model.decoder.head_size nor hidden_size');
   const search = root.search === undefined ? {} : asObject(root.search, 'search');
   return {
@@ -57,7 +69,10 @@ export function parseGenaiConfig(text: string): GenaiSpec {
     padTokenId: model.pad_token_id === undefined ? undefined : asInt(model.pad_token_id, 'model.pad_token_id'),
     numLayers: asInt(decoder.num_hidden_layers, 'model.decoder.num_hidden_layers'),
     numAttentionHeads,
-    numKeyValueHeads: decoder.num_key_value_heads === undefined ? numAttentionHeads : asInt(decoder.num_key_value_heads, 'model.decoder.num_key_value_heads'),
+    numKeyValueHeads:
+      decoder.num_key_value_heads === undefined
+        ? numAttentionHeads
+        : asInt(decoder.num_key_value_heads, 'model.decoder.num_key_value_heads'),
     headSize,
     io: {
       inputIds: optionalString(inputs.input_ids, 'input_ids'),
@@ -105,7 +120,10 @@ function asInt(value: unknown, path: string): number {
  */
 function plainFileName(name: string): string {
   if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name) || /^[a-zA-Z]:/.test(name)) {
-    throw new InferenceError('unsupported-config', `genai_config.json names the decoder file ${JSON.stringify(name)}; it must be a file name in the model folder (such as "model.onnx"), not a path.`);
+    throw new InferenceError(
+      'unsupported-config',
+      `genai_config.json names the decoder file ${JSON.stringify(name)}; it must be a file name in the model folder (such as "model.onnx"), not a path.`,
+    );
   }
   return name;
 }

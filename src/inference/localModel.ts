@@ -13,9 +13,7 @@ import { pickNextToken } from './tokenSampler';
 
 /** What to continue: a conversation (formatted as Phi-3 chat), a raw prompt sent as typed, or token ids. */
 export type GenerationInput =
-  | { readonly messages: readonly ChatMessage[] }
-  | { readonly prompt: string }
-  | { readonly inputIds: readonly number[] };
+  { readonly messages: readonly ChatMessage[] } | { readonly prompt: string } | { readonly inputIds: readonly number[] };
 
 export interface GenerationRequest {
   readonly input: GenerationInput;

@@ -35,10 +35,21 @@ export async function inspectModelFolder(folder: string, options: InspectOptions
     const graphPath = await chooseTransformersJsGraph(folder, options.dtype);
     await requireFiles(folder, tokenizerFiles, 'the transformers.js layout');
     const generation = entries.has('generation_config.json') ? await readFile(join(folder, 'generation_config.json'), 'utf8') : undefined;
-    spec = { ...parseTransformersJsConfig(await readFile(join(folder, 'config.json'), 'utf8'), generation), folder, graphPath, weightBytes: 0 };
+    spec = {
+      ...parseTransformersJsConfig(await readFile(join(folder, 'config.json'), 'utf8'), generation),
+      folder,
+      graphPath,
+      weightBytes: 0,
+    };
   } else {
     const below = await findModelFolders(folder, 3);
-    const hint = below.length > 0 ? ` It has one below it: ${below.slice(0, 3).map((f) => relative(folder, f)).join(', ')}.` : '';
+    const hint =
+      below.length > 0
+        ? ` It has one below it: ${below
+            .slice(0, 3)
+            .map((f) => relative(folder, f))
+            .join(', ')}.`
+        : '';
     throw new InferenceError(
       'not-a-model-folder',
       `${folder} is not a Phi-3 ONNX model folder: it has neither genai_config.json (onnxruntime-genai layout) nor config.json with onnx/model.onnx (transformers.js layout).${hint}`,
@@ -107,7 +118,10 @@ async function requireFiles(folder: string, files: readonly string[], layout: st
     if (!(await stat(join(folder, file)).catch(() => undefined))?.isFile()) missing.push(file);
   }
   if (missing.length > 0) {
-    throw new InferenceError('missing-file', `${folder} is missing ${missing.join(', ')}, which ${layout} needs; copy the whole model folder.`);
+    throw new InferenceError(
+      'missing-file',
+      `${folder} is missing ${missing.join(', ')}, which ${layout} needs; copy the whole model folder.`,
+    );
   }
 }
 

@@ -42,11 +42,14 @@ export function resolveSearchOptions(
   const merged: SearchOptions = { ...runtimeDefaults(contextLength), ...withoutUndefined(modelDefaults), ...withoutUndefined(request) };
   const options = { ...merged, maxLength: merged.maxLength <= 0 ? contextLength : Math.min(merged.maxLength, contextLength) };
   const invalid = (what: string) => new InferenceError('invalid-option', `Invalid generation setting: ${what}.`);
-  if (!(options.temperature > 0) || !Number.isFinite(options.temperature)) throw invalid(`temperature must be above 0 (got ${options.temperature})`);
+  if (!(options.temperature > 0) || !Number.isFinite(options.temperature))
+    throw invalid(`temperature must be above 0 (got ${options.temperature})`);
   if (!Number.isInteger(options.topK) || options.topK < 0) throw invalid(`top-k must be a whole number of 0 or more (got ${options.topK})`);
   if (!(options.topP > 0 && options.topP <= 1)) throw invalid(`top-p must be above 0 and at most 1 (got ${options.topP})`);
-  if (!(options.repetitionPenalty > 0) || !Number.isFinite(options.repetitionPenalty)) throw invalid(`repetition penalty must be above 0 (got ${options.repetitionPenalty})`);
-  if (!Number.isInteger(options.minLength) || options.minLength < 0) throw invalid(`min length must be a whole number of 0 or more (got ${options.minLength})`);
+  if (!(options.repetitionPenalty > 0) || !Number.isFinite(options.repetitionPenalty))
+    throw invalid(`repetition penalty must be above 0 (got ${options.repetitionPenalty})`);
+  if (!Number.isInteger(options.minLength) || options.minLength < 0)
+    throw invalid(`min length must be a whole number of 0 or more (got ${options.minLength})`);
   if (options.maxNewTokens !== undefined && (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 1)) {
     throw invalid(`max new tokens must be a whole number of 1 or more (got ${options.maxNewTokens})`);
   }

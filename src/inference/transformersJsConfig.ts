@@ -15,7 +15,10 @@ export function parseTransformersJsConfig(configText: string, generationConfigTe
   const int = (key: string, fallback?: number): number => {
     const value = config[key] ?? fallback;
     if (typeof value !== 'number' || !Number.isInteger(value)) {
-      throw new InferenceError('unsupported-config', `config.json: ${key} is missing or not a whole number; is this a causal language model's config?`);
+      throw new InferenceError(
+        'unsupported-config',
+        `config.json: ${key} is missing or not a whole number; is this a causal language model's config?`,
+      );
     }
     return value;
   };
@@ -24,7 +27,8 @@ export function parseTransformersJsConfig(configText: string, generationConfigTe
   const hiddenSize = int('hidden_size');
   const eos = generation.eos_token_id ?? config.eos_token_id;
   const eosTokenIds = (Array.isArray(eos) ? eos : eos === undefined ? [] : [eos]).filter((id): id is number => typeof id === 'number');
-  if (eosTokenIds.length === 0) throw new InferenceError('unsupported-config', 'config.json names no eos_token_id, so generation could not stop.');
+  if (eosTokenIds.length === 0)
+    throw new InferenceError('unsupported-config', 'config.json names no eos_token_id, so generation could not stop.');
   return {
     layout: 'transformers.js',
     modelType,
@@ -60,6 +64,7 @@ function parseObject(text: string, file: string): Record<string, unknown> {
   } catch (error) {
     throw new InferenceError('unsupported-config', `${file} is not valid JSON (${errorMessage(error)}).`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new InferenceError('unsupported-config', `${file} is not a JSON object.`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new InferenceError('unsupported-config', `${file} is not a JSON object.`);
   return json as Record<string, unknown>;
 }

@@ -43,7 +43,8 @@ export function encodePath(path: string): string {
  * Databricks keeps run artifacts where only signed URLs reach: the tracking server hands them out
  * (`artifacts/credentials-for-read|write`) and the client talks to the storage directly.
  */
-export const usesSignedUrls = (artifactUri: string | undefined): boolean => artifactUri?.startsWith('dbfs:/databricks/mlflow-tracking/') ?? false;
+export const usesSignedUrls = (artifactUri: string | undefined): boolean =>
+  artifactUri?.startsWith('dbfs:/databricks/mlflow-tracking/') ?? false;
 
 /** One signed URL as the tracking server hands it out, with the headers the storage expects along. */
 export interface WireCredential {
@@ -64,11 +65,19 @@ export function checkSignedUrl(url: string, what: string, call: FailedCall): voi
   } catch {
     throw new MlflowError('malformed', `The server gave a signed URL to ${what} that is not a URL: refused`, call);
   }
-  if (scheme !== 'http:' && scheme !== 'https:') throw new MlflowError('malformed', `The server gave a ${scheme.slice(0, 20)} URL to ${what}; only http(s) signed URLs are used`, call);
+  if (scheme !== 'http:' && scheme !== 'https:')
+    throw new MlflowError('malformed', `The server gave a ${scheme.slice(0, 20)} URL to ${what}; only http(s) signed URLs are used`, call);
 }
 
 /** Asks the tracking server for the signed URL to read or write one file of a run; checked before it is used. */
-export async function fetchSignedUrl(http: MlflowHttp, direction: 'read' | 'write', runId: string, path: string, subject: string, signal?: AbortSignal): Promise<WireCredential> {
+export async function fetchSignedUrl(
+  http: MlflowHttp,
+  direction: 'read' | 'write',
+  runId: string,
+  path: string,
+  subject: string,
+  signal?: AbortSignal,
+): Promise<WireCredential> {
   const answer = await http.json<{ credential_infos?: WireCredential[] }>('GET', `/api/2.0/mlflow/artifacts/credentials-for-${direction}`, {
     params: { run_id: runId, path: [path] },
     subject,
@@ -123,7 +132,12 @@ export async function storageRequest(
   if (response.status >= 300) {
     response.data.resume();
     const host = new URL(credential.signed_uri).host;
-    throw new MlflowError('http', `The artifact store (${host}) refused ${method} of ${artifactPath} (${response.status})`, call, response.status);
+    throw new MlflowError(
+      'http',
+      `The artifact store (${host}) refused ${method} of ${artifactPath} (${response.status})`,
+      call,
+      response.status,
+    );
   }
   return response;
 }

@@ -42,7 +42,8 @@ export class ArtifactUploader {
    */
   async upload(owner: ArtifactOwner, localPath: string, artifactPath = '', options: UploadOptions = {}): Promise<TransferResult> {
     const signed = usesSignedUrls(owner.artifactUri);
-    if (signed && !owner.runId) throw new MlflowError('unsupported', 'Uploading to signed-URL storage needs the run id', { method: 'PUT', path: owner.artifactUri });
+    if (signed && !owner.runId)
+      throw new MlflowError('unsupported', 'Uploading to signed-URL storage needs the run id', { method: 'PUT', path: owner.artifactUri });
     const root = signed ? '' : proxyPath(owner.artifactUri);
     const stat = await fs.stat(localPath);
     const files = stat.isDirectory() ? await filesUnder(localPath) : [localPath];
@@ -55,7 +56,10 @@ export class ArtifactUploader {
       const relativePath = relative(base, file).split(sep).join('/');
       const prefix = stat.isDirectory() ? [artifactPath, basename(localPath)] : [artifactPath];
       const destination = [root, ...prefix, relativePath].filter(Boolean).join('/');
-      const fileOptions = { ...options, onProgress: options.onProgress && ((fileDone: number) => options.onProgress!(done + fileDone, total)) };
+      const fileOptions = {
+        ...options,
+        onProgress: options.onProgress && ((fileDone: number) => options.onProgress!(done + fileDone, total)),
+      };
       const inParts = signed
         ? await this.uploadToSignedUrl(owner.runId!, file, destination, sizes[index]!, fileOptions)
         : await this.uploadFile(file, destination, sizes[index]!, fileOptions);
@@ -112,10 +116,17 @@ export class ArtifactUploader {
       response.data.resume();
     } catch (error) {
       if (readFailure && !(error instanceof MlflowError && error.kind === 'cancelled')) {
-        throw new MlflowError('interrupted', `Upload of ${basename(file)} stopped after ${sent} of ${size} bytes: ${readFailure.message}`, { method: 'PUT', path });
+        throw new MlflowError('interrupted', `Upload of ${basename(file)} stopped after ${sent} of ${size} bytes: ${readFailure.message}`, {
+          method: 'PUT',
+          path,
+        });
       }
       if (error instanceof MlflowError && error.kind === 'unreachable' && sent > 0) {
-        throw new MlflowError('interrupted', `Upload of ${basename(file)} stopped after ${sent} of ${size} bytes: ${error.message}`, error.call);
+        throw new MlflowError(
+          'interrupted',
+          `Upload of ${basename(file)} stopped after ${sent} of ${size} bytes: ${error.message}`,
+          error.call,
+        );
       }
       throw error;
     }
@@ -133,7 +144,10 @@ export class ArtifactUploader {
     const name = destination.slice(folder.length ? folder.length + 1 : 0);
     let created: { upload_id?: string; credentials?: Array<{ part_number: number; url: string; headers?: Record<string, string> }> };
     try {
-      created = await this.http.json('POST', `/api/2.0/mlflow-artifacts/mpu/create/${encodePath(folder)}`, { body: { path: name, num_parts: numParts }, signal: options.signal });
+      created = await this.http.json('POST', `/api/2.0/mlflow-artifacts/mpu/create/${encodePath(folder)}`, {
+        body: { path: name, num_parts: numParts },
+        signal: options.signal,
+      });
     } catch (error) {
       if (error instanceof MlflowError && (error.status === 501 || error.errorCode === 'NOT_IMPLEMENTED')) {
         this.multipartRefused = true;
@@ -166,14 +180,24 @@ export class ArtifactUploader {
         });
         body.destroy();
         if (response.status >= 300) {
-          throw new MlflowError('http', `Upload of part ${credential.part_number} of ${name} was refused by the artifact store (${response.status})`, { method: 'PUT', path: destination }, response.status);
+          throw new MlflowError(
+            'http',
+            `Upload of part ${credential.part_number} of ${name} was refused by the artifact store (${response.status})`,
+            { method: 'PUT', path: destination },
+            response.status,
+          );
         }
         parts.push({ part_number: credential.part_number, etag: String(response.headers.etag ?? ''), url: credential.url });
       }
-      await this.http.json('POST', `/api/2.0/mlflow-artifacts/mpu/complete/${encodePath(folder)}`, { body: { path: name, upload_id: created.upload_id, parts }, signal: options.signal });
+      await this.http.json('POST', `/api/2.0/mlflow-artifacts/mpu/complete/${encodePath(folder)}`, {
+        body: { path: name, upload_id: created.upload_id, parts },
+        signal: options.signal,
+      });
       return true;
     } catch (error) {
-      await this.http.json('POST', `/api/2.0/mlflow-artifacts/mpu/abort/${encodePath(folder)}`, { body: { path: name, upload_id: created.upload_id } }).catch(() => undefined);
+      await this.http
+        .json('POST', `/api/2.0/mlflow-artifacts/mpu/abort/${encodePath(folder)}`, { body: { path: name, upload_id: created.upload_id } })
+        .catch(() => undefined);
       throw error;
     }
   }

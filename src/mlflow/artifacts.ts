@@ -41,7 +41,11 @@ export type ArtifactSource =
   | { readonly kind: 'loggedModel'; readonly modelId: string; readonly artifactUri?: string };
 
 export const runArtifacts = (runId: string, artifactUri?: string): ArtifactSource => ({ kind: 'run', runId, artifactUri });
-export const loggedModelArtifacts = (modelId: string, artifactUri?: string): ArtifactSource => ({ kind: 'loggedModel', modelId, artifactUri });
+export const loggedModelArtifacts = (modelId: string, artifactUri?: string): ArtifactSource => ({
+  kind: 'loggedModel',
+  modelId,
+  artifactUri,
+});
 
 const describeSource = (source: ArtifactSource) => (source.kind === 'run' ? `run ${source.runId}` : `logged model ${source.modelId}`);
 
@@ -90,7 +94,10 @@ export class ArtifactsApi {
     const [route, params] =
       source.kind === 'run'
         ? ['/api/2.0/mlflow/artifacts/list', { run_id: source.runId, path: path || undefined, page_token: pageToken }]
-        : [`/api/2.0/mlflow/logged-models/${encodeURIComponent(source.modelId)}/artifacts/directories`, { artifact_directory_path: path || undefined, page_token: pageToken }];
+        : [
+            `/api/2.0/mlflow/logged-models/${encodeURIComponent(source.modelId)}/artifacts/directories`,
+            { artifact_directory_path: path || undefined, page_token: pageToken },
+          ];
     const answer = await this.http.json<{ files?: WireFileInfo[]; next_page_token?: string }>('GET', route, {
       params,
       subject: source.kind === 'run' ? `Run ${source.runId}` : `Logged model ${source.modelId}`,
@@ -113,7 +120,11 @@ export class ArtifactsApi {
     for await (const entry of this.list(source, path, signal)) {
       if (!entry.isDir) yield entry;
       else if (depth + 1 >= maxArtifactDepth) {
-        throw new MlflowError('malformed', `The artifacts go deeper than ${maxArtifactDepth} folders (at ${entry.path.slice(0, 200)}…): not listed further`, { method: 'GET', path: '/api/2.0/mlflow/artifacts/list' });
+        throw new MlflowError(
+          'malformed',
+          `The artifacts go deeper than ${maxArtifactDepth} folders (at ${entry.path.slice(0, 200)}…): not listed further`,
+          { method: 'GET', path: '/api/2.0/mlflow/artifacts/list' },
+        );
       } else yield* this.listFiles(source, entry.path, signal, depth + 1);
     }
   }
@@ -123,7 +134,12 @@ export class ArtifactsApi {
    * parent (a folder `model` lands as `destination/model/...`). Each file streams to a temporary name
    * and is renamed only once complete, so an interrupted download never leaves a file that looks whole.
    */
-  async download(source: ArtifactSource, artifactPath: string, destination: string, options: DownloadOptions = {}): Promise<DownloadResult> {
+  async download(
+    source: ArtifactSource,
+    artifactPath: string,
+    destination: string,
+    options: DownloadOptions = {},
+  ): Promise<DownloadResult> {
     const parent = artifactPath.includes('/') ? artifactPath.slice(0, artifactPath.lastIndexOf('/')) : '';
     const listed: FileInfo[] = [];
     for await (const file of this.listFiles(source, artifactPath, options.signal)) listed.push(file);
@@ -145,17 +161,34 @@ export class ArtifactsApi {
           signal: options.signal,
           inside: { root: destination, path: inside[index]! },
           // A single file's size comes with its answer when the listing had none to give.
-          onProgress: options.onProgress && ((fileDone, fileTotal) => options.onProgress!(done + fileDone, total ?? (entries.length === 1 ? fileTotal : undefined))),
+          onProgress:
+            options.onProgress &&
+            ((fileDone, fileTotal) => options.onProgress!(done + fileDone, total ?? (entries.length === 1 ? fileTotal : undefined))),
         });
       } catch (error) {
         // Files finished before a cancel or a failure are whole and stay; say so, rather than "nothing kept".
         if (error instanceof MlflowError && entries.length > 1) {
           if (error.kind === 'cancelled') {
-            const kept = index === 0 ? 'no file was complete' : `the ${index} complete file${index === 1 ? ' was' : 's were'} kept in ${destination}`;
-            throw new MlflowError('cancelled', `Cancelled after ${index} of ${entries.length} files: ${kept}, and no partial file`, error.call);
+            const kept =
+              index === 0 ? 'no file was complete' : `the ${index} complete file${index === 1 ? ' was' : 's were'} kept in ${destination}`;
+            throw new MlflowError(
+              'cancelled',
+              `Cancelled after ${index} of ${entries.length} files: ${kept}, and no partial file`,
+              error.call,
+            );
           }
-          const kept = index === 0 ? `none of the ${entries.length} files was complete` : `the ${index} complete file${index === 1 ? '' : 's'} of ${entries.length} ${index === 1 ? 'was' : 'were'} kept in ${destination}`;
-          throw new MlflowError(error.kind, `${error.message}; ${kept}, and no partial file`, error.call, error.status, error.errorCode, error.serverMessage);
+          const kept =
+            index === 0
+              ? `none of the ${entries.length} files was complete`
+              : `the ${index} complete file${index === 1 ? '' : 's'} of ${entries.length} ${index === 1 ? 'was' : 'were'} kept in ${destination}`;
+          throw new MlflowError(
+            error.kind,
+            `${error.message}; ${kept}, and no partial file`,
+            error.call,
+            error.status,
+            error.errorCode,
+            error.serverMessage,
+          );
         }
         throw error;
       }
@@ -212,12 +245,20 @@ export class ArtifactsApi {
       };
       const piece = (lane: number, range: [number, number] | undefined, onHead?: HeadCallback): Promise<FilePiece> =>
         direct && range
-          ? this.http.getIntoFile(direct, { path: partial, position: range[0], buffers: (lanes[lane] ??= new DownloadBuffers()), onBytes: count, onHead }, { subject: call.subject, signal, headers: { Range: `bytes=${range[0]}-${range[1]}` } })
+          ? this.http.getIntoFile(
+              direct,
+              { path: partial, position: range[0], buffers: (lanes[lane] ??= new DownloadBuffers()), onBytes: count, onHead },
+              { subject: call.subject, signal, headers: { Range: `bytes=${range[0]}-${range[1]}` } },
+            )
           : throughNodeHttp(range, onHead);
       const complete = (answer: FilePiece, length: number) => {
         if (answer.failure || answer.written !== length) {
           const why = answer.failure ? describe(answer.failure) : 'the connection dropped';
-          throw new MlflowError('interrupted', `Download of ${artifactPath} stopped at ${received} of ${total ?? length} bytes: ${why}`, call);
+          throw new MlflowError(
+            'interrupted',
+            `Download of ${artifactPath} stopped at ${received} of ${total ?? length} bytes: ${why}`,
+            call,
+          );
         }
       };
       // The first piece says the size (or that the server sends the file whole); the other ranges
@@ -239,7 +280,12 @@ export class ArtifactsApi {
       if (firstHead.status === 206) {
         total = Number(/\/(\d+)\s*$/.exec(String(firstHead.headers['content-range']))?.[1]);
         if (!Number.isFinite(total)) {
-          throw new MlflowError('malformed', `The server gave no size for ${artifactPath} (Content-Range: ${String(firstHead.headers['content-range'])})`, call, 206);
+          throw new MlflowError(
+            'malformed',
+            `The server gave no size for ${artifactPath} (Content-Range: ${String(firstHead.headers['content-range'])})`,
+            call,
+            206,
+          );
         }
         const starts: number[] = [];
         for (let start = 0; start < total; start += rangeSize) starts.push(start);
@@ -247,7 +293,8 @@ export class ArtifactsApi {
           const end = Math.min(start + rangeSize, total!) - 1;
           // The first range is the first item, taken by the first lane, whose buffers it uses.
           const part = start === 0 ? await first : await piece(lane, [start, end]);
-          if (part.status !== 206) throw new MlflowError('malformed', `The server ignored the byte range of ${artifactPath} it offered`, call, part.status);
+          if (part.status !== 206)
+            throw new MlflowError('malformed', `The server ignored the byte range of ${artifactPath} it offered`, call, part.status);
           complete(part, end - start + 1);
         });
       } else {
@@ -257,7 +304,11 @@ export class ArtifactsApi {
         if (total !== undefined) complete(whole, total);
       }
       if (total !== undefined && received !== total) {
-        throw new MlflowError('interrupted', `Download of ${artifactPath} stopped at ${received} of ${total} bytes: the connection dropped`, call);
+        throw new MlflowError(
+          'interrupted',
+          `Download of ${artifactPath} stopped at ${received} of ${total} bytes: the connection dropped`,
+          call,
+        );
       }
       // The folders on the way are checked once more just before the file takes its name.
       if (options.inside) resolveInside(options.inside.root, options.inside.path);
@@ -272,12 +323,22 @@ export class ArtifactsApi {
       if (options.signal?.aborted) throw new MlflowError('cancelled', `Cancelled: download of ${artifactPath}`, call);
       if (error instanceof MlflowError && !(received > 0 && (error.kind === 'unreachable' || error.kind === 'timeout'))) throw error;
       const why = error instanceof MlflowError ? error.message : describe(error);
-      throw new MlflowError('interrupted', `Download of ${artifactPath} stopped at ${received}${total !== undefined ? ` of ${total}` : ''} bytes: ${why}`, call);
+      throw new MlflowError(
+        'interrupted',
+        `Download of ${artifactPath} stopped at ${received}${total !== undefined ? ` of ${total}` : ''} bytes: ${why}`,
+        call,
+      );
     }
   }
 
   /** The answer whose body is the file: from the artifact proxy, MLflow's generic routes, or a signed URL. */
-  private async openFile(source: ArtifactSource, artifactPath: string, subject: string, signal?: AbortSignal, range?: [number, number]): Promise<FileAnswer> {
+  private async openFile(
+    source: ArtifactSource,
+    artifactPath: string,
+    subject: string,
+    signal?: AbortSignal,
+    range?: [number, number],
+  ): Promise<FileAnswer> {
     if (source.kind === 'run' && usesSignedUrls(source.artifactUri)) {
       const credential = await fetchSignedUrl(this.http, 'read', source.runId, artifactPath, subject, signal);
       return storageRequest(this.http, 'GET', credential, artifactPath, { signal });
@@ -289,7 +350,10 @@ export class ArtifactsApi {
         ? [proxied, undefined]
         : source.kind === 'run'
           ? ['/get-artifact', { run_id: source.runId, path: artifactPath }]
-          : [`/ajax-api/2.0/mlflow/logged-models/${encodeURIComponent(source.modelId)}/artifacts/files`, { artifact_file_path: artifactPath }];
+          : [
+              `/ajax-api/2.0/mlflow/logged-models/${encodeURIComponent(source.modelId)}/artifacts/files`,
+              { artifact_file_path: artifactPath },
+            ];
     return this.http.getStream(route, { params, subject, signal, headers: range ? { Range: `bytes=${range[0]}-${range[1]}` } : undefined });
   }
 
@@ -310,7 +374,12 @@ export const maxArtifactDepth = 64;
  * (the work in flight takes it as its signal) and, once every worker has settled, that failure is
  * thrown: nothing still writes when the caller cleans up.
  */
-async function inParallel<T>(items: readonly T[], limit: number, stop: AbortController, work: (item: T, worker: number) => Promise<void>): Promise<void> {
+async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  stop: AbortController,
+  work: (item: T, worker: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failure: { error: unknown } | undefined;
   await Promise.all(

@@ -22,7 +22,10 @@ export class MlflowClient {
 
   private version: Promise<MlflowVersion> | undefined;
 
-  constructor(readonly connection: MlflowConnection, options: HttpOptions = {}) {
+  constructor(
+    readonly connection: MlflowConnection,
+    options: HttpOptions = {},
+  ) {
     this.http = new MlflowHttp(connection, options);
     const requireMlflow3 = (what: string) => this.require('loggedModels', what);
     this.experiments = new ExperimentsApi(this.http);
@@ -69,7 +72,10 @@ export class MlflowClient {
   private async require(feature: keyof ServerFeatures, what: string): Promise<void> {
     const version = await this.mlflowVersion();
     if (!featuresOf(version)[feature]) {
-      throw new MlflowError('unsupported', `${what} need an MLflow 3 server; ${this.http.base} runs MLflow ${version.text}`, { method: 'GET', path: '/version' });
+      throw new MlflowError('unsupported', `${what} need an MLflow 3 server; ${this.http.base} runs MLflow ${version.text}`, {
+        method: 'GET',
+        path: '/version',
+      });
     }
   }
 }

@@ -50,7 +50,10 @@ export function tlsFromEnvironment(env: NodeJS.ProcessEnv = process.env): TlsOpt
 }
 
 /** The connection an MLflow client would make from this environment, or undefined without MLFLOW_TRACKING_URI. */
-export function connectionFromEnvironment(env: NodeJS.ProcessEnv = process.env, credentialsPath = defaultCredentialsPath): MlflowConnection | undefined {
+export function connectionFromEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+  credentialsPath = defaultCredentialsPath,
+): MlflowConnection | undefined {
   if (!env.MLFLOW_TRACKING_URI) return undefined;
   return { uri: parseTrackingUri(env.MLFLOW_TRACKING_URI), auth: authFromEnvironment(env, credentialsPath), tls: tlsFromEnvironment(env) };
 }

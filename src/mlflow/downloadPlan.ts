@@ -26,10 +26,13 @@ export interface DownloadPlan extends LeftAlone {
 
 /** What was left alone, for the message after a download: "skipped 2 existing (a, b); refused .git/x (why)". */
 export function describeLeftAlone(result: LeftAlone): string {
-  const list = (paths: readonly string[]) => (paths.length > 5 ? `${paths.slice(0, 5).join(', ')} and ${paths.length - 5} more` : paths.join(', '));
+  const list = (paths: readonly string[]) =>
+    paths.length > 5 ? `${paths.slice(0, 5).join(', ')} and ${paths.length - 5} more` : paths.join(', ');
   const parts: string[] = [];
-  if (result.skipped.length) parts.push(`skipped ${result.skipped.length} existing file${result.skipped.length === 1 ? '' : 's'} (${list(result.skipped)})`);
-  if (result.refused.length) parts.push(`refused ${result.refused.length} (${list(result.refused.map((r) => r.path))}: ${result.refused[0]!.why})`);
+  if (result.skipped.length)
+    parts.push(`skipped ${result.skipped.length} existing file${result.skipped.length === 1 ? '' : 's'} (${list(result.skipped)})`);
+  if (result.refused.length)
+    parts.push(`refused ${result.refused.length} (${list(result.refused.map((r) => r.path))}: ${result.refused[0]!.why})`);
   return parts.join('; ');
 }
 
@@ -39,7 +42,11 @@ export function describeLeftAlone(result: LeftAlone): string {
  * file; an existing file goes to `onExisting` (none: skipped). A 'cancel' answer is a 'cancelled'
  * error, with nothing written.
  */
-export async function planDownload(destination: string, relativePaths: readonly string[], onExisting?: ExistingFileCallback): Promise<DownloadPlan> {
+export async function planDownload(
+  destination: string,
+  relativePaths: readonly string[],
+  onExisting?: ExistingFileCallback,
+): Promise<DownloadPlan> {
   const resolved = relativePaths.map((path) => resolveInside(destination, path));
   const targets: Array<string | undefined> = [];
   const skipped: string[] = [];
@@ -55,7 +62,11 @@ export async function planDownload(destination: string, relativePaths: readonly 
     const existing = await fs.lstat(target).catch(() => undefined);
     if (existing) {
       const answer = onExisting ? await onExisting(path, target) : 'skip';
-      if (answer === 'cancel') throw new MlflowError('cancelled', `Cancelled: download into ${destination} (${path} exists); nothing was written`, { method: 'GET', path });
+      if (answer === 'cancel')
+        throw new MlflowError('cancelled', `Cancelled: download into ${destination} (${path} exists); nothing was written`, {
+          method: 'GET',
+          path,
+        });
       if (answer === 'skip') {
         skipped.push(path);
         targets.push(undefined);

@@ -44,7 +44,8 @@ export class MlflowError extends Error {
   }
 }
 
-const untrustedFix = 'set MLFLOW_TRACKING_SERVER_CERT_PATH to its CA certificate, or MLFLOW_TRACKING_INSECURE_TLS=true to skip verification';
+const untrustedFix =
+  'set MLFLOW_TRACKING_SERVER_CERT_PATH to its CA certificate, or MLFLOW_TRACKING_INSECURE_TLS=true to skip verification';
 
 const networkReasons: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
@@ -87,7 +88,13 @@ export function cancelledError(call: FailedCall): MlflowError {
  * An error answer, JSON (`{error_code, message}`) or not (the basic-auth app's plain text, an empty
  * 404). A body `cut` at `maxErrorBodyBytes` is said to be so, after the message read from its start.
  */
-export function httpError(base: string, call: FailedCall, status: number, answer: ErrorBody, authKind: 'none' | 'basic' | 'bearer'): MlflowError {
+export function httpError(
+  base: string,
+  call: FailedCall,
+  status: number,
+  answer: ErrorBody,
+  authKind: 'none' | 'basic' | 'bearer',
+): MlflowError {
   const error = httpErrorOf(base, call, status, answer.text, authKind);
   if (!answer.cut) return error;
   const note = `only the first ${maxErrorBodyBytes / 1024} KiB of the server's answer were read`;
@@ -116,20 +123,32 @@ function httpErrorOf(base: string, call: FailedCall, status: number, body: strin
             : 'Authentication required (401): check the token for this server',
       );
     case 403:
-      return make(`Permission denied (403): ${serverMessage && serverMessage !== 'Permission denied' ? serverMessage : `this user may not ${call.method} ${call.path}`}`);
+      return make(
+        `Permission denied (403): ${serverMessage && serverMessage !== 'Permission denied' ? serverMessage : `this user may not ${call.method} ${call.path}`}`,
+      );
     case 404:
       if (call.subject && errorCode === 'RESOURCE_DOES_NOT_EXIST') return make(`${call.subject} does not exist`);
       // A route the server does not have answers without MLflow's error JSON (empty, or an HTML page).
-      if (!errorCode) return make(`${base}${call.path} is not an MLflow API endpoint (404): the server may be an older MLflow or not MLflow at all`);
+      if (!errorCode)
+        return make(`${base}${call.path} is not an MLflow API endpoint (404): the server may be an older MLflow or not MLflow at all`);
       return make(serverMessage ?? `Not found (404): ${call.path}`);
     case 429:
       return make(`The server is rate-limiting requests (429)${serverMessage ? `: ${serverMessage}` : ''}`);
     default:
-      if (status >= 500) return make(`The MLflow server failed (${status}${errorCode ? ` ${errorCode}` : ''})${serverMessage ? `: ${serverMessage}` : ''}`);
-      return make(serverMessage ? `${serverMessage} (${status}${errorCode ? ` ${errorCode}` : ''})` : `${call.method} ${call.path} was refused (${status})`);
+      if (status >= 500)
+        return make(`The MLflow server failed (${status}${errorCode ? ` ${errorCode}` : ''})${serverMessage ? `: ${serverMessage}` : ''}`);
+      return make(
+        serverMessage
+          ? `${serverMessage} (${status}${errorCode ? ` ${errorCode}` : ''})`
+          : `${call.method} ${call.path} was refused (${status})`,
+      );
   }
 }
 
 export function malformedError(call: FailedCall, body: string, detail: string): MlflowError {
-  return new MlflowError('malformed', `The server answered ${call.method} ${call.path} with malformed JSON (${body.length} bytes: ${detail}): is this an MLflow server?`, call);
+  return new MlflowError(
+    'malformed',
+    `The server answered ${call.method} ${call.path} with malformed JSON (${body.length} bytes: ${detail}): is this an MLflow server?`,
+    call,
+  );
 }

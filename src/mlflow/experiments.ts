@@ -17,11 +17,21 @@ export class ExperimentsApi {
   constructor(private readonly http: MlflowHttp) {}
 
   async searchPage(search: ExperimentSearch = {}, pageToken?: string, signal?: AbortSignal): Promise<Page<Experiment>> {
-    const answer = await this.http.json<{ experiments?: WireExperiment[]; next_page_token?: string }>('POST', '/api/2.0/mlflow/experiments/search', {
-      body: { max_results: search.maxResults ?? 1000, filter: search.filter, order_by: search.orderBy, view_type: search.viewType ?? 'ACTIVE_ONLY', page_token: pageToken },
-      idempotent: true,
-      signal,
-    });
+    const answer = await this.http.json<{ experiments?: WireExperiment[]; next_page_token?: string }>(
+      'POST',
+      '/api/2.0/mlflow/experiments/search',
+      {
+        body: {
+          max_results: search.maxResults ?? 1000,
+          filter: search.filter,
+          order_by: search.orderBy,
+          view_type: search.viewType ?? 'ACTIVE_ONLY',
+          page_token: pageToken,
+        },
+        idempotent: true,
+        signal,
+      },
+    );
     return { items: (answer.experiments ?? []).map(toExperiment), nextPageToken: answer.next_page_token || undefined };
   }
 
@@ -60,18 +70,32 @@ export class ExperimentsApi {
   }
 
   async rename(experimentId: string, newName: string): Promise<void> {
-    await this.http.json('POST', '/api/2.0/mlflow/experiments/update', { body: { experiment_id: experimentId, new_name: newName }, subject: `Experiment ${experimentId}`, idempotent: true });
+    await this.http.json('POST', '/api/2.0/mlflow/experiments/update', {
+      body: { experiment_id: experimentId, new_name: newName },
+      subject: `Experiment ${experimentId}`,
+      idempotent: true,
+    });
   }
 
   async delete(experimentId: string): Promise<void> {
-    await this.http.json('POST', '/api/2.0/mlflow/experiments/delete', { body: { experiment_id: experimentId }, subject: `Experiment ${experimentId}` });
+    await this.http.json('POST', '/api/2.0/mlflow/experiments/delete', {
+      body: { experiment_id: experimentId },
+      subject: `Experiment ${experimentId}`,
+    });
   }
 
   async restore(experimentId: string): Promise<void> {
-    await this.http.json('POST', '/api/2.0/mlflow/experiments/restore', { body: { experiment_id: experimentId }, subject: `Experiment ${experimentId}` });
+    await this.http.json('POST', '/api/2.0/mlflow/experiments/restore', {
+      body: { experiment_id: experimentId },
+      subject: `Experiment ${experimentId}`,
+    });
   }
 
   async setTag(experimentId: string, key: string, value: string): Promise<void> {
-    await this.http.json('POST', '/api/2.0/mlflow/experiments/set-experiment-tag', { body: { experiment_id: experimentId, key, value }, subject: `Experiment ${experimentId}`, idempotent: true });
+    await this.http.json('POST', '/api/2.0/mlflow/experiments/set-experiment-tag', {
+      body: { experiment_id: experimentId, key, value },
+      subject: `Experiment ${experimentId}`,
+      idempotent: true,
+    });
   }
 }

@@ -118,7 +118,9 @@ class GetIntoFile {
       this.socket.write(`${lines.join('\r\n')}\r\n\r\n`);
       if (timeoutMs > 0) {
         this.socket.setTimeout(timeoutMs, () => {
-          const message = this.answer ? `the server sent nothing for ${Math.round(timeoutMs / 1000)} s` : `no answer within ${timeoutMs} ms`;
+          const message = this.answer
+            ? `the server sent nothing for ${Math.round(timeoutMs / 1000)} s`
+            : `no answer within ${timeoutMs} ms`;
           this.end(Object.assign(new Error(message), { code: 'ETIMEDOUT' }));
         });
       }
@@ -183,7 +185,8 @@ class GetIntoFile {
     const all = Buffer.concat(this.head);
     const end = all.indexOf('\r\n\r\n');
     if (end < 0) {
-      if (this.headBytes > maxHeadBytes) this.end(Object.assign(new Error(`an answer head over ${maxHeadBytes} bytes`), { code: 'EMALFORMED' }));
+      if (this.headBytes > maxHeadBytes)
+        this.end(Object.assign(new Error(`an answer head over ${maxHeadBytes} bytes`), { code: 'EMALFORMED' }));
       return Buffer.alloc(0);
     }
     this.head = [];
@@ -201,7 +204,8 @@ class GetIntoFile {
       const value = line.slice(colon + 1).trim();
       headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
     }
-    const length = headers['content-length'] !== undefined && /^\d+$/.test(headers['content-length']) ? Number(headers['content-length']) : undefined;
+    const length =
+      headers['content-length'] !== undefined && /^\d+$/.test(headers['content-length']) ? Number(headers['content-length']) : undefined;
     this.answer = { status, headers, expected: length };
     const ok = status >= 200 && status < 300;
     if (ok && length === undefined) {
@@ -269,7 +273,8 @@ class GetIntoFile {
       headers: answer.headers,
       written: this.written,
       expected,
-      failure: this.writeFailure ?? (short ? (error ?? Object.assign(new Error('the connection dropped'), { code: 'ECONNRESET' })) : undefined),
+      failure:
+        this.writeFailure ?? (short ? (error ?? Object.assign(new Error('the connection dropped'), { code: 'ECONNRESET' })) : undefined),
       errorBody: Buffer.concat(this.errorBody).toString('utf8'),
       ...(this.errorBodyCut ? { errorBodyCut: true } : {}),
       unframed: ok && answer.expected === undefined ? true : undefined,

@@ -135,7 +135,9 @@ export class MlflowHttp {
         signal: options.signal,
       });
       const body: ErrorBody =
-        answer.status >= 400 ? await readErrorBody(answer.data, timeoutMs) : { text: await readText(answer.data, timeoutMs, options.signal), cut: false };
+        answer.status >= 400
+          ? await readErrorBody(answer.data, timeoutMs)
+          : { text: await readText(answer.data, timeoutMs, options.signal), cut: false };
       return { status: answer.status, headers: answer.headers, data: body };
     });
     const body = response.data.text;
@@ -213,7 +215,14 @@ export class MlflowHttp {
         timeoutMs: options.timeoutMs ?? this.timeoutMs,
       }),
     );
-    if (answer.status >= 400) throw httpError(this.base, call, answer.status, { text: answer.errorBody, cut: answer.errorBodyCut === true }, this.connection.auth.kind);
+    if (answer.status >= 400)
+      throw httpError(
+        this.base,
+        call,
+        answer.status,
+        { text: answer.errorBody, cut: answer.errorBodyCut === true },
+        this.connection.auth.kind,
+      );
     return answer;
   }
 
@@ -239,43 +248,46 @@ export class MlflowHttp {
     const secure = url.protocol === 'https:';
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     let sending: ClientRequest | undefined;
-    const response = await this.send(call, options, () =>
-      new Promise<RawResponse>((resolveResponse, reject) => {
-        let body: IncomingMessage | undefined;
-        const request = (secure ? httpsRequest : httpRequest)(
-          url,
-          {
-            method,
-            agent: secure ? this.httpsAgent : this.httpAgent,
-            headers,
-            signal: options.signal,
-          },
-          (answer) => {
-            body = answer;
-            resolveResponse({ status: answer.statusCode ?? 0, headers: answer.headers, data: answer });
-          },
-        );
-        if (timeoutMs > 0) {
-          request.setTimeout(timeoutMs, () => {
-            const silence = `the server sent nothing for ${Math.round(timeoutMs / 1000)} s`;
-            const error = Object.assign(new Error(body ? silence : `no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' });
-            // Mid-body, the reader gets this error rather than a bare "aborted".
-            body?.destroy(error);
-            request.destroy(error);
-          });
-        }
-        request.on('error', reject);
-        sending = request;
-        if (writeBody) {
-          // A body that fails to read (the file went away or changed) fails the request with its own error.
-          writeBody(request).then(
-            () => request.end(),
-            (error: Error) => request.destroy(error),
+    const response = await this.send(
+      call,
+      options,
+      () =>
+        new Promise<RawResponse>((resolveResponse, reject) => {
+          let body: IncomingMessage | undefined;
+          const request = (secure ? httpsRequest : httpRequest)(
+            url,
+            {
+              method,
+              agent: secure ? this.httpsAgent : this.httpAgent,
+              headers,
+              signal: options.signal,
+            },
+            (answer) => {
+              body = answer;
+              resolveResponse({ status: answer.statusCode ?? 0, headers: answer.headers, data: answer });
+            },
           );
-        } else {
-          request.end();
-        }
-      }),
+          if (timeoutMs > 0) {
+            request.setTimeout(timeoutMs, () => {
+              const silence = `the server sent nothing for ${Math.round(timeoutMs / 1000)} s`;
+              const error = Object.assign(new Error(body ? silence : `no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' });
+              // Mid-body, the reader gets this error rather than a bare "aborted".
+              body?.destroy(error);
+              request.destroy(error);
+            });
+          }
+          request.on('error', reject);
+          sending = request;
+          if (writeBody) {
+            // A body that fails to read (the file went away or changed) fails the request with its own error.
+            writeBody(request).then(
+              () => request.end(),
+              (error: Error) => request.destroy(error),
+            );
+          } else {
+            request.end();
+          }
+        }),
     );
     if (response.status >= 400) {
       const body = await readErrorBody(response.data, timeoutMs);
@@ -304,10 +316,20 @@ export class MlflowHttp {
       if (code === 'ERR_CANCELED' || code === 'ABORT_ERR' || axios.isCancel(error)) return cancelledError(call);
       if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return timeoutError(this.base, call, timeoutMs);
       if (/^maxContentLength size of \d+ exceeded$/.test(errorMessage(error))) {
-        return new MlflowError('malformed', `The server's answer to ${call.method} ${call.path} is larger than ${maxJsonAnswerBytes / 1024 / 1024} MiB: not read (is this an MLflow server?)`, call);
+        return new MlflowError(
+          'malformed',
+          `The server's answer to ${call.method} ${call.path} is larger than ${maxJsonAnswerBytes / 1024 / 1024} MiB: not read (is this an MLflow server?)`,
+          call,
+        );
       }
       const refusal = this.clientCertificateRefusal(code);
-      if (refusal) return unreachableError(this.base, call, refusal === 'required' ? 'CLIENT_CERT_REQUIRED' : 'CLIENT_CERT_REJECTED', errorMessage(error));
+      if (refusal)
+        return unreachableError(
+          this.base,
+          call,
+          refusal === 'required' ? 'CLIENT_CERT_REQUIRED' : 'CLIENT_CERT_REJECTED',
+          errorMessage(error),
+        );
       return unreachableError(this.base, call, code, errorMessage(error));
     }
     if (error instanceof Error && error.name === 'AbortError') return cancelledError(call);
@@ -343,7 +365,10 @@ export class MlflowHttp {
       }
       if (response?.data && typeof (response.data as Readable).resume === 'function') (response.data as Readable).resume();
       const retryAfter = Number(response?.headers['retry-after']);
-      await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, 30_000) : this.backoffMs * 2 ** tries, options.signal);
+      await sleep(
+        Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, 30_000) : this.backoffMs * 2 ** tries,
+        options.signal,
+      );
       if (options.signal?.aborted) throw cancelledError(call);
     }
   }
@@ -382,7 +407,10 @@ async function readText(stream: Readable, idleMs: number, signal?: AbortSignal):
   const watch = () => {
     if (idleMs <= 0) return;
     clearTimeout(silence);
-    silence = setTimeout(() => fail(Object.assign(new Error(`the server sent nothing for ${Math.round(idleMs / 1000)} s`), { code: 'ETIMEDOUT' })), idleMs);
+    silence = setTimeout(
+      () => fail(Object.assign(new Error(`the server sent nothing for ${Math.round(idleMs / 1000)} s`), { code: 'ETIMEDOUT' })),
+      idleMs,
+    );
   };
   const onAbort = () => fail(Object.assign(new Error('The operation was aborted'), { name: 'AbortError', code: 'ABORT_ERR' }));
   signal?.addEventListener('abort', onAbort, { once: true });

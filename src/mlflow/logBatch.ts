@@ -35,5 +35,10 @@ export function splitLogBatch(metrics: readonly Metric[], params: readonly WireK
 
 /** JSON has no NaN or infinities; protobuf JSON writes them as the strings "NaN", "Infinity", "-Infinity". */
 function toWireMetric(metric: Metric): WireMetric {
-  return { key: metric.key, value: Number.isFinite(metric.value) ? metric.value : String(metric.value), timestamp: metric.timestamp, step: metric.step };
+  return {
+    key: metric.key,
+    value: Number.isFinite(metric.value) ? metric.value : String(metric.value),
+    timestamp: metric.timestamp,
+    step: metric.step,
+  };
 }

@@ -92,7 +92,11 @@ export const fallbackPythonVersion = '3.11';
  * Checks the ONNX folder and the input example first, before anything is created. On failure or
  * cancellation the logged model is marked UPLOAD_FAILED and the run FAILED or KILLED.
  */
-export async function logWrapperModel(client: MlflowClient, request: WrapperLogRequest, options: WrapperLogOptions = {}): Promise<LoggedWrapperModel> {
+export async function logWrapperModel(
+  client: MlflowClient,
+  request: WrapperLogRequest,
+  options: WrapperLogOptions = {},
+): Promise<LoggedWrapperModel> {
   const report = (progress: WrapperLogProgress) => options.onProgress?.(progress);
   report({ phase: 'checking' });
   await preflight(request);
@@ -106,22 +110,36 @@ export async function logWrapperModel(client: MlflowClient, request: WrapperLogR
     throw new WrapperPreflightError([`The experiment "${request.experiment}" is deleted: restore it, or log to another experiment`]);
   }
   const experimentId = experiment?.experimentId ?? (await client.experiments.create(request.experiment));
-  const tags = { 'mlflow.user': userInfo().username, 'mlflow.source.type': 'LOCAL', 'mlflow.source.name': options.sourceName ?? 'mlflow-wrapper cell' };
+  const tags = {
+    'mlflow.user': userInfo().username,
+    'mlflow.source.type': 'LOCAL',
+    'mlflow.source.name': options.sourceName ?? 'mlflow-wrapper cell',
+  };
   const run = await client.runs.create(experimentId, { runName: request.runName, tags });
   const runId = run.info.runId;
   const scratch = await fs.mkdtemp(join(options.scratchDir ?? tmpdir(), 'phi3-mlflow-wrapper-'));
   let modelId: string | undefined;
   let result: LoggedWrapperModel;
   try {
-    const logged = hasLoggedModels ? await client.loggedModels.create({ experimentId, name: request.modelName, sourceRunId: runId, tags }) : undefined;
+    const logged = hasLoggedModels
+      ? await client.loggedModels.create({ experimentId, name: request.modelName, sourceRunId: runId, tags })
+      : undefined;
     modelId = logged?.modelId;
     if (logged) await client.runs.logOutputs(runId, [{ modelId: logged.modelId, step: 0 }]);
     const owner: ArtifactOwner = logged ? { artifactUri: logged.artifactUri } : { artifactUri: run.info.artifactUri, runId };
     const prefix = logged ? '' : request.modelName;
 
-    const model: OnnxWrapperModel = { ...request.model, pythonVersion: request.model.pythonVersion ?? options.pythonVersion ?? fallbackPythonVersion };
+    const model: OnnxWrapperModel = {
+      ...request.model,
+      pythonVersion: request.model.pythonVersion ?? options.pythonVersion ?? fallbackPythonVersion,
+    };
     const directory = join(scratch, request.modelName);
-    const written = await writeWrapperModelDirectory(directory, model, { artifactPath: logged?.artifactUri ?? request.modelName, runId, modelId, mlflowVersion }, { onnxFolder: 'leave-out' });
+    const written = await writeWrapperModelDirectory(
+      directory,
+      model,
+      { artifactPath: logged?.artifactUri ?? request.modelName, runId, modelId, mlflowVersion },
+      { onnxFolder: 'leave-out' },
+    );
 
     // One running total over every file, the ONNX folder sent from where it is.
     const ownFiles = (await fs.readdir(directory)).sort((a, b) => (a === 'MLmodel' ? 1 : b === 'MLmodel' ? -1 : a.localeCompare(b)));
@@ -169,7 +187,13 @@ export async function logWrapperModel(client: MlflowClient, request: WrapperLogR
   report({ phase: 'registering' });
   try {
     const registeredVersion = await client.registry.registerVersion(
-      { name: request.registeredModelName, source: result.modelId ? result.modelUri : result.artifactUri, runId, modelId: result.modelId, alias: request.alias },
+      {
+        name: request.registeredModelName,
+        source: result.modelId ? result.modelUri : result.artifactUri,
+        runId,
+        modelId: result.modelId,
+        alias: request.alias,
+      },
       { signal: options.signal },
     );
     return { ...result, registeredVersion };
@@ -184,13 +208,20 @@ async function preflight(request: WrapperLogRequest): Promise<void> {
   if (!inputs.some((column) => column.name === promptInput && column.type === 'string')) {
     problems.push(`The signature has no string input "${promptInput}": the wrapper reads its prompts from model_input["${promptInput}"]`);
   }
-  problems.push(...inputExampleProblems(request.model.inputExample, inputs).map((problem) => problem.charAt(0).toUpperCase() + problem.slice(1)));
+  problems.push(
+    ...inputExampleProblems(request.model.inputExample, inputs).map((problem) => problem.charAt(0).toUpperCase() + problem.slice(1)),
+  );
   if (request.alias && !request.registeredModelName) problems.push('An alias needs a registered model name');
   if (problems.length > 0) throw new WrapperPreflightError(problems);
 }
 
 function throwIfCancelled(signal: AbortSignal | undefined, where: string): void {
-  if (signal?.aborted) throw new MlflowError('cancelled', `Cancelled ${where}`, { method: 'PUT', path: '/api/2.0/mlflow-artifacts/artifacts', subject: 'Wrapper model upload' });
+  if (signal?.aborted)
+    throw new MlflowError('cancelled', `Cancelled ${where}`, {
+      method: 'PUT',
+      path: '/api/2.0/mlflow-artifacts/artifacts',
+      subject: 'Wrapper model upload',
+    });
 }
 
 /**
@@ -199,6 +230,15 @@ function throwIfCancelled(signal: AbortSignal | undefined, where: string): void 
  */
 async function recordLoggedModel(client: MlflowClient, runId: string, mlmodel: string): Promise<void> {
   const model = parse(mlmodel) as Record<string, unknown>;
-  const history = { run_id: model.run_id, artifact_path: model.artifact_path, utc_time_created: model.utc_time_created, model_uuid: model.model_uuid, flavors: model.flavors };
-  await client.http.json('POST', '/api/2.0/mlflow/runs/log-model', { body: { run_id: runId, model_json: JSON.stringify(history) }, subject: `Run ${runId}` });
+  const history = {
+    run_id: model.run_id,
+    artifact_path: model.artifact_path,
+    utc_time_created: model.utc_time_created,
+    model_uuid: model.model_uuid,
+    flavors: model.flavors,
+  };
+  await client.http.json('POST', '/api/2.0/mlflow/runs/log-model', {
+    body: { run_id: runId, model_json: JSON.stringify(history) },
+    subject: `Run ${runId}`,
+  });
 }

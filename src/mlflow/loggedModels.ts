@@ -36,7 +36,14 @@ export class LoggedModelsApi {
   async create(spec: NewLoggedModel): Promise<LoggedModel> {
     await this.requireMlflow3('Logged models');
     const answer = await this.http.json<{ model: WireLoggedModel }>('POST', '/api/2.0/mlflow/logged-models', {
-      body: { experiment_id: spec.experimentId, name: spec.name, model_type: spec.modelType, source_run_id: spec.sourceRunId, params: toWirePairs(spec.params), tags: toWirePairs(spec.tags) },
+      body: {
+        experiment_id: spec.experimentId,
+        name: spec.name,
+        model_type: spec.modelType,
+        source_run_id: spec.sourceRunId,
+        params: toWirePairs(spec.params),
+        tags: toWirePairs(spec.tags),
+      },
       subject: `Experiment ${spec.experimentId}`,
     });
     return toLoggedModel(answer.model);
@@ -50,17 +57,21 @@ export class LoggedModelsApi {
 
   async searchPage(search: LoggedModelSearch, pageToken?: string, signal?: AbortSignal): Promise<Page<LoggedModel>> {
     await this.requireMlflow3('Logged models');
-    const answer = await this.http.json<{ models?: WireLoggedModel[]; next_page_token?: string }>('POST', '/api/2.0/mlflow/logged-models/search', {
-      body: {
-        experiment_ids: search.experimentIds,
-        filter: search.filter,
-        order_by: search.orderBy?.map((o) => ({ field_name: o.field, ascending: o.ascending ?? true })),
-        max_results: search.maxResults ?? 100,
-        page_token: pageToken,
+    const answer = await this.http.json<{ models?: WireLoggedModel[]; next_page_token?: string }>(
+      'POST',
+      '/api/2.0/mlflow/logged-models/search',
+      {
+        body: {
+          experiment_ids: search.experimentIds,
+          filter: search.filter,
+          order_by: search.orderBy?.map((o) => ({ field_name: o.field, ascending: o.ascending ?? true })),
+          max_results: search.maxResults ?? 100,
+          page_token: pageToken,
+        },
+        idempotent: true,
+        signal,
       },
-      idempotent: true,
-      signal,
-    });
+    );
     return { items: (answer.models ?? []).map(toLoggedModel), nextPageToken: answer.next_page_token || undefined };
   }
 
@@ -69,15 +80,26 @@ export class LoggedModelsApi {
   }
 
   /** Marks the upload done (READY) or failed (UPLOAD_FAILED). */
-  async finalize(modelId: string, status: Extract<LoggedModelStatus, 'LOGGED_MODEL_READY' | 'LOGGED_MODEL_UPLOAD_FAILED'>): Promise<LoggedModel> {
+  async finalize(
+    modelId: string,
+    status: Extract<LoggedModelStatus, 'LOGGED_MODEL_READY' | 'LOGGED_MODEL_UPLOAD_FAILED'>,
+  ): Promise<LoggedModel> {
     await this.requireMlflow3('Logged models');
-    const answer = await this.http.json<{ model: WireLoggedModel }>('PATCH', route(modelId), { body: { model_id: modelId, status }, subject: subject(modelId), idempotent: true });
+    const answer = await this.http.json<{ model: WireLoggedModel }>('PATCH', route(modelId), {
+      body: { model_id: modelId, status },
+      subject: subject(modelId),
+      idempotent: true,
+    });
     return toLoggedModel(answer.model);
   }
 
   async setTags(modelId: string, tags: Record<string, string>): Promise<void> {
     await this.requireMlflow3('Logged models');
-    await this.http.json('PATCH', `${route(modelId)}/tags`, { body: { model_id: modelId, tags: toWirePairs(tags) }, subject: subject(modelId), idempotent: true });
+    await this.http.json('PATCH', `${route(modelId)}/tags`, {
+      body: { model_id: modelId, tags: toWirePairs(tags) },
+      subject: subject(modelId),
+      idempotent: true,
+    });
   }
 
   async deleteTag(modelId: string, key: string): Promise<void> {
@@ -87,7 +109,10 @@ export class LoggedModelsApi {
 
   async logParams(modelId: string, params: Record<string, string>): Promise<void> {
     await this.requireMlflow3('Logged models');
-    await this.http.json('POST', `${route(modelId)}/params`, { body: { model_id: modelId, params: toWirePairs(params) }, subject: subject(modelId) });
+    await this.http.json('POST', `${route(modelId)}/params`, {
+      body: { model_id: modelId, params: toWirePairs(params) },
+      subject: subject(modelId),
+    });
   }
 
   async delete(modelId: string): Promise<void> {

@@ -5,7 +5,11 @@ import { aliasModelUri, loggedModelUri, runModelUri, versionFiles, versionModelU
 
 /** A model that lives in MLflow, as a user names it: the four kinds of URI MLflow loads models from. */
 export type MlflowModelSpec =
-  | { readonly kind: 'run'; readonly runId: string; /** Artifact folder to look in; '' for all the run's artifacts. */ readonly path?: string }
+  | {
+      readonly kind: 'run';
+      readonly runId: string;
+      /** Artifact folder to look in; '' for all the run's artifacts. */ readonly path?: string;
+    }
   | { readonly kind: 'loggedModel'; readonly modelId: string }
   | { readonly kind: 'version'; readonly name: string; readonly version: string }
   | { readonly kind: 'alias'; readonly name: string; readonly alias: string };
@@ -38,7 +42,8 @@ export function parseMlflowModelUri(text: string): MlflowModelSpec {
     const version = /^([^@]+)\/(\d+)$/.exec(rest);
     if (version) return { kind: 'version', name: version[1]!, version: version[2]! };
     if (/^m-[0-9a-f]+$/.test(rest)) return { kind: 'loggedModel', modelId: rest };
-    if (/^[^/@]+\/[^/@]+$/.test(rest)) throw new Error(`"${uri}": a version is a number (stages such as /Production are not supported here; use an alias)`);
+    if (/^[^/@]+\/[^/@]+$/.test(rest))
+      throw new Error(`"${uri}": a version is a number (stages such as /Production are not supported here; use an alias)`);
   }
   throw new Error(`"${uri}" is not a model URI this can open: use ${forms}`);
 }
@@ -81,35 +86,75 @@ export async function resolveMlflowModel(client: MlflowClient, spec: MlflowModel
     case 'run': {
       const run = await client.runs.get(spec.runId);
       const name = run.info.runName || spec.runId;
-      const places: ArtifactPlace[] = [{ source: runArtifacts(spec.runId, run.info.artifactUri), root: spec.path ?? '', label: `run ${spec.runId}` }];
+      const places: ArtifactPlace[] = [
+        { source: runArtifacts(spec.runId, run.info.artifactUri), root: spec.path ?? '', label: `run ${spec.runId}` },
+      ];
       // MLflow 3 keeps a run's logged models apart from its artifacts: look in them after the run's own.
       if (!spec.path) {
         for (const output of run.modelOutputs) {
           const model = await client.loggedModels.get(output.modelId);
-          places.push({ source: loggedModelArtifacts(model.modelId, model.artifactUri), root: '', label: `logged model ${model.name} (${model.modelId})` });
+          places.push({
+            source: loggedModelArtifacts(model.modelId, model.artifactUri),
+            root: '',
+            label: `logged model ${model.name} (${model.modelId})`,
+          });
         }
       }
       // Opened whole, a run also looks in its logged models: not the same files as its artifacts alone.
       const fingerprint = spec.path ? '' : 'run and its logged models';
-      return { requestedUri, resolvedUri: requestedUri, cacheUri: requestedUri, fingerprint, places, title: spec.path ? `${name}/${spec.path}` : name };
+      return {
+        requestedUri,
+        resolvedUri: requestedUri,
+        cacheUri: requestedUri,
+        fingerprint,
+        places,
+        title: spec.path ? `${name}/${spec.path}` : name,
+      };
     }
     case 'loggedModel': {
       const model = await client.loggedModels.get(spec.modelId);
       const places = [{ source: loggedModelArtifacts(model.modelId, model.artifactUri), root: '', label: `logged model ${model.modelId}` }];
-      return { requestedUri, resolvedUri: requestedUri, cacheUri: requestedUri, fingerprint: '', places, title: model.name || model.modelId };
+      return {
+        requestedUri,
+        resolvedUri: requestedUri,
+        cacheUri: requestedUri,
+        fingerprint: '',
+        places,
+        title: model.name || model.modelId,
+      };
     }
     case 'version':
     case 'alias': {
-      const version = spec.kind === 'version' ? await client.registry.getVersion(spec.name, spec.version) : await client.registry.getVersionByAlias(spec.name, spec.alias);
+      const version =
+        spec.kind === 'version'
+          ? await client.registry.getVersion(spec.name, spec.version)
+          : await client.registry.getVersionByAlias(spec.name, spec.alias);
       const files = versionFiles(version.source, version.runId, version.modelId);
       if (!files) throw new Error(`Version ${version.version} of "${version.name}" has a source this cannot download: ${version.source}`);
       const place: ArtifactPlace =
         files.kind === 'run'
-          ? { source: runArtifacts(files.runId, (await client.runs.get(files.runId)).info.artifactUri), root: files.path, label: `run ${files.runId}` }
-          : { source: loggedModelArtifacts(files.modelId, (await client.loggedModels.get(files.modelId)).artifactUri), root: files.path, label: `logged model ${files.modelId}` };
+          ? {
+              source: runArtifacts(files.runId, (await client.runs.get(files.runId)).info.artifactUri),
+              root: files.path,
+              label: `run ${files.runId}`,
+            }
+          : {
+              source: loggedModelArtifacts(files.modelId, (await client.loggedModels.get(files.modelId)).artifactUri),
+              root: files.path,
+              label: `logged model ${files.modelId}`,
+            };
       const title = `${version.name} v${version.version}${spec.kind === 'alias' ? ` (@${spec.alias})` : ''}`;
-      const cacheUri = files.kind === 'run' ? mlflowModelUriOf({ kind: 'run', runId: files.runId, path: files.path }) : loggedModelUri(files.modelId);
-      return { requestedUri, resolvedUri: versionModelUri(version.name, version.version), cacheUri, fingerprint: '', places: [place], title, version };
+      const cacheUri =
+        files.kind === 'run' ? mlflowModelUriOf({ kind: 'run', runId: files.runId, path: files.path }) : loggedModelUri(files.modelId);
+      return {
+        requestedUri,
+        resolvedUri: versionModelUri(version.name, version.version),
+        cacheUri,
+        fingerprint: '',
+        places: [place],
+        title,
+        version,
+      };
     }
   }
 }

@@ -82,7 +82,8 @@ function typeName(spec: Record<string, unknown>): string {
     const tensor = (spec['tensor-spec'] ?? {}) as { dtype?: string; shape?: unknown };
     return `tensor ${tensor.dtype ?? '?'} ${JSON.stringify(tensor.shape ?? [])}`;
   }
-  if (spec.type === 'array' && spec.items && typeof spec.items === 'object') return `array<${typeName(spec.items as Record<string, unknown>)}>`;
+  if (spec.type === 'array' && spec.items && typeof spec.items === 'object')
+    return `array<${typeName(spec.items as Record<string, unknown>)}>`;
   if (spec.type === 'object') return 'object';
   const shape = spec.shape !== undefined ? ` ${JSON.stringify(spec.shape)}` : '';
   return `${typeof spec.type === 'string' ? spec.type : 'unknown'}${shape}`;

@@ -94,8 +94,15 @@ export class ModelArtifactCache {
 
   /** The entry's folder name: readable start, hashed end. */
   static entryName(trackingUri: string, cacheUri: string, fingerprint: string): string {
-    const hash = createHash('sha256').update(JSON.stringify([trackingUri, cacheUri, fingerprint])).digest('hex').slice(0, 20);
-    const readable = cacheUri.replace(/^[a-z]+:\//, '').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 40);
+    const hash = createHash('sha256')
+      .update(JSON.stringify([trackingUri, cacheUri, fingerprint]))
+      .digest('hex')
+      .slice(0, 20);
+    const readable = cacheUri
+      .replace(/^[a-z]+:\//, '')
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .replace(/^[._]+/, '')
+      .slice(0, 40);
     return `${readable}-${hash}`;
   }
 
@@ -112,7 +119,13 @@ export class ModelArtifactCache {
     } catch {
       return undefined;
     }
-    if (marker.format !== 1 || marker.cacheUri !== model.cacheUri || marker.fingerprint !== model.fingerprint || marker.trackingUri !== trackingUri) return undefined;
+    if (
+      marker.format !== 1 ||
+      marker.cacheUri !== model.cacheUri ||
+      marker.fingerprint !== model.fingerprint ||
+      marker.trackingUri !== trackingUri
+    )
+      return undefined;
     const folder = join(entry, marker.modelFolder);
     try {
       await fs.access(join(folder, marker.layout === 'genai' ? 'genai_config.json' : 'config.json'));
@@ -137,7 +150,11 @@ export class ModelArtifactCache {
     const entry = this.entryFolder(trackingUri, model);
     const running = this.inFlight.get(entry);
     if (running) {
-      const other = await untilAborted(running.catch(() => undefined), options.signal, entry);
+      const other = await untilAborted(
+        running.catch(() => undefined),
+        options.signal,
+        entry,
+      );
       // That one cancelled or failed (or gave no folder): this caller tries on its own.
       return other ? { ...other, downloaded: false } : this.fetch(client, model, options);
     }
@@ -150,7 +167,12 @@ export class ModelArtifactCache {
     }
   }
 
-  private async download(client: MlflowClient, model: ResolvedMlflowModel, trackingUri: string, options: FetchOptions): Promise<CachedModel | undefined> {
+  private async download(
+    client: MlflowClient,
+    model: ResolvedMlflowModel,
+    trackingUri: string,
+    options: FetchOptions,
+  ): Promise<CachedModel | undefined> {
     const found = await this.findOnnxFolder(client, model, options);
     if (!found) return undefined;
     await fs.mkdir(this.root, { recursive: true });
@@ -161,9 +183,15 @@ export class ModelArtifactCache {
       options.onStep?.('downloading', `${found.path || '(artifact root)'} of ${found.place.label}`);
       const files = join(staging, 'files');
       await fs.mkdir(files, { recursive: true });
-      await fs.writeFile(join(staging, entryMarkerName), 'Made by the Phi-3 MLflow model cache: Clear Model Cache removes folders carrying this file, and no others.\n');
+      await fs.writeFile(
+        join(staging, entryMarkerName),
+        'Made by the Phi-3 MLflow model cache: Clear Model Cache removes folders carrying this file, and no others.\n',
+      );
       await markInUse(staging);
-      const result = await client.artifacts.download(found.place.source, found.path, files, { signal: options.signal, onProgress: options.onProgress });
+      const result = await client.artifacts.download(found.place.source, found.path, files, {
+        signal: options.signal,
+        onProgress: options.onProgress,
+      });
       // download() keeps the folder's own name: `a/b/onnx` lands as files/onnx.
       const modelFolder = found.path ? join('files', found.path.slice(found.path.lastIndexOf('/') + 1)) : 'files';
       const marker: CompleteMarker = {
@@ -296,8 +324,13 @@ async function madeByCache(path: string, name: string): Promise<boolean> {
   if (marker?.isFile()) return true;
   try {
     const complete = JSON.parse(await fs.readFile(join(path, markerName), 'utf8')) as Partial<CompleteMarker>;
-    return complete.format === 1 && typeof complete.trackingUri === 'string' && typeof complete.cacheUri === 'string' && typeof complete.fingerprint === 'string'
-      && ModelArtifactCache.entryName(complete.trackingUri, complete.cacheUri, complete.fingerprint) === name;
+    return (
+      complete.format === 1 &&
+      typeof complete.trackingUri === 'string' &&
+      typeof complete.cacheUri === 'string' &&
+      typeof complete.fingerprint === 'string' &&
+      ModelArtifactCache.entryName(complete.trackingUri, complete.cacheUri, complete.fingerprint) === name
+    );
   } catch {
     return false;
   }
@@ -328,8 +361,12 @@ function processAlive(pid: number): boolean {
 export function clearConfirmation(plan: ClearResult, folder: string): { message: string; detail: string } | undefined {
   if (plan.bytes === 0 && plan.entries === 0) return undefined;
   const kept = [
-    plan.inUse.length ? `${plan.inUse.length} model${plan.inUse.length === 1 ? '' : 's'} open in another window stay${plan.inUse.length === 1 ? 's' : ''}.` : '',
-    plan.notOurs.length ? `${plan.notOurs.length} other item${plan.notOurs.length === 1 ? '' : 's'} in the folder (not made by the cache) stay${plan.notOurs.length === 1 ? 's' : ''} untouched.` : '',
+    plan.inUse.length
+      ? `${plan.inUse.length} model${plan.inUse.length === 1 ? '' : 's'} open in another window stay${plan.inUse.length === 1 ? 's' : ''}.`
+      : '',
+    plan.notOurs.length
+      ? `${plan.notOurs.length} other item${plan.notOurs.length === 1 ? '' : 's'} in the folder (not made by the cache) stay${plan.notOurs.length === 1 ? 's' : ''} untouched.`
+      : '',
   ].filter(Boolean);
   return {
     message: `Delete ${plan.entries} cached model${plan.entries === 1 ? '' : 's'} (${formatBytes(plan.bytes)}) from ${folder}?`,
@@ -375,4 +412,3 @@ async function sizeOnDisk(path: string): Promise<number> {
   for (const name of await fs.readdir(path)) total += await sizeOnDisk(join(path, name));
   return total;
 }
-

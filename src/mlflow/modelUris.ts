@@ -11,7 +11,8 @@ export const loggedModelUri = (modelId: string): string => `models:/${modelId}`;
 export const webUiPaths = {
   experiment: (experimentId: string) => `/experiments/${encodeURIComponent(experimentId)}`,
   run: (experimentId: string, runId: string) => `/experiments/${encodeURIComponent(experimentId)}/runs/${encodeURIComponent(runId)}`,
-  loggedModel: (experimentId: string, modelId: string) => `/experiments/${encodeURIComponent(experimentId)}/models/${encodeURIComponent(modelId)}`,
+  loggedModel: (experimentId: string, modelId: string) =>
+    `/experiments/${encodeURIComponent(experimentId)}/models/${encodeURIComponent(modelId)}`,
   registeredModel: (name: string) => `/models/${encodeURIComponent(name)}`,
   modelVersion: (name: string, version: string) => `/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`,
 };
@@ -20,7 +21,11 @@ export const webUiPaths = {
  * Where a registered version's files are, as an artifact source and path: `models:/<model_id>` (a
  * logged model, MLflow 3), `runs:/<run>/<path>`, or the run's own artifact URI with `/artifacts/<path>`.
  */
-export function versionFiles(source: string, runId: string | undefined, modelId: string | undefined): { kind: 'loggedModel'; modelId: string; path: string } | { kind: 'run'; runId: string; path: string } | undefined {
+export function versionFiles(
+  source: string,
+  runId: string | undefined,
+  modelId: string | undefined,
+): { kind: 'loggedModel'; modelId: string; path: string } | { kind: 'run'; runId: string; path: string } | undefined {
   const logged = /^models:\/(m-[0-9a-f]+)\/?$/.exec(source);
   if (logged) return { kind: 'loggedModel', modelId: logged[1]!, path: '' };
   if (modelId && !runId) return { kind: 'loggedModel', modelId, path: '' };

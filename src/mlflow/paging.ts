@@ -17,7 +17,11 @@ export async function* allItems<T>(fetchPage: (pageToken: string | undefined) =>
     token = page.nextPageToken || undefined;
     if (token !== undefined) {
       if (seen.has(token)) {
-        throw new MlflowError('malformed', `The server gave the same page token twice: the listing stopped after ${count} items instead of asking for the same page again`, { method: 'GET', path: 'next_page_token' });
+        throw new MlflowError(
+          'malformed',
+          `The server gave the same page token twice: the listing stopped after ${count} items instead of asking for the same page again`,
+          { method: 'GET', path: 'next_page_token' },
+        );
       }
       seen.add(token);
     }

@@ -58,10 +58,14 @@ export class RegistryApi {
   // Registered models
 
   async searchModelsPage(search: RegistrySearch = {}, pageToken?: string, signal?: AbortSignal): Promise<Page<RegisteredModel>> {
-    const answer = await this.http.json<{ registered_models?: WireRegisteredModel[]; next_page_token?: string }>('GET', '/api/2.0/mlflow/registered-models/search', {
-      params: { filter: search.filter, order_by: search.orderBy, max_results: search.maxResults ?? 1000, page_token: pageToken },
-      signal,
-    });
+    const answer = await this.http.json<{ registered_models?: WireRegisteredModel[]; next_page_token?: string }>(
+      'GET',
+      '/api/2.0/mlflow/registered-models/search',
+      {
+        params: { filter: search.filter, order_by: search.orderBy, max_results: search.maxResults ?? 1000, page_token: pageToken },
+        signal,
+      },
+    );
     return { items: (answer.registered_models ?? []).map(toRegisteredModel), nextPageToken: answer.next_page_token || undefined };
   }
 
@@ -70,7 +74,11 @@ export class RegistryApi {
   }
 
   async getModel(name: string, signal?: AbortSignal): Promise<RegisteredModel> {
-    const answer = await this.http.json<{ registered_model: WireRegisteredModel }>('GET', '/api/2.0/mlflow/registered-models/get', { params: { name }, subject: model(name), signal });
+    const answer = await this.http.json<{ registered_model: WireRegisteredModel }>('GET', '/api/2.0/mlflow/registered-models/get', {
+      params: { name },
+      subject: model(name),
+      signal,
+    });
     return toRegisteredModel(answer.registered_model);
   }
 
@@ -82,12 +90,19 @@ export class RegistryApi {
   }
 
   async renameModel(name: string, newName: string): Promise<RegisteredModel> {
-    const answer = await this.http.json<{ registered_model: WireRegisteredModel }>('POST', '/api/2.0/mlflow/registered-models/rename', { body: { name, new_name: newName }, subject: model(name) });
+    const answer = await this.http.json<{ registered_model: WireRegisteredModel }>('POST', '/api/2.0/mlflow/registered-models/rename', {
+      body: { name, new_name: newName },
+      subject: model(name),
+    });
     return toRegisteredModel(answer.registered_model);
   }
 
   async updateModelDescription(name: string, description: string): Promise<void> {
-    await this.http.json('PATCH', '/api/2.0/mlflow/registered-models/update', { body: { name, description }, subject: model(name), idempotent: true });
+    await this.http.json('PATCH', '/api/2.0/mlflow/registered-models/update', {
+      body: { name, description },
+      subject: model(name),
+      idempotent: true,
+    });
   }
 
   async deleteModel(name: string): Promise<void> {
@@ -95,7 +110,11 @@ export class RegistryApi {
   }
 
   async setModelTag(name: string, key: string, value: string): Promise<void> {
-    await this.http.json('POST', '/api/2.0/mlflow/registered-models/set-tag', { body: { name, key, value }, subject: model(name), idempotent: true });
+    await this.http.json('POST', '/api/2.0/mlflow/registered-models/set-tag', {
+      body: { name, key, value },
+      subject: model(name),
+      idempotent: true,
+    });
   }
 
   async deleteModelTag(name: string, key: string): Promise<void> {
@@ -105,10 +124,14 @@ export class RegistryApi {
   // Model versions
 
   async searchVersionsPage(search: RegistrySearch = {}, pageToken?: string, signal?: AbortSignal): Promise<Page<ModelVersion>> {
-    const answer = await this.http.json<{ model_versions?: WireModelVersion[]; next_page_token?: string }>('GET', '/api/2.0/mlflow/model-versions/search', {
-      params: { filter: search.filter, order_by: search.orderBy, max_results: search.maxResults ?? 1000, page_token: pageToken },
-      signal,
-    });
+    const answer = await this.http.json<{ model_versions?: WireModelVersion[]; next_page_token?: string }>(
+      'GET',
+      '/api/2.0/mlflow/model-versions/search',
+      {
+        params: { filter: search.filter, order_by: search.orderBy, max_results: search.maxResults ?? 1000, page_token: pageToken },
+        signal,
+      },
+    );
     return { items: (answer.model_versions ?? []).map(toModelVersion), nextPageToken: answer.next_page_token || undefined };
   }
 
@@ -117,14 +140,25 @@ export class RegistryApi {
   }
 
   async getVersion(name: string, v: string, signal?: AbortSignal): Promise<ModelVersion> {
-    const answer = await this.http.json<{ model_version: WireModelVersion }>('GET', '/api/2.0/mlflow/model-versions/get', { params: { name, version: v }, subject: version(name, v), signal });
+    const answer = await this.http.json<{ model_version: WireModelVersion }>('GET', '/api/2.0/mlflow/model-versions/get', {
+      params: { name, version: v },
+      subject: version(name, v),
+      signal,
+    });
     return toModelVersion(answer.model_version);
   }
 
   /** The bare REST call: the version as the server first answers, possibly PENDING_REGISTRATION. See registerVersion. */
   async createVersion(spec: NewModelVersion, signal?: AbortSignal): Promise<ModelVersion> {
     const answer = await this.http.json<{ model_version: WireModelVersion }>('POST', '/api/2.0/mlflow/model-versions/create', {
-      body: { name: spec.name, source: spec.source, run_id: spec.runId, model_id: spec.modelId, description: spec.description, tags: toWirePairs(spec.tags) },
+      body: {
+        name: spec.name,
+        source: spec.source,
+        run_id: spec.runId,
+        model_id: spec.modelId,
+        description: spec.description,
+        tags: toWirePairs(spec.tags),
+      },
       subject: model(spec.name),
       signal,
     });
@@ -141,7 +175,8 @@ export class RegistryApi {
   async registerVersion(spec: VersionRegistration, wait: RegistrationWait = {}): Promise<ModelVersion> {
     const { signal, timeoutMs = 300_000, pollMs = 1000 } = wait;
     const { alias, ...fields } = spec;
-    if (signal?.aborted) throw cancelledError({ method: 'POST', path: '/api/2.0/mlflow/registered-models/create', subject: model(spec.name) });
+    if (signal?.aborted)
+      throw cancelledError({ method: 'POST', path: '/api/2.0/mlflow/registered-models/create', subject: model(spec.name) });
     try {
       await this.createModel(spec.name);
     } catch (error) {
@@ -151,7 +186,10 @@ export class RegistryApi {
     const deadline = Date.now() + timeoutMs;
     while (created.status === 'PENDING_REGISTRATION') {
       if (Date.now() >= deadline) {
-        throw new VersionRegistrationError(created, `${version(spec.name, created.version)} is still PENDING_REGISTRATION after ${Math.round(timeoutMs / 1000)} s`);
+        throw new VersionRegistrationError(
+          created,
+          `${version(spec.name, created.version)} is still PENDING_REGISTRATION after ${Math.round(timeoutMs / 1000)} s`,
+        );
       }
       try {
         await delay(pollMs, undefined, { signal });
@@ -161,7 +199,10 @@ export class RegistryApi {
       created = await this.getVersion(spec.name, created.version, signal);
     }
     if (created.status !== 'READY') {
-      throw new VersionRegistrationError(created, `${version(spec.name, created.version)} failed to register (${created.status})${created.statusMessage ? `: ${created.statusMessage}` : ''}`);
+      throw new VersionRegistrationError(
+        created,
+        `${version(spec.name, created.version)} failed to register (${created.status})${created.statusMessage ? `: ${created.statusMessage}` : ''}`,
+      );
     }
     if (!alias) return created;
     await this.setAlias(spec.name, alias, created.version, signal);
@@ -191,23 +232,38 @@ export class RegistryApi {
   }
 
   async setVersionTag(name: string, v: string, key: string, value: string): Promise<void> {
-    await this.http.json('POST', '/api/2.0/mlflow/model-versions/set-tag', { body: { name, version: v, key, value }, subject: version(name, v), idempotent: true });
+    await this.http.json('POST', '/api/2.0/mlflow/model-versions/set-tag', {
+      body: { name, version: v, key, value },
+      subject: version(name, v),
+      idempotent: true,
+    });
   }
 
   async deleteVersionTag(name: string, v: string, key: string): Promise<void> {
-    await this.http.json('DELETE', '/api/2.0/mlflow/model-versions/delete-tag', { body: { name, version: v, key }, subject: version(name, v) });
+    await this.http.json('DELETE', '/api/2.0/mlflow/model-versions/delete-tag', {
+      body: { name, version: v, key },
+      subject: version(name, v),
+    });
   }
 
   /** Where the version's files are in the artifact store. */
   async downloadUri(name: string, v: string): Promise<string> {
-    const answer = await this.http.json<{ artifact_uri: string }>('GET', '/api/2.0/mlflow/model-versions/get-download-uri', { params: { name, version: v }, subject: version(name, v) });
+    const answer = await this.http.json<{ artifact_uri: string }>('GET', '/api/2.0/mlflow/model-versions/get-download-uri', {
+      params: { name, version: v },
+      subject: version(name, v),
+    });
     return answer.artifact_uri;
   }
 
   // Aliases
 
   async setAlias(name: string, alias: string, v: string, signal?: AbortSignal): Promise<void> {
-    await this.http.json('POST', '/api/2.0/mlflow/registered-models/alias', { body: { name, alias, version: v }, subject: model(name), idempotent: true, signal });
+    await this.http.json('POST', '/api/2.0/mlflow/registered-models/alias', {
+      body: { name, alias, version: v },
+      subject: model(name),
+      idempotent: true,
+      signal,
+    });
   }
 
   async deleteAlias(name: string, alias: string): Promise<void> {

@@ -49,13 +49,22 @@ export class RunsApi {
   }
 
   async get(runId: string, signal?: AbortSignal): Promise<Run> {
-    const answer = await this.http.json<{ run: WireRun }>('GET', '/api/2.0/mlflow/runs/get', { params: { run_id: runId }, subject: `Run ${runId}`, signal });
+    const answer = await this.http.json<{ run: WireRun }>('GET', '/api/2.0/mlflow/runs/get', {
+      params: { run_id: runId },
+      subject: `Run ${runId}`,
+      signal,
+    });
     return toRun(answer.run);
   }
 
   async create(experimentId: string, options: { runName?: string; startTime?: number; tags?: Record<string, string> } = {}): Promise<Run> {
     const answer = await this.http.json<{ run: WireRun }>('POST', '/api/2.0/mlflow/runs/create', {
-      body: { experiment_id: experimentId, run_name: options.runName, start_time: options.startTime ?? Date.now(), tags: toWirePairs(options.tags) },
+      body: {
+        experiment_id: experimentId,
+        run_name: options.runName,
+        start_time: options.startTime ?? Date.now(),
+        tags: toWirePairs(options.tags),
+      },
       subject: `Experiment ${experimentId}`,
     });
     return toRun(answer.run);
@@ -79,7 +88,10 @@ export class RunsApi {
   }
 
   /** Logs metrics, params and tags in as many calls as MLflow's per-call limits need. */
-  async logBatch(runId: string, batch: { metrics?: readonly Metric[]; params?: Record<string, string>; tags?: Record<string, string> }): Promise<number> {
+  async logBatch(
+    runId: string,
+    batch: { metrics?: readonly Metric[]; params?: Record<string, string>; tags?: Record<string, string> },
+  ): Promise<number> {
     const bodies = splitLogBatch(batch.metrics ?? [], toWirePairs(batch.params), toWirePairs(batch.tags));
     for (const body of bodies) {
       await this.http.json('POST', '/api/2.0/mlflow/runs/log-batch', { body: { run_id: runId, ...body }, subject: `Run ${runId}` });
@@ -88,19 +100,33 @@ export class RunsApi {
   }
 
   async setTag(runId: string, key: string, value: string): Promise<void> {
-    await this.http.json('POST', '/api/2.0/mlflow/runs/set-tag', { body: { run_id: runId, key, value }, subject: `Run ${runId}`, idempotent: true });
+    await this.http.json('POST', '/api/2.0/mlflow/runs/set-tag', {
+      body: { run_id: runId, key, value },
+      subject: `Run ${runId}`,
+      idempotent: true,
+    });
   }
 
   async deleteTag(runId: string, key: string): Promise<void> {
     await this.http.json('POST', '/api/2.0/mlflow/runs/delete-tag', { body: { run_id: runId, key }, subject: `Run ${runId}` });
   }
 
-  async metricHistoryPage(runId: string, metricKey: string, pageToken?: string, maxResults = 25_000, signal?: AbortSignal): Promise<Page<Metric>> {
-    const answer = await this.http.json<{ metrics?: WireMetric[]; next_page_token?: string }>('GET', '/api/2.0/mlflow/metrics/get-history', {
-      params: { run_id: runId, metric_key: metricKey, max_results: maxResults, page_token: pageToken },
-      subject: `Run ${runId}`,
-      signal,
-    });
+  async metricHistoryPage(
+    runId: string,
+    metricKey: string,
+    pageToken?: string,
+    maxResults = 25_000,
+    signal?: AbortSignal,
+  ): Promise<Page<Metric>> {
+    const answer = await this.http.json<{ metrics?: WireMetric[]; next_page_token?: string }>(
+      'GET',
+      '/api/2.0/mlflow/metrics/get-history',
+      {
+        params: { run_id: runId, metric_key: metricKey, max_results: maxResults, page_token: pageToken },
+        subject: `Run ${runId}`,
+        signal,
+      },
+    );
     return { items: (answer.metrics ?? []).map(toMetric), nextPageToken: answer.next_page_token || undefined };
   }
 

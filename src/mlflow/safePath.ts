@@ -9,7 +9,10 @@ import { MlflowError } from './errors';
  */
 export function resolveInside(root: string, artifactPath: string): string {
   const refuse = (why: string) =>
-    new MlflowError('unsafe-path', `Refused artifact path "${artifactPath}": ${why}; nothing was written outside ${root}`, { method: 'GET', path: artifactPath });
+    new MlflowError('unsafe-path', `Refused artifact path "${artifactPath}": ${why}; nothing was written outside ${root}`, {
+      method: 'GET',
+      path: artifactPath,
+    });
   if (artifactPath.includes('\0')) throw refuse('it contains a NUL byte');
   const normalised = artifactPath.replace(/\\/g, '/');
   if (isAbsolute(normalised) || /^[a-zA-Z]:/.test(normalised) || normalised.startsWith('/')) throw refuse('it is absolute');

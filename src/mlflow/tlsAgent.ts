@@ -71,8 +71,16 @@ export function secureContextOptions(tls: TlsOptions, base: string): SecureConte
     options.key = pem;
   }
   // Node ignores a CA file without certificates, and every server would then look untrusted.
-  if (options.ca) check(() => certificatesIn(options.ca!), 'MLFLOW_TRACKING_SERVER_CERT_PATH', tls.serverCertPath!, 'is not a PEM CA bundle', base);
-  if (options.cert) check(() => createSecureContext({ cert: options.cert, key: options.key }), 'MLFLOW_TRACKING_CLIENT_CERT_PATH', tls.clientCertPath!, 'is not one PEM file with a certificate and its private key', base);
+  if (options.ca)
+    check(() => certificatesIn(options.ca!), 'MLFLOW_TRACKING_SERVER_CERT_PATH', tls.serverCertPath!, 'is not a PEM CA bundle', base);
+  if (options.cert)
+    check(
+      () => createSecureContext({ cert: options.cert, key: options.key }),
+      'MLFLOW_TRACKING_CLIENT_CERT_PATH',
+      tls.clientCertPath!,
+      'is not one PEM file with a certificate and its private key',
+      base,
+    );
   return options;
 }
 
@@ -87,7 +95,14 @@ function readSetting(variable: string, path: string, base: string): Buffer {
     return readFileSync(path);
   } catch (error) {
     const code = (error as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (code ?? String(error));
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a folder'
+            : (code ?? String(error));
     throw settingError(variable, path, `cannot be read (${why})`, base);
   }
 }

@@ -108,8 +108,12 @@ export function parseNotebook(bytes: Uint8Array): NotebookDataShape {
   } catch (error) {
     throw new NotebookFormatError(`Not a Jupyter notebook: the file is not valid JSON (${errorMessage(error)})`);
   }
-  if (typeof json !== 'object' || json === null || !Array.isArray(json.cells)) throw new NotebookFormatError('Not a Jupyter notebook: it has no "cells" list');
-  if (json.nbformat !== 4) throw new NotebookFormatError(`Only nbformat 4 notebooks can be opened (this one is nbformat ${String(json.nbformat)}); convert it with "jupyter nbconvert --to notebook"`);
+  if (typeof json !== 'object' || json === null || !Array.isArray(json.cells))
+    throw new NotebookFormatError('Not a Jupyter notebook: it has no "cells" list');
+  if (json.nbformat !== 4)
+    throw new NotebookFormatError(
+      `Only nbformat 4 notebooks can be opened (this one is nbformat ${String(json.nbformat)}); convert it with "jupyter nbconvert --to notebook"`,
+    );
   const notebookMetadata = (json.metadata ?? {}) as Record<string, unknown>;
   const language = defaultLanguage(notebookMetadata);
   const indent = /^\{\r?\n([ \t]+)"/.exec(text)?.[1] ?? ' ';
@@ -161,7 +165,10 @@ export function outputFromJupyter(output: Record<string, unknown>, fromFile = tr
   if (type === 'stream') {
     if (fromFile && typeof output.text === 'string') extras.unsplit = ['text'];
     const text = joined(output.text);
-    return { items: [{ mime: output.name === 'stderr' ? stderrMime : stdoutMime, data: encoder.encode(text) }], metadata: { ipynb: extras } };
+    return {
+      items: [{ mime: output.name === 'stderr' ? stderrMime : stdoutMime, data: encoder.encode(text) }],
+      metadata: { ipynb: extras },
+    };
   }
   if (type === 'error') {
     const traceback = Array.isArray(output.traceback) ? (output.traceback as string[]) : [];
@@ -197,19 +204,30 @@ export function outputToJupyter(output: CellOutputData): Record<string, unknown>
   const error = output.items.find((item) => item.mime === errorMime);
   const type = extras.output_type ?? (stream ? 'stream' : error ? 'error' : 'display_data');
   if (type === 'stream') {
-    const text = output.items.filter((item) => item.mime === stdoutMime || item.mime === stderrMime).map((item) => decoder.decode(item.data)).join('');
+    const text = output.items
+      .filter((item) => item.mime === stdoutMime || item.mime === stderrMime)
+      .map((item) => decoder.decode(item.data))
+      .join('');
     const name = extras.name ?? (stream?.mime === stderrMime ? 'stderr' : 'stdout');
     return { name, output_type: 'stream', text: extras.unsplit?.includes('text') ? text : splitLines(text) };
   }
   if (type === 'error') {
-    if (extras.traceback) return { ename: extras.ename ?? '', evalue: extras.evalue ?? '', output_type: 'error', traceback: extras.traceback };
+    if (extras.traceback)
+      return { ename: extras.ename ?? '', evalue: extras.evalue ?? '', output_type: 'error', traceback: extras.traceback };
     const parsed = error ? (JSON.parse(decoder.decode(error.data)) as { name?: string; message?: string; stack?: string }) : {};
-    return { ename: parsed.name ?? 'Error', evalue: parsed.message ?? '', output_type: 'error', traceback: parsed.stack ? parsed.stack.split('\n') : [] };
+    return {
+      ename: parsed.name ?? 'Error',
+      evalue: parsed.message ?? '',
+      output_type: 'error',
+      traceback: parsed.stack ? parsed.stack.split('\n') : [],
+    };
   }
   const data: Record<string, unknown> = {};
   for (const item of output.items) {
     if (isJsonMime(item.mime)) data[item.mime] = JSON.parse(decoder.decode(item.data));
-    else if (isBase64Mime(item.mime)) data[item.mime] = extras.base64Raw?.[item.mime] ?? Buffer.from(item.data).toString('base64') + (extras.base64Suffix?.[item.mime] ?? '');
+    else if (isBase64Mime(item.mime))
+      data[item.mime] =
+        extras.base64Raw?.[item.mime] ?? Buffer.from(item.data).toString('base64') + (extras.base64Suffix?.[item.mime] ?? '');
     else {
       const text = decoder.decode(item.data);
       data[item.mime] = isTextMime(item.mime) && !extras.unsplit?.includes(item.mime) ? splitLines(text) : text;

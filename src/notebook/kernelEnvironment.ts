@@ -10,7 +10,10 @@ const credentialVariables = ['MLFLOW_TRACKING_USERNAME', 'MLFLOW_TRACKING_PASSWO
  * server in the inherited environment are dropped rather than sent to this one. The result is only
  * handed to the process: never logged or shown.
  */
-export function kernelEnvironment(base: NodeJS.ProcessEnv, connection: { readonly uri: string; readonly auth: MlflowAuth } | undefined): NodeJS.ProcessEnv {
+export function kernelEnvironment(
+  base: NodeJS.ProcessEnv,
+  connection: { readonly uri: string; readonly auth: MlflowAuth } | undefined,
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
   if (!connection) return env;
   for (const name of credentialVariables) delete env[name];

@@ -45,7 +45,9 @@ export class NotebookKernels implements vscode.Disposable {
       { id: controllerId, type: notebookType },
       { id: `${controllerId}-jupyter`, type: jupyterNotebookType },
     ].map(({ id, type }) => {
-      const controller = vscode.notebooks.createNotebookController(id, type, 'Phi-3 MLflow (Python)', (cells, notebook, c) => this.execute(cells, notebook, c));
+      const controller = vscode.notebooks.createNotebookController(id, type, 'Phi-3 MLflow (Python)', (cells, notebook, c) =>
+        this.execute(cells, notebook, c),
+      );
       controller.supportedLanguages = ['python', wrapperCellLanguage];
       controller.supportsExecutionOrder = true;
       controller.description = 'Python cells and mlflow-wrapper cells, with the active MLflow connection';
@@ -123,7 +125,11 @@ export class NotebookKernels implements vscode.Disposable {
   }
 
   /** Runs one cell to its end; true when it succeeded. */
-  private async runCell(cell: vscode.NotebookCell, notebook: vscode.NotebookDocument, execution: vscode.NotebookCellExecution): Promise<boolean> {
+  private async runCell(
+    cell: vscode.NotebookCell,
+    notebook: vscode.NotebookDocument,
+    execution: vscode.NotebookCellExecution,
+  ): Promise<boolean> {
     const key = notebook.uri.toString();
     const count = (this.executionCounts.get(key) ?? 0) + 1;
     this.executionCounts.set(key, count);
@@ -137,7 +143,9 @@ export class NotebookKernels implements vscode.Disposable {
     }
     try {
       const success =
-        cell.document.languageId === wrapperCellLanguage ? await this.runWrapperCell(cell, notebook, execution) : await this.runPythonCell(cell, notebook, execution, count);
+        cell.document.languageId === wrapperCellLanguage
+          ? await this.runWrapperCell(cell, notebook, execution)
+          : await this.runPythonCell(cell, notebook, execution, count);
       execution.end(success, Date.now());
       return success;
     } catch (error) {
@@ -148,7 +156,12 @@ export class NotebookKernels implements vscode.Disposable {
     }
   }
 
-  private async runPythonCell(cell: vscode.NotebookCell, notebook: vscode.NotebookDocument, execution: vscode.NotebookCellExecution, count: number): Promise<boolean> {
+  private async runPythonCell(
+    cell: vscode.NotebookCell,
+    notebook: vscode.NotebookDocument,
+    execution: vscode.NotebookCellExecution,
+    count: number,
+  ): Promise<boolean> {
     const kernel = await this.kernelFor(notebook);
     // Output updates are asynchronous: chained so they land in the order the cell wrote them.
     let updates: Thenable<void> = Promise.resolve();
@@ -156,7 +169,8 @@ export class NotebookKernels implements vscode.Disposable {
     let lastStream: { name: string; output: vscode.NotebookCellOutput } | undefined;
     const onOutput = (output: KernelOutput) => {
       if (output.type === 'stream') {
-        const item = output.name === 'stderr' ? vscode.NotebookCellOutputItem.stderr(output.text) : vscode.NotebookCellOutputItem.stdout(output.text);
+        const item =
+          output.name === 'stderr' ? vscode.NotebookCellOutputItem.stderr(output.text) : vscode.NotebookCellOutputItem.stdout(output.text);
         // One output per run of the same stream, as Jupyter shows it.
         if (lastStream?.name === output.name) {
           const target = lastStream.output;
@@ -172,9 +186,20 @@ export class NotebookKernels implements vscode.Disposable {
       const loggedCard = output.type === 'display' ? pythonLoggedModelCard(output.data[loggedModelMime]) : undefined;
       if (loggedCard) {
         // A model the cell logged with mlflow's log_model: the card, with its actions in the status bar.
-        const card = toCellOutput(outputFromJupyter({ output_type: 'display_data', data: { 'text/markdown': loggedCard.markdown, 'text/plain': loggedCard.plain }, metadata: { phi3_mlflow: loggedCard.facts } }, false));
+        const card = toCellOutput(
+          outputFromJupyter(
+            {
+              output_type: 'display_data',
+              data: { 'text/markdown': loggedCard.markdown, 'text/plain': loggedCard.plain },
+              metadata: { phi3_mlflow: loggedCard.facts },
+            },
+            false,
+          ),
+        );
         enqueue(() => execution.appendOutput(card));
-        this.ctx.log.info(`Cell ${cell.index + 1} of ${notebook.uri.fsPath} logged ${loggedCard.facts.model_uri} (run ${loggedCard.facts.run_id})`);
+        this.ctx.log.info(
+          `Cell ${cell.index + 1} of ${notebook.uri.fsPath} logged ${loggedCard.facts.model_uri} (run ${loggedCard.facts.run_id})`,
+        );
         this.ctx.explorer.refresh();
         return;
       }
@@ -203,12 +228,15 @@ export class NotebookKernels implements vscode.Disposable {
       const python = await interpreterFor(notebook);
       const env = kernelEnvironment(process.env, this.ctx.activeConnection);
       // Before the first run: the recipe packages the cells import and this Python lacks are offered for install.
-      void this.offerMissingPackages(notebook, python, env).catch((error: Error) => this.ctx.log.warn(`Package check for ${notebook.uri.fsPath}: ${error.message}`));
+      void this.offerMissingPackages(notebook, python, env).catch((error: Error) =>
+        this.ctx.log.warn(`Package check for ${notebook.uri.fsPath}: ${error.message}`),
+      );
       kernel = new PythonKernel({
         python,
         driverDir: vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'media', 'python').fsPath,
         env,
-        cwd: notebook.uri.scheme === 'file' ? dirname(notebook.uri.fsPath) : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? homedir()),
+        cwd:
+          notebook.uri.scheme === 'file' ? dirname(notebook.uri.fsPath) : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? homedir()),
         log: (line) => this.ctx.log.info(line),
       });
       this.kernels.set(key, kernel);
@@ -218,7 +246,10 @@ export class NotebookKernels implements vscode.Disposable {
 
   /** Offers to pip-install the recipe modules the notebook imports and its Python lacks; never blocks the run. */
   private async offerMissingPackages(notebook: vscode.NotebookDocument, python: string, env: NodeJS.ProcessEnv): Promise<void> {
-    const sources = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code && c.document.languageId === 'python').map((c) => c.document.getText());
+    const sources = notebook
+      .getCells()
+      .filter((c) => c.kind === vscode.NotebookCellKind.Code && c.document.languageId === 'python')
+      .map((c) => c.document.getText());
     const missing = await missingModules(python, recipeModulesImported(sources), env);
     if (missing.length === 0) return;
     const packages = missing.map((module) => recipeModules[module] ?? module);
@@ -245,29 +276,50 @@ export class NotebookKernels implements vscode.Disposable {
           });
         },
       );
-      void vscode.window.showInformationMessage(`Installed ${packages.join(', ')}: cells can import ${packages.length === 1 ? 'it' : 'them'} now.`);
+      void vscode.window.showInformationMessage(
+        `Installed ${packages.join(', ')}: cells can import ${packages.length === 1 ? 'it' : 'them'} now.`,
+      );
     } catch (error) {
       this.ctx.log.error(errorMessage(error));
       void vscode.window.showErrorMessage(`${errorMessage(error).split('\n')[0]} (details in the Phi-3 MLflow log).`);
     }
   }
 
-  private async runWrapperCell(cell: vscode.NotebookCell, notebook: vscode.NotebookDocument, execution: vscode.NotebookCellExecution): Promise<boolean> {
-    const baseDir = notebook.uri.scheme === 'file' ? dirname(notebook.uri.fsPath) : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? homedir());
+  private async runWrapperCell(
+    cell: vscode.NotebookCell,
+    notebook: vscode.NotebookDocument,
+    execution: vscode.NotebookCellExecution,
+  ): Promise<boolean> {
+    const baseDir =
+      notebook.uri.scheme === 'file' ? dirname(notebook.uri.fsPath) : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? homedir());
     const parsed = parseWrapperSpec(cell.document.getText(), { baseDir });
     if (!parsed.ok) {
       this.diagnostics.set(
         cell.document.uri,
-        parsed.problems.map((p) => new vscode.Diagnostic(new vscode.Range(p.line - 1, p.column - 1, p.line - 1, Number.MAX_SAFE_INTEGER), p.message, vscode.DiagnosticSeverity.Error)),
+        parsed.problems.map(
+          (p) =>
+            new vscode.Diagnostic(
+              new vscode.Range(p.line - 1, p.column - 1, p.line - 1, Number.MAX_SAFE_INTEGER),
+              p.message,
+              vscode.DiagnosticSeverity.Error,
+            ),
+        ),
       );
       const lines = parsed.problems.map(formatWrapperSpecProblem);
-      await execution.replaceOutput(errorOutput('WrapperCellError', `${lines.length} problem${lines.length === 1 ? '' : 's'} in this mlflow-wrapper cell`, lines));
+      await execution.replaceOutput(
+        errorOutput('WrapperCellError', `${lines.length} problem${lines.length === 1 ? '' : 's'} in this mlflow-wrapper cell`, lines),
+      );
       return false;
     }
     this.diagnostics.delete(cell.document.uri);
     const client = this.ctx.client;
     if (!client) {
-      await execution.replaceOutput(errorOutput('NotConnected', 'Connect to an MLflow tracking server first (MLflow: Connect to Tracking Server…): the wrapper is logged to the active connection.'));
+      await execution.replaceOutput(
+        errorOutput(
+          'NotConnected',
+          'Connect to an MLflow tracking server first (MLflow: Connect to Tracking Server…): the wrapper is logged to the active connection.',
+        ),
+      );
       return false;
     }
     const { spec } = parsed;
@@ -302,12 +354,23 @@ export class NotebookKernels implements vscode.Disposable {
     } catch (error) {
       await updates;
       if (error instanceof WrapperRegistrationError) {
-        await execution.replaceOutput([this.cardOutput(error.logged, spec.experiment, spec.model.onnxFolder), errorOutput('WrapperRegistrationError', error.message)]);
+        await execution.replaceOutput([
+          this.cardOutput(error.logged, spec.experiment, spec.model.onnxFolder),
+          errorOutput('WrapperRegistrationError', error.message),
+        ]);
         this.ctx.explorer.refresh();
       } else if (error instanceof WrapperPreflightError) {
-        await execution.replaceOutput(errorOutput('WrapperPreflightError', 'The wrapper cannot be logged: nothing was created on the server.', error.problems.map((p) => `- ${p}`)));
+        await execution.replaceOutput(
+          errorOutput(
+            'WrapperPreflightError',
+            'The wrapper cannot be logged: nothing was created on the server.',
+            error.problems.map((p) => `- ${p}`),
+          ),
+        );
       } else if (abort.signal.aborted || (error instanceof MlflowError && error.kind === 'cancelled')) {
-        await execution.replaceOutput(errorOutput('Cancelled', 'Logging was cancelled: the run is marked KILLED and the logged model UPLOAD_FAILED.'));
+        await execution.replaceOutput(
+          errorOutput('Cancelled', 'Logging was cancelled: the run is marked KILLED and the logged model UPLOAD_FAILED.'),
+        );
       } else {
         await execution.replaceOutput(errorOutput(error instanceof MlflowError ? 'MlflowError' : 'Error', errorMessage(error)));
       }
@@ -322,7 +385,11 @@ export class NotebookKernels implements vscode.Disposable {
     const card = wrapperCard(logged, experiment);
     return toCellOutput(
       outputFromJupyter(
-        { output_type: 'display_data', data: { 'text/markdown': card.markdown, 'text/plain': card.plain }, metadata: { phi3_mlflow: cardFacts(logged, onnxFolder) } },
+        {
+          output_type: 'display_data',
+          data: { 'text/markdown': card.markdown, 'text/plain': card.plain },
+          metadata: { phi3_mlflow: cardFacts(logged, onnxFolder) },
+        },
         false,
       ),
     );
@@ -360,7 +427,9 @@ async function interpreterFor(notebook: vscode.NotebookDocument): Promise<string
   const configured = restrictedSetting<string>('pythonPath', '', notebook.uri).trim();
   if (configured) return configured;
   try {
-    const extension = vscode.extensions.getExtension<{ environments?: { getActiveEnvironmentPath(resource?: vscode.Uri): { path: string } } }>('ms-python.python');
+    const extension = vscode.extensions.getExtension<{
+      environments?: { getActiveEnvironmentPath(resource?: vscode.Uri): { path: string } };
+    }>('ms-python.python');
     if (extension) {
       const api = extension.isActive ? extension.exports : await extension.activate();
       const active = api.environments?.getActiveEnvironmentPath(notebook.uri)?.path;

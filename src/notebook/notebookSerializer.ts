@@ -24,7 +24,10 @@ export class IpynbSerializer implements vscode.NotebookSerializer {
         languageId: cell.languageId,
         metadata: cell.metadata,
         executionSummary: cell.executionSummary,
-        outputs: (cell.outputs ?? []).map((output) => ({ items: output.items.map((item) => ({ mime: item.mime, data: item.data })), metadata: output.metadata })),
+        outputs: (cell.outputs ?? []).map((output) => ({
+          items: output.items.map((item) => ({ mime: item.mime, data: item.data })),
+          metadata: output.metadata,
+        })),
       })),
     });
   }

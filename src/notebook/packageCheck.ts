@@ -23,7 +23,8 @@ export function recipeModulesImported(sources: readonly string[]): string[] {
 /** Which of `modules` the interpreter cannot import (looked up without importing them: fast, no side effects). */
 export function missingModules(python: string, modules: readonly string[], env?: NodeJS.ProcessEnv): Promise<string[]> {
   if (modules.length === 0) return Promise.resolve([]);
-  const probe = 'import importlib.util, json, sys\nprint(json.dumps([m for m in json.loads(sys.argv[1]) if importlib.util.find_spec(m) is None]))';
+  const probe =
+    'import importlib.util, json, sys\nprint(json.dumps([m for m in json.loads(sys.argv[1]) if importlib.util.find_spec(m) is None]))';
   return new Promise((resolve, reject) => {
     const child = spawn(python, ['-c', probe, JSON.stringify(modules)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -38,7 +39,10 @@ export function missingModules(python: string, modules: readonly string[], env?:
         try {
           const missing: unknown = JSON.parse(out.trim().split('\n').at(-1) ?? '');
           if (Array.isArray(missing) && missing.every((name) => typeof name === 'string')) resolve(missing);
-          else reject(new Error(`${python} answered the package look-up with something other than a list of names: ${out.trim().slice(0, 200)}`));
+          else
+            reject(
+              new Error(`${python} answered the package look-up with something other than a list of names: ${out.trim().slice(0, 200)}`),
+            );
         } catch {
           reject(new Error(`${python} answered the package look-up with something other than JSON: ${out.trim().slice(0, 200)}`));
         }
@@ -51,12 +55,22 @@ export function missingModules(python: string, modules: readonly string[], env?:
  * `python -m pip install <packages>` into that interpreter, each line of pip's output to `onLine`
  * as it comes; rejects with pip's last lines when it fails, and stops pip when `signal` aborts.
  */
-export function pipInstall(python: string, packages: readonly string[], options: { env?: NodeJS.ProcessEnv; onLine?: (line: string) => void; signal?: AbortSignal } = {}): Promise<void> {
+export function pipInstall(
+  python: string,
+  packages: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; onLine?: (line: string) => void; signal?: AbortSignal } = {},
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(python, ['-m', 'pip', 'install', '--disable-pip-version-check', ...packages], { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(python, ['-m', 'pip', 'install', '--disable-pip-version-check', ...packages], {
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const tail: string[] = [];
     const onData = (chunk: Buffer) => {
-      for (const line of chunk.toString().split(/\r?\n/).filter((l) => l.trim())) {
+      for (const line of chunk
+        .toString()
+        .split(/\r?\n/)
+        .filter((l) => l.trim())) {
         tail.push(line);
         if (tail.length > 10) tail.shift();
         options.onLine?.(line);

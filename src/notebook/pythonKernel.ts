@@ -109,7 +109,8 @@ export class PythonKernel {
 
   private async run(code: string, onOutput: (output: KernelOutput) => void, generation: number): Promise<ExecutionEnd> {
     if (this.disposed) return { status: 'cancelled', message: 'The notebook was closed.' };
-    if (generation !== this.generation) return { status: 'cancelled', message: 'Not run: the Python process was restarted (or ended) before this cell\'s turn.' };
+    if (generation !== this.generation)
+      return { status: 'cancelled', message: "Not run: the Python process was restarted (or ended) before this cell's turn." };
     let process: Process;
     try {
       process = await this.started();
@@ -118,11 +119,15 @@ export class PythonKernel {
     }
     const id = this.nextId++;
     return new Promise<ExecutionEnd>((resolve) => {
-      this.running = { id, onOutput, resolve: (end) => {
-        this.running = undefined;
-        clearInterval(sampler);
-        resolve(end);
-      } };
+      this.running = {
+        id,
+        onOutput,
+        resolve: (end) => {
+          this.running = undefined;
+          clearInterval(sampler);
+          resolve(end);
+        },
+      };
       const sampler = setInterval(() => this.sampleMemory(process), this.options.memorySampleMs ?? 250);
       this.sampleMemory(process);
       process.child.stdin!.write(JSON.stringify({ type: 'execute', id, code }) + '\n');
@@ -279,7 +284,8 @@ export class PythonKernel {
         return;
       }
       const running = this.running;
-      if (running && self.endedByUs) running.resolve({ status: 'cancelled', message: 'The Python process was restarted while this cell ran.' });
+      if (running && self.endedByUs)
+        running.resolve({ status: 'cancelled', message: 'The Python process was restarted while this cell ran.' });
       else if (running) {
         // Cells queued behind the one that died expected its names: they are not run in a new process.
         this.generation++;
@@ -302,13 +308,24 @@ export class PythonKernel {
         break;
       case 'display':
       case 'result':
-        running.onOutput({ type: message.type, data: (message.data ?? {}) as Record<string, unknown>, metadata: (message.metadata ?? {}) as Record<string, unknown> });
+        running.onOutput({
+          type: message.type,
+          data: (message.data ?? {}) as Record<string, unknown>,
+          metadata: (message.metadata ?? {}) as Record<string, unknown>,
+        });
         break;
       case 'error':
-        running.onOutput({ type: 'error', ename: String(message.ename), evalue: String(message.evalue), traceback: (message.traceback ?? []) as string[] });
+        running.onOutput({
+          type: 'error',
+          ename: String(message.ename),
+          evalue: String(message.evalue),
+          traceback: (message.traceback ?? []) as string[],
+        });
         break;
       case 'done': {
-        const end: ExecutionEnd = { status: message.status === 'error' ? 'error' : message.status === 'interrupted' ? 'interrupted' : 'ok' };
+        const end: ExecutionEnd = {
+          status: message.status === 'error' ? 'error' : message.status === 'interrupted' ? 'interrupted' : 'ok',
+        };
         const process = this.process;
         // What the cell wrote to fd 1 and 2 may still be on its way through stderr: end at its fence.
         if (!process || process.fencedThrough >= running.id) running.resolve(end);
@@ -355,7 +372,13 @@ export function formatBytes(bytes: number): string {
 }
 
 /** One sentence on how the process ended, for the cell and the log. */
-export function describeExit(code: number | null, signal: NodeJS.Signals | null, peakRssBytes: number, spawnError: Error | undefined, python: string): string {
+export function describeExit(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  peakRssBytes: number,
+  spawnError: Error | undefined,
+  python: string,
+): string {
   if (spawnError && (spawnError as NodeJS.ErrnoException).code === 'ENOENT') {
     return `the interpreter "${python}" was not found. Set "phi3Mlflow.pythonPath" to a Python 3 interpreter.`;
   }

@@ -30,7 +30,11 @@ export function wrapperCard(logged: LoggedWrapperModel, experiment: string): { m
     ['Signature', signature],
     ['Files', `${logged.files} files, ${formatBytes(logged.bytes)}, MLflow ${logged.mlflowVersion}`],
   ];
-  if (version) rows.push(['Registered', `${version.name} version ${version.version}${version.aliases.length ? ` (alias ${version.aliases.join(', ')})` : ''}`]);
+  if (version)
+    rows.push([
+      'Registered',
+      `${version.name} version ${version.version}${version.aliases.length ? ` (alias ${version.aliases.join(', ')})` : ''}`,
+    ]);
   const markdown = [
     `**Logged the wrapper model** \`${logged.modelUri.replace(/`/g, '')}\``,
     '',
@@ -38,7 +42,7 @@ export function wrapperCard(logged: LoggedWrapperModel, experiment: string): { m
     '| --- | --- |',
     ...rows.map(([name, value]) => `| ${name} | ${markdownText(value)} |`),
     '',
-    'Actions are in the cell\'s status bar: Show in MLflow Explorer, Test in Chat, Copy Model URI, Register….',
+    "Actions are in the cell's status bar: Show in MLflow Explorer, Test in Chat, Copy Model URI, Register….",
   ].join('\n');
   const plain = ['Logged the wrapper model', ...rows.map(([name, value]) => `${name}: ${value}`)].join('\n');
   return { markdown, plain };
@@ -150,7 +154,8 @@ export function pythonLoggedModelCard(data: unknown): { markdown: string; plain:
   ];
   if (text(reported.experiment_id)) rows.push(['Experiment', `${reported.experiment ?? ''} (${reported.experiment_id})`.trim()]);
   if (inputs) rows.push(['Signature', `${inputs} → ${outputs ?? '?'}`]);
-  if (reported.flavors?.length) rows.push(['Flavors', `${reported.flavors.join(', ')}${reported.mlflow_version ? `, MLflow ${reported.mlflow_version}` : ''}`]);
+  if (reported.flavors?.length)
+    rows.push(['Flavors', `${reported.flavors.join(', ')}${reported.mlflow_version ? `, MLflow ${reported.mlflow_version}` : ''}`]);
   if (version && text(version.name)) rows.push(['Registered', `${version.name} version ${version.version}`]);
   const markdown = [
     `**Logged the model** \`${modelUri.replace(/`/g, '')}\``,
@@ -169,7 +174,9 @@ export function pythonLoggedModelCard(data: unknown): { markdown: string; plain:
     ...(text(reported.model_id) ? { model_id: reported.model_id } : {}),
     artifact_uri: reported.artifact_uri ?? '',
     ...(text(reported.onnx_folder) ? { onnx_folder: reported.onnx_folder } : {}),
-    ...(version && text(version.name) ? { registered_model: { name: version.name, version: String(version.version), aliases: [...(version.aliases ?? [])] } } : {}),
+    ...(version && text(version.name)
+      ? { registered_model: { name: version.name, version: String(version.version), aliases: [...(version.aliases ?? [])] } }
+      : {}),
   };
   return { markdown, plain, facts };
 }
@@ -195,18 +202,25 @@ export function nameProblem(name: string): string | undefined {
 export function checkedCardFacts(raw: unknown): { facts: WrapperCardFacts } | { problem: string } {
   if (typeof raw !== 'object' || raw === null) return { problem: 'the card has no facts' };
   const f = raw as Record<string, unknown>;
-  const isText = (value: unknown, max = 2048): value is string => typeof value === 'string' && value.length <= max && !unsafeCharacters.test(value);
-  if (!isText(f.model_uri) || !/^(models:\/|runs:\/)\S/.test(f.model_uri)) return { problem: 'its model URI is not a models:/ or runs:/ URI' };
+  const isText = (value: unknown, max = 2048): value is string =>
+    typeof value === 'string' && value.length <= max && !unsafeCharacters.test(value);
+  if (!isText(f.model_uri) || !/^(models:\/|runs:\/)\S/.test(f.model_uri))
+    return { problem: 'its model URI is not a models:/ or runs:/ URI' };
   if (!isText(f.run_id, 64) || !/^[A-Za-z0-9_-]+$/.test(f.run_id)) return { problem: 'its run id is not an MLflow run id' };
-  if (f.experiment_id !== undefined && (!isText(f.experiment_id, 64) || !/^[A-Za-z0-9_-]*$/.test(f.experiment_id))) return { problem: 'its experiment id is not an MLflow experiment id' };
-  if (f.model_id !== undefined && (!isText(f.model_id, 64) || !/^m-[A-Za-z0-9]+$/.test(f.model_id))) return { problem: 'its model id is not an m- id' };
-  if (f.model_id === undefined && !f.model_uri.startsWith('runs:/') && !(isText(f.artifact_uri) && f.artifact_uri)) return { problem: 'it names neither a logged model id nor its files' };
+  if (f.experiment_id !== undefined && (!isText(f.experiment_id, 64) || !/^[A-Za-z0-9_-]*$/.test(f.experiment_id)))
+    return { problem: 'its experiment id is not an MLflow experiment id' };
+  if (f.model_id !== undefined && (!isText(f.model_id, 64) || !/^m-[A-Za-z0-9]+$/.test(f.model_id)))
+    return { problem: 'its model id is not an m- id' };
+  if (f.model_id === undefined && !f.model_uri.startsWith('runs:/') && !(isText(f.artifact_uri) && f.artifact_uri))
+    return { problem: 'it names neither a logged model id nor its files' };
   if (f.artifact_uri !== undefined && !isText(f.artifact_uri)) return { problem: 'its artifact URI holds control characters' };
   if (f.onnx_folder !== undefined && !isText(f.onnx_folder, 4096)) return { problem: 'its ONNX folder holds control characters' };
   const registered = f.registered_model as { name?: unknown; version?: unknown; aliases?: unknown } | undefined;
   if (registered !== undefined) {
-    if (typeof registered !== 'object' || registered === null || typeof registered.name !== 'string' || nameProblem(registered.name)) return { problem: 'its registered model name is not a plain name' };
-    if (!isText(String(registered.version), 32) || !(Array.isArray(registered.aliases) && registered.aliases.every((a) => isText(a, 256)))) return { problem: 'its registered version is malformed' };
+    if (typeof registered !== 'object' || registered === null || typeof registered.name !== 'string' || nameProblem(registered.name))
+      return { problem: 'its registered model name is not a plain name' };
+    if (!isText(String(registered.version), 32) || !(Array.isArray(registered.aliases) && registered.aliases.every((a) => isText(a, 256))))
+      return { problem: 'its registered version is malformed' };
   }
   return { facts: raw as WrapperCardFacts };
 }
@@ -215,7 +229,10 @@ export function checkedCardFacts(raw: unknown): { facts: WrapperCardFacts } | { 
  * What a card's actions may do: nothing in an untrusted workspace (the output came from a file, not
  * from this window's kernel, as far as anyone can tell), nothing with facts that fail the checks.
  */
-export function cardActionsFor(raw: unknown, trusted: boolean): { kind: 'actions'; facts: WrapperCardFacts } | { kind: 'untrusted' } | { kind: 'refused'; problem: string } | undefined {
+export function cardActionsFor(
+  raw: unknown,
+  trusted: boolean,
+): { kind: 'actions'; facts: WrapperCardFacts } | { kind: 'untrusted' } | { kind: 'refused'; problem: string } | undefined {
   if (raw === undefined) return undefined;
   if (!trusted) return { kind: 'untrusted' };
   const checked = checkedCardFacts(raw);

@@ -16,13 +16,20 @@ export class WrapperCardActions implements vscode.NotebookCellStatusBarItemProvi
     const allowed = cardActionsFor(rawCardFactsOf(cell), vscode.workspace.isTrusted);
     if (!allowed) return [];
     if (allowed.kind === 'untrusted') {
-      const statusItem = new vscode.NotebookCellStatusBarItem('$(workspace-untrusted) Card actions need a trusted folder', vscode.NotebookCellStatusBarAlignment.Left);
-      statusItem.tooltip = 'This card was read from the notebook file: its actions (Register…, Test in Chat) run only once you trust the folder.';
+      const statusItem = new vscode.NotebookCellStatusBarItem(
+        '$(workspace-untrusted) Card actions need a trusted folder',
+        vscode.NotebookCellStatusBarAlignment.Left,
+      );
+      statusItem.tooltip =
+        'This card was read from the notebook file: its actions (Register…, Test in Chat) run only once you trust the folder.';
       statusItem.command = { title: 'Manage Workspace Trust', command: 'workbench.trust.manage' };
       return [statusItem];
     }
     if (allowed.kind === 'refused') {
-      const statusItem = new vscode.NotebookCellStatusBarItem('$(warning) Card actions unavailable', vscode.NotebookCellStatusBarAlignment.Left);
+      const statusItem = new vscode.NotebookCellStatusBarItem(
+        '$(warning) Card actions unavailable',
+        vscode.NotebookCellStatusBarAlignment.Left,
+      );
       statusItem.tooltip = `The card's saved details were refused: ${allowed.problem}.`;
       return [statusItem];
     }
@@ -34,13 +41,31 @@ export class WrapperCardActions implements vscode.NotebookCellStatusBarItemProvi
       return statusItem;
     };
     return [
-      item('$(eye) Show in MLflow Explorer', `Refresh the MLflow explorer and show it: run ${facts.run_id}`, { title: 'Show in MLflow Explorer', command: 'phi3Mlflow.showLoggedModel', arguments: [facts] }),
+      item('$(eye) Show in MLflow Explorer', `Refresh the MLflow explorer and show it: run ${facts.run_id}`, {
+        title: 'Show in MLflow Explorer',
+        command: 'phi3Mlflow.showLoggedModel',
+        arguments: [facts],
+      }),
       // A model without an ONNX folder (a transformers pipeline) has nothing the local chat can run.
       ...(facts.onnx_folder
-        ? [item('$(comment-discussion) Test in Chat', `Chat with the wrapped ONNX model (${facts.onnx_folder})`, { title: 'Test in Chat', command: 'phi3Mlflow.openChat', arguments: [facts.onnx_folder] })]
+        ? [
+            item('$(comment-discussion) Test in Chat', `Chat with the wrapped ONNX model (${facts.onnx_folder})`, {
+              title: 'Test in Chat',
+              command: 'phi3Mlflow.openChat',
+              arguments: [facts.onnx_folder],
+            }),
+          ]
         : []),
-      item('$(copy) Copy Model URI', facts.model_uri, { title: 'Copy Model URI', command: 'phi3Mlflow.copyLoggedModelUri', arguments: [facts] }),
-      item('$(versions) Register…', 'Register this logged model as a new version of a registered model', { title: 'Register…', command: 'phi3Mlflow.registerLoggedModel', arguments: [facts] }),
+      item('$(copy) Copy Model URI', facts.model_uri, {
+        title: 'Copy Model URI',
+        command: 'phi3Mlflow.copyLoggedModelUri',
+        arguments: [facts],
+      }),
+      item('$(versions) Register…', 'Register this logged model as a new version of a registered model', {
+        title: 'Register…',
+        command: 'phi3Mlflow.registerLoggedModel',
+        arguments: [facts],
+      }),
     ];
   }
 
@@ -67,7 +92,8 @@ export function cardFactsOf(cell: vscode.NotebookCell): WrapperCardFacts | undef
 
 /** The facts a card command was given, checked again: commands can be run with any argument. */
 export function trustedCardFacts(raw: unknown): WrapperCardFacts {
-  if (!vscode.workspace.isTrusted) throw new Error('The logged-model card\'s actions run only in a trusted folder: trust it first (Manage Workspace Trust).');
+  if (!vscode.workspace.isTrusted)
+    throw new Error("The logged-model card's actions run only in a trusted folder: trust it first (Manage Workspace Trust).");
   const checked = checkedCardFacts(raw);
   if ('problem' in checked) throw new Error(`The logged-model card's details were refused: ${checked.problem}.`);
   return checked.facts;

@@ -22,7 +22,11 @@ export function registerWrapperCellEditing(): vscode.Disposable {
     diagnostics.set(
       document.uri,
       wrapperSchemaProblems(document.getText()).map((p) => {
-        const diagnostic = new vscode.Diagnostic(new vscode.Range(p.line, p.column, p.endLine, Math.max(p.endColumn, p.column + (p.endLine === p.line ? 1 : 0))), p.message, vscode.DiagnosticSeverity.Error);
+        const diagnostic = new vscode.Diagnostic(
+          new vscode.Range(p.line, p.column, p.endLine, Math.max(p.endColumn, p.column + (p.endLine === p.line ? 1 : 0))),
+          p.message,
+          vscode.DiagnosticSeverity.Error,
+        );
         diagnostic.source = 'mlflow-wrapper schema';
         return diagnostic;
       }),
@@ -37,7 +41,10 @@ export function registerWrapperCellEditing(): vscode.Disposable {
       diagnostics.delete(document.uri);
       return;
     }
-    pending.set(key, setTimeout(() => check(document), checkDelayMs));
+    pending.set(
+      key,
+      setTimeout(() => check(document), checkDelayMs),
+    );
   };
 
   vscode.workspace.textDocuments.filter(isWrapperCell).forEach(check);
@@ -55,13 +62,17 @@ export function registerWrapperCellEditing(): vscode.Disposable {
       {
         provideCompletionItems(document, position) {
           return wrapperSchemaCompletions(document.getText(), position.line, position.character).map((c) => {
-            const item = new vscode.CompletionItem(c.label, c.kind === 'key' ? vscode.CompletionItemKind.Property : vscode.CompletionItemKind.EnumMember);
+            const item = new vscode.CompletionItem(
+              c.label,
+              c.kind === 'key' ? vscode.CompletionItemKind.Property : vscode.CompletionItemKind.EnumMember,
+            );
             item.insertText = c.insertText;
             item.range = new vscode.Range(position.line, c.replaceFrom, position.line, position.character);
             if (c.detail) item.detail = c.detail;
             if (c.documentation) item.documentation = new vscode.MarkdownString().appendText(c.documentation);
             // A key that opens a mapping or list: ask for what goes in it right away.
-            if (c.insertText.endsWith('\n') || /\n\s*(- )?$/.test(c.insertText)) item.command = { title: 'Suggest', command: 'editor.action.triggerSuggest' };
+            if (c.insertText.endsWith('\n') || /\n\s*(- )?$/.test(c.insertText))
+              item.command = { title: 'Suggest', command: 'editor.action.triggerSuggest' };
             return item;
           });
         },

@@ -27,16 +27,22 @@ export function wrapperNotebookCells(options: WrapperTemplateOptions): CellData[
   const experiment = options.experiment ?? 'phi3-wrappers';
   const registered = options.registeredModelName ? literal(options.registeredModelName) : 'None';
   const settings = (modelLine: string) =>
-    python(`# Settings: change them here, then run the cells in order.\n${modelLine}\nARTIFACT_PATH = ${literal(options.artifactPath)}\nEXPERIMENT = ${literal(experiment)}\nREGISTERED_MODEL_NAME = ${registered}  # None: log without registering`);
+    python(
+      `# Settings: change them here, then run the cells in order.\n${modelLine}\nARTIFACT_PATH = ${literal(options.artifactPath)}\nEXPERIMENT = ${literal(experiment)}\nREGISTERED_MODEL_NAME = ${registered}  # None: log without registering`,
+    );
   const packages = (modules: string[]) =>
     python(
       `# The packages this recipe needs, looked up in this notebook's Python.\nimport importlib.util, subprocess, sys\n\nneeded = {${modules.map((m) => `${literal(m.split('=')[0]!)}: ${literal(m.split('=')[1] ?? m)}`).join(', ')}}\nmissing = [pip for module, pip in needed.items() if importlib.util.find_spec(module) is None]\nif missing:\n    print("Installing", *missing)\n    subprocess.check_call([sys.executable, "-m", "pip", "install", *missing])\nelse:\n    print("All there:", ", ".join(needed.values()))`,
     );
-  const tracking = python('import mlflow\n\n# The extension hands this Python the connected server (MLFLOW_TRACKING_URI and its credentials).\nprint("Tracking server:", mlflow.get_tracking_uri())\nmlflow.set_experiment(EXPERIMENT)');
+  const tracking = python(
+    'import mlflow\n\n# The extension hands this Python the connected server (MLFLOW_TRACKING_URI and its credentials).\nprint("Tracking server:", mlflow.get_tracking_uri())\nmlflow.set_experiment(EXPERIMENT)',
+  );
 
   if (options.recipe === 'transformers-pipeline') {
     return [
-      markdown('# Phi-3 as an MLflow model: Transformers pipeline\n\nWraps a `transformers` text-generation pipeline and logs it with the `llm/v1/chat` task, which gives the model an OpenAI-chat-compatible signature.'),
+      markdown(
+        '# Phi-3 as an MLflow model: Transformers pipeline\n\nWraps a `transformers` text-generation pipeline and logs it with the `llm/v1/chat` task, which gives the model an OpenAI-chat-compatible signature.',
+      ),
       settings(`MODEL_ID = ${literal(options.model)}  # a Hugging Face model id, or a local folder`),
       // torchvision: mlflow.transformers.log_model pins it among a torch model's requirements, and fails without it.
       packages(['mlflow', 'transformers', 'torch', 'torchvision']),
@@ -46,11 +52,15 @@ export function wrapperNotebookCells(options: WrapperTemplateOptions): CellData[
         'with mlflow.start_run() as run:\n    model_info = mlflow.transformers.log_model(\n        transformers_model=pipeline,\n        name=ARTIFACT_PATH,\n        model_config={"max_new_tokens": 256, "temperature": 0.1, "do_sample": True},\n        task="llm/v1/chat",\n        registered_model_name=REGISTERED_MODEL_NAME,\n    )\nprint("Logged", model_info.model_uri, "in run", run.info.run_id)',
       ),
       markdown('## Load it back and ask it something\n\nThe `llm/v1/chat` signature takes OpenAI-style messages.'),
-      python('loaded = mlflow.pyfunc.load_model(model_info.model_uri)\nloaded.predict({"messages": [{"role": "user", "content": "What is MLflow?"}]})'),
+      python(
+        'loaded = mlflow.pyfunc.load_model(model_info.model_uri)\nloaded.predict({"messages": [{"role": "user", "content": "What is MLflow?"}]})',
+      ),
     ];
   }
   return [
-    markdown('# Phi-3 as an MLflow model: custom ONNX wrapper\n\nA `mlflow.pyfunc.PythonModel` runs an onnxruntime-genai Phi-3 folder (such as `cpu-int4-rtn-block-32-acc-level-4`), logged with the folder as the artifact `phi3-mini-onnx`; its signature is `{prompt: string} -> string`.'),
+    markdown(
+      '# Phi-3 as an MLflow model: custom ONNX wrapper\n\nA `mlflow.pyfunc.PythonModel` runs an onnxruntime-genai Phi-3 folder (such as `cpu-int4-rtn-block-32-acc-level-4`), logged with the folder as the artifact `phi3-mini-onnx`; its signature is `{prompt: string} -> string`.',
+    ),
     settings(`ONNX_FOLDER = ${literal(options.model)}  # an onnxruntime-genai model folder (genai_config.json inside)`),
     packages(['mlflow', 'onnxruntime_genai=onnxruntime-genai', 'numpy']),
     tracking,
@@ -92,7 +102,7 @@ with mlflow.start_run() as run:
     )
 print("Logged", model_info.model_uri, "in run", run.info.run_id)`,
     ),
-    markdown('## Load it back and ask it something\n\nThe signature takes a `prompt` in Phi-3\'s chat format.'),
+    markdown("## Load it back and ask it something\n\nThe signature takes a `prompt` in Phi-3's chat format."),
     python(`loaded = mlflow.pyfunc.load_model(model_info.model_uri)\nloaded.predict({"prompt": "${chatPrompt}"})`),
   ];
 }

@@ -41,7 +41,11 @@ function nodeAt(document: Document, path: Segment[], key?: string): Node | undef
   return (node ?? undefined) as Node | undefined;
 }
 
-const dotted = (path: Segment[]) => path.map((s) => (typeof s === 'number' ? `[${s}]` : s)).join('.').replace(/\.\[/g, '[');
+const dotted = (path: Segment[]) =>
+  path
+    .map((s) => (typeof s === 'number' ? `[${s}]` : s))
+    .join('.')
+    .replace(/\.\[/g, '[');
 
 /** The schema's properties at a data path (through $ref, items and additionalProperties). */
 function schemaAt(path: Segment[]): Record<string, unknown> | undefined {
@@ -50,7 +54,9 @@ function schemaAt(path: Segment[]): Record<string, unknown> | undefined {
     current = resolveRef(current);
     if (!current) return undefined;
     if (typeof segment === 'number') current = current.items as Record<string, unknown> | undefined;
-    else current = ((current.properties as Record<string, Record<string, unknown>> | undefined)?.[segment] ?? current.additionalProperties) as Record<string, unknown> | undefined;
+    else
+      current = ((current.properties as Record<string, Record<string, unknown>> | undefined)?.[segment] ?? current.additionalProperties) as
+        Record<string, unknown> | undefined;
   }
   return resolveRef(current);
 }
@@ -73,7 +79,15 @@ const patternWords: Record<string, string> = {
   '^[^\\r\\n]+$': 'one requirement on one line',
 };
 
-const typeWords: Record<string, string> = { string: 'a text', integer: 'a whole number', number: 'a number', boolean: 'true or false', object: 'a mapping', array: 'a list', null: 'empty' };
+const typeWords: Record<string, string> = {
+  string: 'a text',
+  integer: 'a whole number',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'a mapping',
+  array: 'a list',
+  null: 'empty',
+};
 
 function describeValue(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
@@ -93,7 +107,11 @@ function explain(error: ErrorObject, data: unknown): { path: Segment[]; key?: st
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
       const known = Object.keys((schemaAt(path)?.properties as object | undefined) ?? {});
-      return { path, key, message: `unknown setting "${key}"${path.length ? ` in ${name}` : ''}${known.length ? ` (known: ${known.join(', ')})` : ''}` };
+      return {
+        path,
+        key,
+        message: `unknown setting "${key}"${path.length ? ` in ${name}` : ''}${known.length ? ` (known: ${known.join(', ')})` : ''}`,
+      };
     }
     case 'required': {
       const missing = String(params.missingProperty);
@@ -102,15 +120,24 @@ function explain(error: ErrorObject, data: unknown): { path: Segment[]; key?: st
     case 'dependencies':
       return { path, key: String(params.property), message: `"${String(params.property)}" needs "${String(params.missingProperty)}" too` };
     case 'type': {
-      const wanted = String(params.type).split(',').map((t) => typeWords[t] ?? t).join(' or ');
+      const wanted = String(params.type)
+        .split(',')
+        .map((t) => typeWords[t] ?? t)
+        .join(' or ');
       return { path, message: `${name} must be ${wanted} (got ${describeValue(value)})` };
     }
     case 'enum':
-      return { path, message: `${name} must be one of ${(params.allowedValues as unknown[]).map((v) => String(v)).join(', ')} (got ${describeValue(value)})` };
+      return {
+        path,
+        message: `${name} must be one of ${(params.allowedValues as unknown[]).map((v) => String(v)).join(', ')} (got ${describeValue(value)})`,
+      };
     case 'const':
       return { path, message: `${name} must be ${String(params.allowedValue)} (got ${describeValue(value)})` };
     case 'pattern':
-      return { path, message: `${name} must be ${patternWords[String(params.pattern)] ?? `text matching ${String(params.pattern)}`} (got ${describeValue(value)})` };
+      return {
+        path,
+        message: `${name} must be ${patternWords[String(params.pattern)] ?? `text matching ${String(params.pattern)}`} (got ${describeValue(value)})`,
+      };
     case 'not':
       return { path, message: `${name} cannot be ${describeValue(value)}: "latest" and v<number> are reserved by MLflow` };
     case 'anyOf':
@@ -138,7 +165,9 @@ export function wrapperSchemaProblems(text: string): SchemaProblem[] {
     return { line: from.line - 1, column: from.col - 1, endLine: to.line - 1, endColumn: to.col - 1, message };
   };
   if (document.errors.length > 0) {
-    return document.errors.map((error) => span(error.pos[0], error.pos[1], error.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '')));
+    return document.errors.map((error) =>
+      span(error.pos[0], error.pos[1], error.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '')),
+    );
   }
   if (text.trim() === '') return [];
   const data = document.toJS() as unknown;
@@ -151,7 +180,9 @@ export function wrapperSchemaProblems(text: string): SchemaProblem[] {
   for (const error of kept) {
     const { path, key, message } = explain(error, data);
     const node = nodeAt(document, path, key);
-    const [start, end] = node?.range ? [node.range[0], key !== undefined || isMap(node) || isSeq(node) ? firstLineEnd(text, node.range[0], node.range[1]) : node.range[1]] : [0, firstLineEnd(text, 0, text.length)];
+    const [start, end] = node?.range
+      ? [node.range[0], key !== undefined || isMap(node) || isSeq(node) ? firstLineEnd(text, node.range[0], node.range[1]) : node.range[1]]
+      : [0, firstLineEnd(text, 0, text.length)];
     const problem = span(start, end, message);
     const id = `${problem.line}:${problem.column}:${message}`;
     if (seen.has(id)) continue;

@@ -85,13 +85,24 @@ function schemaFor(path: Step[]): SchemaNode | undefined {
   for (const step of path) {
     node = resolveRef(node);
     if (!node) return undefined;
-    node = (step === arrayItem ? node.items : (node.properties as Record<string, SchemaNode> | undefined)?.[step]) as SchemaNode | undefined;
+    node = (step === arrayItem ? node.items : (node.properties as Record<string, SchemaNode> | undefined)?.[step]) as
+      SchemaNode | undefined;
   }
   return resolveRef(node);
 }
 
 const typeOf = (node: SchemaNode | undefined): string | undefined =>
-  node ? (Array.isArray(node.type) ? node.type.join(' | ') : typeof node.type === 'string' ? node.type : Array.isArray(node.enum) ? 'enum' : node.const !== undefined ? 'const' : undefined) : undefined;
+  node
+    ? Array.isArray(node.type)
+      ? node.type.join(' | ')
+      : typeof node.type === 'string'
+        ? node.type
+        : Array.isArray(node.enum)
+          ? 'enum'
+          : node.const !== undefined
+            ? 'const'
+            : undefined
+    : undefined;
 
 /** YAML for a scalar value as typed: quoted when it would read as something else (a number-like text). */
 function yamlScalar(value: unknown): string {
@@ -117,7 +128,13 @@ export function wrapperSchemaCompletions(text: string, line: number, character: 
     const typed = valueMatch[4]!;
     const replaceFrom = character - typed.length;
     const space = before.endsWith(':') ? ' ' : '';
-    const values: unknown[] = Array.isArray(node.enum) ? node.enum : node.const !== undefined ? [node.const] : node.type === 'boolean' ? [true, false] : [];
+    const values: unknown[] = Array.isArray(node.enum)
+      ? node.enum
+      : node.const !== undefined
+        ? [node.const]
+        : node.type === 'boolean'
+          ? [true, false]
+          : [];
     if (node.default !== undefined && !values.includes(node.default)) values.push(node.default);
     return values.map((value) => ({
       kind: 'value' as const,

@@ -1,8 +1,20 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { WrapperLogRequest } from '../mlflow/logWrapperModel';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
-import { type GenaiSearchOptions, genaiSearchOptionKinds, isGenaiSearchOption, searchOptionProblem } from '../mlflow/modelDirectory/genaiSearchOptions';
-import { type ColumnSpec, type ColumnType, columnTypes, inputExampleProblems, type ModelSignatureSpec, promptToTextSignature } from '../mlflow/modelDirectory/modelSignature';
+import {
+  type GenaiSearchOptions,
+  genaiSearchOptionKinds,
+  isGenaiSearchOption,
+  searchOptionProblem,
+} from '../mlflow/modelDirectory/genaiSearchOptions';
+import {
+  type ColumnSpec,
+  type ColumnType,
+  columnTypes,
+  inputExampleProblems,
+  type ModelSignatureSpec,
+  promptToTextSignature,
+} from '../mlflow/modelDirectory/modelSignature';
 import { defaultArtifactName, promptInput } from '../mlflow/modelDirectory/onnxWrapperModel';
 
 /** The language id of a declarative wrapper cell (its text is YAML). */
@@ -23,9 +35,11 @@ export interface WrapperSpecProblem {
   readonly message: string;
 }
 
-export type WrapperSpecResult = { readonly ok: true; readonly spec: WrapperSpec } | { readonly ok: false; readonly problems: readonly WrapperSpecProblem[] };
+export type WrapperSpecResult =
+  { readonly ok: true; readonly spec: WrapperSpec } | { readonly ok: false; readonly problems: readonly WrapperSpecProblem[] };
 
-export const formatWrapperSpecProblem = (problem: WrapperSpecProblem): string => `line ${problem.line}, column ${problem.column}: ${problem.message}`;
+export const formatWrapperSpecProblem = (problem: WrapperSpecProblem): string =>
+  `line ${problem.line}, column ${problem.column}: ${problem.message}`;
 
 export const defaultModelName = 'phi3-mlflow-model';
 export const defaultExperiment = 'Default';
@@ -66,7 +80,8 @@ export function parseWrapperSpec(text: string, options: { baseDir: string }): Wr
   };
   const atNode = (node: Node | null | undefined, fallback: number, message: string) => at(node?.range?.[0] ?? fallback, message);
 
-  for (const error of document.errors) at(error.pos[0], yamlMessage(error.code, error.message, /^[^:\n]*/.exec(text.slice(error.pos[0]))![0]));
+  for (const error of document.errors)
+    at(error.pos[0], yamlMessage(error.code, error.message, /^[^:\n]*/.exec(text.slice(error.pos[0]))![0]));
   if (problems.length > 0) return { ok: false, problems };
   const root = document.contents;
   if (!isMap(root)) {
@@ -76,7 +91,8 @@ export function parseWrapperSpec(text: string, options: { baseDir: string }): Wr
 
   const entries = entriesOf(root);
   for (const [key, { keyNode }] of entries) {
-    if (!(wrapperSpecKeys as readonly string[]).includes(key)) atNode(keyNode, 0, `unknown setting "${key}" (known: ${wrapperSpecKeys.join(', ')})`);
+    if (!(wrapperSpecKeys as readonly string[]).includes(key))
+      atNode(keyNode, 0, `unknown setting "${key}" (known: ${wrapperSpecKeys.join(', ')})`);
   }
   const value = (key: string) => entries.get(key)?.valueNode;
   const keyOffset = (key: string) => entries.get(key)?.keyNode.range?.[0] ?? 0;
@@ -89,7 +105,11 @@ export function parseWrapperSpec(text: string, options: { baseDir: string }): Wr
       return undefined;
     }
     if (!isScalar(node) || typeof node.value !== 'string' || node.value.trim() === '') {
-      atNode(node, keyOffset(key), `"${key}" must be ${what ?? 'a non-empty text'}${isScalar(node) && node.value !== null && node.value !== '' ? ` (got ${describe(node.value)})` : ''}`);
+      atNode(
+        node,
+        keyOffset(key),
+        `"${key}" must be ${what ?? 'a non-empty text'}${isScalar(node) && node.value !== null && node.value !== '' ? ` (got ${describe(node.value)})` : ''}`,
+      );
       return undefined;
     }
     if (pattern && !pattern.test(node.value)) {
@@ -102,7 +122,11 @@ export function parseWrapperSpec(text: string, options: { baseDir: string }): Wr
   const recipeNode = value('recipe');
   if (!entries.has('recipe')) at(0, `missing "recipe": a declarative cell builds "recipe: ${wrapperRecipe}"`);
   else if (!isScalar(recipeNode) || recipeNode.value !== wrapperRecipe) {
-    atNode(recipeNode, keyOffset('recipe'), `"recipe" must be ${wrapperRecipe} (got ${describe(isScalar(recipeNode) ? recipeNode.value : recipeNode)}); the transformers pipeline recipe runs as Python cells`);
+    atNode(
+      recipeNode,
+      keyOffset('recipe'),
+      `"recipe" must be ${wrapperRecipe} (got ${describe(isScalar(recipeNode) ? recipeNode.value : recipeNode)}); the transformers pipeline recipe runs as Python cells`,
+    );
   }
   const onnxFolder = text_('onnx_folder', true, undefined, 'the path of an onnxruntime-genai model folder');
   const names = 'a name of letters, digits, ".", "_" and "-"';
@@ -110,16 +134,44 @@ export function parseWrapperSpec(text: string, options: { baseDir: string }): Wr
   const modelName = text_('model_name', false, namePattern, names) ?? defaultModelName;
   const searchOptions = readSearchOptions(value('search_options'), keyOffset('search_options'), entries.has('search_options'), atNode);
   const signature = readSignature(value('signature'), keyOffset('signature'), entries.has('signature'), atNode);
-  const inputExample = readInputExample(value('input_example'), keyOffset('input_example'), entries.has('input_example'), entries.has('signature'), signature, atNode, at);
-  const pipRequirements = readRequirements('pip_requirements', value('pip_requirements'), keyOffset('pip_requirements'), entries.has('pip_requirements'), atNode);
-  const extraPipRequirements = readRequirements('extra_pip_requirements', value('extra_pip_requirements'), keyOffset('extra_pip_requirements'), entries.has('extra_pip_requirements'), atNode);
-  const pythonVersion = readPythonVersion(value('python_version'), keyOffset('python_version'), entries.has('python_version'), atNode, text);
+  const inputExample = readInputExample(
+    value('input_example'),
+    keyOffset('input_example'),
+    entries.has('input_example'),
+    entries.has('signature'),
+    signature,
+    atNode,
+    at,
+  );
+  const pipRequirements = readRequirements(
+    'pip_requirements',
+    value('pip_requirements'),
+    keyOffset('pip_requirements'),
+    entries.has('pip_requirements'),
+    atNode,
+  );
+  const extraPipRequirements = readRequirements(
+    'extra_pip_requirements',
+    value('extra_pip_requirements'),
+    keyOffset('extra_pip_requirements'),
+    entries.has('extra_pip_requirements'),
+    atNode,
+  );
+  const pythonVersion = readPythonVersion(
+    value('python_version'),
+    keyOffset('python_version'),
+    entries.has('python_version'),
+    atNode,
+    text,
+  );
   const experiment = text_('experiment', false) ?? defaultExperiment;
   const runName = text_('run_name', false);
   const registeredModelName = text_('registered_model_name', false);
   const alias = text_('alias', false, /^[A-Za-z0-9_-]+$/, 'an alias of letters, digits, "_" and "-"');
-  if (alias !== undefined && /^(latest|v\d+)$/i.test(alias)) atNode(value('alias'), 0, `"alias" cannot be "${alias}": MLflow reserves "latest" and v<number> for versions`);
-  if (entries.has('alias') && !entries.has('registered_model_name')) atNode(entries.get('alias')!.keyNode, 0, `"alias" needs "registered_model_name": an alias names a version of a registered model`);
+  if (alias !== undefined && /^(latest|v\d+)$/i.test(alias))
+    atNode(value('alias'), 0, `"alias" cannot be "${alias}": MLflow reserves "latest" and v<number> for versions`);
+  if (entries.has('alias') && !entries.has('registered_model_name'))
+    atNode(entries.get('alias')!.keyNode, 0, `"alias" needs "registered_model_name": an alias names a version of a registered model`);
 
   if (problems.length > 0 || onnxFolder === undefined || signature === undefined || inputExample === undefined) {
     return { ok: false, problems: problems.sort((a, b) => a.line - b.line || a.column - b.column) };
@@ -200,7 +252,11 @@ function readSignature(node: Node | null | undefined, keyOffset: number, present
       return undefined;
     }
     if (!isSeq(entry.valueNode) || entry.valueNode.items.length === 0) {
-      atNode(entry.valueNode, entry.keyNode.range?.[0] ?? keyOffset, `signature.${which} must be a list of columns such as "- {name: prompt, type: string}"`);
+      atNode(
+        entry.valueNode,
+        entry.keyNode.range?.[0] ?? keyOffset,
+        `signature.${which} must be a list of columns such as "- {name: prompt, type: string}"`,
+      );
       return undefined;
     }
     const found: ColumnSpec[] = [];
@@ -221,12 +277,20 @@ function readSignature(node: Node | null | undefined, keyOffset: number, present
     }
     const prompt = inputs.find((column) => column.name === promptInput);
     if (!prompt || prompt.type !== 'string') {
-      atNode(entries.get('inputs')!.valueNode, keyOffset, `signature.inputs needs a string column "${promptInput}": the wrapper reads its prompts from model_input["${promptInput}"]`);
+      atNode(
+        entries.get('inputs')!.valueNode,
+        keyOffset,
+        `signature.inputs needs a string column "${promptInput}": the wrapper reads its prompts from model_input["${promptInput}"]`,
+      );
       return undefined;
     }
   }
   if (outputs && (outputs.length !== 1 || outputs[0]!.type !== 'string')) {
-    atNode(entries.get('outputs')!.valueNode, keyOffset, `signature.outputs must be one string column: the wrapper answers one generated text per prompt`);
+    atNode(
+      entries.get('outputs')!.valueNode,
+      keyOffset,
+      `signature.outputs must be one string column: the wrapper answers one generated text per prompt`,
+    );
     return undefined;
   }
   return ok && inputs && outputs ? { inputs, outputs } : undefined;
@@ -258,7 +322,11 @@ function readColumn(node: Node, where: string, named: boolean, atNode: AtNode, f
   }
   const type = isScalar(typeNode) ? typeNode.value : undefined;
   if (typeof type !== 'string' || !(columnTypes as readonly string[]).includes(type)) {
-    atNode(typeNode ?? node, fallback, `${where}.type must be one of ${columnTypes.join(', ')}${type !== undefined && type !== null ? ` (got ${describe(type)})` : ''}`);
+    atNode(
+      typeNode ?? node,
+      fallback,
+      `${where}.type must be one of ${columnTypes.join(', ')}${type !== undefined && type !== null ? ` (got ${describe(type)})` : ''}`,
+    );
     return undefined;
   }
   const required = isScalar(requiredNode) ? requiredNode.value : true;
@@ -301,7 +369,13 @@ function readInputExample(
   return problems.length === 0 ? example : undefined;
 }
 
-function readRequirements(key: string, node: Node | null | undefined, keyOffset: number, present: boolean, atNode: AtNode): string[] | undefined {
+function readRequirements(
+  key: string,
+  node: Node | null | undefined,
+  keyOffset: number,
+  present: boolean,
+  atNode: AtNode,
+): string[] | undefined {
   if (!present) return undefined;
   if (!isSeq(node)) {
     atNode(node, keyOffset, `"${key}" must be a list of pip requirements, e.g. "- numpy==2.4.6"`);
@@ -310,7 +384,11 @@ function readRequirements(key: string, node: Node | null | undefined, keyOffset:
   const requirements: string[] = [];
   for (const item of node.items as Node[]) {
     if (!isScalar(item) || typeof item.value !== 'string' || item.value.trim() === '' || /[\r\n]/.test(item.value)) {
-      atNode(item, keyOffset, `each of "${key}" must be one pip requirement on one line${isScalar(item) ? ` (got ${describe(item.value)})` : ''}`);
+      atNode(
+        item,
+        keyOffset,
+        `each of "${key}" must be one pip requirement on one line${isScalar(item) ? ` (got ${describe(item.value)})` : ''}`,
+      );
       continue;
     }
     requirements.push(item.value.trim());
@@ -318,7 +396,13 @@ function readRequirements(key: string, node: Node | null | undefined, keyOffset:
   return requirements;
 }
 
-function readPythonVersion(node: Node | null | undefined, keyOffset: number, present: boolean, atNode: AtNode, text: string): string | undefined {
+function readPythonVersion(
+  node: Node | null | undefined,
+  keyOffset: number,
+  present: boolean,
+  atNode: AtNode,
+  text: string,
+): string | undefined {
   if (!present) return undefined;
   const raw = isScalar(node) ? node.value : undefined;
   if (typeof raw === 'number') {
@@ -327,7 +411,11 @@ function readPythonVersion(node: Node | null | undefined, keyOffset: number, pre
     return undefined;
   }
   if (typeof raw !== 'string' || !/^3\.\d+(\.\d+)?$/.test(raw)) {
-    atNode(node, keyOffset, `"python_version" must be a Python 3 version such as "3.11" or "3.11.7"${raw !== undefined ? ` (got ${describe(raw)})` : ''}`);
+    atNode(
+      node,
+      keyOffset,
+      `"python_version" must be a Python 3 version such as "3.11" or "3.11.7"${raw !== undefined ? ` (got ${describe(raw)})` : ''}`,
+    );
     return undefined;
   }
   return raw;

@@ -25,7 +25,8 @@ function modelFolderUri(source: ArtifactSource, folder: string): string {
 
 /** A model folder to register: a logged model's is the logged model; a run's is registered by its runs:/ URI. */
 function registrableFolder(client: MlflowClient, source: ArtifactSource, folder: string): Omit<RegistrableModel, 'unchecked'> {
-  if (source.kind === 'loggedModel') return { client, source: loggedModelUri(source.modelId), modelId: source.modelId, label: source.modelId };
+  if (source.kind === 'loggedModel')
+    return { client, source: loggedModelUri(source.modelId), modelId: source.modelId, label: source.modelId };
   return { client, source: runModelUri(source.runId, folder), runId: source.runId, label: folder };
 }
 
@@ -34,7 +35,12 @@ function artifactOrder(a: FileInfo, b: FileInfo): number {
   return a.isDir === b.isDir ? a.path.localeCompare(b.path) : a.isDir ? -1 : 1;
 }
 
-export function artifactNodes(parent: ExplorerNode, client: MlflowClient, source: ArtifactSource, entries: readonly FileInfo[]): ExplorerNode[] {
+export function artifactNodes(
+  parent: ExplorerNode,
+  client: MlflowClient,
+  source: ArtifactSource,
+  entries: readonly FileInfo[],
+): ExplorerNode[] {
   return [...entries].sort(artifactOrder).map((entry) => {
     if (entry.isDir) return new ArtifactFolderNode(parent, client, source, entry.path);
     if (baseName(entry.path) === 'MLmodel') return new MlmodelNode(parent, client, source, entry.path, entry.fileSize);
@@ -134,7 +140,9 @@ export class MlmodelNode extends ArtifactFileNode {
   }
 
   override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {
-    const summary = parseMlmodel(await readArtifactText(this.client.artifacts, this.source, this.path, { knownSize: this.fileSize, signal }));
+    const summary = parseMlmodel(
+      await readArtifactText(this.client.artifacts, this.source, this.path, { knownSize: this.fileSize, signal }),
+    );
     const nodes: ExplorerNode[] = [new MessageNode(this, `Flavors: ${summary.flavors.join(', ') || 'none'}`, 'layers')];
     if (!summary.signature) {
       nodes.push(new MessageNode(this, 'No signature', 'question'));
@@ -172,7 +180,11 @@ export class SignatureGroupNode extends ExplorerNode {
   }
 
   override children(): Promise<ExplorerNode[]> {
-    return Promise.resolve(this.fields.length ? this.fields.map((f) => new MessageNode(this, describeField(f), 'symbol-field')) : [new MessageNode(this, 'none')]);
+    return Promise.resolve(
+      this.fields.length
+        ? this.fields.map((f) => new MessageNode(this, describeField(f), 'symbol-field'))
+        : [new MessageNode(this, 'none')],
+    );
   }
 }
 

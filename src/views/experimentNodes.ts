@@ -77,11 +77,20 @@ export class ExperimentNode extends ExplorerNode {
   treeItem(): vscode.TreeItem {
     const e = this.experiment;
     const item = new vscode.TreeItem(e.name, vscode.TreeItemCollapsibleState.Collapsed);
-    const notes = [this.deleted ? 'deleted' : '', this.runFilter ? `filter: ${this.runFilter}` : '', this.showDeletedRuns ? 'with deleted runs' : ''].filter(Boolean);
+    const notes = [
+      this.deleted ? 'deleted' : '',
+      this.runFilter ? `filter: ${this.runFilter}` : '',
+      this.showDeletedRuns ? 'with deleted runs' : '',
+    ].filter(Boolean);
     item.description = notes.length ? notes.join(' · ') : formatTime(e.lastUpdateTime);
     item.iconPath = new vscode.ThemeIcon(this.deleted ? 'trash' : 'beaker');
     item.contextValue = this.deleted ? 'experiment.deleted' : 'experiment';
-    const lines = [e.name, `Experiment ID: ${e.experimentId}`, `Artifact location: ${e.artifactLocation}`, `Last updated: ${formatTime(e.lastUpdateTime)}`];
+    const lines = [
+      e.name,
+      `Experiment ID: ${e.experimentId}`,
+      `Artifact location: ${e.artifactLocation}`,
+      `Last updated: ${formatTime(e.lastUpdateTime)}`,
+    ];
     const note = e.tags['mlflow.note.content'];
     if (note) lines.push('', note);
     item.tooltip = lines.join('\n');

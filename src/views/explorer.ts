@@ -17,8 +17,16 @@ export class Explorer implements vscode.Disposable {
   constructor(clientOf: () => MlflowClient | undefined, log: vscode.LogOutputChannel, options: ExplorerTreeOptions = {}) {
     this.experiments = new ExplorerTreeDataProvider(new ExperimentsRoot(clientOf), log, options);
     this.models = new ExplorerTreeDataProvider(new RegisteredModelsRoot(clientOf), log, options);
-    this.experimentsView = vscode.window.createTreeView('phi3Mlflow.experiments', { treeDataProvider: this.experiments, canSelectMany: true, showCollapseAll: true });
-    this.modelsView = vscode.window.createTreeView('phi3Mlflow.models', { treeDataProvider: this.models, canSelectMany: true, showCollapseAll: true });
+    this.experimentsView = vscode.window.createTreeView('phi3Mlflow.experiments', {
+      treeDataProvider: this.experiments,
+      canSelectMany: true,
+      showCollapseAll: true,
+    });
+    this.modelsView = vscode.window.createTreeView('phi3Mlflow.models', {
+      treeDataProvider: this.models,
+      canSelectMany: true,
+      showCollapseAll: true,
+    });
     this.disposables.push(
       this.experiments,
       this.models,
@@ -54,7 +62,11 @@ export class Explorer implements vscode.Disposable {
     // The view may list the root twice (once as it opens, once for the refresh): an experiment node
     // from the listing it dropped cannot be revealed, so look again in the newest listing.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const experiment = await this.waitForShown(undefined, (node) => node instanceof ExperimentNode && node.experiment.experimentId === experimentId, 5_000);
+      const experiment = await this.waitForShown(
+        undefined,
+        (node) => node instanceof ExperimentNode && node.experiment.experimentId === experimentId,
+        5_000,
+      );
       if (!experiment) return false;
       this.experiments.refresh(experiment);
       try {
@@ -75,7 +87,11 @@ export class Explorer implements vscode.Disposable {
    * The child of `parent` that matches, once the Experiments view has listed it (looked at now and
    * each time the view takes children in); undefined when it has not within `timeoutMs`.
    */
-  private waitForShown(parent: ExplorerNode | undefined, matches: (node: ExplorerNode) => boolean, timeoutMs: number): Promise<ExplorerNode | undefined> {
+  private waitForShown(
+    parent: ExplorerNode | undefined,
+    matches: (node: ExplorerNode) => boolean,
+    timeoutMs: number,
+  ): Promise<ExplorerNode | undefined> {
     const target = parent ?? this.experiments.root;
     return new Promise((resolve) => {
       const now = this.experiments.shownChildren(parent)?.find(matches);
@@ -97,7 +113,10 @@ export class Explorer implements vscode.Disposable {
   /** Shows the active filters above each tree. */
   updateMessages(): void {
     const experimentsRoot = this.experiments.root;
-    const notes = [experimentsRoot.nameFilter ? `Name contains "${experimentsRoot.nameFilter}"` : '', experimentsRoot.showDeleted ? 'showing deleted experiments' : ''].filter(Boolean);
+    const notes = [
+      experimentsRoot.nameFilter ? `Name contains "${experimentsRoot.nameFilter}"` : '',
+      experimentsRoot.showDeleted ? 'showing deleted experiments' : '',
+    ].filter(Boolean);
     this.experimentsView.message = notes.length ? notes.join(' · ') : undefined;
     this.modelsView.message = this.models.root.nameFilter ? `Name contains "${this.models.root.nameFilter}"` : undefined;
   }

@@ -61,7 +61,11 @@ export abstract class ExplorerNode {
 
 /** A fixed line of text: an empty listing, a "not on MLflow 2" note. */
 export class MessageNode extends ExplorerNode {
-  constructor(parent: ExplorerNode | undefined, private readonly message: string, private readonly icon = 'info') {
+  constructor(
+    parent: ExplorerNode | undefined,
+    private readonly message: string,
+    private readonly icon = 'info',
+  ) {
     super(parent);
   }
 
@@ -92,7 +96,9 @@ export class ErrorNode extends ExplorerNode {
 
   treeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.message, vscode.TreeItemCollapsibleState.None);
-    item.iconPath = this.stopped ? new vscode.ThemeIcon('debug-stop') : new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+    item.iconPath = this.stopped
+      ? new vscode.ThemeIcon('debug-stop')
+      : new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
     item.tooltip = `${this.message}\n\nClick to retry.`;
     item.contextValue = 'error';
     item.command = { command: 'phi3Mlflow.retry', title: 'Retry', arguments: [this] };

@@ -100,7 +100,9 @@ export class ExplorerTreeDataProvider<Root extends ExplorerNode> implements vsco
 
   private startListing(node: ExplorerNode | undefined, target: ExplorerNode): Listing {
     const controller = new AbortController();
-    const stopped = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(new Error('stopped')), { once: true }));
+    const stopped = new Promise<never>((_, reject) =>
+      controller.signal.addEventListener('abort', () => reject(new Error('stopped')), { once: true }),
+    );
     // The abort settles the listing at once, even where a call in it takes no signal.
     const children = Promise.race([target.children(controller.signal), stopped]).catch((error: unknown) => {
       if (controller.signal.aborted) return [new ErrorNode(node, 'Loading cancelled', () => this.refresh(node), true)];

@@ -36,7 +36,15 @@ export class RegisteredModelsRoot extends ExplorerNode {
     const client = this.clientOf();
     if (!client) return [];
     this.pager ??= new Pager((token, pageSignal) =>
-      client.registry.searchModelsPage({ maxResults: modelsPageSize, orderBy: ['name ASC'], filter: this.nameFilter ? `name ILIKE ${searchLiteral(`%${this.nameFilter}%`)}` : undefined }, token, pageSignal),
+      client.registry.searchModelsPage(
+        {
+          maxResults: modelsPageSize,
+          orderBy: ['name ASC'],
+          filter: this.nameFilter ? `name ILIKE ${searchLiteral(`%${this.nameFilter}%`)}` : undefined,
+        },
+        token,
+        pageSignal,
+      ),
     );
     const pager = this.pager;
     const { items, more } = await pager.items(signal);
@@ -92,13 +100,26 @@ export class RegisteredModelNode extends ExplorerNode {
     this.model = await this.client.registry.getModel(this.name, signal);
     const name = this.name;
     this.pager ??= new Pager((token, pageSignal) =>
-      this.client.registry.searchVersionsPage({ filter: `name = ${searchLiteral(name)}`, orderBy: ['version_number DESC'], maxResults: versionsPageSize }, token, pageSignal),
+      this.client.registry.searchVersionsPage(
+        { filter: `name = ${searchLiteral(name)}`, orderBy: ['version_number DESC'], maxResults: versionsPageSize },
+        token,
+        pageSignal,
+      ),
     );
     const pager = this.pager;
     const { items, more } = await pager.items(signal);
     const nodes: ExplorerNode[] = [];
     const tags = Object.entries(this.model.tags);
-    if (tags.length) nodes.push(new GroupNode(this, 'Tags', 'tag', (group) => tags.map(([k, v]) => new KeyValueNode(group, k, v, 'tag.model', 'tag')), String(tags.length)));
+    if (tags.length)
+      nodes.push(
+        new GroupNode(
+          this,
+          'Tags',
+          'tag',
+          (group) => tags.map(([k, v]) => new KeyValueNode(group, k, v, 'tag.model', 'tag')),
+          String(tags.length),
+        ),
+      );
     nodes.push(...items.map((version) => new ModelVersionNode(this, this.client, version, aliasesOf(this.model, version.version))));
     if (items.length === 0) nodes.push(new MessageNode(this, 'No versions'));
     if (more) nodes.push(new LoadMoreNode(this, () => pager.loadMore(), `next ${versionsPageSize} versions`));
@@ -131,10 +152,23 @@ export class ModelVersionNode extends ExplorerNode {
   treeItem(): vscode.TreeItem {
     const v = this.version;
     const item = new vscode.TreeItem(`Version ${v.version}`, vscode.TreeItemCollapsibleState.Collapsed);
-    item.description = [...this.aliases.map((a) => `@${a}`), v.currentStage !== 'None' ? v.currentStage : '', v.status !== 'READY' ? v.status : ''].filter(Boolean).join(' · ');
-    item.iconPath = new vscode.ThemeIcon(v.status === 'FAILED_REGISTRATION' ? 'error' : v.status === 'PENDING_REGISTRATION' ? 'loading~spin' : 'versions');
+    item.description = [
+      ...this.aliases.map((a) => `@${a}`),
+      v.currentStage !== 'None' ? v.currentStage : '',
+      v.status !== 'READY' ? v.status : '',
+    ]
+      .filter(Boolean)
+      .join(' · ');
+    item.iconPath = new vscode.ThemeIcon(
+      v.status === 'FAILED_REGISTRATION' ? 'error' : v.status === 'PENDING_REGISTRATION' ? 'loading~spin' : 'versions',
+    );
     item.contextValue = 'modelVersion';
-    const lines = [`${v.name} version ${v.version}`, `Status: ${v.status}${v.statusMessage ? ` (${v.statusMessage})` : ''}`, `Stage: ${v.currentStage}`, `Source: ${v.source}`];
+    const lines = [
+      `${v.name} version ${v.version}`,
+      `Status: ${v.status}${v.statusMessage ? ` (${v.statusMessage})` : ''}`,
+      `Stage: ${v.currentStage}`,
+      `Source: ${v.source}`,
+    ];
     if (v.runId) lines.push(`Run: ${v.runId}`);
     if (this.aliases.length) lines.push(`Aliases: ${this.aliases.map((a) => `@${a}`).join(', ')}`);
     lines.push(`Created: ${formatTime(v.creationTimestamp)}`);
@@ -155,7 +189,11 @@ export class ModelVersionNode extends ExplorerNode {
 
   override modelUris(): readonly string[] {
     const { name, version, modelId } = this.version;
-    return [versionModelUri(name, version), ...this.aliases.map((alias) => aliasModelUri(name, alias)), ...(modelId ? [loggedModelUri(modelId)] : [])];
+    return [
+      versionModelUri(name, version),
+      ...this.aliases.map((alias) => aliasModelUri(name, alias)),
+      ...(modelId ? [loggedModelUri(modelId)] : []),
+    ];
   }
 
   override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {
@@ -181,10 +219,26 @@ export class ModelVersionNode extends ExplorerNode {
       nodes.push(new MlmodelNode(this, this.client, source, files.path ? `${files.path}/MLmodel` : 'MLmodel', undefined));
     }
     if (this.aliases.length) {
-      nodes.push(new GroupNode(this, 'Aliases', 'bookmark', (group) => this.aliases.map((alias) => new AliasNode(group, this, alias)), this.aliases.map((a) => `@${a}`).join(' ')));
+      nodes.push(
+        new GroupNode(
+          this,
+          'Aliases',
+          'bookmark',
+          (group) => this.aliases.map((alias) => new AliasNode(group, this, alias)),
+          this.aliases.map((a) => `@${a}`).join(' '),
+        ),
+      );
     }
     const tags = Object.entries(v.tags);
-    nodes.push(new GroupNode(this, 'Tags', 'tag', (group) => tags.map(([k, val]) => new KeyValueNode(group, k, val, 'tag.version', 'tag')), String(tags.length)));
+    nodes.push(
+      new GroupNode(
+        this,
+        'Tags',
+        'tag',
+        (group) => tags.map(([k, val]) => new KeyValueNode(group, k, val, 'tag.version', 'tag')),
+        String(tags.length),
+      ),
+    );
     return nodes;
   }
 }

@@ -9,7 +9,8 @@ import { ExplorerNode, GroupNode, KeyValueNode, MessageNode, type RegistrableMod
 import { formatNumber, formatTime, runDescription, runStatusIcon, runTooltipText } from './runPresentation';
 
 /** Tags MLflow sets itself (run name, user, source) go after the user's own. */
-const byUserTagsFirst = ([a]: [string, string], [b]: [string, string]) => Number(a.startsWith('mlflow.')) - Number(b.startsWith('mlflow.')) || a.localeCompare(b);
+const byUserTagsFirst = ([a]: [string, string], [b]: [string, string]) =>
+  Number(a.startsWith('mlflow.')) - Number(b.startsWith('mlflow.')) || a.localeCompare(b);
 
 /**
  * A run: its name, status icon, start time and duration; expanded, it asks the server for the run
@@ -56,23 +57,35 @@ export class RunNode extends ExplorerNode {
     this.run = await this.client.runs.get(this.runId, signal);
     const run = this.run;
     const nodes: ExplorerNode[] = [
-      new GroupNode(this, 'Parameters', 'symbol-parameter', (group) =>
-        Object.entries(run.params)
-          .sort(([a], [b]) => a.localeCompare(b))
-          .map(([key, value]) => new KeyValueNode(group, key, value, 'param', 'symbol-constant')),
+      new GroupNode(
+        this,
+        'Parameters',
+        'symbol-parameter',
+        (group) =>
+          Object.entries(run.params)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([key, value]) => new KeyValueNode(group, key, value, 'param', 'symbol-constant')),
         String(Object.keys(run.params).length),
       ),
-      new GroupNode(this, 'Metrics', 'graph-line', (group) =>
-        [...run.metrics]
-          .sort((a, b) => a.key.localeCompare(b.key))
-          .map((m) => new MetricNode(group, this, m.key, m.value, `step ${m.step}, ${formatTime(m.timestamp)}`)),
+      new GroupNode(
+        this,
+        'Metrics',
+        'graph-line',
+        (group) =>
+          [...run.metrics]
+            .sort((a, b) => a.key.localeCompare(b.key))
+            .map((m) => new MetricNode(group, this, m.key, m.value, `step ${m.step}, ${formatTime(m.timestamp)}`)),
         String(run.metrics.length),
         'metrics',
       ),
-      new GroupNode(this, 'Tags', 'tag', (group) =>
-        Object.entries(run.tags)
-          .sort(byUserTagsFirst)
-          .map(([key, value]) => new KeyValueNode(group, key, value, 'tag.run', 'tag')),
+      new GroupNode(
+        this,
+        'Tags',
+        'tag',
+        (group) =>
+          Object.entries(run.tags)
+            .sort(byUserTagsFirst)
+            .map(([key, value]) => new KeyValueNode(group, key, value, 'tag.run', 'tag')),
         String(Object.keys(run.tags).length),
       ),
       new ArtifactFolderNode(this, this.client, runArtifacts(this.runId, run.info.artifactUri), '', 'Artifacts'),
@@ -145,7 +158,9 @@ export class LoggedModelNode extends ExplorerNode {
   treeItem(): vscode.TreeItem {
     const m = this.model;
     const item = new vscode.TreeItem(this.role ? `${this.role}: ${m.name}` : m.name, vscode.TreeItemCollapsibleState.Collapsed);
-    item.description = [m.modelId, m.status === 'LOGGED_MODEL_READY' ? '' : m.status.replace('LOGGED_MODEL_', '').toLowerCase()].filter(Boolean).join(' · ');
+    item.description = [m.modelId, m.status === 'LOGGED_MODEL_READY' ? '' : m.status.replace('LOGGED_MODEL_', '').toLowerCase()]
+      .filter(Boolean)
+      .join(' · ');
     item.iconPath = new vscode.ThemeIcon('package');
     item.contextValue = 'loggedModel';
     const lines = [m.name, `Model ID: ${m.modelId}`, `Status: ${m.status}`, `Created: ${formatTime(m.creationTimestampMs)}`];
@@ -167,7 +182,13 @@ export class LoggedModelNode extends ExplorerNode {
   }
 
   override registrable(): RegistrableModel {
-    return { client: this.client, source: loggedModelUri(this.model.modelId), modelId: this.model.modelId, runId: this.model.sourceRunId, label: this.model.name };
+    return {
+      client: this.client,
+      source: loggedModelUri(this.model.modelId),
+      modelId: this.model.modelId,
+      runId: this.model.sourceRunId,
+      label: this.model.name,
+    };
   }
 
   override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {

@@ -105,8 +105,15 @@ export abstract class WebviewHost<ToView, FromView extends { readonly type: stri
 
 function pageHtml(webview: vscode.Webview, extensionUri: vscode.Uri, page: WebviewPage): string {
   const nonce = randomBytes(16).toString('base64');
-  const asset = (extension: 'js' | 'css') => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...pagesFolder, `${page.page}.${extension}`)).toString();
-  const csp = [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src ${webview.cspSource}`, `img-src ${webview.cspSource}${page.dataImages ? ' data:' : ''}`, `font-src ${webview.cspSource}`].join('; ');
+  const asset = (extension: 'js' | 'css') =>
+    webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...pagesFolder, `${page.page}.${extension}`)).toString();
+  const csp = [
+    `default-src 'none'`,
+    `script-src 'nonce-${nonce}'`,
+    `style-src ${webview.cspSource}`,
+    `img-src ${webview.cspSource}${page.dataImages ? ' data:' : ''}`,
+    `font-src ${webview.cspSource}`,
+  ].join('; ');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -32,7 +32,10 @@ describe('the metric charts page on a server that answers 401', () => {
   async function asAdmin(method: string, path: string, body: unknown): Promise<unknown> {
     const response = await fetch(`${mlflow.url}/api/2.0/mlflow/${path}`, {
       method,
-      headers: { 'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from(`${basicAuthAdmin.username}:${basicAuthAdmin.password}`).toString('base64')}` },
+      headers: {
+        'Content-Type': 'application/json',
+        Authorization: `Basic ${Buffer.from(`${basicAuthAdmin.username}:${basicAuthAdmin.password}`).toString('base64')}`,
+      },
       body: JSON.stringify(body),
     });
     const text = await response.text();
@@ -44,9 +47,18 @@ describe('the metric charts page on a server that answers 401', () => {
     scratch = mkdtempSync(join(tmpdir(), 'phi3-mlflow-e2e-charts-auth-'));
     mlflow = await startMlflowServer({ appName: 'basic-auth' });
     await asAdmin('POST', 'users/create', user);
-    const { experiment_id: experimentId } = (await asAdmin('POST', 'experiments/create', { name: experimentName })) as { experiment_id: string };
-    const { run } = (await asAdmin('POST', 'runs/create', { experiment_id: experimentId, run_name: runName, start_time: 1_700_000_000_000 })) as { run: { info: { run_id: string } } };
-    await asAdmin('POST', 'runs/log-batch', { run_id: run.info.run_id, metrics: [0.9, 0.6, 0.4].map((value, step) => ({ key: 'loss', value, step, timestamp: 1_700_000_000_000 + step * 1000 })) });
+    const { experiment_id: experimentId } = (await asAdmin('POST', 'experiments/create', { name: experimentName })) as {
+      experiment_id: string;
+    };
+    const { run } = (await asAdmin('POST', 'runs/create', {
+      experiment_id: experimentId,
+      run_name: runName,
+      start_time: 1_700_000_000_000,
+    })) as { run: { info: { run_id: string } } };
+    await asAdmin('POST', 'runs/log-batch', {
+      run_id: run.info.run_id,
+      metrics: [0.9, 0.6, 0.4].map((value, step) => ({ key: 'loss', value, step, timestamp: 1_700_000_000_000 + step * 1000 })),
+    });
     // The extension signs in as MLflow's own clients do: the URI and the user from the environment.
     codeServer = await startCodeServer({
       workspace: mkdtempSync(join(scratch, 'ws-')),
@@ -70,7 +82,10 @@ describe('the metric charts page on a server that answers 401', () => {
     const frame = activeWebview(page);
     const status = frame.locator('#status.error');
     await status.waitFor({ timeout: 30_000 });
-    assert.equal(await status.textContent(), 'Could not load the metric histories: Authentication required (401): check the username and password for this server');
+    assert.equal(
+      await status.textContent(),
+      'Could not load the metric histories: Authentication required (401): check the username and password for this server',
+    );
     assert.equal(await frame.locator('section.chart').count(), 0);
     await saveScreenshot(page, 'e2e-charts-auth-401');
 
@@ -78,10 +93,17 @@ describe('the metric charts page on a server that answers 401', () => {
     // page loads again and asks for what to show: the same error, not "Loading…" for ever.
     await runCommand(page, 'File: New Untitled Text File');
     await page.locator('.tab').filter({ hasText: 'Untitled-1' }).first().waitFor({ timeout: 15_000 });
-    await page.locator('.tab').filter({ hasText: `Metrics: ${runName}` }).first().click();
+    await page
+      .locator('.tab')
+      .filter({ hasText: `Metrics: ${runName}` })
+      .first()
+      .click();
     const again = activeWebview(page).locator('#status');
     await again.filter({ hasText: /^Could not load/ }).waitFor({ timeout: 30_000 });
-    assert.equal(await again.textContent(), 'Could not load the metric histories: Authentication required (401): check the username and password for this server');
+    assert.equal(
+      await again.textContent(),
+      'Could not load the metric histories: Authentication required (401): check the username and password for this server',
+    );
     await saveScreenshot(page, 'e2e-charts-auth-401-shown-again');
   });
 });

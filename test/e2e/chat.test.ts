@@ -76,7 +76,11 @@ describe('the chat panel in the browser, on a local test model', () => {
 
   it('opens from "Phi-3: Open Chat…" on a model folder of the workspace and loads the model', async () => {
     await runCommand(page, 'Phi-3: Open Chat…');
-    await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: `models/${modelName}` }).first().click({ timeout: 30_000 });
+    await page
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ hasText: `models/${modelName}` })
+      .first()
+      .click({ timeout: 30_000 });
     await chat.locator('h1', { hasText: modelName }).waitFor({ timeout: 60_000 });
     // Loaded: the context bar counts the (empty) conversation against the model's 4096 tokens.
     await chat.locator('.context .label', { hasText: /^Context: \d+ of 4096 tokens$/ }).waitFor({ timeout: 120_000 });
@@ -104,7 +108,11 @@ describe('the chat panel in the browser, on a local test model', () => {
     }
     const seen = [...new Set(lengths.filter((n) => n > 0))];
     assert.ok(seen.length >= 3, `the answer grew while streaming (lengths seen: ${seen.join(', ')})`);
-    assert.deepEqual([...seen].sort((a, b) => a - b), seen, 'it only grows');
+    assert.deepEqual(
+      [...seen].sort((a, b) => a - b),
+      seen,
+      'it only grows',
+    );
     await saveScreenshot(page, 'e2e-chat-streaming');
     await chat.locator('#stop').click();
     const figures = await lastFigures(chat);
@@ -181,13 +189,37 @@ describe('the chat panel in the browser, on a local test model', () => {
       await dialogValue(page, proposed);
       await page.keyboard.press('Enter');
       // The notice names the file written (the previous export's notice may still show).
-      await chat.locator('.notice.info', { hasText: new RegExp(`^Exported to ${workspace}/chat-[\\d-]+\\${extension}\\.$`) }).waitFor({ timeout: 30_000 });
+      await chat
+        .locator('.notice.info', { hasText: new RegExp(`^Exported to ${workspace}/chat-[\\d-]+\\${extension}\\.$`) })
+        .waitFor({ timeout: 30_000 });
     }
     const exported = readdirSync(workspace).filter((name) => name.startsWith('chat-'));
-    const markdown = readFileSync(join(workspace, exported.find((name) => name.endsWith('.md'))!), 'utf8');
-    const json = JSON.parse(readFileSync(join(workspace, exported.find((name) => name.endsWith('.json'))!), 'utf8')) as { model: unknown; messages: Array<{ role: string; content: string; figures?: { newTokens: number } }> };
-    assert.match(markdown, new RegExp(`^# Chat with a Phi-3 model\\n\\n- Model: local ONNX folder \`${workspace}/models/${modelName}\`\\n- Settings: max new tokens 3, greedy,`));
-    assert.match(markdown, /\n## User\n\nHello\n\n## Assistant\n\n[^]*\n_7 tokens · \d+ ms to first token · [\d.]+ tokens\/s · max new tokens reached_\n\n## User\n\nTell me more\n/);
+    const markdown = readFileSync(
+      join(
+        workspace,
+        exported.find((name) => name.endsWith('.md'))!,
+      ),
+      'utf8',
+    );
+    const json = JSON.parse(
+      readFileSync(
+        join(
+          workspace,
+          exported.find((name) => name.endsWith('.json'))!,
+        ),
+        'utf8',
+      ),
+    ) as { model: unknown; messages: Array<{ role: string; content: string; figures?: { newTokens: number } }> };
+    assert.match(
+      markdown,
+      new RegExp(
+        `^# Chat with a Phi-3 model\\n\\n- Model: local ONNX folder \`${workspace}/models/${modelName}\`\\n- Settings: max new tokens 3, greedy,`,
+      ),
+    );
+    assert.match(
+      markdown,
+      /\n## User\n\nHello\n\n## Assistant\n\n[^]*\n_7 tokens · \d+ ms to first token · [\d.]+ tokens\/s · max new tokens reached_\n\n## User\n\nTell me more\n/,
+    );
     assert.deepEqual(json.model, { kind: 'local', location: `${workspace}/models/${modelName}` });
     assert.deepEqual(
       json.messages.map((m) => [m.role, m.role === 'user' ? m.content : m.figures?.newTokens]),
@@ -207,7 +239,9 @@ describe('the chat panel in the browser, on a local test model', () => {
     await chat.locator('#do-sample').check();
     await chat.locator('#top-p').fill('0');
     await chat.locator('#top-p').press('Tab');
-    await chat.locator('.notice.error', { hasText: 'Invalid generation setting: top-p must be above 0 and at most 1 (got 0).' }).waitFor({ timeout: 15_000 });
+    await chat
+      .locator('.notice.error', { hasText: 'Invalid generation setting: top-p must be above 0 and at most 1 (got 0).' })
+      .waitFor({ timeout: 15_000 });
     await chat.locator('#top-p').fill('0.9');
     await chat.locator('#top-p').press('Tab');
     await chat.locator('#do-sample').uncheck();
@@ -225,7 +259,10 @@ describe('the chat panel in the browser, on a local test model', () => {
     process.kill(engines[0]!, 'SIGKILL');
     const error = chat.locator('.turn.assistant').last().locator('.error');
     await error.waitFor({ timeout: 30_000 });
-    assert.match((await error.textContent()) ?? '', /^The local engine process was killed \(SIGKILL\), most likely by the system for running out of memory.*; the model was unloaded\. Load it again to continue\.$/);
+    assert.match(
+      (await error.textContent()) ?? '',
+      /^The local engine process was killed \(SIGKILL\), most likely by the system for running out of memory.*; the model was unloaded\. Load it again to continue\.$/,
+    );
     assert.equal(await chat.locator('.turn.user').count(), 3, 'the conversation is kept');
     await saveScreenshot(page, 'e2e-chat-engine-killed');
     // Sending again loads the model in a new engine process.
@@ -248,7 +285,10 @@ describe('the chat panel in the browser, on a local test model', () => {
     assert.match(await lastFigures(chat), /^2 tokens · /);
     // The same tokens as the chat message "Hello" (greedy): the first answer starts with this one.
     const rawAnswer = ((await chat.locator('.turn.assistant .body').last().textContent()) ?? '').trim();
-    assert.ok(rawAnswer.length > 0 && firstAnswer.startsWith(rawAnswer), `${JSON.stringify(rawAnswer)} begins ${JSON.stringify(firstAnswer)}`);
+    assert.ok(
+      rawAnswer.length > 0 && firstAnswer.startsWith(rawAnswer),
+      `${JSON.stringify(rawAnswer)} begins ${JSON.stringify(firstAnswer)}`,
+    );
     await chat.locator('#exact-prompt summary').click();
     assert.equal(await chat.locator('#exact-prompt-text').textContent(), raw);
     await saveScreenshot(page, 'e2e-chat-raw-prompt');
@@ -261,9 +301,23 @@ describe('the chat panel in the browser, on a local test model', () => {
     modelServers.push(chatServer, promptServer);
     const port = await freePort();
     const cases = [
-      { url: chatServer.url, signature: 'llm/v1/chat', answer: /^1 messages; last from user: Hi; settings max_tokens=256$/, figures: /^8 tokens · \d+ ms to first token · [\d.]+ tokens\/s$/ },
-      { url: promptServer.url, signature: '{prompt} → string', answer: /^echo: <\|user\|>\s*Hi<\|end\|>\s*<\|assistant\|>$/, figures: /^\d+ ms to first token$/ },
-      { url: `http://127.0.0.1:${port}`, signature: 'llm/v1/chat', problem: `Nothing answers at http://127.0.0.1:${port} (the connection was refused): is \`mlflow models serve\` running there?` },
+      {
+        url: chatServer.url,
+        signature: 'llm/v1/chat',
+        answer: /^1 messages; last from user: Hi; settings max_tokens=256$/,
+        figures: /^8 tokens · \d+ ms to first token · [\d.]+ tokens\/s$/,
+      },
+      {
+        url: promptServer.url,
+        signature: '{prompt} → string',
+        answer: /^echo: <\|user\|>\s*Hi<\|end\|>\s*<\|assistant\|>$/,
+        figures: /^\d+ ms to first token$/,
+      },
+      {
+        url: `http://127.0.0.1:${port}`,
+        signature: 'llm/v1/chat',
+        problem: `Nothing answers at http://127.0.0.1:${port} (the connection was refused): is \`mlflow models serve\` running there?`,
+      },
     ];
     for (const served of cases) {
       await page.keyboard.press('Escape');
@@ -294,7 +348,11 @@ describe('the chat panel in the browser, on a local test model', () => {
     await runCommand(page, 'View: Close All Editors');
     await runCommand(page, 'View: Show Explorer');
     const tree = page.locator('.explorer-folders-view');
-    const row = (name: string) => tree.locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) }).first();
+    const row = (name: string) =>
+      tree
+        .locator('.monaco-list-row')
+        .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) })
+        .first();
     const models = row('models');
     await models.waitFor({ timeout: 30_000 });
     if ((await models.getAttribute('aria-expanded')) !== 'true') await models.click();
@@ -320,7 +378,10 @@ describe('the chat panel in the browser, on a local test model', () => {
 /** Waits for the quick input (a save dialog) to hold a value matching `pattern`: it fills in the folder first, then the proposed name. */
 async function dialogValue(page: Page, pattern: RegExp): Promise<void> {
   await page.waitForFunction(
-    ({ source, flags }) => new RegExp(source, flags).test((document.querySelector('.quick-input-widget .quick-input-box input') as HTMLInputElement | null)?.value ?? ''),
+    ({ source, flags }) =>
+      new RegExp(source, flags).test(
+        (document.querySelector('.quick-input-widget .quick-input-box input') as HTMLInputElement | null)?.value ?? '',
+      ),
     { source: pattern.source, flags: pattern.flags },
     { timeout: 15_000 },
   );
@@ -335,18 +396,34 @@ async function setGreedy(chat: FrameLocator, maxNewTokens: number): Promise<void
 
 /** A row of the quick pick, by its label (icons left out). */
 async function pickRow(page: Page, label: string | RegExp): Promise<void> {
-  await page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: label }) }).first().click({ timeout: 30_000 });
+  await page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: label }) })
+    .first()
+    .click({ timeout: 30_000 });
 }
 
 interface RestRun {
   info: { run_id: string; status: string; experiment_id: string };
-  data: { params?: Array<{ key: string; value: string }>; metrics?: Array<{ key: string; value: number; step: number }>; tags?: Array<{ key: string; value: string }> };
+  data: {
+    params?: Array<{ key: string; value: string }>;
+    metrics?: Array<{ key: string; value: number; step: number }>;
+    tags?: Array<{ key: string; value: string }>;
+  };
 }
 
-async function restRun(mlflow: MlflowServer, runId: string): Promise<{ status: string; params: Record<string, string>; metrics: Record<string, number>; tags: Record<string, string> }> {
+async function restRun(
+  mlflow: MlflowServer,
+  runId: string,
+): Promise<{ status: string; params: Record<string, string>; metrics: Record<string, number>; tags: Record<string, string> }> {
   const answer = (await (await fetch(`${mlflow.url}/api/2.0/mlflow/runs/get?run_id=${runId}`)).json()) as { run: RestRun };
   const pairs = <T>(list: Array<{ key: string; value: T }> | undefined) => Object.fromEntries((list ?? []).map((p) => [p.key, p.value]));
-  return { status: answer.run.info.status, params: pairs(answer.run.data.params), metrics: pairs(answer.run.data.metrics), tags: pairs(answer.run.data.tags) };
+  return {
+    status: answer.run.info.status,
+    params: pairs(answer.run.data.params),
+    metrics: pairs(answer.run.data.metrics),
+    tags: pairs(answer.run.data.tags),
+  };
 }
 
 /** The run id a "Logged the … to MLflow" notice names. */
@@ -373,8 +450,18 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
     scratch = mkdtempSync(join(tmpdir(), 'phi3-mlflow-e2e-chat-mlflow-'));
     workspace = join(scratch, 'ws');
     mkdirSync(join(workspace, 'models'), { recursive: true });
-    for (const name of [modelName, secondModel]) cpSync(join(repoRoot, 'test', 'fixtures', 'models', name), join(workspace, 'models', name), { recursive: true });
-    writeFileSync(join(workspace, 'prompts.jsonl'), ['{"prompt": "Hello"}', '{"messages": [{"role": "user", "content": "What is MLflow?"}]}', '{"prompt": oops}', '{"prompt": "Tell me a story"}', ''].join('\n'));
+    for (const name of [modelName, secondModel])
+      cpSync(join(repoRoot, 'test', 'fixtures', 'models', name), join(workspace, 'models', name), { recursive: true });
+    writeFileSync(
+      join(workspace, 'prompts.jsonl'),
+      [
+        '{"prompt": "Hello"}',
+        '{"messages": [{"role": "user", "content": "What is MLflow?"}]}',
+        '{"prompt": oops}',
+        '{"prompt": "Tell me a story"}',
+        '',
+      ].join('\n'),
+    );
     mlflow = await startMlflowServer();
     // A registered model with two versions, each a run's ONNX folder: version 1 (int4, @champion) and version 2 (fp32).
     const client = new MlflowClient({ uri: parseTrackingUri(mlflow.url), auth: { kind: 'none' } });
@@ -382,7 +469,11 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
     await client.registry.createModel(registeredName);
     for (const [index, name] of [modelName, secondModel].entries()) {
       const run = await client.runs.create(experimentId, { runName: `onnx-${name}` });
-      await client.artifacts.upload({ artifactUri: run.info.artifactUri, runId: run.info.runId }, join(repoRoot, 'test', 'fixtures', 'models', name), '');
+      await client.artifacts.upload(
+        { artifactUri: run.info.artifactUri, runId: run.info.runId },
+        join(repoRoot, 'test', 'fixtures', 'models', name),
+        '',
+      );
       await client.registry.createVersion({ name: registeredName, source: `runs:/${run.info.runId}/${name}`, runId: run.info.runId });
       if (index === 0) await client.registry.setAlias(registeredName, 'champion', '1');
     }
@@ -404,7 +495,11 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
 
   it('"Log to MLflow" makes the conversation a run in a new experiment: settings, figures per answer, transcript, model tags', async () => {
     await runCommand(page, 'Phi-3: Open Chat…');
-    await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: `models/${modelName}` }).first().click({ timeout: 30_000 });
+    await page
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ hasText: `models/${modelName}` })
+      .first()
+      .click({ timeout: 30_000 });
     await chat.locator('.context .label', { hasText: /^Context: \d+ of 4096 tokens$/ }).waitFor({ timeout: 120_000 });
     await setMaxNewTokens(chat, 5);
     await send(chat, 'Hello');
@@ -421,18 +516,45 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
     await saveScreenshot(page, 'e2e-chat-logged');
     const run = await restRun(mlflow, runId);
     assert.equal(run.status, 'FINISHED');
-    assert.deepEqual(run.params, { max_new_tokens: '5', do_sample: 'false', temperature: '0.7', top_p: '0.9', top_k: '50', repetition_penalty: '1', seed: 'random', stop_sequences: '[]' });
+    assert.deepEqual(run.params, {
+      max_new_tokens: '5',
+      do_sample: 'false',
+      temperature: '0.7',
+      top_p: '0.9',
+      top_k: '50',
+      repetition_penalty: '1',
+      seed: 'random',
+      stop_sequences: '[]',
+    });
     assert.equal(run.tags['phi3.model.kind'], 'local');
     assert.equal(run.tags['phi3.model.folder'], join(workspace, 'models', modelName));
     assert.equal(run.metrics.answers, 2);
     assert.equal(run.metrics.total_new_tokens, 10);
     assert.equal(run.metrics.new_tokens, 5);
-    const history = (await (await fetch(`${mlflow.url}/api/2.0/mlflow/metrics/get-history?run_id=${runId}&metric_key=new_tokens`)).json()) as { metrics: Array<{ step: number; value: number }> };
-    assert.deepEqual(history.metrics.map((m) => [m.step, m.value]), [[0, 5], [1, 5]]);
+    const history = (await (
+      await fetch(`${mlflow.url}/api/2.0/mlflow/metrics/get-history?run_id=${runId}&metric_key=new_tokens`)
+    ).json()) as { metrics: Array<{ step: number; value: number }> };
+    assert.deepEqual(
+      history.metrics.map((m) => [m.step, m.value]),
+      [
+        [0, 5],
+        [1, 5],
+      ],
+    );
     const markdown = await (await fetch(`${mlflow.url}/get-artifact?run_id=${runId}&path=chat/conversation.md`)).text();
-    assert.match(markdown, new RegExp(`^# Chat with a Phi-3 model\\n\\n- Model: local ONNX folder \`${workspace}/models/${modelName}\`\\n- Settings: max new tokens 5, greedy,[^]*\\n## User\\n\\nHello\\n\\n## Assistant\\n\\n[^]*\\n_5 tokens · \\d+ ms to first token · [\\d.]+ tokens/s · max new tokens reached_\\n\\n## User\\n\\nAnd then\\?\\n`));
-    const json = JSON.parse(await (await fetch(`${mlflow.url}/get-artifact?run_id=${runId}&path=chat/conversation.json`)).text()) as { messages: Array<{ role: string; content: string }> };
-    assert.deepEqual(json.messages.map((m) => m.role), ['user', 'assistant', 'user', 'assistant']);
+    assert.match(
+      markdown,
+      new RegExp(
+        `^# Chat with a Phi-3 model\\n\\n- Model: local ONNX folder \`${workspace}/models/${modelName}\`\\n- Settings: max new tokens 5, greedy,[^]*\\n## User\\n\\nHello\\n\\n## Assistant\\n\\n[^]*\\n_5 tokens · \\d+ ms to first token · [\\d.]+ tokens/s · max new tokens reached_\\n\\n## User\\n\\nAnd then\\?\\n`,
+      ),
+    );
+    const json = JSON.parse(await (await fetch(`${mlflow.url}/get-artifact?run_id=${runId}&path=chat/conversation.json`)).text()) as {
+      messages: Array<{ role: string; content: string }>;
+    };
+    assert.deepEqual(
+      json.messages.map((m) => m.role),
+      ['user', 'assistant', 'user', 'assistant'],
+    );
     assert.equal(await chat.locator('.turn').count(), 4, 'the conversation is kept');
 
     // "Reveal in MLflow Explorer" selects the run in the Experiments tree.
@@ -450,7 +572,12 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
 
   it('a bulk run of a JSONL file shows a row a prompt, reports the bad line by number, and logs a table MLflow can show', async () => {
     await chat.locator('#bulk-run').click();
-    await chooseInFileDialog(page, { title: 'Bulk run: a JSONL file of prompts', startFolder: workspace, path: join(workspace, 'prompts.jsonl'), okLabel: 'Run the Prompts' });
+    await chooseInFileDialog(page, {
+      title: 'Bulk run: a JSONL file of prompts',
+      startFolder: workspace,
+      path: join(workspace, 'prompts.jsonl'),
+      okLabel: 'Run the Prompts',
+    });
     await chat.locator('.bulk-summary', { hasText: /: 3 of 3 prompts answered \(done\)$/ }).waitFor({ timeout: 120_000 });
     assert.equal(await chat.locator('.bulk-row').count(), 3);
     assert.deepEqual(await chat.locator('.bulk-row td.prompt').allTextContents(), ['Hello', 'What is MLflow?', 'Tell me a story']);
@@ -467,9 +594,19 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
     assert.equal(run.params.prompts, '3');
     assert.equal(run.metrics.prompts, 3);
     assert.equal(run.metrics.total_new_tokens, 15);
-    const table = JSON.parse(await (await fetch(`${mlflow.url}/get-artifact?run_id=${runId}&path=bulk_results.json`)).text()) as { columns: string[]; data: unknown[][] };
+    const table = JSON.parse(await (await fetch(`${mlflow.url}/get-artifact?run_id=${runId}&path=bulk_results.json`)).text()) as {
+      columns: string[];
+      data: unknown[][];
+    };
     assert.deepEqual(table.columns, ['line', 'prompt', 'answer', 'new_tokens', 'latency_ms', 'tokens_per_second', 'error']);
-    assert.deepEqual(table.data.map((row) => [row[0], row[1], row[3]]), [[1, 'Hello', 5], [2, 'What is MLflow?', 5], [4, 'Tell me a story', 5]]);
+    assert.deepEqual(
+      table.data.map((row) => [row[0], row[1], row[3]]),
+      [
+        [1, 'Hello', 5],
+        [2, 'What is MLflow?', 5],
+        [4, 'Tell me a story', 5],
+      ],
+    );
 
     // Export JSONL: one object a prompt, the table's columns and the messages sent.
     await chat.locator('#bulk-export').click();
@@ -480,15 +617,30 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
     await page.keyboard.press('Enter');
     await chat.locator('.notice.info', { hasText: /^Exported to .*bulk-results-[\d-]+\.jsonl\.$/ }).waitFor({ timeout: 30_000 });
     const exported = readdirSync(workspace).find((name) => name.startsWith('bulk-results-'))!;
-    const lines = readFileSync(join(workspace, exported), 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { line: number; prompt: string; new_tokens: number; messages: unknown[] });
-    assert.deepEqual(lines.map((l) => [l.line, l.prompt, l.new_tokens, l.messages.length]), [[1, 'Hello', 5, 1], [2, 'What is MLflow?', 5, 1], [4, 'Tell me a story', 5, 1]]);
+    const lines = readFileSync(join(workspace, exported), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { line: number; prompt: string; new_tokens: number; messages: unknown[] });
+    assert.deepEqual(
+      lines.map((l) => [l.line, l.prompt, l.new_tokens, l.messages.length]),
+      [
+        [1, 'Hello', 5, 1],
+        [2, 'What is MLflow?', 5, 1],
+        [4, 'Tell me a story', 5, 1],
+      ],
+    );
 
     // Stop: long answers sampled over the whole vocabulary (the test model's slow path), stopped during the first.
     await setMaxNewTokens(chat, 4000);
     await setField(chat, '#top-k', '0');
     await chat.locator('#do-sample').check();
     await chat.locator('#bulk-run').click();
-    await chooseInFileDialog(page, { title: 'Bulk run: a JSONL file of prompts', startFolder: workspace, path: join(workspace, 'prompts.jsonl'), okLabel: 'Run the Prompts' });
+    await chooseInFileDialog(page, {
+      title: 'Bulk run: a JSONL file of prompts',
+      startFolder: workspace,
+      path: join(workspace, 'prompts.jsonl'),
+      okLabel: 'Run the Prompts',
+    });
     await chat.locator('.bulk-summary', { hasText: /: 0 of 3 prompts answered \(running…\)$/ }).waitFor({ timeout: 30_000 });
     assert.equal(await chat.locator('#stop').isDisabled(), false);
     await chat.locator('#stop').click();
@@ -506,24 +658,36 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
     await chat.locator('.turn').first().waitFor({ state: 'detached', timeout: 15_000 });
     await chat.locator('#compare').click();
     // The chat model picker lists the workspace's model folders first.
-    await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: `models/${secondModel}` }).first().click({ timeout: 30_000 });
+    await page
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ hasText: `models/${secondModel}` })
+      .first()
+      .click({ timeout: 30_000 });
     const columns = chat.locator('.conversation.compare .column');
     await columns.nth(1).locator('.column-title', { hasText: secondModel }).waitFor({ timeout: 60_000 });
     assert.equal(await columns.nth(0).locator('.column-title').textContent(), modelName);
-    await columns.nth(1).locator('.detail', { hasText: /^Local ONNX model: .*phi3-tiny-genai-fp32$/ }).waitFor({ timeout: 120_000 });
+    await columns
+      .nth(1)
+      .locator('.detail', { hasText: /^Local ONNX model: .*phi3-tiny-genai-fp32$/ })
+      .waitFor({ timeout: 120_000 });
     await send(chat, 'Hello');
     for (const index of [0, 1]) {
       const figures = columns.nth(index).locator('.turn.assistant .figures');
       await figures.waitFor({ timeout: 120_000 });
       assert.match((await figures.textContent()) ?? '', /^5 tokens · \d+ ms to first token · [\d.]+ tokens\/s · max new tokens reached$/);
-      assert.ok((((await columns.nth(index).locator('.turn.assistant .body').textContent()) ?? '').trim()).length > 0);
+      assert.ok(((await columns.nth(index).locator('.turn.assistant .body').textContent()) ?? '').trim().length > 0);
       assert.equal(await columns.nth(index).locator('.turn.user .body').textContent(), 'Hello');
     }
     await saveScreenshot(page, 'e2e-chat-compare');
 
     // A bulk run while comparing asks both models: a column group per model.
     await chat.locator('#bulk-run').click();
-    await chooseInFileDialog(page, { title: 'Bulk run: a JSONL file of prompts', startFolder: workspace, path: join(workspace, 'prompts.jsonl'), okLabel: 'Run the Prompts' });
+    await chooseInFileDialog(page, {
+      title: 'Bulk run: a JSONL file of prompts',
+      startFolder: workspace,
+      path: join(workspace, 'prompts.jsonl'),
+      okLabel: 'Run the Prompts',
+    });
     await chat.locator('.bulk-summary', { hasText: /: 3 of 3 prompts answered \(done\)$/ }).waitFor({ timeout: 120_000 });
     assert.deepEqual(await chat.locator('.bulk-table th.model').allTextContents(), [modelName, secondModel]);
     assert.deepEqual(await chat.locator('.bulk-row td:nth-child(4)').allTextContents(), ['5', '5', '5']);
@@ -547,9 +711,18 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
     await pickRow(page, registeredName);
     await pickRow(page, '@champion');
     const columns = chat.locator('.conversation.compare .column');
-    await columns.nth(1).locator('.column-title', { hasText: `${registeredName} v1` }).waitFor({ timeout: 120_000 });
-    await columns.nth(1).locator('.detail', { hasText: /^MLflow model models:\/phi3-e2e\/1 from http:\/\/127\.0\.0\.1:\d+, downloaded to / }).waitFor({ timeout: 120_000 });
-    assert.match((await columns.nth(0).locator('.detail').textContent()) ?? '', /^MLflow model models:\/phi3-e2e\/2 from http:\/\/127\.0\.0\.1:\d+, downloaded to /);
+    await columns
+      .nth(1)
+      .locator('.column-title', { hasText: `${registeredName} v1` })
+      .waitFor({ timeout: 120_000 });
+    await columns
+      .nth(1)
+      .locator('.detail', { hasText: /^MLflow model models:\/phi3-e2e\/1 from http:\/\/127\.0\.0\.1:\d+, downloaded to / })
+      .waitFor({ timeout: 120_000 });
+    assert.match(
+      (await columns.nth(0).locator('.detail').textContent()) ?? '',
+      /^MLflow model models:\/phi3-e2e\/2 from http:\/\/127\.0\.0\.1:\d+, downloaded to /,
+    );
     await setMaxNewTokens(chat, 4);
     await send(chat, 'Hello');
     for (const index of [0, 1]) {

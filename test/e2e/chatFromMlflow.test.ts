@@ -61,7 +61,11 @@ describe('the chat on a model in MLflow, in the browser', () => {
   it('opens models:/<name>@champion from "Phi-3: Open Chat…": downloaded, titled with its version, and it answers', async () => {
     // Any of its commands activates the extension, which connects to MLFLOW_TRACKING_URI; the status bar says when it has.
     await runCommand(page, 'Phi-3 MLflow: Show Log');
-    await page.locator('.statusbar').getByText(/MLflow 3\.\d+\.\d+/).first().waitFor({ timeout: 60_000 });
+    await page
+      .locator('.statusbar')
+      .getByText(/MLflow 3\.\d+\.\d+/)
+      .first()
+      .waitFor({ timeout: 60_000 });
     await runCommand(page, 'Phi-3: Open Chat…');
     await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Model URI…' }).first().click({ timeout: 30_000 });
     const input = page.locator('.quick-input-widget input');
@@ -72,7 +76,10 @@ describe('the chat on a model in MLflow, in the browser', () => {
     assert.equal(await page.locator('.tab', { hasText: `Chat: ${registered} v1 (@champion)` }).count(), 1);
     await chat.locator('.context .label', { hasText: /^Context: \d+ of 4096 tokens$/ }).waitFor({ timeout: 120_000 });
     assert.equal(readdirSync(cacheDir()).length, 1, 'one model in the cache');
-    assert.match((await chat.locator('header .detail, .detail').first().textContent()) ?? '', new RegExp(`^MLflow model models:/${registered}/1 from ${mlflow.url}, downloaded to ${cacheDir()}/`));
+    assert.match(
+      (await chat.locator('header .detail, .detail').first().textContent()) ?? '',
+      new RegExp(`^MLflow model models:/${registered}/1 from ${mlflow.url}, downloaded to ${cacheDir()}/`),
+    );
     await send(chat, 'Hello');
     assert.match(await lastFigures(chat, 120_000), /^\d+ tokens · \d+ ms to first token/);
     assert.ok(((await chat.locator('.turn.assistant .body').last().textContent()) ?? '').length > 0, 'the model answered');

@@ -71,7 +71,10 @@ describe('the demo: the workbench opens with a chat on phi3-mini-onnx@champion',
     await chat.locator('h1', { hasText: heading }).waitFor({ timeout: 120_000 });
     await chat.locator('.turn.user', { hasText: 'Hello' }).waitFor({ timeout: 60_000 });
     // The startup chat gives a reload a few seconds to bring its panels back, then says in its log what it decided.
-    await waitForLogLine(join(scratch, 'code-server', 'user-data', 'logs'), `Startup chat on models:/${demoRegisteredModel}@champion not opened: a chat on it came back with the window.`);
+    await waitForLogLine(
+      join(scratch, 'code-server', 'user-data', 'logs'),
+      `Startup chat on models:/${demoRegisteredModel}@champion not opened: a chat on it came back with the window.`,
+    );
     assert.equal(await page.locator('.tab', { hasText: `Chat: ${demoRegisteredModel}` }).count(), 1);
     await saveScreenshot(page, 'e2e-startup-restored');
   });

@@ -32,7 +32,12 @@ describe('the MLflow explorer in the browser', () => {
     mlflow = await startMlflowServer();
     ({ version } = await probeServer(parseTrackingUri(mlflow.url)));
     await seedExplorer(mlflow.url, explorerSeed);
-    codeServer = await startCodeServer({ workspace: mkdtempSync(join(scratch, 'ws-')), dataDir: join(scratch, 'code-server'), installVsix: [builtVsix()], env: { MLFLOW_TRACKING_URI: '' } });
+    codeServer = await startCodeServer({
+      workspace: mkdtempSync(join(scratch, 'ws-')),
+      dataDir: join(scratch, 'code-server'),
+      installVsix: [builtVsix()],
+      env: { MLFLOW_TRACKING_URI: '' },
+    });
     browser = await launchChromium();
     page = await openWorkbench(browser, codeServer);
     await openMlflowContainer(page);
@@ -49,7 +54,10 @@ describe('the MLflow explorer in the browser', () => {
     await input.press('Enter');
     await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'No authentication' }).first().waitFor({ timeout: 15_000 });
     await input.press('Enter');
-    await page.locator('.statusbar-item').filter({ hasText: `MLflow ${version}` }).waitFor({ timeout: 30_000 });
+    await page
+      .locator('.statusbar-item')
+      .filter({ hasText: `MLflow ${version}` })
+      .waitFor({ timeout: 30_000 });
     await row(page, 'Phi-3 Mini wrappers').waitFor({ timeout: 30_000 });
     await saveScreenshot(page, 'e2e-explorer-connected');
   });
@@ -82,7 +90,11 @@ describe('the MLflow explorer in the browser', () => {
     await row(page, 'phi3-echo').waitFor({ timeout: 30_000 });
     await contextMenu(page, 'phi3-echo', 'Register Model…');
     const input = page.locator('.quick-input-widget input');
-    await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'New registered model' }).first().waitFor({ timeout: 15_000 });
+    await page
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ hasText: 'New registered model' })
+      .first()
+      .waitFor({ timeout: 15_000 });
     // The registered models offered: one named as markup with an isolate pair, shown as text with the controls visible.
     assert.equal(await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: hostileModelNameShown }).count(), 1);
     assert.equal(await page.locator('.quick-input-list img').count(), 0);
@@ -90,7 +102,10 @@ describe('the MLflow explorer in the browser', () => {
     await page.locator('.quick-input-widget').filter({ hasText: 'New Registered Model' }).waitFor({ timeout: 15_000 });
     await input.fill('e2e-registered');
     await input.press('Enter');
-    await page.locator('.notification-toast').filter({ hasText: 'Registered phi3-echo as "e2e-registered" version 1' }).waitFor({ timeout: 30_000 });
+    await page
+      .locator('.notification-toast')
+      .filter({ hasText: 'Registered phi3-echo as "e2e-registered" version 1' })
+      .waitFor({ timeout: 30_000 });
     await expand(page, 'e2e-registered', 'Models');
     await row(page, 'Version 1', 'Models').waitFor({ timeout: 30_000 });
     const response = await fetch(`${mlflow.url}/api/2.0/mlflow/registered-models/get?name=e2e-registered`);
@@ -130,7 +145,10 @@ describe('the MLflow explorer in the browser', () => {
     assert.ok(!/[\u202A-\u202E\u2066-\u2069]/.test(sidebar), 'a bidirectional control reached the sidebar');
     assert.equal(await page.locator('.part.sidebar img[src="x"], .part.sidebar a[href^="command:"]').count(), 0);
     // The run (the experiment's only one, under it), then its charts.
-    const runRow = page.locator('.part.sidebar .monaco-list-row[aria-level="2"]').filter({ has: page.locator('.label-name', { hasText: hostileNameShown }) }).first();
+    const runRow = page
+      .locator('.part.sidebar .monaco-list-row[aria-level="2"]')
+      .filter({ has: page.locator('.label-name', { hasText: hostileNameShown }) })
+      .first();
     await runRow.waitFor({ timeout: 30_000 });
     await clearHovers(page);
     await runRow.click({ button: 'right' });
@@ -146,7 +164,11 @@ describe('the MLflow explorer in the browser', () => {
     assert.equal(await frame.locator('#runs').textContent(), hostileNameShown);
     assert.equal(await frame.locator('.u-legend').first().getByText(hostileNameShown, { exact: true }).count(), 1);
     assert.equal(await frame.locator('img, a').count(), 0);
-    await page.locator('.tab').filter({ hasText: `Metrics: ${hostileNameShown}` }).first().waitFor();
+    await page
+      .locator('.tab')
+      .filter({ hasText: `Metrics: ${hostileNameShown}` })
+      .first()
+      .waitFor();
     await saveScreenshot(page, 'e2e-explorer-hostile-name-chart');
     await page.keyboard.press('Control+W').catch(() => undefined);
     // Collapsed again: the other tests find their rows where they were.
@@ -167,7 +189,10 @@ describe('the MLflow explorer in the browser', () => {
         return { 'phi3Mlflow.connections': 'being written' };
       }
     };
-    const connections = () => settingsText().map((text) => parsed(text)['phi3Mlflow.connections']).find((value) => value !== undefined);
+    const connections = () =>
+      settingsText()
+        .map((text) => parsed(text)['phi3Mlflow.connections'])
+        .find((value) => value !== undefined);
     assert.deepEqual(connections(), [{ uri: mlflow.url, auth: 'none' }]);
     const token = 'e2e-token-kept-secret';
     const input = page.locator('.quick-input-widget input');
@@ -175,19 +200,28 @@ describe('the MLflow explorer in the browser', () => {
 
     // One saved connection: no pick of which, straight to how it signs in (the saved kind marked).
     await runCommand(page, 'MLflow: Edit Connection Sign-in…');
-    await page.locator('.quick-input-widget').filter({ hasText: `Sign-in for ${mlflow.url}` }).waitFor({ timeout: 15_000 });
+    await page
+      .locator('.quick-input-widget')
+      .filter({ hasText: `Sign-in for ${mlflow.url}` })
+      .waitFor({ timeout: 15_000 });
     await choice('No authentication').filter({ hasText: 'as saved' }).waitFor();
     await input.fill('Token');
     await choice('Token').waitFor();
     await input.press('Enter');
-    await page.locator('.quick-input-widget').filter({ hasText: `Token for ${mlflow.url}` }).waitFor({ timeout: 15_000 });
+    await page
+      .locator('.quick-input-widget')
+      .filter({ hasText: `Token for ${mlflow.url}` })
+      .waitFor({ timeout: 15_000 });
     await input.fill(token);
     await input.press('Enter');
     // This server takes any token (it has no auth app): the new kind is saved once it has answered.
     for (let i = 0; i < 100 && !JSON.stringify(connections()).includes('"token"'); i++) await page.waitForTimeout(200);
     assert.deepEqual(connections(), [{ uri: mlflow.url, auth: 'token' }]);
     assert.ok(!settingsText().some((text) => text.includes(token)), 'the token is in a settings.json');
-    await page.locator('.statusbar-item').filter({ hasText: `MLflow ${version}` }).waitFor({ timeout: 30_000 });
+    await page
+      .locator('.statusbar-item')
+      .filter({ hasText: `MLflow ${version}` })
+      .waitFor({ timeout: 30_000 });
     await row(page, 'Phi-3 Mini wrappers').waitFor({ timeout: 30_000 }); // the trees reload on the new sign-in
     await saveScreenshot(page, 'e2e-explorer-edit-connection');
 

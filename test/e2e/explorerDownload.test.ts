@@ -73,7 +73,11 @@ async function startSlowArtifactProxy(target: string): Promise<SlowArtifactProxy
 }
 
 async function mlflowPost<T>(base: string, path: string, body: unknown): Promise<T> {
-  const response = await fetch(`${base}/api/2.0/mlflow/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${base}/api/2.0/mlflow/${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   assert.equal(response.status, 200, `${path}: ${await response.clone().text()}`);
   return (await response.json()) as T;
 }
@@ -101,12 +105,21 @@ describe('downloading artifacts in the browser', () => {
     downloads = join(scratch, 'downloads');
     mkdirSync(downloads);
     mlflow = await startMlflowServer();
-    const { experiment_id: experimentId } = await mlflowPost<{ experiment_id: string }>(mlflow.url, 'experiments/create', { name: 'Downloads' });
-    const { run } = await mlflowPost<{ run: { info: { run_id: string; artifact_uri: string } } }>(mlflow.url, 'runs/create', { experiment_id: experimentId, run_name: 'big-artifact', start_time: Date.now() });
+    const { experiment_id: experimentId } = await mlflowPost<{ experiment_id: string }>(mlflow.url, 'experiments/create', {
+      name: 'Downloads',
+    });
+    const { run } = await mlflowPost<{ run: { info: { run_id: string; artifact_uri: string } } }>(mlflow.url, 'runs/create', {
+      experiment_id: experimentId,
+      run_name: 'big-artifact',
+      start_time: Date.now(),
+    });
     // The run's artifacts live behind the server's artifact proxy (mlflow-artifacts:/<experiment>/<run>/artifacts).
     const artifactRoot = run.info.artifact_uri.replace(/^mlflow-artifacts:\/*/, '');
     const file = await writeLargeFile(join(scratch, 'big.bin'), artifactMib);
-    const upload = await fetch(`${mlflow.url}/api/2.0/mlflow-artifacts/artifacts/${artifactRoot}/big.bin`, { method: 'PUT', body: readFileSync(file) });
+    const upload = await fetch(`${mlflow.url}/api/2.0/mlflow-artifacts/artifacts/${artifactRoot}/big.bin`, {
+      method: 'PUT',
+      body: readFileSync(file),
+    });
     assert.equal(upload.status, 200, await upload.text());
     rmSync(file);
     proxy = await startSlowArtifactProxy(mlflow.url);
@@ -143,7 +156,10 @@ describe('downloading artifacts in the browser', () => {
     await clearHovers(page);
     await progress.getByRole('button', { name: 'Cancel' }).click();
     await progress.waitFor({ state: 'hidden', timeout: 30_000 });
-    await page.locator('.notification-toast').filter({ hasText: 'Download of big.bin cancelled; no partial files were kept.' }).waitFor({ timeout: 30_000 });
+    await page
+      .locator('.notification-toast')
+      .filter({ hasText: 'Download of big.bin cancelled; no partial files were kept.' })
+      .waitFor({ timeout: 30_000 });
     assert.deepEqual(readdirSync(downloads), []);
     // The cancel reached the wire: no download is still streaming through the proxy.
     await until('the cancelled downloads to close', () => proxy.openDownloads() === 0, 30_000);

@@ -13,10 +13,18 @@ export type View = 'Experiments' | 'Models';
 export function row(page: Page, label: string | RegExp, view: View = 'Experiments'): Locator {
   const pane = page.locator('.part.sidebar .pane').filter({ has: page.locator(`.pane-header[aria-label^="${view}"]`) });
   const name = typeof label === 'string' ? new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : label;
-  return pane.locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: name }) }).first();
+  return pane
+    .locator('.monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: name }) })
+    .first();
 }
 
-export async function clickRow(page: Page, label: string | RegExp, view: View = 'Experiments', options: { button?: 'right' } = {}): Promise<void> {
+export async function clickRow(
+  page: Page,
+  label: string | RegExp,
+  view: View = 'Experiments',
+  options: { button?: 'right' } = {},
+): Promise<void> {
   const target = row(page, label, view);
   await target.waitFor({ timeout: 30_000 });
   await clearHovers(page);
@@ -52,4 +60,3 @@ export async function openMlflowContainer(page: Page): Promise<void> {
   await container.click();
   await page.locator('.pane-header[aria-label^="Experiments"]').waitFor({ timeout: 30_000 });
 }
-

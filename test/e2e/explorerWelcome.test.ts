@@ -37,14 +37,22 @@ describe('the MLflow container, installed from the VSIX', () => {
   });
 
   it('shows the welcome content with a Connect button when no server is set', async () => {
-    const codeServer = await startCodeServer({ workspace: mkdtempSync(join(scratch, 'ws-')), installVsix: [builtVsix()], env: { MLFLOW_TRACKING_URI: '' } });
+    const codeServer = await startCodeServer({
+      workspace: mkdtempSync(join(scratch, 'ws-')),
+      installVsix: [builtVsix()],
+      env: { MLFLOW_TRACKING_URI: '' },
+    });
     stops.push(codeServer.stop);
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await openMlflowWorkbench(page, codeServer);
     const experimentsWelcome = page.locator('.welcome-view-content').filter({ hasText: 'browse its experiments, runs and artifacts' });
     await experimentsWelcome.waitFor({ timeout: 30_000 });
     await page.getByRole('button', { name: 'Connect to an MLflow tracking server' }).first().waitFor();
-    assert.equal(await page.getByRole('button', { name: 'Connect to an MLflow tracking server' }).count(), 2, 'one Connect button in each view');
+    assert.equal(
+      await page.getByRole('button', { name: 'Connect to an MLflow tracking server' }).count(),
+      2,
+      'one Connect button in each view',
+    );
     await page.locator('.welcome-view-content').filter({ hasText: 'browse its registered models and versions' }).waitFor();
     await saveScreenshot(page, 'e2e-welcome-not-connected');
     // The status bar item appears once the extension has activated (opening the container activates it).
@@ -72,7 +80,11 @@ describe('the MLflow container, installed from the VSIX', () => {
     await page.locator('.part.sidebar .monaco-list-row').filter({ hasText: 'Default' }).first().waitFor({ timeout: 30_000 });
     const modelsWelcome = page.locator('.welcome-view-content').filter({ hasText: 'It has no registered models yet' });
     await modelsWelcome.waitFor({ timeout: 30_000 });
-    assert.equal(await page.getByRole('button', { name: 'Open the MLflow UI' }).count(), 1, 'in the Models view only: the Experiments view lists experiments');
+    assert.equal(
+      await page.getByRole('button', { name: 'Open the MLflow UI' }).count(),
+      1,
+      'in the Models view only: the Experiments view lists experiments',
+    );
     assert.equal(await page.getByRole('button', { name: 'Connect to an MLflow tracking server' }).count(), 0);
     await saveScreenshot(page, 'e2e-welcome-connected');
     await page.close();

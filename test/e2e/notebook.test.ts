@@ -67,7 +67,11 @@ describe('a wrapper notebook in the browser', () => {
   it('makes a Custom ONNX wrapper notebook through the palette and the folder dialog', async () => {
     await runCommand(page, 'Phi-3 MLflow: New Wrapper Notebook…');
     const input = page.locator('.quick-input-widget input');
-    await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Custom ONNX wrapper' }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ hasText: 'Custom ONNX wrapper' })
+      .first()
+      .waitFor({ timeout: 30_000 });
     await input.fill('Custom ONNX');
     await input.press('Enter');
     // code-server's folder dialog is VS Code's simple file dialog: a path typed into a quick input.
@@ -97,13 +101,22 @@ describe('a wrapper notebook in the browser', () => {
     await runCommand(page, 'Notebook: Run All');
     // With no kernel chosen yet, VS Code asks: ours is the one for this notebook type.
     const kernelPick = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Phi-3 MLflow (Python)' }).first();
-    if (await kernelPick.waitFor({ timeout: 10_000 }).then(() => true, () => false)) await kernelPick.click();
+    if (
+      await kernelPick.waitFor({ timeout: 10_000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      await kernelPick.click();
     // The card's actions sit in the logging cell's status bar; the card itself renders in the output webview.
     // Only cells in view are in the page: go down the notebook with the keyboard, as a user would (the
     // last cell, then up to the logging cell), until its card shows.
     const showInExplorer = page.locator('.cell-statusbar-container').filter({ hasText: 'Show in MLflow Explorer' }).first();
     // A click on the first code cell's status bar selects that cell without entering its editor.
-    await page.locator('.notebook-editor .code-cell-row .cell-statusbar-container').first().click({ position: { x: 200, y: 8 } });
+    await page
+      .locator('.notebook-editor .code-cell-row .cell-statusbar-container')
+      .first()
+      .click({ position: { x: 200, y: 8 } });
     const deadline = Date.now() + 300_000;
     while (!(await showInExplorer.isVisible())) {
       assert.ok(Date.now() < deadline, 'no logged-model card in 5 minutes');
@@ -115,16 +128,23 @@ describe('a wrapper notebook in the browser', () => {
       await page.waitForTimeout(2_000);
     }
     await showInExplorer.scrollIntoViewIfNeeded();
-    const status = (await page.locator('.cell-statusbar-container').filter({ hasText: 'Show in MLflow Explorer' }).first().textContent()) ?? '';
+    const status =
+      (await page.locator('.cell-statusbar-container').filter({ hasText: 'Show in MLflow Explorer' }).first().textContent()) ?? '';
     assert.match(status, /Test in Chat/);
     assert.match(status, /Register…/);
     const outputs = activeWebview(page);
     await outputs.getByText('Logged the model', { exact: false }).first().waitFor({ timeout: 60_000 });
     await outputs.getByText(`${registeredName} version 1`).first().waitFor({ timeout: 30_000 });
-    await outputs.getByText(/prompt: string → string/).first().waitFor();
+    await outputs
+      .getByText(/prompt: string → string/)
+      .first()
+      .waitFor();
     // Run All is done when the toolbar offers Run All again instead of Interrupt; no cell failed (the
     // last one loads the logged model back with mlflow.pyfunc.load_model and calls predict).
-    await page.locator('.notebook-toolbar-container .action-label[aria-label^="Interrupt"]').first().waitFor({ state: 'hidden', timeout: 300_000 });
+    await page
+      .locator('.notebook-toolbar-container .action-label[aria-label^="Interrupt"]')
+      .first()
+      .waitFor({ state: 'hidden', timeout: 300_000 });
     assert.equal(await page.locator('.notebook-editor .codicon-notebook-state-error').count(), 0);
     // The last cell (load_model, then predict) ran too: the sixth code cell run in this notebook.
     await page.keyboard.press('Escape');
@@ -133,23 +153,47 @@ describe('a wrapper notebook in the browser', () => {
     await lastCell.filter({ hasText: '[6]' }).first().waitFor({ timeout: 60_000 });
     assert.equal(await lastCell.locator('.codicon-notebook-state-success').count(), 1);
     // predict decodes the whole sequence: the prompt's text (special tokens dropped), then the random model's words.
-    await outputs.getByText(/^'What is MLflow\?/).first().waitFor({ timeout: 30_000 });
+    await outputs
+      .getByText(/^'What is MLflow\?/)
+      .first()
+      .waitFor({ timeout: 30_000 });
     await saveScreenshot(page, 'e2e-notebook-card');
 
     // What the server has: one finished run in the template's experiment, and the registered version.
-    const experiment = (await (await fetch(`${mlflow.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${experimentName}`)).json()) as { experiment: { experiment_id: string } };
-    const runs = (await (await fetch(`${mlflow.url}/api/2.0/mlflow/runs/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ experiment_ids: [experiment.experiment.experiment_id] }) })).json()) as { runs: MlflowRun[] };
+    const experiment = (await (
+      await fetch(`${mlflow.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${experimentName}`)
+    ).json()) as { experiment: { experiment_id: string } };
+    const runs = (await (
+      await fetch(`${mlflow.url}/api/2.0/mlflow/runs/search`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ experiment_ids: [experiment.experiment.experiment_id] }),
+      })
+    ).json()) as { runs: MlflowRun[] };
     assert.equal(runs.runs.length, 1);
     assert.equal(runs.runs[0]!.info.status, 'FINISHED');
-    const versions = (await (await fetch(`${mlflow.url}/api/2.0/mlflow/model-versions/search?filter=${encodeURIComponent(`name='${registeredName}'`)}`)).json()) as { model_versions: { version: string; run_id: string }[] };
-    assert.deepEqual(versions.model_versions.map((v) => [v.version, v.run_id]), [['1', runs.runs[0]!.info.run_id]]);
+    const versions = (await (
+      await fetch(`${mlflow.url}/api/2.0/mlflow/model-versions/search?filter=${encodeURIComponent(`name='${registeredName}'`)}`)
+    ).json()) as { model_versions: { version: string; run_id: string }[] };
+    assert.deepEqual(
+      versions.model_versions.map((v) => [v.version, v.run_id]),
+      [['1', runs.runs[0]!.info.run_id]],
+    );
     stepsDone = 2;
   });
 
-  it('finds the model in the explorer: the run\'s logged models and the registered version', async () => {
+  it("finds the model in the explorer: the run's logged models and the registered version", async () => {
     assert.equal(stepsDone, 2, 'the notebook did not log the model');
-    const experiment = (await (await fetch(`${mlflow.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${experimentName}`)).json()) as { experiment: { experiment_id: string } };
-    const runs = (await (await fetch(`${mlflow.url}/api/2.0/mlflow/runs/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ experiment_ids: [experiment.experiment.experiment_id] }) })).json()) as { runs: MlflowRun[] };
+    const experiment = (await (
+      await fetch(`${mlflow.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${experimentName}`)
+    ).json()) as { experiment: { experiment_id: string } };
+    const runs = (await (
+      await fetch(`${mlflow.url}/api/2.0/mlflow/runs/search`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ experiment_ids: [experiment.experiment.experiment_id] }),
+      })
+    ).json()) as { runs: MlflowRun[] };
     const runName = runs.runs[0]!.info.run_name;
     const container = page.locator('.activitybar [aria-label^="MLflow"]').first();
     await container.click();

@@ -57,7 +57,11 @@ describe('a Transformers-pipeline wrapper notebook in the browser', () => {
       // No hub here: the model is a local folder, and nothing may reach out to huggingface.co.
       env: { MLFLOW_TRACKING_URI: '', HF_HUB_OFFLINE: '1' },
       installVsix: [builtVsix()],
-      settings: { 'phi3Mlflow.trackingUri': mlflow.url, 'phi3Mlflow.pythonPath': transformersVenvPython, 'notebook.confirmDeleteRunningCell': false },
+      settings: {
+        'phi3Mlflow.trackingUri': mlflow.url,
+        'phi3Mlflow.pythonPath': transformersVenvPython,
+        'notebook.confirmDeleteRunningCell': false,
+      },
     });
     browser = await launchChromium();
     page = await openWorkbench(browser, codeServer);
@@ -70,14 +74,26 @@ describe('a Transformers-pipeline wrapper notebook in the browser', () => {
   it('makes a Transformers-pipeline notebook through the palette, on a local Hugging Face folder', async () => {
     await runCommand(page, 'Phi-3 MLflow: New Wrapper Notebook…');
     const input = page.locator('.quick-input-widget input');
-    await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Transformers pipeline' }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ hasText: 'Transformers pipeline' })
+      .first()
+      .waitFor({ timeout: 30_000 });
     await input.fill('Transformers pipeline');
     await input.press('Enter');
-    await page.locator('.quick-input-widget').filter({ hasText: 'A Hugging Face model id, or a local model folder' }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.quick-input-widget')
+      .filter({ hasText: 'A Hugging Face model id, or a local model folder' })
+      .first()
+      .waitFor({ timeout: 30_000 });
     assert.equal(await input.inputValue(), 'microsoft/Phi-3-mini-4k-instruct');
     await input.fill(modelFolder);
     await input.press('Enter');
-    await page.locator('.quick-input-widget').filter({ hasText: 'The artifact path the model is logged under' }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.quick-input-widget')
+      .filter({ hasText: 'The artifact path the model is logged under' })
+      .first()
+      .waitFor({ timeout: 30_000 });
     assert.equal(await input.inputValue(), 'phi3-mlflow-model');
     await input.press('Enter');
     await page.locator('.quick-input-widget').filter({ hasText: 'Register it as' }).first().waitFor({ timeout: 30_000 });
@@ -85,7 +101,10 @@ describe('a Transformers-pipeline wrapper notebook in the browser', () => {
     await input.press('Enter');
     const settings = page.locator('.notebook-editor .view-lines').filter({ hasText: 'MODEL_ID' }).first();
     await settings.waitFor({ timeout: 30_000 });
-    assert.match(((await settings.textContent()) ?? '').replace(/\u00a0/g, ' '), new RegExp(`MODEL_ID = "${modelFolder.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`));
+    assert.match(
+      ((await settings.textContent()) ?? '').replace(/\u00a0/g, ' '),
+      new RegExp(`MODEL_ID = "${modelFolder.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`),
+    );
     await saveScreenshot(page, 'e2e-notebook-transformers-template');
     stepsDone = 1;
   });
@@ -94,14 +113,27 @@ describe('a Transformers-pipeline wrapper notebook in the browser', () => {
     assert.equal(stepsDone, 1, 'the notebook was not made');
     await runCommand(page, 'Notebook: Run All');
     const kernelPick = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Phi-3 MLflow (Python)' }).first();
-    if (await kernelPick.waitFor({ timeout: 10_000 }).then(() => true, () => false)) await kernelPick.click();
+    if (
+      await kernelPick.waitFor({ timeout: 10_000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      await kernelPick.click();
     // The card's actions sit in the logging cell's status bar; only cells in view are in the page: go down
     // the notebook with the keyboard, as a user would, until the card shows.
     const showInExplorer = page.locator('.cell-statusbar-container').filter({ hasText: 'Show in MLflow Explorer' }).first();
-    await page.locator('.notebook-editor .code-cell-row .cell-statusbar-container').first().click({ position: { x: 200, y: 8 } });
+    await page
+      .locator('.notebook-editor .code-cell-row .cell-statusbar-container')
+      .first()
+      .click({ position: { x: 200, y: 8 } });
     const deadline = Date.now() + 600_000;
     while (!(await showInExplorer.isVisible())) {
-      assert.equal(await page.locator('.notebook-editor .codicon-notebook-state-error').count(), 0, 'a cell failed before the model was logged');
+      assert.equal(
+        await page.locator('.notebook-editor .codicon-notebook-state-error').count(),
+        0,
+        'a cell failed before the model was logged',
+      );
       assert.ok(Date.now() < deadline, 'no logged-model card in 10 minutes');
       await page.keyboard.press('Escape');
       await page.keyboard.press('Control+End');
@@ -118,9 +150,20 @@ describe('a Transformers-pipeline wrapper notebook in the browser', () => {
     await outputs.getByText('Logged the model', { exact: false }).first().waitFor({ timeout: 60_000 });
     await outputs.getByText(`${registeredName} version 1`).first().waitFor({ timeout: 30_000 });
     // llm/v1/chat's signature: OpenAI-style messages in (and optional generation params), a chat completion out.
-    await outputs.getByText(/^messages: array<object>, \+ 11 optional \(temperature, max_tokens, .*\) → id: string, object: string, created: long, model: string, choices: array<object>, /).first().waitFor({ timeout: 30_000 });
-    await outputs.getByText(/transformers, python_function/).first().waitFor();
-    await page.locator('.notebook-toolbar-container .action-label[aria-label^="Interrupt"]').first().waitFor({ state: 'hidden', timeout: 600_000 });
+    await outputs
+      .getByText(
+        /^messages: array<object>, \+ 11 optional \(temperature, max_tokens, .*\) → id: string, object: string, created: long, model: string, choices: array<object>, /,
+      )
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await outputs
+      .getByText(/transformers, python_function/)
+      .first()
+      .waitFor();
+    await page
+      .locator('.notebook-toolbar-container .action-label[aria-label^="Interrupt"]')
+      .first()
+      .waitFor({ state: 'hidden', timeout: 600_000 });
     assert.equal(await page.locator('.notebook-editor .codicon-notebook-state-error').count(), 0);
     // The last cell (load_model, then predict with messages) ran as the sixth code cell, and answered a chat completion.
     await page.keyboard.press('Escape');
@@ -130,25 +173,45 @@ describe('a Transformers-pipeline wrapper notebook in the browser', () => {
     assert.equal(await lastCell.locator('.codicon-notebook-state-success').count(), 1);
     const answer = outputs.getByText(/'object': 'chat\.completion'/).first();
     await answer.waitFor({ timeout: 30_000 });
-    assert.match((await answer.textContent()) ?? '', /'choices': \[\{'index': 0, 'finish_reason': '(length|stop)', 'message': \{'role': 'assistant', 'content': ['"]/);
+    assert.match(
+      (await answer.textContent()) ?? '',
+      /'choices': \[\{'index': 0, 'finish_reason': '(length|stop)', 'message': \{'role': 'assistant', 'content': ['"]/,
+    );
     await answer.scrollIntoViewIfNeeded().catch(() => undefined);
     await saveScreenshot(page, 'e2e-notebook-transformers-card');
 
     // What the server has: one finished run in the template's experiment, with the logged model as its
     // output, and the registered version from that run.
-    const experiment = await getJson<{ experiment: { experiment_id: string } }>(`${mlflow.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${experimentName}`);
-    const runs = await getJson<{ runs: MlflowRun[] }>(`${mlflow.url}/api/2.0/mlflow/runs/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ experiment_ids: [experiment.experiment.experiment_id] }) });
+    const experiment = await getJson<{ experiment: { experiment_id: string } }>(
+      `${mlflow.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${experimentName}`,
+    );
+    const runs = await getJson<{ runs: MlflowRun[] }>(`${mlflow.url}/api/2.0/mlflow/runs/search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ experiment_ids: [experiment.experiment.experiment_id] }),
+    });
     assert.equal(runs.runs.length, 1);
     assert.equal(runs.runs[0]!.info.status, 'FINISHED');
-    const versions = await getJson<{ model_versions: { version: string; run_id: string; source: string }[] }>(`${mlflow.url}/api/2.0/mlflow/model-versions/search?filter=${encodeURIComponent(`name='${registeredName}'`)}`);
-    assert.deepEqual(versions.model_versions.map((v) => [v.version, v.run_id]), [['1', runs.runs[0]!.info.run_id]]);
+    const versions = await getJson<{ model_versions: { version: string; run_id: string; source: string }[] }>(
+      `${mlflow.url}/api/2.0/mlflow/model-versions/search?filter=${encodeURIComponent(`name='${registeredName}'`)}`,
+    );
+    assert.deepEqual(
+      versions.model_versions.map((v) => [v.version, v.run_id]),
+      [['1', runs.runs[0]!.info.run_id]],
+    );
     stepsDone = 2;
   });
 
-  it('finds the model in the explorer: the run\'s logged models and the registered version', async () => {
+  it("finds the model in the explorer: the run's logged models and the registered version", async () => {
     assert.equal(stepsDone, 2, 'the notebook did not log the model');
-    const experiment = await getJson<{ experiment: { experiment_id: string } }>(`${mlflow.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${experimentName}`);
-    const runs = await getJson<{ runs: MlflowRun[] }>(`${mlflow.url}/api/2.0/mlflow/runs/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ experiment_ids: [experiment.experiment.experiment_id] }) });
+    const experiment = await getJson<{ experiment: { experiment_id: string } }>(
+      `${mlflow.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${experimentName}`,
+    );
+    const runs = await getJson<{ runs: MlflowRun[] }>(`${mlflow.url}/api/2.0/mlflow/runs/search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ experiment_ids: [experiment.experiment.experiment_id] }),
+    });
     await openMlflowContainer(page);
     await expand(page, experimentName);
     await expand(page, runs.runs[0]!.info.run_name);

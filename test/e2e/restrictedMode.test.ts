@@ -31,7 +31,13 @@ describe('Restricted Mode in the browser', () => {
     spyPython = join(scratch, 'python-spy');
     writeFileSync(spyPython, `#!/bin/sh\ntouch "$0.started"\nexec ${venvPython} "$@"\n`);
     chmodSync(spyPython, 0o755);
-    codeServer = await startCodeServer({ workspace, installVsix: [builtVsix()], workspaceTrust: true, env: { MLFLOW_TRACKING_URI: '' }, settings: { 'phi3Mlflow.pythonPath': spyPython } });
+    codeServer = await startCodeServer({
+      workspace,
+      installVsix: [builtVsix()],
+      workspaceTrust: true,
+      env: { MLFLOW_TRACKING_URI: '' },
+      settings: { 'phi3Mlflow.pythonPath': spyPython },
+    });
     browser = await launchChromium();
     page = await openWorkbench(browser, codeServer);
     const distrust = page.getByRole('button', { name: /No, I don.t trust the authors/ });
@@ -54,7 +60,11 @@ describe('Restricted Mode in the browser', () => {
   it('runs no notebook cell: Run All asks to trust the folder, and cancelled, nothing starts', async () => {
     await runCommand(page, 'Phi-3 MLflow: New Wrapper Notebook…');
     const input = page.locator('.quick-input-widget input');
-    await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Transformers pipeline' }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ hasText: 'Transformers pipeline' })
+      .first()
+      .waitFor({ timeout: 30_000 });
     await input.fill('Transformers');
     await input.press('Enter');
     for (const prompt of ['A Hugging Face model id', 'The artifact path the model is logged under', 'Register it as']) {
@@ -70,7 +80,14 @@ describe('Restricted Mode in the browser', () => {
     await dialog.waitFor({ state: 'hidden', timeout: 15_000 });
     // Still Restricted Mode, no cell has run or failed, and the interpreter was never started.
     await page.locator('.statusbar-item').filter({ hasText: 'Restricted Mode' }).first().waitFor();
-    assert.equal(await page.locator('.notebook-editor .codicon-notebook-state-success, .notebook-editor .codicon-notebook-state-error, .notebook-editor .codicon-notebook-state-executing').count(), 0);
+    assert.equal(
+      await page
+        .locator(
+          '.notebook-editor .codicon-notebook-state-success, .notebook-editor .codicon-notebook-state-error, .notebook-editor .codicon-notebook-state-executing',
+        )
+        .count(),
+      0,
+    );
     assert.equal(existsSync(`${spyPython}.started`), false);
     await saveScreenshot(page, 'e2e-restricted-notebook');
   });

@@ -24,7 +24,11 @@ import { openMlflowContainer, row } from './explorerPage';
 import { builtVsix, endSuite } from './workbenchPage';
 
 /** The server's own log lines for calls the extension makes (its probe and the explorer's listing). */
-const extensionCalls = (mlflow: MlflowServer) => mlflow.log().split('\n').filter((line) => /GET \/version|\/api\/2\.0\/mlflow\//.test(line));
+const extensionCalls = (mlflow: MlflowServer) =>
+  mlflow
+    .log()
+    .split('\n')
+    .filter((line) => /GET \/version|\/api\/2\.0\/mlflow\//.test(line));
 
 describe('a folder naming its own tracking server and interpreter, untrusted then trusted, in the browser', () => {
   let scratch: string;
@@ -49,7 +53,10 @@ describe('a folder naming its own tracking server and interpreter, untrusted the
     spyPython = join(scratch, 'python-spy');
     writeFileSync(spyPython, `#!/bin/sh\ntouch "$0.started"\nexec ${venvPython} "$@"\n`);
     chmodSync(spyPython, 0o755);
-    writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'phi3Mlflow.trackingUri': mlflow.url, 'phi3Mlflow.pythonPath': spyPython }, null, 2));
+    writeFileSync(
+      join(workspace, '.vscode', 'settings.json'),
+      JSON.stringify({ 'phi3Mlflow.trackingUri': mlflow.url, 'phi3Mlflow.pythonPath': spyPython }, null, 2),
+    );
     codeServer = await startCodeServer({ workspace, installVsix: [builtVsix()], workspaceTrust: true, env: { MLFLOW_TRACKING_URI: '' } });
     browser = await launchChromium();
     page = await openWorkbench(browser, codeServer);
@@ -62,7 +69,7 @@ describe('a folder naming its own tracking server and interpreter, untrusted the
 
   after(() => endSuite({ page, screenshot: 'e2e-trust-last', browser, servers: [codeServer, mlflow], scratch }));
 
-  it('untrusted: the workspace\'s server and interpreter are ignored, the status bar says so, and the server hears nothing', async () => {
+  it("untrusted: the workspace's server and interpreter are ignored, the status bar says so, and the server hears nothing", async () => {
     await openMlflowContainer(page);
     // Activated (its status item is there), not connected, with the note on the ignored settings.
     const status = page.locator('.statusbar-item').filter({ hasText: 'workspace setting ignored' });
@@ -75,7 +82,7 @@ describe('a folder naming its own tracking server and interpreter, untrusted the
     assert.equal(existsSync(`${spyPython}.started`), false);
   });
 
-  it('trusted through the Workspace Trust editor: connects to the folder\'s server without a reload and shows its experiments', async () => {
+  it("trusted through the Workspace Trust editor: connects to the folder's server without a reload and shows its experiments", async () => {
     // A reload would start a new page: this mark would be gone.
     await page.evaluate(() => Object.assign(window, { phi3TrustMark: 'before trust' }));
     await page.locator('.statusbar-item').filter({ hasText: 'Restricted Mode' }).first().click();
@@ -93,7 +100,12 @@ describe('a folder naming its own tracking server and interpreter, untrusted the
     await row(page, 'Only for trusted folders').waitFor({ timeout: 30_000 });
     await row(page, 'Default').waitFor();
     await saveScreenshot(page, 'e2e-trust-trusted');
-    assert.ok(extensionCalls(mlflow).slice(ownCalls).some((line) => line.includes('GET /version')), 'the extension probed the folder\'s server');
+    assert.ok(
+      extensionCalls(mlflow)
+        .slice(ownCalls)
+        .some((line) => line.includes('GET /version')),
+      "the extension probed the folder's server",
+    );
     // No reload: the page still holds the mark, and no dialog asks for one.
     assert.equal(await page.evaluate(() => (window as unknown as { phi3TrustMark?: string }).phi3TrustMark), 'before trust');
     assert.equal(await page.locator('.monaco-dialog-box').count(), 0);

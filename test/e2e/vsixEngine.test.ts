@@ -24,9 +24,14 @@ describe('the packaged local engine', () => {
   after(() => rmSync(unpacked, { recursive: true, force: true }));
 
   it('runs from the unpacked extension and generates the reference ids', async () => {
-    const reference = JSON.parse(readFileSync(join(model, 'reference.json'), 'utf8')) as { prompts: { input_ids: number[]; max_length: number; output_ids: number[] }[] };
+    const reference = JSON.parse(readFileSync(join(model, 'reference.json'), 'utf8')) as {
+      prompts: { input_ids: number[]; max_length: number; output_ids: number[] }[];
+    };
     const prompt = reference.prompts[0]!;
-    const engine = fork(join(unpacked, 'extension', 'dist', 'engineProcess.js'), [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const engine = fork(join(unpacked, 'extension', 'dist', 'engineProcess.js'), [], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
     const ask = (request: EngineRequest) =>
       new Promise<unknown>((resolve, reject) => {
         const onMessage = (reply: EngineReply) => {
@@ -43,8 +48,16 @@ describe('the packaged local engine', () => {
       assert.equal(info.layout, 'genai');
       // koffi and onnxruntime's library came with the VSIX: the C API path loads, no fallback.
       assert.equal(info.backend, 'capi');
-      assert.deepEqual(await ask({ type: 'tokenize', id: 2, input: { prompt: '<|user|>\nHello<|end|>\n<|assistant|>\n' } }), [32010, 15043, 32007, 32001]);
-      const result = (await ask({ type: 'generate', id: 3, input: { inputIds: prompt.input_ids }, options: { maxLength: prompt.max_length } })) as { tokenIds: number[] };
+      assert.deepEqual(
+        await ask({ type: 'tokenize', id: 2, input: { prompt: '<|user|>\nHello<|end|>\n<|assistant|>\n' } }),
+        [32010, 15043, 32007, 32001],
+      );
+      const result = (await ask({
+        type: 'generate',
+        id: 3,
+        input: { inputIds: prompt.input_ids },
+        options: { maxLength: prompt.max_length },
+      })) as { tokenIds: number[] };
       assert.deepEqual(result.tokenIds, prompt.output_ids);
     } finally {
       engine.kill();

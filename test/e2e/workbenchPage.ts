@@ -63,7 +63,10 @@ async function waitForFolderListing(page: Page, folder: string): Promise<void> {
 }
 
 /** Chooses `path` in a file dialog (see typeInFileDialog) with its OK button, and waits for the dialog to close. */
-export async function chooseInFileDialog(page: Page, options: { title: string; startFolder: string; path: string; okLabel: string }): Promise<void> {
+export async function chooseInFileDialog(
+  page: Page,
+  options: { title: string; startFolder: string; path: string; okLabel: string },
+): Promise<void> {
   const dialog = await typeInFileDialog(page, options.title, options.startFolder, options.path);
   await dialog.locator('.monaco-button', { hasText: options.okLabel }).click({ timeout: 15_000 });
   await dialog.waitFor({ state: 'hidden', timeout: 30_000 });
@@ -73,7 +76,10 @@ export async function chooseInFileDialog(page: Page, options: { title: string; s
 export async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   const exactly = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  const entry = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactly }) }).first();
+  const entry = page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: exactly }) })
+    .first();
   // The workbench takes F1 only once it has started: try again until it does.
   for (let attempt = 1; ; attempt++) {
     await page.keyboard.press('F1');
@@ -98,7 +104,11 @@ export async function runCommand(page: Page, title: string): Promise<void> {
 export async function clearHovers(page: Page): Promise<void> {
   const viewport = page.viewportSize() ?? workbenchViewport;
   await page.mouse.move(viewport.width - 20, viewport.height / 2);
-  await page.locator('.context-view .hover-contents, .workbench-hover').first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+  await page
+    .locator('.context-view .hover-contents, .workbench-hover')
+    .first()
+    .waitFor({ state: 'hidden', timeout: 5_000 })
+    .catch(() => undefined);
 }
 
 /** The content of the webview in front (a chat, a chart, a notebook's outputs): VS Code nests it in two frames. */
@@ -117,7 +127,13 @@ interface Stoppable {
  * server stopped in the order given (the workbench before the servers it talks to) and the scratch
  * folder removed.
  */
-export async function endSuite(suite: { page?: Page; screenshot: string; browser?: Browser; servers: (Stoppable | undefined)[]; scratch?: string }): Promise<void> {
+export async function endSuite(suite: {
+  page?: Page;
+  screenshot: string;
+  browser?: Browser;
+  servers: (Stoppable | undefined)[];
+  scratch?: string;
+}): Promise<void> {
   if (suite.page) await saveScreenshot(suite.page, suite.screenshot).catch(() => undefined);
   await suite.browser?.close();
   for (const server of suite.servers) await server?.stop();

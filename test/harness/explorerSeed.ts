@@ -41,7 +41,14 @@ export const explorerSeed: ExplorerSeedSpec = {
           metrics: { loss: [1.2, 0.9, 0.7], tokens_per_second: [3.1, 3.3, 3.4] },
           durationMs: 45_000,
         },
-        { name: markupRunName, params: { lr: '0.1' }, metrics: { loss: [0.8] }, tags: { note: '<b>bold</b>' }, status: 'FAILED', durationMs: 3_725_000 },
+        {
+          name: markupRunName,
+          params: { lr: '0.1' },
+          metrics: { loss: [0.8] },
+          tags: { note: '<b>bold</b>' },
+          status: 'FAILED',
+          durationMs: 3_725_000,
+        },
       ],
       loggedModel: {
         name: 'phi3-echo',

@@ -15,6 +15,18 @@ export function packStandinExtension(name: StandinExtension, into: string): stri
   const source = join(into, `${name}-standin`);
   cpSync(join(repoRoot, 'test', 'fixtures', 'extension-standins', name), source, { recursive: true });
   const vsix = join(into, `${name}-standin.vsix`);
-  execFileSync(process.execPath, [join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', vsix], { cwd: source, stdio: 'pipe' });
+  execFileSync(
+    process.execPath,
+    [
+      join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce'),
+      'package',
+      '--no-dependencies',
+      '--skip-license',
+      '--allow-missing-repository',
+      '--out',
+      vsix,
+    ],
+    { cwd: source, stdio: 'pipe' },
+  );
   return vsix;
 }

@@ -17,12 +17,25 @@ export interface ModelServer {
  * a free port, in its own process group (uvicorn and its worker stop together). Resolves once
  * `/ping` answers 200, that is once the model has been downloaded and loaded.
  */
-export async function startModelServer(trackingUri: string, modelUri: string, options: { startTimeoutMs?: number } = {}): Promise<ModelServer> {
+export async function startModelServer(
+  trackingUri: string,
+  modelUri: string,
+  options: { startTimeoutMs?: number } = {},
+): Promise<ModelServer> {
   const port = await freePort();
   const folder = mkdtempSync(join(tmpdir(), 'phi3-mlflow-serve-'));
   // With --env-manager local, MLflow runs `uvicorn` from PATH: the venv's, as if it were activated.
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${venvBin}${delimiter}${process.env.PATH ?? ''}`, MLFLOW_TRACKING_URI: trackingUri, PYTHONUNBUFFERED: '1' };
-  const group = ProcessGroup.start(join(venvBin, 'mlflow'), ['models', 'serve', '-m', modelUri, '--env-manager', 'local', '--host', '127.0.0.1', '-p', String(port), '-w', '1'], { cwd: folder, env });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${venvBin}${delimiter}${process.env.PATH ?? ''}`,
+    MLFLOW_TRACKING_URI: trackingUri,
+    PYTHONUNBUFFERED: '1',
+  };
+  const group = ProcessGroup.start(
+    join(venvBin, 'mlflow'),
+    ['models', 'serve', '-m', modelUri, '--env-manager', 'local', '--host', '127.0.0.1', '-p', String(port), '-w', '1'],
+    { cwd: folder, env },
+  );
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     await group.stop();

@@ -13,7 +13,16 @@ export function unpackPackagedVsix(): { readonly folder: string; readonly files:
   const vsix = readdirSync(repoRoot).filter((f) => /^phi3-mlflow-.*\.vsix$/.test(f));
   assert.equal(vsix.length, 1, `expected one VSIX (npm run package), found: ${vsix.join(', ') || 'none'}`);
   const folder = mkdtempSync(join(tmpdir(), 'phi3-mlflow-vsix-'));
-  const unzip = spawnSync(venvPython, ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); z.extractall(sys.argv[2]); print("\\n".join(z.namelist()))', join(repoRoot, vsix[0]!), folder], { encoding: 'utf8' });
+  const unzip = spawnSync(
+    venvPython,
+    [
+      '-c',
+      'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); z.extractall(sys.argv[2]); print("\\n".join(z.namelist()))',
+      join(repoRoot, vsix[0]!),
+      folder,
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(unzip.status, 0, unzip.stderr);
   return { folder, files: unzip.stdout.trim().split('\n') };
 }

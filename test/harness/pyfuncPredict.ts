@@ -24,7 +24,11 @@ export function predictWithPyfunc(trackingUri: string, modelUri: string, input: 
   const resultFile = join(folder, 'result.json');
   const env: NodeJS.ProcessEnv = { ...process.env, MLFLOW_TRACKING_URI: trackingUri, PYTHONUNBUFFERED: '1' };
   return new Promise<PyfuncPrediction>((resolvePrediction, reject) => {
-    const child = spawn(venvPython, [join(repoRoot, 'test', 'harness', 'pyfunc_predict.py'), modelUri, JSON.stringify(input), resultFile], { env, cwd: folder, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(venvPython, [join(repoRoot, 'test', 'harness', 'pyfunc_predict.py'), modelUri, JSON.stringify(input), resultFile], {
+      env,
+      cwd: folder,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-6000));
     child.stdout.on('data', keep);

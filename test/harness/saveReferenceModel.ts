@@ -15,6 +15,15 @@ export interface ReferenceModelSpec {
 
 /** The same model saved by MLflow itself (`mlflow.pyfunc.save_model(python_model="<file>.py")`) into `target`. */
 export async function saveReferenceModel(spec: ReferenceModelSpec, target: string): Promise<void> {
-  const json = JSON.stringify({ code: spec.code, artifacts: spec.artifacts, input_example: spec.inputExample, signature: spec.signature, pip_requirements: spec.pipRequirements });
-  await promisify(execFile)(venvPython, [join(repoRoot, 'test', 'harness', 'save_reference_model.py'), json, target], { timeout: 300_000, maxBuffer: 16 << 20 });
+  const json = JSON.stringify({
+    code: spec.code,
+    artifacts: spec.artifacts,
+    input_example: spec.inputExample,
+    signature: spec.signature,
+    pip_requirements: spec.pipRequirements,
+  });
+  await promisify(execFile)(venvPython, [join(repoRoot, 'test', 'harness', 'save_reference_model.py'), json, target], {
+    timeout: 300_000,
+    maxBuffer: 16 << 20,
+  });
 }

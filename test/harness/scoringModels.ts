@@ -14,7 +14,11 @@ export interface ScoringModels {
  * MLflow's own `mlflow.pyfunc.save_model` (the venv's MLflow), ready for `mlflow models serve -m`.
  */
 export function saveScoringModels(folder: string): ScoringModels {
-  const result = spawnSync(venvPython, [join(repoRoot, 'test', 'harness', 'save_scoring_models.py'), folder], { encoding: 'utf8', timeout: 180_000 });
-  if (result.status !== 0) throw new Error(`save_scoring_models.py failed (${result.status ?? result.signal}):\n${result.stderr.slice(-3000)}`);
+  const result = spawnSync(venvPython, [join(repoRoot, 'test', 'harness', 'save_scoring_models.py'), folder], {
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+  if (result.status !== 0)
+    throw new Error(`save_scoring_models.py failed (${result.status ?? result.signal}):\n${result.stderr.slice(-3000)}`);
   return { promptEcho: join(folder, 'prompt-echo'), chatEcho: join(folder, 'chat-echo') };
 }

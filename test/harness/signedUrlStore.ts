@@ -30,11 +30,21 @@ export async function startSignedUrlStore(): Promise<SignedUrlStore> {
     const created = await fetch(`${s3Url}/databricks-artifacts`, { method: 'PUT' });
     if (!created.ok) throw new Error(`moto refused to create the bucket: ${created.status}`);
     const port = await freePort();
-    const stub = ProcessGroup.start(venvPython, [join(repoRoot, 'test', 'harness', 'signed_url_stub.py'), String(port), s3Url, 'databricks-artifacts'], { cwd });
+    const stub = ProcessGroup.start(
+      venvPython,
+      [join(repoRoot, 'test', 'harness', 'signed_url_stub.py'), String(port), s3Url, 'databricks-artifacts'],
+      { cwd },
+    );
     groups.unshift(stub);
     const url = `http://127.0.0.1:${port}`;
     for (let i = 0; i < 200; i++) {
-      if (await fetch(`${url}/`).then(() => true, () => false)) return { url, stop };
+      if (
+        await fetch(`${url}/`).then(
+          () => true,
+          () => false,
+        )
+      )
+        return { url, stop };
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`the signed-URL stub did not start:\n${stub.log}`);

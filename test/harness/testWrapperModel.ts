@@ -19,7 +19,10 @@ export interface TestWrapperOptions {
  * and given an alias: what the tests that open a model from MLflow start from. Returns the spec too,
  * for tests that check the paths it names.
  */
-export async function logTestWrapper(client: MlflowClient, options: TestWrapperOptions): Promise<{ readonly logged: LoggedWrapperModel; readonly spec: WrapperSpec }> {
+export async function logTestWrapper(
+  client: MlflowClient,
+  options: TestWrapperOptions,
+): Promise<{ readonly logged: LoggedWrapperModel; readonly spec: WrapperSpec }> {
   const onnxFolder = options.onnxFolder ?? join(repoRoot, 'test', 'fixtures', 'models', 'phi3-tiny-genai-int4');
   const parsed = parseWrapperSpec(
     `recipe: custom-onnx-pyfunc

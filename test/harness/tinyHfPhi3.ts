@@ -13,7 +13,8 @@ export const tinyPhi3Fixture = join(repoRoot, 'test', 'fixtures', 'models', 'phi
  * made offline in .venv-transformers.
  */
 export async function makeTinyHfPhi3(target: string): Promise<void> {
-  if (!existsSync(transformersVenvPython)) throw new Error(`${transformersVenvPython} is missing: run bash scripts/setup.sh (it builds .venv-transformers)`);
+  if (!existsSync(transformersVenvPython))
+    throw new Error(`${transformersVenvPython} is missing: run bash scripts/setup.sh (it builds .venv-transformers)`);
   await promisify(execFile)(transformersVenvPython, [join(repoRoot, 'test', 'harness', 'make_tiny_hf_phi3.py'), tinyPhi3Fixture, target], {
     timeout: 600_000,
     maxBuffer: 16 << 20,

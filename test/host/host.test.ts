@@ -47,13 +47,17 @@ describe('in-host tests in VS Code (code-server)', () => {
       ['extensionTestsPath', codeServer.remoteUri(join(repoRoot, 'out', 'test', 'host', 'index'))],
       ['skipWelcome', 'true'],
     ];
-    await page.goto(`${codeServer.url}/?folder=${encodeURIComponent(codeServer.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    await page.goto(
+      `${codeServer.url}/?folder=${encodeURIComponent(codeServer.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`,
+    );
     const deadline = Date.now() + hostTimeoutMs;
     while (!existsSync(resultsFile)) {
       const exited = /Extension Host Process exited with code: (\d+)/.exec(codeServer.log());
       if (exited || Date.now() > deadline) {
         await saveScreenshot(page, 'host-no-results');
-        throw new Error(`the extension host ${exited ? `exited with code ${exited[1]}` : 'did not finish'} without writing results; server log:\n${codeServer.log().slice(-4000)}`);
+        throw new Error(
+          `the extension host ${exited ? `exited with code ${exited[1]}` : 'did not finish'} without writing results; server log:\n${codeServer.log().slice(-4000)}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 250));
     }

@@ -27,7 +27,9 @@ export async function run(): Promise<void> {
   // PHI3_HOST_SUITES=a,b runs only the suite files whose names contain one of the parts (for working on one area).
   const only = (process.env.PHI3_HOST_SUITES ?? '').split(',').filter((part) => part !== '');
   const chosen = (file: string) => only.length === 0 || only.some((part) => file.includes(part));
-  for (const file of readdirSync(suiteDir).filter((f) => f.endsWith('.test.js') && chosen(f)).sort()) {
+  for (const file of readdirSync(suiteDir)
+    .filter((f) => f.endsWith('.test.js') && chosen(f))
+    .sort()) {
     mocha.addFile(join(suiteDir, file));
   }
   const results: HostTestResult[] = [];
@@ -36,7 +38,12 @@ export async function run(): Promise<void> {
     runner.on('pass', (test) => results.push({ title: test.fullTitle(), state: 'passed', durationMs: test.duration ?? 0 }));
     runner.on('pending', (test) => results.push({ title: test.fullTitle(), state: 'pending', durationMs: 0 }));
     runner.on('fail', (test, error: Error) =>
-      results.push({ title: test.fullTitle(), state: 'failed', durationMs: test.duration ?? 0, error: `${error.message}\n${error.stack ?? ''}` }),
+      results.push({
+        title: test.fullTitle(),
+        state: 'failed',
+        durationMs: test.duration ?? 0,
+        error: `${error.message}\n${error.stack ?? ''}`,
+      }),
     );
   });
   const report: HostTestReport = {

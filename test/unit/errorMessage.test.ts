@@ -4,8 +4,11 @@ import { runInNewContext } from 'node:vm';
 import { errorMessage } from '../../src/errorMessage';
 
 describe('errorMessage', () => {
-  it('is an Error\'s message', () => {
-    assert.equal(errorMessage(new Error('Cannot reach http://127.0.0.1:1 (connection refused)')), 'Cannot reach http://127.0.0.1:1 (connection refused)');
+  it("is an Error's message", () => {
+    assert.equal(
+      errorMessage(new Error('Cannot reach http://127.0.0.1:1 (connection refused)')),
+      'Cannot reach http://127.0.0.1:1 (connection refused)',
+    );
     assert.equal(errorMessage(new TypeError('x is not a function')), 'x is not a function');
   });
 

@@ -12,7 +12,7 @@ import { type Seeded, seedMlflow } from '../harness/seedMlflow';
 
 const pinnedVersion = /mlflow\[auth\]==([\d.]+)/.exec(readFileSync(join(repoRoot, 'scripts', 'setup', 'requirements.txt'), 'utf8'))![1];
 
-describe('the test harness\'s real MLflow server', () => {
+describe("the test harness's real MLflow server", () => {
   let server: MlflowServer;
   let seeded: Seeded;
 
@@ -45,20 +45,33 @@ describe('the test harness\'s real MLflow server', () => {
     assert.deepEqual(await probeServer(parseTrackingUri(server.url)), { version: pinnedVersion });
   });
 
-  it('holds what the seeder wrote, as MLflow\'s REST API returns it', async () => {
+  it("holds what the seeder wrote, as MLflow's REST API returns it", async () => {
     const experimentId = seeded.experiments[0]!.id;
     const runId = seeded.experiments[0]!.runs[0]!.id;
     const run = (await (await fetch(`${server.url}/api/2.0/mlflow/runs/get?run_id=${runId}`)).json()) as {
-      run: { info: { experiment_id: string; run_name: string; status: string }; data: { params: { key: string; value: string }[]; metrics: { key: string; value: number; step: number }[]; tags: { key: string; value: string }[] } };
+      run: {
+        info: { experiment_id: string; run_name: string; status: string };
+        data: {
+          params: { key: string; value: string }[];
+          metrics: { key: string; value: number; step: number }[];
+          tags: { key: string; value: string }[];
+        };
+      };
     };
     assert.equal(run.run.info.experiment_id, experimentId);
     assert.equal(run.run.info.run_name, 'first');
     assert.equal(run.run.info.status, 'FINISHED');
     assert.deepEqual(
       run.run.data.params.sort((a, b) => a.key.localeCompare(b.key)),
-      [{ key: 'lr', value: '0.01' }, { key: 'max_length', value: '256' }],
+      [
+        { key: 'lr', value: '0.01' },
+        { key: 'max_length', value: '256' },
+      ],
     );
-    assert.deepEqual(run.run.data.metrics.map(({ key, value, step }) => ({ key, value, step })), [{ key: 'loss', value: 0.25, step: 2 }]);
+    assert.deepEqual(
+      run.run.data.metrics.map(({ key, value, step }) => ({ key, value, step })),
+      [{ key: 'loss', value: 0.25, step: 2 }],
+    );
     assert.equal(run.run.data.tags.find((t) => t.key === 'recipe')?.value, 'onnx');
 
     const artifact = await fetch(`${server.url}/get-artifact?run_id=${runId}&path=notes/readme.txt`);
@@ -73,13 +86,19 @@ describe('the test harness\'s real MLflow server', () => {
     // ps exits 1 when it finds no process: only its output matters here.
     const left = spawnSync('ps', ['-o', 'pid=', '-g', String(pid)], { encoding: 'utf8' }).stdout.trim();
     assert.equal(left, '', `processes left in the server's group: ${left}`);
-    await assert.rejects(probeServer(probe, 2000), (error: Error) => error instanceof ServerUnreachableError && error.message === `Cannot reach ${server.url} (connection refused)`);
+    await assert.rejects(
+      probeServer(probe, 2000),
+      (error: Error) => error instanceof ServerUnreachableError && error.message === `Cannot reach ${server.url} (connection refused)`,
+    );
   });
 });
 
 describe('probeServer without a server', () => {
   it('says the connection was refused', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
-    await assert.rejects(probeServer(parseTrackingUri(url), 2000), { name: 'ServerUnreachableError', message: `Cannot reach ${url} (connection refused)` });
+    await assert.rejects(probeServer(parseTrackingUri(url), 2000), {
+      name: 'ServerUnreachableError',
+      message: `Cannot reach ${url} (connection refused)`,
+    });
   });
 });

@@ -28,7 +28,10 @@ export const ortApiFunctions = {
   SessionGetOutputTypeInfo: [34, 'void *SessionGetOutputTypeInfo(void *session, size_t index, _Out_ void **out)'],
   SessionGetInputName: [36, 'void *SessionGetInputName(void *session, size_t index, void *allocator, _Out_ void **out)'],
   SessionGetOutputName: [37, 'void *SessionGetOutputName(void *session, size_t index, void *allocator, _Out_ void **out)'],
-  CreateTensorWithDataAsOrtValue: [49, 'void *CreateTensorWithDataAsOrtValue(void *info, void *data, size_t bytes, int64_t *shape, size_t rank, int type, _Out_ void **out)'],
+  CreateTensorWithDataAsOrtValue: [
+    49,
+    'void *CreateTensorWithDataAsOrtValue(void *info, void *data, size_t bytes, int64_t *shape, size_t rank, int type, _Out_ void **out)',
+  ],
   GetTensorMutableData: [51, 'void *GetTensorMutableData(void *value, _Out_ void **out)'],
   CastTypeInfoToTensorInfo: [55, 'void *CastTypeInfoToTensorInfo(void *typeInfo, _Out_ void **out)'],
   GetTensorElementType: [60, 'void *GetTensorElementType(void *info, _Out_ int *out)'],

@@ -48,7 +48,10 @@ export class OrtCApi {
     if (cached && !options.libraryPath && apiVersion === ORT_API_VERSION) return cached;
     const libraryPath = options.libraryPath ?? onnxruntimeLibraryPath();
     if (!libraryPath) {
-      throw new InferenceError('load-failed', `onnxruntime-node ships no onnxruntime library for ${process.platform}-${process.arch}, so its C API cannot be used.`);
+      throw new InferenceError(
+        'load-failed',
+        `onnxruntime-node ships no onnxruntime library for ${process.platform}-${process.arch}, so its C API cannot be used.`,
+      );
     }
     let koffi: Koffi;
     try {
@@ -98,7 +101,10 @@ export class OrtCApi {
     const message = this.fn.GetErrorMessage(status);
     this.fn.ReleaseStatus(status);
     if (code !== 6 || message !== 'self-test') {
-      throw new InferenceError('runtime-mismatch', `onnxruntime ${this.version}'s C API function table is not laid out as this engine expects (status round trip gave ${String(code)}, ${JSON.stringify(message)}).`);
+      throw new InferenceError(
+        'runtime-mismatch',
+        `onnxruntime ${this.version}'s C API function table is not laid out as this engine expects (status round trip gave ${String(code)}, ${JSON.stringify(message)}).`,
+      );
     }
   }
 

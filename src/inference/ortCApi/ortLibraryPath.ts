@@ -16,7 +16,9 @@ export function onnxruntimeLibraryPath(platform: NodeJS.Platform = process.platf
   const bin = join(packageDir, 'bin');
   if (!existsSync(bin)) return undefined;
   // napi-v6 today; any napi-v* folder, newest first, so a new binding layout still resolves.
-  const napiDirs = readdirSync(bin).filter((name) => /^napi-v\d+$/.test(name)).sort((a, b) => Number(b.slice(6)) - Number(a.slice(6)));
+  const napiDirs = readdirSync(bin)
+    .filter((name) => /^napi-v\d+$/.test(name))
+    .sort((a, b) => Number(b.slice(6)) - Number(a.slice(6)));
   for (const napi of napiDirs) {
     const dir = join(bin, napi, platform, arch);
     if (!existsSync(dir)) continue;

@@ -48,7 +48,12 @@ export class OrtSession extends NativeHandle {
       return Array.from({ length: Number(count[0]) }, (_, i) => takeAllocatedString(ort, ort.create(nameOf, session, i, allocator)));
     };
     try {
-      return new OrtSession(session, ort, names('SessionGetInputCount', 'SessionGetInputName'), names('SessionGetOutputCount', 'SessionGetOutputName'));
+      return new OrtSession(
+        session,
+        ort,
+        names('SessionGetInputCount', 'SessionGetInputName'),
+        names('SessionGetOutputCount', 'SessionGetOutputName'),
+      );
     } catch (error) {
       ort.fn.ReleaseSession(session);
       throw error;

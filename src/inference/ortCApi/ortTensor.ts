@@ -23,9 +23,18 @@ export class OrtTensor extends NativeHandle {
 
   static over(ort: OrtCApi, data: OrtTensorData, dims: readonly number[]): OrtTensor {
     const elements = dims.reduce((a, b) => a * b, 1);
-    if (elements * data.BYTES_PER_ELEMENT > data.byteLength) throw new Error(`tensor [${dims.join(', ')}] does not fit its ${data.byteLength}-byte buffer`);
+    if (elements * data.BYTES_PER_ELEMENT > data.byteLength)
+      throw new Error(`tensor [${dims.join(', ')}] does not fit its ${data.byteLength}-byte buffer`);
     const type = data instanceof Float32Array ? OrtElementType.float32 : OrtElementType.int64;
-    const pointer = ort.create('CreateTensorWithDataAsOrtValue', ortEnvironment(ort).cpuMemory, data, elements * data.BYTES_PER_ELEMENT, BigInt64Array.from(dims, BigInt), dims.length, type);
+    const pointer = ort.create(
+      'CreateTensorWithDataAsOrtValue',
+      ortEnvironment(ort).cpuMemory,
+      data,
+      elements * data.BYTES_PER_ELEMENT,
+      BigInt64Array.from(dims, BigInt),
+      dims.length,
+      type,
+    );
     return new OrtTensor(pointer, ort, data, dims);
   }
 }

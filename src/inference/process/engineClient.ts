@@ -59,7 +59,11 @@ export class EngineClient {
     return info;
   }
 
-  generate(input: GenerationInput, options: Partial<SearchOptions> = {}, onText?: (text: string, tokenId: number) => void): Promise<GenerationResult> {
+  generate(
+    input: GenerationInput,
+    options: Partial<SearchOptions> = {},
+    onText?: (text: string, tokenId: number) => void,
+  ): Promise<GenerationResult> {
     return this.send({ type: 'generate', input, options }, onText) as Promise<GenerationResult>;
   }
 

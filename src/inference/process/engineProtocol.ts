@@ -15,7 +15,11 @@ export type EngineRequest =
   | { readonly type: 'stop'; readonly id: number };
 
 /** A ModelSpec without its functions, how the loaded session keeps its cache, and which onnxruntime binding runs it. */
-export type LoadedModelInfo = Omit<ModelSpec, 'io'> & { readonly inputNames: readonly string[]; readonly sharedKvBuffer: boolean; readonly backend: EngineBackend };
+export type LoadedModelInfo = Omit<ModelSpec, 'io'> & {
+  readonly inputNames: readonly string[];
+  readonly sharedKvBuffer: boolean;
+  readonly backend: EngineBackend;
+};
 
 export interface MemoryReport {
   /** Resident memory of the engine process, now and at its peak. */
@@ -26,6 +30,12 @@ export interface MemoryReport {
 export type EngineReply =
   | { readonly type: 'text'; readonly id: number; readonly text: string; readonly tokenId: number }
   | { readonly type: 'done'; readonly id: number; readonly value: unknown; readonly memory: MemoryReport }
-  | { readonly type: 'failed'; readonly id: number; readonly kind: InferenceErrorKind | 'internal'; readonly message: string; readonly memory: MemoryReport };
+  | {
+      readonly type: 'failed';
+      readonly id: number;
+      readonly kind: InferenceErrorKind | 'internal';
+      readonly message: string;
+      readonly memory: MemoryReport;
+    };
 
 export type { GenerationResult };

@@ -6,7 +6,12 @@ import { pythonYamlDump } from './pythonYaml';
  * loading uses the same model format), onnxruntime-genai, then the user's extras; or the user's own
  * list instead, as MLflow's `pip_requirements` replaces its inferred ones. Duplicates are dropped.
  */
-export function wrapperRequirements(mlflowVersion: string, onnxruntimeGenai: string, pipRequirements?: readonly string[], extraPipRequirements: readonly string[] = []): string[] {
+export function wrapperRequirements(
+  mlflowVersion: string,
+  onnxruntimeGenai: string,
+  pipRequirements?: readonly string[],
+  extraPipRequirements: readonly string[] = [],
+): string[] {
   // Pinned only to a release number: a server's odd /version answer never becomes a requirement line.
   const base = pipRequirements ?? [isReleaseNumber(mlflowVersion) ? `mlflow==${mlflowVersion}` : 'mlflow', onnxruntimeGenai];
   return [...new Set([...base, ...extraPipRequirements])];

@@ -73,7 +73,11 @@ export function mlmodelText(contents: MlmodelContents): string {
   if (identity.runId !== undefined) model.run_id = identity.runId;
   if (contents.modelSizeBytes !== undefined) model.model_size_bytes = contents.modelSizeBytes;
   if (contents.inputExample) {
-    model.saved_input_example_info = { artifact_path: contents.inputExample.artifactPath, serving_input_path: contents.inputExample.servingInputPath, type: 'json_object' };
+    model.saved_input_example_info = {
+      artifact_path: contents.inputExample.artifactPath,
+      serving_input_path: contents.inputExample.servingInputPath,
+      type: 'json_object',
+    };
   }
   return pythonYamlDump(model, { sortKeys: true });
 }

@@ -27,7 +27,13 @@ export const promptToTextSignature: ModelSignatureSpec = {
  * `[{"type": "string", "name": "prompt", "required": true}]`.
  */
 export function signatureColumnsJson(columns: readonly ColumnSpec[]): string {
-  return pythonJsonDumps(columns.map((column) => (column.name === undefined ? { type: column.type, required: column.required } : { type: column.type, name: column.name, required: column.required })));
+  return pythonJsonDumps(
+    columns.map((column) =>
+      column.name === undefined
+        ? { type: column.type, required: column.required }
+        : { type: column.type, name: column.name, required: column.required },
+    ),
+  );
 }
 
 /**
@@ -39,7 +45,10 @@ export function inputExampleProblems(example: Readonly<Record<string, unknown>>,
   const problems: string[] = [];
   const known = new Map(inputs.map((column) => [column.name, column]));
   for (const key of Object.keys(example)) {
-    if (!known.has(key)) problems.push(`the input example has "${key}", which is not an input of the signature (inputs: ${inputs.map((c) => c.name).join(', ')})`);
+    if (!known.has(key))
+      problems.push(
+        `the input example has "${key}", which is not an input of the signature (inputs: ${inputs.map((c) => c.name).join(', ')})`,
+      );
   }
   let rows: number | undefined;
   for (const column of inputs) {
@@ -51,11 +60,13 @@ export function inputExampleProblems(example: Readonly<Record<string, unknown>>,
     const values = Array.isArray(value) ? value : [value];
     if (Array.isArray(value)) {
       if (value.length === 0) problems.push(`the input example's "${column.name}" is an empty list`);
-      if (rows !== undefined && rows !== value.length) problems.push(`the input example's lists differ in length ("${column.name}" has ${value.length} values, an earlier input ${rows})`);
+      if (rows !== undefined && rows !== value.length)
+        problems.push(`the input example's lists differ in length ("${column.name}" has ${value.length} values, an earlier input ${rows})`);
       rows ??= value.length;
     }
     const wrong = values.find((item) => !fitsType(item, column.type));
-    if (wrong !== undefined) problems.push(`the input example's "${column.name}" should be ${article(column.type)} ${column.type}, not ${describeValue(wrong)}`);
+    if (wrong !== undefined)
+      problems.push(`the input example's "${column.name}" should be ${article(column.type)} ${column.type}, not ${describeValue(wrong)}`);
   }
   return problems;
 }

@@ -21,7 +21,9 @@ export async function onnxFolderProblems(folder: string): Promise<string[]> {
   const problems: string[] = [];
   const names = new Set(files.map((file) => relative(folder, file).split(sep).join('/')));
   if (!names.has('genai_config.json')) {
-    problems.push(`${folder} has no genai_config.json: it is not an onnxruntime-genai model folder (build one with python -m onnxruntime_genai.models.builder)`);
+    problems.push(
+      `${folder} has no genai_config.json: it is not an onnxruntime-genai model folder (build one with python -m onnxruntime_genai.models.builder)`,
+    );
   } else {
     let config: { model?: { decoder?: { filename?: unknown } } } | undefined;
     try {
@@ -31,12 +33,15 @@ export async function onnxFolderProblems(folder: string): Promise<string[]> {
     }
     const graph = config?.model?.decoder?.filename;
     if (config && typeof graph !== 'string') problems.push(`genai_config.json in ${folder} names no model.decoder.filename`);
-    else if (typeof graph === 'string' && !names.has(graph)) problems.push(`genai_config.json names the graph ${graph}, which is not in ${folder}`);
+    else if (typeof graph === 'string' && !names.has(graph))
+      problems.push(`genai_config.json names the graph ${graph}, which is not in ${folder}`);
   }
   const pointers: string[] = [];
   for (const file of files) if (await isLfsPointer(file)) pointers.push(relative(folder, file));
   if (pointers.length > 0) {
-    problems.push(`${pointers.join(', ')} in ${folder} ${pointers.length === 1 ? 'is a Git LFS pointer' : 'are Git LFS pointers'}, not the real file: run git lfs pull in that repository`);
+    problems.push(
+      `${pointers.join(', ')} in ${folder} ${pointers.length === 1 ? 'is a Git LFS pointer' : 'are Git LFS pointers'}, not the real file: run git lfs pull in that repository`,
+    );
   }
   return problems;
 }

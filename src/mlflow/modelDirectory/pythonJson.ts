@@ -22,7 +22,12 @@ function dump(value: unknown, indent: number | undefined, margin: string): strin
     if (indent === undefined) return left + items.join(', ') + right;
     return `${left}\n${items.map((item) => inner + item).join(',\n')}\n${margin}${right}`;
   };
-  if (Array.isArray(value)) return open(value.map((item) => dump(item, indent, inner)), '[', ']');
+  if (Array.isArray(value))
+    return open(
+      value.map((item) => dump(item, indent, inner)),
+      '[',
+      ']',
+    );
   if (typeof value === 'object') {
     return open(
       Object.entries(value as Record<string, unknown>).map(([key, item]) => `${pythonJsonString(key)}: ${dump(item, indent, inner)}`),

@@ -32,12 +32,23 @@ export interface WrapperModelDirectory {
  * environment files, the input examples and the ONNX folder as an artifact — into `directory`,
  * which must be missing or empty.
  */
-export async function writeWrapperModelDirectory(directory: string, model: OnnxWrapperModel, identity: MlmodelIdentity, options: WrapperDirectoryOptions = {}): Promise<WrapperModelDirectory> {
+export async function writeWrapperModelDirectory(
+  directory: string,
+  model: OnnxWrapperModel,
+  identity: MlmodelIdentity,
+  options: WrapperDirectoryOptions = {},
+): Promise<WrapperModelDirectory> {
   await fs.mkdir(directory, { recursive: true });
-  if ((await fs.readdir(directory)).length > 0) throw new Error(`${directory} is not empty: a model directory is written into an empty folder`);
+  if ((await fs.readdir(directory)).length > 0)
+    throw new Error(`${directory} is not empty: a model directory is written into an empty folder`);
   const onnxArtifactPath = `artifacts/${basename(model.onnxFolder)}`;
   const onnxFiles = await filesWithSizes(model.onnxFolder);
-  const requirements = wrapperRequirements(identity.mlflowVersion, onnxruntimeGenaiRequirement, model.pipRequirements, model.extraPipRequirements);
+  const requirements = wrapperRequirements(
+    identity.mlflowVersion,
+    onnxruntimeGenaiRequirement,
+    model.pipRequirements,
+    model.extraPipRequirements,
+  );
   const written: Record<string, string> = {
     [wrapperFileName]: wrapperSource({ artifactName: model.artifactName, promptInput, searchOptions: model.searchOptions }),
     [inputExampleFileName]: inputExampleJson(model.inputExample),
@@ -47,10 +58,15 @@ export async function writeWrapperModelDirectory(directory: string, model: OnnxW
     'requirements.txt': requirementsText(requirements),
   };
   // MLflow counts the model's size before writing MLmodel; so does this.
-  const modelSizeBytes = Object.values(written).reduce((sum, text) => sum + Buffer.byteLength(text), 0) + onnxFiles.reduce((sum, file) => sum + file.size, 0);
+  const modelSizeBytes =
+    Object.values(written).reduce((sum, text) => sum + Buffer.byteLength(text), 0) + onnxFiles.reduce((sum, file) => sum + file.size, 0);
   const mlmodel = mlmodelText({
     identity: { ...identity, modelUuid: identity.modelUuid ?? randomBytes(16).toString('hex') },
-    flavor: { artifacts: { [model.artifactName]: { path: onnxArtifactPath, uri: model.onnxFolder } }, modelCodePath: wrapperFileName, pythonVersion: model.pythonVersion },
+    flavor: {
+      artifacts: { [model.artifactName]: { path: onnxArtifactPath, uri: model.onnxFolder } },
+      modelCodePath: wrapperFileName,
+      pythonVersion: model.pythonVersion,
+    },
     signature: model.signature,
     inputExample: { artifactPath: inputExampleFileName, servingInputPath: servingInputExampleFileName },
     modelSizeBytes,

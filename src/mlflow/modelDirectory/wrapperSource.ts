@@ -72,7 +72,14 @@ function pythonDict(options: GenaiSearchOptions): string {
     .map((name) => {
       const value = options[name]!;
       const kind = genaiSearchOptionKinds[name];
-      const literal = typeof value === 'boolean' ? (value ? 'True' : 'False') : kind === 'count' || Number.isInteger(value) === false ? String(value) : `${value}.0`;
+      const literal =
+        typeof value === 'boolean'
+          ? value
+            ? 'True'
+            : 'False'
+          : kind === 'count' || Number.isInteger(value) === false
+            ? String(value)
+            : `${value}.0`;
       return `${pythonJsonString(name)}: ${literal}`;
     });
   return `{${entries.join(', ')}}`;

@@ -1,4 +1,11 @@
-import { invocationBody, MalformedAnswerError, parseInvocationAnswer, type ScoredAnswer, type ServedInput, type ServedSettings } from './scoringFormats';
+import {
+  invocationBody,
+  MalformedAnswerError,
+  parseInvocationAnswer,
+  type ScoredAnswer,
+  type ServedInput,
+  type ServedSettings,
+} from './scoringFormats';
 import type { ScoringSignature } from './scoringSignature';
 import { errorMessage } from '../../errorMessage';
 
@@ -72,12 +79,16 @@ export class ScoringClient {
     try {
       body = JSON.parse(text);
     } catch {
-      throw new ScoringError('malformed', `The served model at ${this.baseUrl} answered with something that is not JSON: ${clip(text) || '(an empty body)'}`);
+      throw new ScoringError(
+        'malformed',
+        `The served model at ${this.baseUrl} answered with something that is not JSON: ${clip(text) || '(an empty body)'}`,
+      );
     }
     try {
       return { ...parseInvocationAnswer(this.signature, body), latencyMs: performance.now() - started };
     } catch (error) {
-      if (error instanceof MalformedAnswerError) throw new ScoringError('malformed', `${error.message} Is the signature right (${this.signature.kind})?`);
+      if (error instanceof MalformedAnswerError)
+        throw new ScoringError('malformed', `${error.message} Is the signature right (${this.signature.kind})?`);
       throw error;
     }
   }
@@ -92,7 +103,8 @@ export class ScoringClient {
 
   private transportError(error: unknown, signal: AbortSignal): ScoringError {
     const reason = signal.reason as { name?: string } | undefined;
-    if (signal.aborted && reason?.name === 'TimeoutError') return new ScoringError('timeout', `The served model at ${this.baseUrl} did not answer in time.`);
+    if (signal.aborted && reason?.name === 'TimeoutError')
+      return new ScoringError('timeout', `The served model at ${this.baseUrl} did not answer in time.`);
     if (signal.aborted) return new ScoringError('cancelled', 'Stopped: the request to the served model was cancelled.');
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const code = cause?.code ?? '';
@@ -113,16 +125,22 @@ export class ScoringClient {
     try {
       const json = JSON.parse(text) as { error_code?: unknown; message?: unknown; detail?: unknown };
       // MLflow's own messages name the failing schema check late in a long text: keep more of them.
-      if (typeof json.message === 'string') detail = `${typeof json.error_code === 'string' ? `${json.error_code}: ` : ''}${clip(json.message, 1500)}`;
+      if (typeof json.message === 'string')
+        detail = `${typeof json.error_code === 'string' ? `${json.error_code}: ` : ''}${clip(json.message, 1500)}`;
       else if (typeof json.detail === 'string') detail = json.detail;
     } catch {
       // plain text, kept as it is
     }
     const status = response.status;
     if (status === 404) {
-      return new ScoringError('rejected', `${this.baseUrl} has no ${path} (404${detail ? `: ${detail}` : ''}): is this the address of an MLflow scoring server?`, status);
+      return new ScoringError(
+        'rejected',
+        `${this.baseUrl} has no ${path} (404${detail ? `: ${detail}` : ''}): is this the address of an MLflow scoring server?`,
+        status,
+      );
     }
-    if (status >= 500) return new ScoringError('server-error', `The served model failed (HTTP ${status})${detail ? `: ${detail}` : ''}`, status);
+    if (status >= 500)
+      return new ScoringError('server-error', `The served model failed (HTTP ${status})${detail ? `: ${detail}` : ''}`, status);
     return new ScoringError('rejected', `The served model refused the request (HTTP ${status})${detail ? `: ${detail}` : ''}`, status);
   }
 }
@@ -136,9 +154,16 @@ export function normalizeScoringUrl(raw: string): string {
     throw new ScoringError('invalid-url', `"${raw}" is not a URL: give the scoring server's address, for example http://127.0.0.1:5001.`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ScoringError('invalid-url', `"${raw}" is not an http or https URL: give the scoring server's address, for example http://127.0.0.1:5001.`);
+    throw new ScoringError(
+      'invalid-url',
+      `"${raw}" is not an http or https URL: give the scoring server's address, for example http://127.0.0.1:5001.`,
+    );
   }
-  if (url.username || url.password) throw new ScoringError('invalid-url', 'A scoring server URL with a user name or password in it is refused: credentials are never kept in plain text.');
+  if (url.username || url.password)
+    throw new ScoringError(
+      'invalid-url',
+      'A scoring server URL with a user name or password in it is refused: credentials are never kept in plain text.',
+    );
   const path = url.pathname.replace(/\/+$/, '').replace(/\/invocations$/, '');
   return `${url.origin}${path}`;
 }

@@ -50,7 +50,8 @@ export function promptTextOf(input: ServedInput): string {
 /** The JSON body of a POST /invocations asking `signature` to continue `input`. */
 export function invocationBody(signature: ScoringSignature, input: ServedInput, settings: ServedSettings = {}): Record<string, unknown> {
   if (signature.kind === 'llm/v1/chat') {
-    if (!('messages' in input)) throw new Error('A raw prompt cannot be sent to an llm/v1/chat model, which takes messages: turn raw-prompt mode off.');
+    if (!('messages' in input))
+      throw new Error('A raw prompt cannot be sent to an llm/v1/chat model, which takes messages: turn raw-prompt mode off.');
     const body: Record<string, unknown> = { messages: input.messages.map(({ role, content }) => ({ role, content })) };
     if (settings.temperature !== undefined) body.temperature = settings.temperature;
     if (settings.maxTokens !== undefined) body.max_tokens = settings.maxTokens;
@@ -60,7 +61,9 @@ export function invocationBody(signature: ScoringSignature, input: ServedInput, 
     return body;
   }
   const prompt = promptTextOf(input);
-  return signature.requestShape === 'dataframe_records' ? { dataframe_records: [{ [signature.promptInput]: prompt }] } : { inputs: { [signature.promptInput]: [prompt] } };
+  return signature.requestShape === 'dataframe_records'
+    ? { dataframe_records: [{ [signature.promptInput]: prompt }] }
+    : { inputs: { [signature.promptInput]: [prompt] } };
 }
 
 /** Reads the answer to an `invocationBody` request; throws MalformedAnswerError when it does not fit. */

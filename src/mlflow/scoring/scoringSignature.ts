@@ -45,5 +45,7 @@ export function scoringSignatureOf(signature: SignatureColumns | undefined, task
 
 /** How the panel names a signature to the user. */
 export function describeScoringSignature(signature: ScoringSignature): string {
-  return signature.kind === 'llm/v1/chat' ? 'llm/v1/chat (messages → chat completion)' : `{${signature.promptInput}: string} → string (Phi-3 chat format applied here)`;
+  return signature.kind === 'llm/v1/chat'
+    ? 'llm/v1/chat (messages → chat completion)'
+    : `{${signature.promptInput}: string} → string (Phi-3 chat format applied here)`;
 }

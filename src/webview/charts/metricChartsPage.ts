@@ -41,7 +41,8 @@ function align(metric: Metric, xAxis: ChartsXAxis): uPlot.AlignedData {
     const first = series.timestamps.reduce((least, t) => (t < least ? t : least), series.timestamps.length ? series.timestamps[0]! : 0);
     const points = new Map<number, number>();
     series.values.forEach((value, i) => {
-      const x = xAxis === 'step' ? series.steps[i]! : xAxis === 'relative' ? (series.timestamps[i]! - first) / 1000 : series.timestamps[i]! / 1000;
+      const x =
+        xAxis === 'step' ? series.steps[i]! : xAxis === 'relative' ? (series.timestamps[i]! - first) / 1000 : series.timestamps[i]! / 1000;
       points.set(x, value);
     });
     return points;
@@ -80,10 +81,23 @@ function render(): void {
       height: 240,
       scales: { x: { time: xAxis === 'time' } },
       // Steps are whole numbers: no tick at step 0.5.
-      axes: [{ label: xAxis === 'step' ? 'step' : xAxis === 'relative' ? 'seconds' : '', ...axis, ...(xAxis === 'step' ? { incrs: stepIncrements } : {}) }, axis],
+      axes: [
+        {
+          label: xAxis === 'step' ? 'step' : xAxis === 'relative' ? 'seconds' : '',
+          ...axis,
+          ...(xAxis === 'step' ? { incrs: stepIncrements } : {}),
+        },
+        axis,
+      ],
       series: [
         { label: xAxis === 'step' ? 'step' : 'time' },
-        ...metric.series.map((series) => ({ label: shown.runs[series.run]!.name, stroke: colors[series.run % colors.length]!, width: 2, spanGaps: true, points: { show: series.values.length < 60 } })),
+        ...metric.series.map((series) => ({
+          label: shown.runs[series.run]!.name,
+          stroke: colors[series.run % colors.length]!,
+          width: 2,
+          spanGaps: true,
+          points: { show: series.values.length < 60 },
+        })),
       ],
       legend: { show: true },
     };

@@ -13,11 +13,29 @@ export class BulkView {
   readonly element: HTMLElement;
 
   constructor(post: (message: ViewToHost) => void) {
-    this.exportButton = el('button', { id: 'bulk-export', className: 'secondary', text: 'Export JSONL', onclick: () => post({ type: 'bulkExport' }) });
-    this.logButton = el('button', { id: 'bulk-log', className: 'secondary', text: 'Log Results to MLflow', onclick: () => post({ type: 'bulkLog' }) });
-    this.closeButton = el('button', { id: 'bulk-close', className: 'secondary', text: 'Close', onclick: () => post({ type: 'bulkClose' }) });
+    this.exportButton = el('button', {
+      id: 'bulk-export',
+      className: 'secondary',
+      text: 'Export JSONL',
+      onclick: () => post({ type: 'bulkExport' }),
+    });
+    this.logButton = el('button', {
+      id: 'bulk-log',
+      className: 'secondary',
+      text: 'Log Results to MLflow',
+      onclick: () => post({ type: 'bulkLog' }),
+    });
+    this.closeButton = el('button', {
+      id: 'bulk-close',
+      className: 'secondary',
+      text: 'Close',
+      onclick: () => post({ type: 'bulkClose' }),
+    });
     this.element = el('section', { className: 'bulk', 'aria-label': 'Bulk run results' }, [
-      el('div', { className: 'bulk-head' }, [this.summary, el('div', { className: 'actions' }, [this.exportButton, this.logButton, this.closeButton])]),
+      el('div', { className: 'bulk-head' }, [
+        this.summary,
+        el('div', { className: 'actions' }, [this.exportButton, this.logButton, this.closeButton]),
+      ]),
       this.problems,
       el('div', { className: 'bulk-scroll' }, [this.table]),
     ]);
@@ -30,9 +48,20 @@ export class BulkView {
     this.renderHead(bulk, logging);
     const head: HTMLElement[] = [];
     if (bulk.models.length > 1) {
-      head.push(el('tr', {}, [el('th', { colspan: '2' }), ...bulk.models.map((model) => el('th', { colspan: '3', className: 'model', text: model }))]));
+      head.push(
+        el('tr', {}, [
+          el('th', { colspan: '2' }),
+          ...bulk.models.map((model) => el('th', { colspan: '3', className: 'model', text: model })),
+        ]),
+      );
     }
-    head.push(el('tr', {}, [el('th', { text: 'Line' }), el('th', { text: 'Prompt' }), ...bulk.models.flatMap(() => [el('th', { text: 'Answer' }), el('th', { text: 'Tokens' }), el('th', { text: 'Latency (ms)' })])]));
+    head.push(
+      el('tr', {}, [
+        el('th', { text: 'Line' }),
+        el('th', { text: 'Prompt' }),
+        ...bulk.models.flatMap(() => [el('th', { text: 'Answer' }), el('th', { text: 'Tokens' }), el('th', { text: 'Latency (ms)' })]),
+      ]),
+    );
     this.table.replaceChildren(el('thead', {}, head), this.rows);
     this.rows.replaceChildren(...bulk.rows.map(rowElement));
   }
@@ -61,7 +90,10 @@ function rowElement(row: ViewBulkRow): HTMLElement {
     el('td', { className: 'num', text: String(row.line) }),
     el('td', { className: 'prompt', text: row.prompt }),
     ...row.answers.flatMap((answer) => [
-      el('td', { className: `answer${answer.error ? ' failed' : ''}`, title: answer.figures ?? '' }, [document.createTextNode(answer.text), answer.error ? el('div', { className: 'error', text: answer.error }) : undefined]),
+      el('td', { className: `answer${answer.error ? ' failed' : ''}`, title: answer.figures ?? '' }, [
+        document.createTextNode(answer.text),
+        answer.error ? el('div', { className: 'error', text: answer.error }) : undefined,
+      ]),
       el('td', { className: 'num', text: answer.newTokens === undefined ? '' : String(answer.newTokens) }),
       el('td', { className: 'num', text: String(answer.latencyMs) }),
     ]),

@@ -22,44 +22,113 @@ const modelProblem = el('div', { className: 'problem', role: 'alert' });
 const retryButton = el('button', { text: 'Load Again', onclick: () => post({ type: 'retryLoad' }) });
 const header = el('header', { className: 'model' }, [modelTitle, modelDetail, modelProblem, retryButton]);
 
-const systemPrompt = el('textarea', { id: 'system-prompt', rows: '2', placeholder: 'System prompt (optional)', 'aria-label': 'System prompt' });
+const systemPrompt = el('textarea', {
+  id: 'system-prompt',
+  rows: '2',
+  placeholder: 'System prompt (optional)',
+  'aria-label': 'System prompt',
+});
 systemPrompt.addEventListener('change', () => post({ type: 'systemPrompt', text: systemPrompt.value }));
 const settings = new SettingsForm(post);
 
 const exactPromptText = el('pre', { id: 'exact-prompt-text' });
-const exactPrompt = el('details', { id: 'exact-prompt', className: 'exact-prompt' }, [el('summary', { text: 'Exact prompt of the last answer' }), exactPromptText]);
+const exactPrompt = el('details', { id: 'exact-prompt', className: 'exact-prompt' }, [
+  el('summary', { text: 'Exact prompt of the last answer' }),
+  exactPromptText,
+]);
 const conversation = el('main', { className: 'conversation', 'aria-live': 'polite' });
 const notice = el('div', { className: 'notice', role: 'status' });
 const contextFill = el('div', { className: 'fill' });
 const contextLabel = el('span', { className: 'label' });
 const contextBar = el('div', { className: 'context' }, [el('div', { className: 'bar' }, [contextFill]), contextLabel]);
 
-const input = el('textarea', { id: 'message', rows: '3', placeholder: 'Message (Enter sends, Shift+Enter for a new line)', 'aria-label': 'Message' });
+const input = el('textarea', {
+  id: 'message',
+  rows: '3',
+  placeholder: 'Message (Enter sends, Shift+Enter for a new line)',
+  'aria-label': 'Message',
+});
 const sendButton = el('button', { id: 'send', text: 'Send', onclick: send });
 const stopButton = el('button', { id: 'stop', text: 'Stop', onclick: () => post({ type: 'stop' }) });
 const clearButton = el('button', { id: 'clear', className: 'secondary', text: 'Clear', onclick: () => post({ type: 'clear' }) });
-const exportMarkdown = el('button', { id: 'export-markdown', className: 'secondary', text: 'Export Markdown', onclick: () => post({ type: 'export', format: 'markdown' }) });
+const exportMarkdown = el('button', {
+  id: 'export-markdown',
+  className: 'secondary',
+  text: 'Export Markdown',
+  onclick: () => post({ type: 'export', format: 'markdown' }),
+});
 const rawMode = el('input', { id: 'raw-mode', type: 'checkbox' });
 rawMode.addEventListener('change', () => post({ type: 'rawMode', on: rawMode.checked }));
-const rawLabel = el('label', { className: 'raw', title: 'Send exactly what you type, special tokens and all (<|system|>…<|end|><|user|>…<|end|><|assistant|>)' }, [rawMode, el('span', { text: 'Raw prompt' })]);
-const exportJson = el('button', { id: 'export-json', className: 'secondary', text: 'Export JSON', onclick: () => post({ type: 'export', format: 'json' }) });
+const rawLabel = el(
+  'label',
+  { className: 'raw', title: 'Send exactly what you type, special tokens and all (<|system|>…<|end|><|user|>…<|end|><|assistant|>)' },
+  [rawMode, el('span', { text: 'Raw prompt' })],
+);
+const exportJson = el('button', {
+  id: 'export-json',
+  className: 'secondary',
+  text: 'Export JSON',
+  onclick: () => post({ type: 'export', format: 'json' }),
+});
 input.addEventListener('keydown', (event) => {
   if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
     event.preventDefault();
     send();
   }
 });
-const logButton = el('button', { id: 'log-mlflow', className: 'secondary', text: 'Log to MLflow', title: 'Log this conversation as a run in an MLflow experiment', onclick: () => post({ type: 'logToMlflow' }) });
-const compareButton = el('button', { id: 'compare', className: 'secondary', text: 'Compare…', title: 'Ask a second model the same messages, side by side', onclick: () => post({ type: 'compare' }) });
-const closeCompareButton = el('button', { id: 'close-compare', className: 'secondary', text: 'Close Comparison', onclick: () => post({ type: 'closeCompare' }) });
-const bulkButton = el('button', { id: 'bulk-run', className: 'secondary', text: 'Bulk Run…', title: 'Run every prompt of a JSONL file ({"prompt": ...} or {"messages": [...]} a line)', onclick: () => post({ type: 'bulkRun' }) });
+const logButton = el('button', {
+  id: 'log-mlflow',
+  className: 'secondary',
+  text: 'Log to MLflow',
+  title: 'Log this conversation as a run in an MLflow experiment',
+  onclick: () => post({ type: 'logToMlflow' }),
+});
+const compareButton = el('button', {
+  id: 'compare',
+  className: 'secondary',
+  text: 'Compare…',
+  title: 'Ask a second model the same messages, side by side',
+  onclick: () => post({ type: 'compare' }),
+});
+const closeCompareButton = el('button', {
+  id: 'close-compare',
+  className: 'secondary',
+  text: 'Close Comparison',
+  onclick: () => post({ type: 'closeCompare' }),
+});
+const bulkButton = el('button', {
+  id: 'bulk-run',
+  className: 'secondary',
+  text: 'Bulk Run…',
+  title: 'Run every prompt of a JSONL file ({"prompt": ...} or {"messages": [...]} a line)',
+  onclick: () => post({ type: 'bulkRun' }),
+});
 const composer = el('footer', { className: 'composer' }, [
   input,
-  el('div', { className: 'actions' }, [sendButton, stopButton, clearButton, exportMarkdown, exportJson, logButton, compareButton, closeCompareButton, bulkButton, rawLabel]),
+  el('div', { className: 'actions' }, [
+    sendButton,
+    stopButton,
+    clearButton,
+    exportMarkdown,
+    exportJson,
+    logButton,
+    compareButton,
+    closeCompareButton,
+    bulkButton,
+    rawLabel,
+  ]),
 ]);
 const bulk = new BulkView(post);
 
-document.body.append(header, el('section', { className: 'setup' }, [systemPrompt, settings.element, exactPrompt]), conversation, bulk.element, notice, contextBar, composer);
+document.body.append(
+  header,
+  el('section', { className: 'setup' }, [systemPrompt, settings.element, exactPrompt]),
+  conversation,
+  bulk.element,
+  notice,
+  contextBar,
+  composer,
+);
 
 function send(): void {
   const text = input.value;
@@ -84,7 +153,9 @@ function renderChrome(state: ChatViewState): void {
   if (document.activeElement !== systemPrompt) systemPrompt.value = state.systemPrompt;
   settings.render(state);
   rawMode.checked = state.rawMode;
-  input.placeholder = state.rawMode ? 'Raw prompt, sent exactly as typed (Enter sends, Shift+Enter for a new line)' : 'Message (Enter sends, Shift+Enter for a new line)';
+  input.placeholder = state.rawMode
+    ? 'Raw prompt, sent exactly as typed (Enter sends, Shift+Enter for a new line)'
+    : 'Message (Enter sends, Shift+Enter for a new line)';
   exactPrompt.hidden = state.lastPrompt === undefined;
   withMarkers(exactPromptText, state.lastPrompt ?? '');
   notice.textContent = state.notice ? state.notice.message : '';
@@ -121,7 +192,10 @@ function renderConversation(state: ChatViewState): void {
   keepingBottom(() => {
     if (state.compare) {
       conversation.classList.add('compare');
-      conversation.replaceChildren(columnElement('main', state.model, state.turns, post), columnElement('compare', state.compare.model, state.compare.turns, post));
+      conversation.replaceChildren(
+        columnElement('main', state.model, state.turns, post),
+        columnElement('compare', state.compare.model, state.compare.turns, post),
+      );
     } else {
       conversation.classList.remove('compare');
       conversation.replaceChildren(...state.turns.map((turn) => turnElement(turn, 'main', post)));
@@ -136,7 +210,8 @@ function turnsOf(side: Side): Element {
 
 /** A turn added, or one that changed, in the page's copy of the state and on the page. */
 function placeTurn(state: ChatViewState, turn: ViewTurn, side: Side): ChatViewState {
-  const merged = (turns: readonly ViewTurn[]) => (turns.some((t) => t.id === turn.id) ? turns.map((t) => (t.id === turn.id ? turn : t)) : [...turns, turn]);
+  const merged = (turns: readonly ViewTurn[]) =>
+    turns.some((t) => t.id === turn.id) ? turns.map((t) => (t.id === turn.id ? turn : t)) : [...turns, turn];
   keepingBottom(() => {
     const root = turnsOf(side);
     const element = turnElement(turn, side, post);

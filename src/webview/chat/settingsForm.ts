@@ -8,7 +8,16 @@ import { el } from '../page/dom';
 
 type Field = keyof ChatSettings;
 
-const labels: Record<Field, string> = { maxNewTokens: 'Max new tokens', doSample: 'Sampling', temperature: 'Temperature', topP: 'Top-p', topK: 'Top-k', repetitionPenalty: 'Repetition penalty', seed: 'Seed', stopSequences: 'Stop sequences' };
+const labels: Record<Field, string> = {
+  maxNewTokens: 'Max new tokens',
+  doSample: 'Sampling',
+  temperature: 'Temperature',
+  topP: 'Top-p',
+  topK: 'Top-k',
+  repetitionPenalty: 'Repetition penalty',
+  seed: 'Seed',
+  stopSequences: 'Stop sequences',
+};
 
 export class SettingsForm {
   private readonly fields: Record<Field, HTMLInputElement | HTMLTextAreaElement> = {
@@ -28,7 +37,11 @@ export class SettingsForm {
   private revision = 0;
   readonly element = el('details', { className: 'settings' }, [
     el('summary', { text: 'Generation settings' }),
-    el('div', { className: 'grid' }, Object.entries(this.fields).map(([key, input]) => el('label', {}, [el('span', { text: labels[key as Field] }), input]))),
+    el(
+      'div',
+      { className: 'grid' },
+      Object.entries(this.fields).map(([key, input]) => el('label', {}, [el('span', { text: labels[key as Field] }), input])),
+    ),
     this.note,
   ]);
 
@@ -63,7 +76,8 @@ export class SettingsForm {
         if (this.unsent.has(key) || field === document.activeElement) continue;
         const value = state.settings[key];
         if (key === 'doSample') (field as HTMLInputElement).checked = state.settings.doSample;
-        else if (key === 'stopSequences') field.value = state.settings.stopSequences.map((s) => s.replace(/\n/g, '\\n').replace(/\t/g, '\\t')).join('\n');
+        else if (key === 'stopSequences')
+          field.value = state.settings.stopSequences.map((s) => s.replace(/\n/g, '\\n').replace(/\t/g, '\\t')).join('\n');
         else field.value = value === undefined || value === null ? '' : String(value);
       }
     }

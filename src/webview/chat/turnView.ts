@@ -10,9 +10,17 @@ export function turnElement(turn: ViewTurn, side: Side, post: (message: ViewToHo
     if (turn.raw) withMarkers(body, turn.text);
     else body.textContent = turn.text;
   } else body.innerHTML = turn.html ?? ''; // sanitized by the extension (markdown-it, html off, safe links only)
-  const copy = el('button', { className: 'copy secondary', text: 'Copy', title: 'Copy this message', onclick: () => post(side === 'compare' ? { type: 'copy', turnId: turn.id, side } : { type: 'copy', turnId: turn.id }) });
+  const copy = el('button', {
+    className: 'copy secondary',
+    text: 'Copy',
+    title: 'Copy this message',
+    onclick: () => post(side === 'compare' ? { type: 'copy', turnId: turn.id, side } : { type: 'copy', turnId: turn.id }),
+  });
   return el('article', { className: `turn ${turn.role}${turn.pending ? ' pending' : ''}`, 'data-turn-id': String(turn.id) }, [
-    el('div', { className: 'role' }, [el('span', { text: `${turn.role === 'user' ? 'You' : 'Assistant'}${turn.raw ? ' (raw prompt)' : ''}` }), turn.pending ? undefined : copy]),
+    el('div', { className: 'role' }, [
+      el('span', { text: `${turn.role === 'user' ? 'You' : 'Assistant'}${turn.raw ? ' (raw prompt)' : ''}` }),
+      turn.pending ? undefined : copy,
+    ]),
     body,
     turn.figures ? el('div', { className: 'figures', text: turn.figures }) : undefined,
     turn.error ? el('div', { className: 'error', role: 'alert', text: turn.error }) : undefined,

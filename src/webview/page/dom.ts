@@ -4,7 +4,11 @@
  */
 export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
-  props: { readonly text?: string; readonly className?: string; readonly [attribute: string]: string | ((event: Event) => void) | undefined } = {},
+  props: {
+    readonly text?: string;
+    readonly className?: string;
+    readonly [attribute: string]: string | ((event: Event) => void) | undefined;
+  } = {},
   children: ReadonlyArray<Node | undefined> = [],
 ): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
@@ -21,6 +25,11 @@ export function el<K extends keyof HTMLElementTagNameMap>(
 
 /** Phi-3's special tokens (<|system|>, <|user|>, <|end|>, …) stand out wherever a prompt is shown. */
 export function withMarkers<T extends HTMLElement>(node: T, text: string): T {
-  node.replaceChildren(...text.split(/(<\|[a-z_]+\|>)/).filter(Boolean).map((part) => (/^<\|[a-z_]+\|>$/.test(part) ? el('span', { className: 'marker', text: part }) : document.createTextNode(part))));
+  node.replaceChildren(
+    ...text
+      .split(/(<\|[a-z_]+\|>)/)
+      .filter(Boolean)
+      .map((part) => (/^<\|[a-z_]+\|>$/.test(part) ? el('span', { className: 'marker', text: part }) : document.createTextNode(part))),
+  );
   return node;
 }

@@ -21,20 +21,30 @@ describe('activation', () => {
 
   it('contributes the MLflow container with the Experiments and Models views', () => {
     const manifest = vscode.extensions.getExtension(extensionId)!.packageJSON as {
-      contributes: { viewsContainers: { activitybar: { id: string; title: string }[] }; views: Record<string, { id: string; name: string }[]> };
+      contributes: {
+        viewsContainers: { activitybar: { id: string; title: string }[] };
+        views: Record<string, { id: string; name: string }[]>;
+      };
     };
-    assert.deepEqual(manifest.contributes.viewsContainers.activitybar.map((c) => [c.id, c.title]), [['phi3Mlflow', 'MLflow']]);
-    assert.deepEqual(manifest.contributes.views.phi3Mlflow!.map((v) => [v.id, v.name]), [
-      ['phi3Mlflow.experiments', 'Experiments'],
-      ['phi3Mlflow.models', 'Models'],
-    ]);
+    assert.deepEqual(
+      manifest.contributes.viewsContainers.activitybar.map((c) => [c.id, c.title]),
+      [['phi3Mlflow', 'MLflow']],
+    );
+    assert.deepEqual(
+      manifest.contributes.views.phi3Mlflow!.map((v) => [v.id, v.name]),
+      [
+        ['phi3Mlflow.experiments', 'Experiments'],
+        ['phi3Mlflow.models', 'Models'],
+      ],
+    );
   });
 
   it('opens its log from the Show Log command: the Output panel shows the Phi-3 MLflow channel', async function () {
     this.timeout(30_000);
     await activatedApi();
     // The Output panel's channel is a text document of the output scheme, named after the channel.
-    const isOurLog = (document: vscode.TextDocument) => document.uri.scheme === 'output' && decodeURIComponent(document.uri.toString()).includes('Phi-3 MLflow');
+    const isOurLog = (document: vscode.TextDocument) =>
+      document.uri.scheme === 'output' && decodeURIComponent(document.uri.toString()).includes('Phi-3 MLflow');
     const version = (vscode.extensions.getExtension(extensionId)!.packageJSON as { version: string }).version;
     const activated = `[info] Phi-3 MLflow ${version} activated`;
     assert.equal(vscode.workspace.textDocuments.find(isOurLog), undefined, 'the log is not shown before the command');
@@ -49,13 +59,25 @@ describe('activation', () => {
       };
       const timer = setTimeout(() => {
         const ours = vscode.workspace.textDocuments.find(isOurLog);
-        finish(new Error(ours ? `the log shows: ${ours.getText()}` : `no Phi-3 MLflow output document opened; open: ${vscode.workspace.textDocuments.map((d) => d.uri.toString()).join(', ')}`));
+        finish(
+          new Error(
+            ours
+              ? `the log shows: ${ours.getText()}`
+              : `no Phi-3 MLflow output document opened; open: ${vscode.workspace.textDocuments.map((d) => d.uri.toString()).join(', ')}`,
+          ),
+        );
       }, 20_000);
       const look = (document: vscode.TextDocument) => {
         if (shows(document)) finish(undefined, document);
       };
-      const listeners = [vscode.workspace.onDidOpenTextDocument(look), vscode.workspace.onDidChangeTextDocument((event) => look(event.document))];
-      vscode.commands.executeCommand('phi3Mlflow.showLog').then(() => vscode.workspace.textDocuments.forEach(look), (error: Error) => finish(error));
+      const listeners = [
+        vscode.workspace.onDidOpenTextDocument(look),
+        vscode.workspace.onDidChangeTextDocument((event) => look(event.document)),
+      ];
+      vscode.commands.executeCommand('phi3Mlflow.showLog').then(
+        () => vscode.workspace.textDocuments.forEach(look),
+        (error: Error) => finish(error),
+      );
     });
     assert.equal(document.uri.scheme, 'output');
   });

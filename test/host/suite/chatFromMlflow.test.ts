@@ -25,7 +25,10 @@ const experiment = 'Chat from MLflow';
 const registered = 'phi3-chat-host';
 
 function chatTabLabels(): string[] {
-  return vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputWebview).map((tab) => tab.label);
+  return vscode.window.tabGroups.all
+    .flatMap((group) => group.tabs)
+    .filter((tab) => tab.input instanceof vscode.TabInputWebview)
+    .map((tab) => tab.label);
 }
 
 /** Tabs follow the panel's title a moment later: waits for the label (generously: the machine is shared). */
@@ -52,7 +55,12 @@ describe('Test in Chat on a model in MLflow: downloaded once into the model cach
     await vscode.workspace.getConfiguration().update('phi3Mlflow.chat.modelCacheDirectory', cacheDir, vscode.ConfigurationTarget.Global);
     // A wrapper model carrying the test ONNX folder, logged and registered the extension's own way (no Python).
     const client = new MlflowClient({ uri: parseTrackingUri(serverUrl), auth: { kind: 'none' } });
-    ({ logged } = await logTestWrapper(client, { experiment, runName: 'chat-wrapper', registeredModelName: registered, onnxFolder: fixture }));
+    ({ logged } = await logTestWrapper(client, {
+      experiment,
+      runName: 'chat-wrapper',
+      registeredModelName: registered,
+      onnxFolder: fixture,
+    }));
     (await connected()).explorer.refresh();
   });
 
@@ -62,7 +70,7 @@ describe('Test in Chat on a model in MLflow: downloaded once into the model cach
     rmSync(cacheDir, { recursive: true, force: true });
   });
 
-  it('on a run: finds the ONNX folder in the run\'s logged model, downloads it and opens the chat on it', async function () {
+  it("on a run: finds the ONNX folder in the run's logged model, downloads it and opens the chat on it", async function () {
     this.timeout(120_000);
     const { explorer } = await connected();
     const experimentNode = await child(explorer.experiments, undefined, experiment);
@@ -72,7 +80,12 @@ describe('Test in Chat on a model in MLflow: downloaded once into the model cach
     const { model } = panel;
     assert.equal(model.kind, 'local');
     assert.ok(model.kind === 'local' && model.folder.startsWith(cacheDir), `${model.kind === 'local' ? model.folder : ''} is in the cache`);
-    assert.deepEqual(model.mlflow, { requestedUri: `runs:/${logged.runId}`, resolvedUri: `runs:/${logged.runId}`, title: 'chat-wrapper', trackingUri: serverUrl });
+    assert.deepEqual(model.mlflow, {
+      requestedUri: `runs:/${logged.runId}`,
+      resolvedUri: `runs:/${logged.runId}`,
+      title: 'chat-wrapper',
+      trackingUri: serverUrl,
+    });
     assert.ok(sameBytes(model.folder, 'model.onnx.data') && sameBytes(model.folder, 'genai_config.json'));
     await chatTabShows('Chat: chat-wrapper');
   });
@@ -93,14 +106,22 @@ describe('Test in Chat on a model in MLflow: downloaded once into the model cach
     const byAlias = await resolveChatModel({ kind: 'mlflow', uri: `models:/${registered}@champion` });
     assert.ok(byAlias && byAlias.kind === 'local');
     assert.equal(byAlias.folder, byVersion.model.folder);
-    assert.deepEqual(byAlias.mlflow, { requestedUri: `models:/${registered}@champion`, resolvedUri: `models:/${registered}/1`, title: `${registered} v1 (@champion)`, trackingUri: serverUrl });
+    assert.deepEqual(byAlias.mlflow, {
+      requestedUri: `models:/${registered}@champion`,
+      resolvedUri: `models:/${registered}/1`,
+      title: `${registered} v1 (@champion)`,
+      trackingUri: serverUrl,
+    });
     assert.equal(statSync(join(byAlias.folder, 'model.onnx.data')).mtimeMs, modified, 'not downloaded again');
   });
 
-  it('on the run\'s logged model and on the version\'s alias node: the version\'s download, nothing fetched again', async function () {
+  it("on the run's logged model and on the version's alias node: the version's download, nothing fetched again", async function () {
     this.timeout(120_000);
     const { explorer } = await connected();
-    const versionFolder = (await resolveChatModel({ kind: 'mlflow', uri: `models:/${registered}/1` })) as Extract<ChatModelRef, { kind: 'local' }>;
+    const versionFolder = (await resolveChatModel({ kind: 'mlflow', uri: `models:/${registered}/1` })) as Extract<
+      ChatModelRef,
+      { kind: 'local' }
+    >;
     const modified = statSync(join(versionFolder.folder, 'model.onnx.data')).mtimeMs;
     const experimentNode = await child(explorer.experiments, undefined, experiment);
     const runNode = await child(explorer.experiments, experimentNode, 'chat-wrapper');
@@ -126,7 +147,10 @@ describe('Test in Chat on a model in MLflow: downloaded once into the model cach
   it('Clear Model Cache empties the cache folder and says how much it freed', async () => {
     assert.ok(readdirSync(cacheDir).length >= 2, 'the run and the version are cached');
     // 'confirmed' answers its modal question (the size it would free) the way Delete Version's tests do.
-    const result = await vscode.commands.executeCommand<{ entries: number; bytes: number; folder: string }>('phi3Mlflow.clearModelCache', 'confirmed');
+    const result = await vscode.commands.executeCommand<{ entries: number; bytes: number; folder: string }>(
+      'phi3Mlflow.clearModelCache',
+      'confirmed',
+    );
     assert.equal(result.folder, cacheDir);
     assert.equal(result.entries, 2);
     assert.ok(result.bytes > 2 * statSync(join(fixture, 'model.onnx.data')).size);
@@ -152,6 +176,8 @@ describe('Test in Chat on a model in MLflow: downloaded once into the model cach
   });
 
   it('a model that does not exist: a clear message, no panel', async () => {
-    await assert.rejects(resolveChatModel({ kind: 'mlflow', uri: `models:/${registered}/9` }), { message: `Version 9 of registered model "${registered}" does not exist` });
+    await assert.rejects(resolveChatModel({ kind: 'mlflow', uri: `models:/${registered}/9` }), {
+      message: `Version 9 of registered model "${registered}" does not exist`,
+    });
   });
 });

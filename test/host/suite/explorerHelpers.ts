@@ -56,7 +56,11 @@ export async function childrenOf(provider: ExplorerTreeDataProvider<ExplorerNode
   return children;
 }
 
-export async function child(provider: ExplorerTreeDataProvider<ExplorerNode>, parent: ExplorerNode | undefined, label: string): Promise<ExplorerNode> {
+export async function child(
+  provider: ExplorerTreeDataProvider<ExplorerNode>,
+  parent: ExplorerNode | undefined,
+  label: string,
+): Promise<ExplorerNode> {
   const children = await childrenOf(provider, parent);
   const found = children.find((c) => labelOf(c) === label);
   assert.ok(found, `no "${label}" among ${children.map(labelOf).join(', ')}`);

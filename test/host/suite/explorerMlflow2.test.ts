@@ -9,7 +9,11 @@ import { type MlflowServer, startMlflowServer } from '../../harness/mlflowServer
 import { childrenOf, connected, labelOf, nodeAt } from './explorerHelpers';
 
 async function post<T>(base: string, path: string, body: unknown): Promise<T> {
-  const response = await fetch(`${base}/api/2.0/mlflow/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${base}/api/2.0/mlflow/${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   assert.equal(response.status, 200, `${path}: ${await response.clone().text()}`);
   return (await response.json()) as T;
 }
@@ -29,8 +33,14 @@ describe('the explorer on an MLflow 2 server', function () {
   before(async () => {
     log = vscode.window.createOutputChannel('explorer MLflow 2 tests', { log: true });
     server = await startMlflowServer({ mlflowMajor: 2 });
-    const { experiment_id: experimentId } = await post<{ experiment_id: string }>(server.url, 'experiments/create', { name: 'On MLflow 2' });
-    const { run } = await post<{ run: { info: { run_id: string } } }>(server.url, 'runs/create', { experiment_id: experimentId, run_name: 'mlflow2-run', start_time: 1_700_000_000_000 });
+    const { experiment_id: experimentId } = await post<{ experiment_id: string }>(server.url, 'experiments/create', {
+      name: 'On MLflow 2',
+    });
+    const { run } = await post<{ run: { info: { run_id: string } } }>(server.url, 'runs/create', {
+      experiment_id: experimentId,
+      run_name: 'mlflow2-run',
+      start_time: 1_700_000_000_000,
+    });
     await post(server.url, 'runs/log-parameter', { run_id: run.info.run_id, key: 'lr', value: '0.01' });
     await post(server.url, 'runs/log-metric', { run_id: run.info.run_id, key: 'loss', value: 0.5, timestamp: 1_700_000_000_000, step: 0 });
   });
@@ -54,6 +64,12 @@ describe('the explorer on an MLflow 2 server', function () {
     // The same run shape on the harness's MLflow 3 server shows its logged models.
     const api = await connected();
     const mlflow3Run = await nodeAt(api.explorer.experiments, 'Phi-3 Mini wrappers', 'onnx-cpu-int4');
-    assert.deepEqual((await childrenOf(api.explorer.experiments, mlflow3Run)).map(labelOf), ['Parameters', 'Metrics', 'Tags', 'Artifacts', 'Logged models']);
+    assert.deepEqual((await childrenOf(api.explorer.experiments, mlflow3Run)).map(labelOf), [
+      'Parameters',
+      'Metrics',
+      'Tags',
+      'Artifacts',
+      'Logged models',
+    ]);
   });
 });

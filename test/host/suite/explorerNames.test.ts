@@ -12,8 +12,13 @@ function shown(provider: ExplorerTreeDataProvider<ExplorerNode>, node: ExplorerN
   // Plain strings only: a MarkdownString tooltip could render markup and, trusted, run command: links.
   assert.ok(typeof item.tooltip === 'string' || item.tooltip === undefined, `a ${item.tooltip?.constructor.name} tooltip`);
   const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
-  const text = { label, description: typeof item.description === 'string' ? item.description : '', tooltip: (item.tooltip as string | undefined) ?? '' };
-  for (const [part, value] of Object.entries(text)) assert.equal(hasBidiControl(value), false, `${part} ${JSON.stringify(value)} holds a bidirectional control`);
+  const text = {
+    label,
+    description: typeof item.description === 'string' ? item.description : '',
+    tooltip: (item.tooltip as string | undefined) ?? '',
+  };
+  for (const [part, value] of Object.entries(text))
+    assert.equal(hasBidiControl(value), false, `${part} ${JSON.stringify(value)} holds a bidirectional control`);
   return text;
 }
 
@@ -43,7 +48,11 @@ describe('names with markup and bidirectional controls, in every part of the tre
     assert.deepEqual(shown(tree, note), { label: 'note', description: hostileNameShown, tooltip: `note = ${hostileNameShown}` });
     assert.equal(shown(tree, (await childrenOf(tree, metrics))[0]!).label, 'loss');
     const file = await child(tree, artifacts, `${hostileName}.txt`);
-    assert.deepEqual(shown(tree, file), { label: `${hostileNameShown}.txt`, description: '14 B', tooltip: `${hostileNameShown}.txt (14 B)` });
+    assert.deepEqual(shown(tree, file), {
+      label: `${hostileNameShown}.txt`,
+      description: '14 B',
+      tooltip: `${hostileNameShown}.txt (14 B)`,
+    });
     // The node keeps the server's name: opening or downloading it asks for that path.
     assert.equal((file as unknown as { path: string }).path, `${hostileName}.txt`);
   });
@@ -52,14 +61,20 @@ describe('names with markup and bidirectional controls, in every part of the tre
     const { explorer } = await connected();
     const logged = await nodeAt(explorer.experiments, hostileName, hostileName, 'Logged models', hostileModelName);
     assert.equal(shown(explorer.experiments, logged).label, hostileModelNameShown);
-    assert.ok(shown(explorer.experiments, logged).tooltip.startsWith(`${hostileModelNameShown}\nModel ID: m-`), shown(explorer.experiments, logged).tooltip);
+    assert.ok(
+      shown(explorer.experiments, logged).tooltip.startsWith(`${hostileModelNameShown}\nModel ID: m-`),
+      shown(explorer.experiments, logged).tooltip,
+    );
 
     const model = await child(explorer.models, undefined, hostileModelName);
     assert.equal(shown(explorer.models, model).label, hostileModelNameShown);
     assert.equal(shown(explorer.models, model).description, 'latest v1 · @champion');
     assert.ok(shown(explorer.models, model).tooltip.endsWith(`\n\n${hostileNameShown}`), shown(explorer.models, model).tooltip);
     const version = await child(explorer.models, model, 'Version 1');
-    assert.ok(shown(explorer.models, version).tooltip.startsWith(`${hostileModelNameShown} version 1\n`), shown(explorer.models, version).tooltip);
+    assert.ok(
+      shown(explorer.models, version).tooltip.startsWith(`${hostileModelNameShown} version 1\n`),
+      shown(explorer.models, version).tooltip,
+    );
     const parts = (await childrenOf(explorer.models, version)).map((part) => shown(explorer.models, part).label);
     assert.deepEqual(parts.slice(0, 2), [`Source run: ${hostileNameShown}`, `Logged model: ${hostileModelNameShown}`]);
   });
@@ -84,7 +99,10 @@ describe('names with markup and bidirectional controls, in every part of the tre
     const panel = api.metricCharts()!;
     try {
       assert.equal(panel.panel.title, `Metrics: ${hostileNameShown}`);
-      assert.deepEqual((await panel.whenLoaded())?.runs.map((r) => r.name), [hostileName]);
+      assert.deepEqual(
+        (await panel.whenLoaded())?.runs.map((r) => r.name),
+        [hostileName],
+      );
     } finally {
       panel.dispose();
     }

@@ -20,7 +20,10 @@ describe('revealing a run in the Experiments view (as the chat does after Log to
     assert.equal(await explorer.revealRun(experiment.id, run.id), true);
     const selected = explorer.experimentsView.selection;
     // The extension's classes come from its bundle, not from out/src: the node is known by its run id.
-    assert.deepEqual(selected.map((node) => (node as RunNode).runId), [run.id]);
+    assert.deepEqual(
+      selected.map((node) => (node as RunNode).runId),
+      [run.id],
+    );
   });
 
   it('answers false for a run the view does not list', async function () {

@@ -10,7 +10,14 @@ import { json, type StubServer, startStubServer } from '../../harness/stubServer
 import { activatedApi } from './activation.test';
 import { childrenOf, connected, contextOf, descriptionOf, labelOf, serverUrl } from './explorerHelpers';
 
-const wireExperiment = { experiment_id: '7', name: 'late answer', artifact_location: 'mlflow-artifacts:/7', lifecycle_stage: 'active', last_update_time: 1_700_000_000_000, tags: [] };
+const wireExperiment = {
+  experiment_id: '7',
+  name: 'late answer',
+  artifact_location: 'mlflow-artifacts:/7',
+  lifecycle_stage: 'active',
+  last_update_time: 1_700_000_000_000,
+  tags: [],
+};
 
 /**
  * A server that answers /version and the connect probe (an experiment search for one result) at
@@ -99,7 +106,10 @@ describe('the explorer with a slow server', () => {
       assert.match(String(loading!.treeItem().tooltip), /gives up after 30 s \(setting phi3Mlflow\.requestTimeoutSeconds\)/);
       assert.equal(loading!.treeItem().command?.command, 'phi3Mlflow.cancelLoading');
       assert.ok(provider.isLoading());
-      assert.deepEqual(searches().map((h) => h.closed), [false]);
+      assert.deepEqual(
+        searches().map((h) => h.closed),
+        [false],
+      );
 
       // The node's own command, as its click or inline button runs it.
       const changed = nextChange(provider);
@@ -149,7 +159,13 @@ describe('the explorer with a slow server', () => {
     stub = server.stub;
     const client = new MlflowClient({ uri: parseTrackingUri(stub.url), auth: { kind: 'none' } }, { timeoutMs: 120_000, maxRetries: 0 });
     const provider = new ExplorerTreeDataProvider(new ExperimentsRoot(() => client), log, { slowAfterMs: 60_000 });
-    const experiment = new ExperimentNode(provider.root, client, { experimentId: '7', name: 'held', artifactLocation: '', lifecycleStage: 'active', tags: {} });
+    const experiment = new ExperimentNode(provider.root, client, {
+      experimentId: '7',
+      name: 'held',
+      artifactLocation: '',
+      lifecycleStage: 'active',
+      tags: {},
+    });
 
     const first = provider.getChildren(experiment);
     await until('the run search to reach the server', () => server.held.length === 1);

@@ -2,7 +2,18 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { markupRunName } from '../../harness/explorerSeed';
 import type { ExplorerNode } from '../../../src/views/explorerNode';
-import { child, childrenOf, connected, contextOf, descriptionOf, labelOf, nodeAt, seeded, seededExperiment, tooltipOf } from './explorerHelpers';
+import {
+  child,
+  childrenOf,
+  connected,
+  contextOf,
+  descriptionOf,
+  labelOf,
+  nodeAt,
+  seeded,
+  seededExperiment,
+  tooltipOf,
+} from './explorerHelpers';
 
 const wrappers = 'Phi-3 Mini wrappers';
 
@@ -17,7 +28,10 @@ describe('the Experiments tree on a seeded server', () => {
     const labels = (await childrenOf(explorer.experiments)).map(labelOf);
     assert.ok(!labels.includes('Old experiment'), labels.join(', '));
     // MLflow bumps an experiment's last_update_time when it is created or changed: newest first.
-    assert.deepEqual(labels.filter((l) => ['Paging', wrappers, 'Default'].includes(l)), [wrappers, 'Paging', 'Default']);
+    assert.deepEqual(
+      labels.filter((l) => ['Paging', wrappers, 'Default'].includes(l)),
+      [wrappers, 'Paging', 'Default'],
+    );
   });
 
   it('shows deleted experiments on request, marked deleted', async () => {
@@ -96,7 +110,10 @@ describe('the Experiments tree on a seeded server', () => {
   it('filters runs with MLflow search syntax; an invalid filter keeps the old one and says why', async () => {
     const { explorer } = await connected();
     const experiment = await child(explorer.experiments, undefined, wrappers);
-    assert.equal(await vscode.commands.executeCommand('phi3Mlflow.filterRuns', experiment, "metrics.loss < 0.5 and params.lr = '0.01'"), true);
+    assert.equal(
+      await vscode.commands.executeCommand('phi3Mlflow.filterRuns', experiment, "metrics.loss < 0.5 and params.lr = '0.01'"),
+      true,
+    );
     assert.deepEqual((await childrenOf(explorer.experiments, experiment)).map(labelOf), ['onnx-cpu-int4']);
     assert.equal(descriptionOf(experiment), "filter: metrics.loss < 0.5 and params.lr = '0.01'");
     assert.equal(await vscode.commands.executeCommand('phi3Mlflow.filterRuns', experiment, 'metrics.loss <<< 1'), false);
@@ -112,9 +129,15 @@ describe('the Experiments tree on a seeded server', () => {
     const groups = await childrenOf(explorer.experiments, run);
     assert.deepEqual(groups.map(labelOf), ['Parameters', 'Metrics', 'Tags', 'Artifacts', 'Logged models']);
     const params = await childrenOf(explorer.experiments, groups[0]);
-    assert.deepEqual(params.map((p) => `${labelOf(p)}=${descriptionOf(p)}`), ['lr=0.01', 'max_length=2048', 'recipe=custom ONNX pyfunc']);
+    assert.deepEqual(
+      params.map((p) => `${labelOf(p)}=${descriptionOf(p)}`),
+      ['lr=0.01', 'max_length=2048', 'recipe=custom ONNX pyfunc'],
+    );
     const metrics = await childrenOf(explorer.experiments, groups[1]);
-    assert.deepEqual(metrics.map((m) => `${labelOf(m)}=${descriptionOf(m)}`), ['loss=0.3', 'tokens_per_second=11.2']);
+    assert.deepEqual(
+      metrics.map((m) => `${labelOf(m)}=${descriptionOf(m)}`),
+      ['loss=0.3', 'tokens_per_second=11.2'],
+    );
     const tags = (await childrenOf(explorer.experiments, groups[2])).map(labelOf);
     assert.equal(tags[0], 'phi3.recipe');
     assert.ok(tags.includes('mlflow.runName'), tags.join(', '));
@@ -182,8 +205,17 @@ describe('the Models tree on a seeded server', () => {
     const aliases = await childrenOf(explorer.models, parts[3]);
     assert.deepEqual(aliases.map(labelOf), ['@champion']);
     const tags = await childrenOf(explorer.models, parts[4]);
-    assert.deepEqual(tags.map((t) => `${labelOf(t)}=${descriptionOf(t)}`), ['validated=yes']);
+    assert.deepEqual(
+      tags.map((t) => `${labelOf(t)}=${descriptionOf(t)}`),
+      ['validated=yes'],
+    );
     // The source run expands like any run.
-    assert.deepEqual((await childrenOf(explorer.models, parts[0])).map(labelOf), ['Parameters', 'Metrics', 'Tags', 'Artifacts', 'Logged models']);
+    assert.deepEqual((await childrenOf(explorer.models, parts[0])).map(labelOf), [
+      'Parameters',
+      'Metrics',
+      'Tags',
+      'Artifacts',
+      'Logged models',
+    ]);
   });
 });

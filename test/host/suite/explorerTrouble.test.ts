@@ -66,15 +66,24 @@ describe('the explorer under trouble', () => {
   });
 
   it('reports a wrong password as auth failed, then signs in and keeps the secret out of settings', async () => {
-    assert.ok(authServerUrl, 'the runner starts a basic-auth server and names it in PHI3_MLFLOW_TEST_AUTH_SERVER_URL (test/host/hostTestServers.ts)');
+    assert.ok(
+      authServerUrl,
+      'the runner starts a basic-auth server and names it in PHI3_MLFLOW_TEST_AUTH_SERVER_URL (test/host/hostTestServers.ts)',
+    );
     const api = await activatedApi();
-    const wrong = await vscode.commands.executeCommand<{ kind: string; message?: string }>('phi3Mlflow.connect', { uri: authServerUrl, auth: { kind: 'basic', username: authUser, password: 'not-the-password' } });
+    const wrong = await vscode.commands.executeCommand<{ kind: string; message?: string }>('phi3Mlflow.connect', {
+      uri: authServerUrl,
+      auth: { kind: 'basic', username: authUser, password: 'not-the-password' },
+    });
     assert.equal(wrong.kind, 'authFailed');
     assert.equal(wrong.message, 'Authentication required (401): check the username and password for this server');
     assert.equal(api.statusBarText(), `$(lock) MLflow auth failed · ${authServerUrl.replace('http://', '')}`);
     assert.deepEqual(await childrenOf(api.explorer.experiments), []);
 
-    const right = await vscode.commands.executeCommand<{ kind: string; authKind?: string }>('phi3Mlflow.connect', { uri: authServerUrl, auth: { kind: 'basic', username: authUser, password: authPassword } });
+    const right = await vscode.commands.executeCommand<{ kind: string; authKind?: string }>('phi3Mlflow.connect', {
+      uri: authServerUrl,
+      auth: { kind: 'basic', username: authUser, password: authPassword },
+    });
     assert.equal(right.kind, 'connected');
     assert.equal(right.authKind, 'basic');
     assert.ok((await childrenOf(api.explorer.experiments)).map(labelOf).includes('Default'));

@@ -13,7 +13,16 @@ interface WireExperiment {
   experiment: { experiment_id: string; name: string; lifecycle_stage: string; tags?: Array<{ key: string; value: string }> };
 }
 interface WireVersion {
-  model_version: { version: string; current_stage: string; description?: string; tags?: Array<{ key: string; value: string }>; aliases?: string[]; source: string; run_id?: string; model_id?: string };
+  model_version: {
+    version: string;
+    current_stage: string;
+    description?: string;
+    tags?: Array<{ key: string; value: string }>;
+    aliases?: string[];
+    source: string;
+    run_id?: string;
+    model_id?: string;
+  };
 }
 
 describe('explorer commands, checked against the server', () => {
@@ -58,7 +67,10 @@ describe('explorer commands, checked against the server', () => {
     const tags = (await rest<WireExperiment>(`experiments/get?experiment_id=${seededExperiment('Paging').id}`)).body.experiment.tags ?? [];
     assert.deepEqual(
       tags.filter((t) => ['mlflow.note.content', 'owner'].includes(t.key)).sort((a, b) => a.key.localeCompare(b.key)),
-      [{ key: 'mlflow.note.content', value: 'Fifty-five runs.' }, { key: 'owner', value: 'tests' }],
+      [
+        { key: 'mlflow.note.content', value: 'Fifty-five runs.' },
+        { key: 'owner', value: 'tests' },
+      ],
     );
   });
 
@@ -70,7 +82,10 @@ describe('explorer commands, checked against the server', () => {
     assert.equal(await vscode.commands.executeCommand('phi3Mlflow.copyRunId', run), runId);
     assert.equal(await vscode.env.clipboard.readText(), runId);
     await vscode.commands.executeCommand('phi3Mlflow.deleteRun', run);
-    assert.equal((await rest<{ run: { info: { lifecycle_stage: string } } }>(`runs/get?run_id=${runId}`)).body.run.info.lifecycle_stage, 'deleted');
+    assert.equal(
+      (await rest<{ run: { info: { lifecycle_stage: string } } }>(`runs/get?run_id=${runId}`)).body.run.info.lifecycle_stage,
+      'deleted',
+    );
     assert.equal(labelOf((await childrenOf(explorer.experiments, paging))[0]!), 'run-53');
     await vscode.commands.executeCommand('phi3Mlflow.toggleDeletedRuns', paging);
     const deleted = await child(explorer.experiments, paging, 'run-54');
@@ -78,7 +93,10 @@ describe('explorer commands, checked against the server', () => {
     assert.match(descriptionOf(deleted), /deleted$/);
     await vscode.commands.executeCommand('phi3Mlflow.restoreRun', deleted);
     await vscode.commands.executeCommand('phi3Mlflow.toggleDeletedRuns', paging);
-    assert.equal((await rest<{ run: { info: { lifecycle_stage: string } } }>(`runs/get?run_id=${runId}`)).body.run.info.lifecycle_stage, 'active');
+    assert.equal(
+      (await rest<{ run: { info: { lifecycle_stage: string } } }>(`runs/get?run_id=${runId}`)).body.run.info.lifecycle_stage,
+      'active',
+    );
     assert.equal(labelOf((await childrenOf(explorer.experiments, paging))[0]!), 'run-54');
   });
 
@@ -87,7 +105,10 @@ describe('explorer commands, checked against the server', () => {
     const run = await nodeAt(explorer.experiments, wrappers, 'onnx-cpu-fp32');
     const runId = seededExperiment(wrappers).runs.find((r) => r.name === 'onnx-cpu-fp32')!.id;
     await vscode.commands.executeCommand('phi3Mlflow.setTag', run, 'reviewed', 'yes');
-    const tagOf = async () => (await rest<{ run: { data: { tags?: Array<{ key: string; value: string }> } } }>(`runs/get?run_id=${runId}`)).body.run.data.tags?.find((t) => t.key === 'reviewed');
+    const tagOf = async () =>
+      (
+        await rest<{ run: { data: { tags?: Array<{ key: string; value: string }> } } }>(`runs/get?run_id=${runId}`)
+      ).body.run.data.tags?.find((t) => t.key === 'reviewed');
     assert.deepEqual(await tagOf(), { key: 'reviewed', value: 'yes' });
     const tags = await childrenOf(explorer.experiments, (await childrenOf(explorer.experiments, run))[2]);
     const reviewed = tags.find((t) => labelOf(t) === 'reviewed')!;
@@ -99,7 +120,11 @@ describe('explorer commands, checked against the server', () => {
     const { explorer } = await connected();
     const evalFolder = await nodeAt(explorer.experiments, wrappers, 'onnx-cpu-int4', 'Artifacts', 'eval');
     const target = join(scratch, 'download');
-    const result = await vscode.commands.executeCommand<{ files: number; bytes: number }>('phi3Mlflow.downloadArtifacts', evalFolder, target);
+    const result = await vscode.commands.executeCommand<{ files: number; bytes: number }>(
+      'phi3Mlflow.downloadArtifacts',
+      evalFolder,
+      target,
+    );
     assert.equal(result.files, 1);
     assert.equal(readFileSync(join(target, 'eval', 'prompts.jsonl'), 'utf8'), '{"prompt": "What is MLflow?"}\n');
     assert.ok(!existsSync(join(target, 'README.md')));
@@ -140,13 +165,18 @@ describe('explorer commands, checked against the server', () => {
     const { explorer } = await connected();
     let version: ExplorerNode = await nodeAt(explorer.models, 'registered-by-test', 'Version 1');
     await vscode.commands.executeCommand('phi3Mlflow.setAlias', version, 'candidate');
-    assert.deepEqual((await rest<WireVersion>('model-versions/get?name=registered-by-test&version=1')).body.model_version.aliases, ['candidate']);
+    assert.deepEqual((await rest<WireVersion>('model-versions/get?name=registered-by-test&version=1')).body.model_version.aliases, [
+      'candidate',
+    ]);
     version = await nodeAt(explorer.models, 'registered-by-test', 'Version 1');
     assert.equal(descriptionOf(version), '@candidate');
     await vscode.commands.executeCommand('phi3Mlflow.removeAlias', version, 'candidate');
     assert.equal((await rest<WireVersion>('model-versions/get?name=registered-by-test&version=1')).body.model_version.aliases, undefined);
     await vscode.commands.executeCommand('phi3Mlflow.transitionStage', version, 'Production');
-    assert.equal((await rest<WireVersion>('model-versions/get?name=registered-by-test&version=1')).body.model_version.current_stage, 'Production');
+    assert.equal(
+      (await rest<WireVersion>('model-versions/get?name=registered-by-test&version=1')).body.model_version.current_stage,
+      'Production',
+    );
     await vscode.commands.executeCommand('phi3Mlflow.editDescription', version, 'First <b>version</b>.');
     await vscode.commands.executeCommand('phi3Mlflow.setTag', version, 'validated', 'no');
     const after = (await rest<WireVersion>('model-versions/get?name=registered-by-test&version=1')).body.model_version;
@@ -154,7 +184,11 @@ describe('explorer commands, checked against the server', () => {
     assert.deepEqual(after.tags, [{ key: 'validated', value: 'no' }]);
     const model = await child(explorer.models, undefined, 'registered-by-test');
     await vscode.commands.executeCommand('phi3Mlflow.editDescription', model, 'Made by the tests.');
-    assert.equal((await rest<{ registered_model: { description: string } }>('registered-models/get?name=registered-by-test')).body.registered_model.description, 'Made by the tests.');
+    assert.equal(
+      (await rest<{ registered_model: { description: string } }>('registered-models/get?name=registered-by-test')).body.registered_model
+        .description,
+      'Made by the tests.',
+    );
   });
 
   it('deletes a version once confirmed', async () => {
@@ -162,7 +196,9 @@ describe('explorer commands, checked against the server', () => {
     const version = await nodeAt(explorer.models, 'registered-by-test', 'Version 2');
     assert.equal(await vscode.commands.executeCommand('phi3Mlflow.deleteModelVersion', version, 'confirmed'), true);
     assert.equal((await rest('model-versions/get?name=registered-by-test&version=2')).status, 404);
-    assert.deepEqual((await childrenOf(explorer.models, await child(explorer.models, undefined, 'registered-by-test'))).map(labelOf), ['Version 1']);
+    assert.deepEqual((await childrenOf(explorer.models, await child(explorer.models, undefined, 'registered-by-test'))).map(labelOf), [
+      'Version 1',
+    ]);
   });
 
   it('opens metric charts: one run, and two runs overlaid', async () => {
@@ -172,13 +208,25 @@ describe('explorer commands, checked against the server', () => {
     const fp32 = await nodeAt(explorer.experiments, wrappers, 'onnx-cpu-fp32');
     await vscode.commands.executeCommand('phi3Mlflow.showMetricCharts', int4);
     let data = await api.metricCharts()!.whenLoaded();
-    assert.deepEqual(data?.metrics.map((m) => m.key), ['loss', 'tokens_per_second']);
+    assert.deepEqual(
+      data?.metrics.map((m) => m.key),
+      ['loss', 'tokens_per_second'],
+    );
     assert.deepEqual(data?.metrics[0]!.series[0]!.values, [1.0, 0.6, 0.4, 0.3]);
     assert.deepEqual(data?.metrics[0]!.series[0]!.steps, [0, 1, 2, 3]);
     await vscode.commands.executeCommand('phi3Mlflow.showMetricCharts', int4, [int4, fp32]);
     data = await api.metricCharts()!.whenLoaded();
-    assert.deepEqual(data?.runs.map((r) => r.name), ['onnx-cpu-int4', 'onnx-cpu-fp32']);
-    assert.deepEqual(data?.metrics[0]!.series.map((s) => s.values), [[1.0, 0.6, 0.4, 0.3], [1.2, 0.9, 0.7]]);
+    assert.deepEqual(
+      data?.runs.map((r) => r.name),
+      ['onnx-cpu-int4', 'onnx-cpu-fp32'],
+    );
+    assert.deepEqual(
+      data?.metrics[0]!.series.map((s) => s.values),
+      [
+        [1.0, 0.6, 0.4, 0.3],
+        [1.2, 0.9, 0.7],
+      ],
+    );
     assert.equal(api.metricCharts()!.panel.webview.html.includes("script-src 'nonce-"), true);
     assert.equal(/<script(?![^>]*nonce=)/.test(api.metricCharts()!.panel.webview.html), false);
     api.metricCharts()!.dispose();

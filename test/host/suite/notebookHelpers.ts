@@ -35,7 +35,10 @@ export async function openNotebook(name: string, cells: { code: string; language
 
 export async function openWithOurs(uri: vscode.Uri): Promise<vscode.NotebookDocument> {
   await vscode.commands.executeCommand('vscode.openWith', uri, notebookType);
-  const notebook = await waitFor(() => vscode.workspace.notebookDocuments.find((n) => n.uri.toString() === uri.toString() && n.notebookType === notebookType), 'the notebook to open');
+  const notebook = await waitFor(
+    () => vscode.workspace.notebookDocuments.find((n) => n.uri.toString() === uri.toString() && n.notebookType === notebookType),
+    'the notebook to open',
+  );
   await vscode.commands.executeCommand('notebook.selectKernel', { id: 'phi3-mlflow-python', extension: 'phi3-mlflow.phi3-mlflow' });
   return notebook;
 }
@@ -60,15 +63,23 @@ export async function runCell(notebook: vscode.NotebookDocument, index: number, 
   // A new end time marks this run's end (the order number starts again after a restart).
   const before = notebook.cellAt(index).executionSummary?.timing?.endTime;
   startCell(notebook, index);
-  return waitFor(() => {
-    const cell = notebook.cellAt(index);
-    return finished(cell) && cell.executionSummary?.timing?.endTime !== before ? cell : undefined;
-  }, `cell ${index} to run`, timeoutMs);
+  return waitFor(
+    () => {
+      const cell = notebook.cellAt(index);
+      return finished(cell) && cell.executionSummary?.timing?.endTime !== before ? cell : undefined;
+    },
+    `cell ${index} to run`,
+    timeoutMs,
+  );
 }
 
 export const text = (data: Uint8Array) => new TextDecoder().decode(data);
 export const itemsOf = (cell: vscode.NotebookCell) => cell.outputs.flatMap((o) => o.items);
-export const stdoutOf = (cell: vscode.NotebookCell) => itemsOf(cell).filter((i) => i.mime === stdoutMime).map((i) => text(i.data)).join('');
+export const stdoutOf = (cell: vscode.NotebookCell) =>
+  itemsOf(cell)
+    .filter((i) => i.mime === stdoutMime)
+    .map((i) => text(i.data))
+    .join('');
 export const errorOf = (cell: vscode.NotebookCell) => {
   const item = itemsOf(cell).find((i) => i.mime === errorMime);
   return item ? (JSON.parse(text(item.data)) as { name: string; message: string; stack: string }) : undefined;
@@ -78,7 +89,12 @@ export const errorOf = (cell: vscode.NotebookCell) => {
  * Resolves with what `probe` finds once the notebook holds it: looked at now and after each change
  * to the notebook (outputs, execution summaries), so nothing waits longer than the change itself.
  */
-export function whenNotebook<T>(notebook: vscode.NotebookDocument, probe: () => T | undefined | false, what: string, timeoutMs = 60_000): Promise<T> {
+export function whenNotebook<T>(
+  notebook: vscode.NotebookDocument,
+  probe: () => T | undefined | false,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const look = () => {
       const value = probe();

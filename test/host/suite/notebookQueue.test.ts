@@ -8,10 +8,14 @@ import { errorOf, executeCells, finished, openNotebook, stdoutOf, whenNotebook, 
 async function runOne(notebook: vscode.NotebookDocument, index: number): Promise<vscode.NotebookCell> {
   const before = notebook.cellAt(index).executionSummary?.timing?.endTime;
   void executeCells(notebook, index, index + 1);
-  return whenNotebook(notebook, () => {
-    const cell = notebook.cellAt(index);
-    return finished(cell) && cell.executionSummary?.timing?.endTime !== before ? cell : undefined;
-  }, `cell ${index} to run`);
+  return whenNotebook(
+    notebook,
+    () => {
+      const cell = notebook.cellAt(index);
+      return finished(cell) && cell.executionSummary?.timing?.endTime !== before ? cell : undefined;
+    },
+    `cell ${index} to run`,
+  );
 }
 
 /** The cell as a cell that never ran shows: no order, no success, no timing, no output. */
@@ -70,10 +74,16 @@ describe('notebooks: the execution queue', function () {
     await Promise.all([firstBatch, secondBatch]);
     await whenNotebook(notebook, () => finished(notebook.cellAt(3)) && stdoutOf(notebook.cellAt(3)) !== '', 'the last cell to end');
     const cells = notebook.getCells();
-    assert.deepEqual(cells.map((c) => c.executionSummary?.success), [true, true, true, true]);
+    assert.deepEqual(
+      cells.map((c) => c.executionSummary?.success),
+      [true, true, true, true],
+    );
     assert.equal(stdoutOf(cells[3]!), "['0', '1', '2']\n");
     const first = cells[0]!.executionSummary?.executionOrder ?? 0;
-    assert.deepEqual(cells.map((c) => c.executionSummary?.executionOrder), [first, first + 1, first + 2, first + 3]);
+    assert.deepEqual(
+      cells.map((c) => c.executionSummary?.executionOrder),
+      [first, first + 1, first + 2, first + 3],
+    );
   });
 
   it('Interrupt stops the running cell and ends the cells waiting behind it as not run', async () => {

@@ -47,7 +47,11 @@ describe('the local chat backend on phi3-tiny-genai-int4', () => {
   });
 
   it('a raw prompt is generated from exactly as typed: the same tokens as the chat it spells out', async () => {
-    const raw = await backend.answer({ prompt: '<|user|>\nHello<|end|>\n<|assistant|>\n' }, { ...defaultChatSettings, maxNewTokens: 6 }, () => undefined);
+    const raw = await backend.answer(
+      { prompt: '<|user|>\nHello<|end|>\n<|assistant|>\n' },
+      { ...defaultChatSettings, maxNewTokens: 6 },
+      () => undefined,
+    );
     const chat = await backend.answer(hello, { ...defaultChatSettings, maxNewTokens: 6 }, () => undefined);
     assert.equal(raw.figures.promptTokens, 4);
     assert.equal(raw.text, chat.text);
@@ -60,7 +64,11 @@ describe('the local chat backend on phi3-tiny-genai-int4', () => {
     const sequence = full.text.slice(8, 12);
     const expected = full.text.slice(0, full.text.indexOf(sequence));
     const pieces: string[] = [];
-    const stopped = await backend.answer(hello, { ...defaultChatSettings, maxNewTokens: 12, stopSequences: ['never appears', sequence] }, (piece) => pieces.push(piece));
+    const stopped = await backend.answer(
+      hello,
+      { ...defaultChatSettings, maxNewTokens: 12, stopSequences: ['never appears', sequence] },
+      (piece) => pieces.push(piece),
+    );
     assert.equal(stopped.text, expected);
     assert.equal(pieces.join(''), expected);
     assert.equal(stopped.figures.stopReason, 'stop-sequence');
@@ -76,18 +84,21 @@ describe('the local chat backend on phi3-tiny-genai-int4', () => {
     assert.ok(answer.figures.newTokens! < 50, `stopped after ${answer.figures.newTokens} tokens`);
   });
 
-  it('an invalid setting is refused with the engine\'s message, and the backend stays usable', async () => {
-    await assert.rejects(backend.answer(hello, { ...defaultChatSettings, doSample: true, topP: 0 }, () => undefined), {
-      name: 'InferenceError',
-      kind: 'invalid-option',
-      message: 'Invalid generation setting: top-p must be above 0 and at most 1 (got 0).',
-    });
+  it("an invalid setting is refused with the engine's message, and the backend stays usable", async () => {
+    await assert.rejects(
+      backend.answer(hello, { ...defaultChatSettings, doSample: true, topP: 0 }, () => undefined),
+      {
+        name: 'InferenceError',
+        kind: 'invalid-option',
+        message: 'Invalid generation setting: top-p must be above 0 and at most 1 (got 0).',
+      },
+    );
     assert.equal((await backend.answer(hello, { ...defaultChatSettings, maxNewTokens: 2 }, () => undefined)).figures.newTokens, 2);
   });
 });
 
 describe('the local chat backend on a folder that is not a model', () => {
-  it('fails to open with the engine\'s message, and opens again when asked', async () => {
+  it("fails to open with the engine's message, and opens again when asked", async () => {
     const notAModel = mkdtempSync(join(tmpdir(), 'phi3-not-a-model-'));
     writeFileSync(join(notAModel, 'README.md'), 'nothing here');
     const backend = new LocalChatBackend({ kind: 'local', folder: notAModel }, () => undefined);

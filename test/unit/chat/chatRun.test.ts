@@ -29,11 +29,21 @@ const conversation: ConversationSnapshot = {
   systemPrompt: 'Be brief.',
   turns: [
     { id: 1, role: 'user', content: 'Hello' },
-    { id: 2, role: 'assistant', content: 'Hi **there**', figures: { newTokens: 7, promptTokens: 9, timeToFirstTokenMs: 40, tokensPerSecond: 100, stopReason: 'max-new-tokens' } },
+    {
+      id: 2,
+      role: 'assistant',
+      content: 'Hi **there**',
+      figures: { newTokens: 7, promptTokens: 9, timeToFirstTokenMs: 40, tokensPerSecond: 100, stopReason: 'max-new-tokens' },
+    },
     { id: 3, role: 'user', content: 'More?' },
     { id: 4, role: 'assistant', content: 'cut', error: 'The served model answered 500' },
     { id: 5, role: 'user', content: 'Again' },
-    { id: 6, role: 'assistant', content: 'Yes', figures: { newTokens: 3, promptTokens: 20, timeToFirstTokenMs: 60, tokensPerSecond: 50, stopReason: 'eos' } },
+    {
+      id: 6,
+      role: 'assistant',
+      content: 'Yes',
+      figures: { newTokens: 3, promptTokens: 20, timeToFirstTokenMs: 60, tokensPerSecond: 50, stopReason: 'eos' },
+    },
   ],
 };
 const localModel = { kind: 'local', location: '/models/phi3-tiny', mlflowUri: 'models:/phi3@champion' } as const;
@@ -98,23 +108,51 @@ describe('chat runs logged to a real MLflow server', () => {
       mean_tokens_per_second: 75,
     });
     const history = await collect(client.runs.metricHistory(logged.runId, 'new_tokens'));
-    assert.deepEqual(history.map((m) => [m.step, m.value, m.timestamp]), [[0, 7, loggedAt.getTime()], [1, 3, loggedAt.getTime()]]);
+    assert.deepEqual(
+      history.map((m) => [m.step, m.value, m.timestamp]),
+      [
+        [0, 7, loggedAt.getTime()],
+        [1, 3, loggedAt.getTime()],
+      ],
+    );
     const ttft = await collect(client.runs.metricHistory(logged.runId, 'time_to_first_token_ms'));
-    assert.deepEqual(ttft.map((m) => [m.step, m.value]), [[0, 40], [1, 60]]);
+    assert.deepEqual(
+      ttft.map((m) => [m.step, m.value]),
+      [
+        [0, 40],
+        [1, 60],
+      ],
+    );
 
     const files = await collect(client.artifacts.listFiles({ kind: 'run', runId: logged.runId }));
     assert.deepEqual(files.map((f) => f.path).sort(), ['chat/conversation.json', 'chat/conversation.md']);
-    const exported = { model: { kind: 'local' as const, location: '/models/phi3-tiny' }, settings, conversation, exportedAt: '2026-11-23T22:10:05.000Z' };
+    const exported = {
+      model: { kind: 'local' as const, location: '/models/phi3-tiny' },
+      settings,
+      conversation,
+      exportedAt: '2026-11-23T22:10:05.000Z',
+    };
     const markdown = await artifactText(server, logged.runId, 'chat/conversation.md');
     assert.equal(markdown, conversationToMarkdown(exported));
-    assert.match(markdown, /^# Chat with a Phi-3 model\n\n- Model: local ONNX folder `\/models\/phi3-tiny`\n- Settings: max new tokens 7, greedy, repetition penalty 1, seed 42, stop at "\\n\\n"\n- Exported: 2026-11-23T22:10:05.000Z\n\n## System\n\nBe brief.\n\n## User\n\nHello\n\n## Assistant\n\nHi \*\*there\*\*\n\n_7 tokens · 40 ms to first token · 100.0 tokens\/s · max new tokens reached_\n/);
+    assert.match(
+      markdown,
+      /^# Chat with a Phi-3 model\n\n- Model: local ONNX folder `\/models\/phi3-tiny`\n- Settings: max new tokens 7, greedy, repetition penalty 1, seed 42, stop at "\\n\\n"\n- Exported: 2026-11-23T22:10:05.000Z\n\n## System\n\nBe brief.\n\n## User\n\nHello\n\n## Assistant\n\nHi \*\*there\*\*\n\n_7 tokens · 40 ms to first token · 100.0 tokens\/s · max new tokens reached_\n/,
+    );
     const json = await artifactText(server, logged.runId, 'chat/conversation.json');
     assert.equal(json, conversationToJson(exported));
-    assert.deepEqual((JSON.parse(json) as { messages: Array<{ role: string }> }).messages.map((m) => m.role), ['system', 'user', 'assistant', 'user', 'assistant', 'user', 'assistant']);
+    assert.deepEqual(
+      (JSON.parse(json) as { messages: Array<{ role: string }> }).messages.map((m) => m.role),
+      ['system', 'user', 'assistant', 'user', 'assistant', 'user', 'assistant'],
+    );
   });
 
   it('names a served model by its URL and signature', async () => {
-    const request = conversationRunRequest({ model: servedModel, settings: defaultChatSettings, conversation: { systemPrompt: '', turns: [] }, loggedAt });
+    const request = conversationRunRequest({
+      model: servedModel,
+      settings: defaultChatSettings,
+      conversation: { systemPrompt: '', turns: [] },
+      loggedAt,
+    });
     const logged = await logChatRun(client, experimentId, request);
     const run = await client.runs.get(logged.runId);
     assert.equal(run.tags['phi3.model.url'], 'http://127.0.0.1:5001');
@@ -125,8 +163,25 @@ describe('chat runs logged to a real MLflow server', () => {
   });
 
   it('logs a comparison as one run: both models’ figures and tags with _a and _b, a transcript each', async () => {
-    const other: ConversationSnapshot = { systemPrompt: 'Be brief.', turns: [conversation.turns[0]!, { id: 2, role: 'assistant', content: 'Yo', figures: { newTokens: 2, promptTokens: undefined, timeToFirstTokenMs: 300, tokensPerSecond: undefined, stopReason: 'stop' } }] };
-    const request = conversationRunRequest({ model: localModel, settings, conversation: { systemPrompt: 'Be brief.', turns: conversation.turns.slice(0, 2) }, loggedAt, compare: { model: servedModel, conversation: other } });
+    const other: ConversationSnapshot = {
+      systemPrompt: 'Be brief.',
+      turns: [
+        conversation.turns[0]!,
+        {
+          id: 2,
+          role: 'assistant',
+          content: 'Yo',
+          figures: { newTokens: 2, promptTokens: undefined, timeToFirstTokenMs: 300, tokensPerSecond: undefined, stopReason: 'stop' },
+        },
+      ],
+    };
+    const request = conversationRunRequest({
+      model: localModel,
+      settings,
+      conversation: { systemPrompt: 'Be brief.', turns: conversation.turns.slice(0, 2) },
+      loggedAt,
+      compare: { model: servedModel, conversation: other },
+    });
     const logged = await logChatRun(client, experimentId, request);
     const run = await client.runs.get(logged.runId);
     assert.equal(run.info.runName, 'compare models:/phi3@champion vs 127.0.0.1:5001 2026-11-23 22:10');
@@ -152,9 +207,17 @@ describe('chat runs logged to a real MLflow server', () => {
       mean_time_to_first_token_ms_b: 300,
     });
     const files = await collect(client.artifacts.listFiles({ kind: 'run', runId: logged.runId }));
-    assert.deepEqual(files.map((f) => f.path).sort(), ['chat/conversation_a.json', 'chat/conversation_a.md', 'chat/conversation_b.json', 'chat/conversation_b.md']);
+    assert.deepEqual(files.map((f) => f.path).sort(), [
+      'chat/conversation_a.json',
+      'chat/conversation_a.md',
+      'chat/conversation_b.json',
+      'chat/conversation_b.md',
+    ]);
     const markdown = await artifactText(server, logged.runId, 'chat/conversation_b.md');
-    assert.match(markdown, /^# Chat with a Phi-3 model\n\n- Model: served by MLflow `http:\/\/127\.0\.0\.1:5001` \(llm\/v1\/chat\)\n[^]*## Assistant\n\nYo\n\n_2 tokens · 300 ms to first token_\n$/);
+    assert.match(
+      markdown,
+      /^# Chat with a Phi-3 model\n\n- Model: served by MLflow `http:\/\/127\.0\.0\.1:5001` \(llm\/v1\/chat\)\n[^]*## Assistant\n\nYo\n\n_2 tokens · 300 ms to first token_\n$/,
+    );
   });
 
   it('marks the run FAILED and says which when an upload fails, and a missing experiment fails with a clear message', async () => {
@@ -170,7 +233,12 @@ describe('chat runs logged to a real MLflow server', () => {
       }),
       (error: Error) => {
         runId = /run (\w+) in experiment/.exec(error.message)?.[1] ?? '';
-        assert.match(error.message, new RegExp(`^Logging to MLflow failed: cancelled by the user \\(run \\w{32} in experiment ${experimentId} is marked FAILED\\)\\.$`));
+        assert.match(
+          error.message,
+          new RegExp(
+            `^Logging to MLflow failed: cancelled by the user \\(run \\w{32} in experiment ${experimentId} is marked FAILED\\)\\.$`,
+          ),
+        );
         return true;
       },
     );
@@ -181,8 +249,32 @@ describe('chat runs logged to a real MLflow server', () => {
   it('logs bulk results as a table MLflow reads back with mlflow.load_table, with the loggedArtifacts tag', async () => {
     const { prompts } = parseBulkPrompts('{"prompt": "What is 2+2?"}\n{"messages": [{"role": "user", "content": "Say \\"hi\\""}]}\n');
     const rows: BulkRow[] = [
-      { prompt: prompts[0]!, answers: [{ text: '4', latencyMs: 120.4, figures: { newTokens: 1, promptTokens: 8, timeToFirstTokenMs: 100, tokensPerSecond: undefined, stopReason: 'eos' } }, { text: 'four', latencyMs: 300, figures: { newTokens: 2, promptTokens: undefined, timeToFirstTokenMs: 300, tokensPerSecond: 6.5, stopReason: 'stop' } }] },
-      { prompt: prompts[1]!, answers: [{ text: 'hi', latencyMs: 80, figures: { newTokens: 1, promptTokens: 9, timeToFirstTokenMs: 80, tokensPerSecond: undefined, stopReason: 'eos' } }, { text: '', latencyMs: 12, error: 'The served model answered 500' }] },
+      {
+        prompt: prompts[0]!,
+        answers: [
+          {
+            text: '4',
+            latencyMs: 120.4,
+            figures: { newTokens: 1, promptTokens: 8, timeToFirstTokenMs: 100, tokensPerSecond: undefined, stopReason: 'eos' },
+          },
+          {
+            text: 'four',
+            latencyMs: 300,
+            figures: { newTokens: 2, promptTokens: undefined, timeToFirstTokenMs: 300, tokensPerSecond: 6.5, stopReason: 'stop' },
+          },
+        ],
+      },
+      {
+        prompt: prompts[1]!,
+        answers: [
+          {
+            text: 'hi',
+            latencyMs: 80,
+            figures: { newTokens: 1, promptTokens: 9, timeToFirstTokenMs: 80, tokensPerSecond: undefined, stopReason: 'eos' },
+          },
+          { text: '', latencyMs: 12, error: 'The served model answered 500' },
+        ],
+      },
     ];
     const request = bulkRunRequest({ models: [localModel, servedModel], settings, rows, loggedAt });
     const logged = await logChatRun(client, experimentId, request);
@@ -208,7 +300,20 @@ describe('chat runs logged to a real MLflow server', () => {
     });
     const table = JSON.parse(await artifactText(server, logged.runId, 'bulk_results.json')) as unknown;
     assert.deepEqual(table, {
-      columns: ['line', 'prompt', 'answer_a', 'new_tokens_a', 'latency_ms_a', 'tokens_per_second_a', 'error_a', 'answer_b', 'new_tokens_b', 'latency_ms_b', 'tokens_per_second_b', 'error_b'],
+      columns: [
+        'line',
+        'prompt',
+        'answer_a',
+        'new_tokens_a',
+        'latency_ms_a',
+        'tokens_per_second_a',
+        'error_a',
+        'answer_b',
+        'new_tokens_b',
+        'latency_ms_b',
+        'tokens_per_second_b',
+        'error_b',
+      ],
       data: [
         [1, 'What is 2+2?', '4', 1, 120, null, null, 'four', 2, 300, 6.5, null],
         [2, 'Say "hi"', 'hi', 1, 80, null, null, '', null, 12, null, 'The served model answered 500'],
@@ -222,9 +327,27 @@ describe('chat runs logged to a real MLflow server', () => {
       "df = mlflow.load_table('bulk_results.json', run_ids=[sys.argv[2]], extra_columns=['run_id'])",
       "print(json.dumps({'columns': list(df.columns), 'answers_a': list(df['answer_a']), 'errors_b': [e if isinstance(e, str) else None for e in df['error_b']], 'run_ids': sorted(set(df['run_id']))}))",
     ].join('\n');
-    const { stdout } = await promisify(execFile)(venvPython, ['-c', script, server.url, logged.runId, experimentId], { cwd: repoRoot, env: { ...process.env, MLFLOW_TRACKING_URI: '' }, timeout: 120_000 });
+    const { stdout } = await promisify(execFile)(venvPython, ['-c', script, server.url, logged.runId, experimentId], {
+      cwd: repoRoot,
+      env: { ...process.env, MLFLOW_TRACKING_URI: '' },
+      timeout: 120_000,
+    });
     assert.deepEqual(JSON.parse(stdout.trim().split('\n').pop()!), {
-      columns: ['line', 'prompt', 'answer_a', 'new_tokens_a', 'latency_ms_a', 'tokens_per_second_a', 'error_a', 'answer_b', 'new_tokens_b', 'latency_ms_b', 'tokens_per_second_b', 'error_b', 'run_id'],
+      columns: [
+        'line',
+        'prompt',
+        'answer_a',
+        'new_tokens_a',
+        'latency_ms_a',
+        'tokens_per_second_a',
+        'error_a',
+        'answer_b',
+        'new_tokens_b',
+        'latency_ms_b',
+        'tokens_per_second_b',
+        'error_b',
+        'run_id',
+      ],
       answers_a: ['4', 'hi'],
       errors_b: [null, 'The served model answered 500'],
       run_ids: [logged.runId],
@@ -249,11 +372,35 @@ describe('bulk prompts from JSONL', () => {
     ].join('\n');
     const { prompts, problems } = parseBulkPrompts(text, 'Be brief.');
     assert.deepEqual(prompts, [
-      { line: 1, prompt: 'One', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'One' }] },
-      { line: 3, prompt: 'Two', messages: [{ role: 'system', content: 'S' }, { role: 'user', content: 'Two' }] },
-      { line: 11, prompt: 'Last', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Last' }] },
+      {
+        line: 1,
+        prompt: 'One',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'One' },
+        ],
+      },
+      {
+        line: 3,
+        prompt: 'Two',
+        messages: [
+          { role: 'system', content: 'S' },
+          { role: 'user', content: 'Two' },
+        ],
+      },
+      {
+        line: 11,
+        prompt: 'Last',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Last' },
+        ],
+      },
     ]);
-    assert.deepEqual(problems.map((p) => p.line), [4, 5, 6, 7, 8, 9, 10]);
+    assert.deepEqual(
+      problems.map((p) => p.line),
+      [4, 5, 6, 7, 8, 9, 10],
+    );
     assert.equal(problems[0]!.message, '"prompt" must be non-empty text');
     assert.match(problems[1]!.message, /^not valid JSON \(Unexpected token/);
     assert.equal(problems[2]!.message, 'the last message must be the user\'s (got "assistant")');
@@ -267,9 +414,23 @@ describe('bulk prompts from JSONL', () => {
 
   it('exports results as JSONL, one object a prompt with the table columns and the messages sent', () => {
     const { prompts } = parseBulkPrompts('{"prompt": "Hi"}');
-    const rows: BulkRow[] = [{ prompt: prompts[0]!, answers: [{ text: 'Hello', latencyMs: 10.6, figures: { newTokens: 2, promptTokens: 4, timeToFirstTokenMs: 5, tokensPerSecond: 200, stopReason: 'eos' } }] }];
+    const rows: BulkRow[] = [
+      {
+        prompt: prompts[0]!,
+        answers: [
+          {
+            text: 'Hello',
+            latencyMs: 10.6,
+            figures: { newTokens: 2, promptTokens: 4, timeToFirstTokenMs: 5, tokensPerSecond: 200, stopReason: 'eos' },
+          },
+        ],
+      },
+    ];
     assert.deepEqual(bulkTable(1, rows).columns, ['line', 'prompt', 'answer', 'new_tokens', 'latency_ms', 'tokens_per_second', 'error']);
-    assert.equal(bulkResultsJsonl(1, rows), '{"line":1,"prompt":"Hi","answer":"Hello","new_tokens":2,"latency_ms":11,"tokens_per_second":200,"error":null,"messages":[{"role":"user","content":"Hi"}]}\n');
+    assert.equal(
+      bulkResultsJsonl(1, rows),
+      '{"line":1,"prompt":"Hi","answer":"Hello","new_tokens":2,"latency_ms":11,"tokens_per_second":200,"error":null,"messages":[{"role":"user","content":"Hi"}]}\n',
+    );
   });
 });
 
@@ -285,17 +446,34 @@ describe('the bulk runner on phi3-tiny-genai-int4', () => {
   it('answers every prompt in order with its figures, and Stop ends the run keeping what was done', async () => {
     const { prompts } = parseBulkPrompts('{"prompt": "Hello"}\n{"prompt": "Hi"}\n{"prompt": "Hey"}\n');
     const seen: number[] = [];
-    const done = await runBulk(prompts, [backend], { ...defaultChatSettings, maxNewTokens: 5 }, { signal: new AbortController().signal, onRow: (_, index) => seen.push(index) });
+    const done = await runBulk(
+      prompts,
+      [backend],
+      { ...defaultChatSettings, maxNewTokens: 5 },
+      { signal: new AbortController().signal, onRow: (_, index) => seen.push(index) },
+    );
     assert.equal(done.cancelled, false);
     assert.deepEqual(seen, [0, 1, 2]);
-    assert.deepEqual(done.rows.map((r) => [r.prompt.prompt, r.answers[0]!.figures?.newTokens, r.answers[0]!.error]), [['Hello', 5, undefined], ['Hi', 5, undefined], ['Hey', 5, undefined]]);
+    assert.deepEqual(
+      done.rows.map((r) => [r.prompt.prompt, r.answers[0]!.figures?.newTokens, r.answers[0]!.error]),
+      [
+        ['Hello', 5, undefined],
+        ['Hi', 5, undefined],
+        ['Hey', 5, undefined],
+      ],
+    );
     assert.ok(done.rows.every((r) => r.answers[0]!.latencyMs > 0 && r.answers[0]!.text.length > 0));
 
     // Stopped during the first prompt's long answer (sampling over the whole vocabulary is the test
     // model's slow path): one row, cut short, and the other prompts never asked.
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 1500);
-    const stopped = await runBulk(prompts, [backend], { ...defaultChatSettings, maxNewTokens: 3000, doSample: true, topK: 0, seed: 1 }, { signal: controller.signal });
+    const stopped = await runBulk(
+      prompts,
+      [backend],
+      { ...defaultChatSettings, maxNewTokens: 3000, doSample: true, topK: 0, seed: 1 },
+      { signal: controller.signal },
+    );
     assert.equal(stopped.cancelled, true);
     assert.equal(stopped.rows.length, 1);
     assert.equal(stopped.rows[0]!.answers[0]!.figures?.stopReason, 'cancelled');

@@ -35,7 +35,12 @@ describe('the chat page messages', () => {
   };
 
   before(async () => {
-    session = new ChatSession('session-1', { model: { kind: 'local', folder }, conversation: { systemPrompt: '', turns: [] } }, () => settings, () => undefined);
+    session = new ChatSession(
+      'session-1',
+      { model: { kind: 'local', folder }, conversation: { systemPrompt: '', turns: [] } },
+      () => settings,
+      () => undefined,
+    );
     assert.equal(await session.main.load(() => false), true);
     view = new ChatViewBuilder(new RenderedAnswers(renderModelMarkdown), renderModelMarkdown);
     sync = new ChatViewSync();
@@ -52,7 +57,7 @@ describe('the chat page messages', () => {
 
   it('streams an answer of N pieces as N tokens messages of the new text, then the finished turn', async () => {
     const id = session.conversation.ask('Hello', false);
-    assert.equal(id, 2, 'the answer\'s turn');
+    assert.equal(id, 2, "the answer's turn");
     const asked = show();
     assert.deepEqual(asked, [
       { type: 'update', set: { busy: true }, unset: [] },
@@ -69,14 +74,20 @@ describe('the chat page messages', () => {
       statePerPiece += JSON.stringify({ type: 'state', state: view.state(session) }).length;
     });
     assert.ok(pieces.length > 1, `streamed in ${pieces.length} pieces`);
-    assert.deepEqual(streamed, pieces.map((text) => ({ type: 'tokens', turnId: 2, text })));
+    assert.deepEqual(
+      streamed,
+      pieces.map((text) => ({ type: 'tokens', turnId: 2, text })),
+    );
     const answer = session.conversation.turn(2)!;
     assert.equal(answer.figures?.newTokens, 24);
     assert.equal(pieces.join(''), answer.content);
     const finished = show();
     assert.deepEqual(finished, [
       { type: 'update', set: { busy: false }, unset: [] },
-      { type: 'turn', turn: { id: 2, role: 'assistant', text: '', html: renderModelMarkdown(answer.content), figures: describeFigures(answer) } },
+      {
+        type: 'turn',
+        turn: { id: 2, role: 'assistant', text: '', html: renderModelMarkdown(answer.content), figures: describeFigures(answer) },
+      },
     ]);
     // Each piece costs its own text and 40-odd bytes; a state per piece cost the whole chat each time.
     const incremental = size([...asked, ...streamed, ...finished]);
@@ -84,10 +95,34 @@ describe('the chat page messages', () => {
   });
 
   it('posts a bulk run one row at a time, then its status', async () => {
-    const prompts = ['Hello', 'What is MLflow?', 'Tell me a story'].map((prompt, i) => ({ line: i + 1, prompt, messages: [{ role: 'user' as const, content: prompt }] }));
-    const bulk = { file: '/prompts.jsonl', total: 3, problems: '', models: [session.backend.exported], titles: [session.backend.title], settings, rows: [] as never[], controller: new AbortController(), running: true, cancelled: false };
+    const prompts = ['Hello', 'What is MLflow?', 'Tell me a story'].map((prompt, i) => ({
+      line: i + 1,
+      prompt,
+      messages: [{ role: 'user' as const, content: prompt }],
+    }));
+    const bulk = {
+      file: '/prompts.jsonl',
+      total: 3,
+      problems: '',
+      models: [session.backend.exported],
+      titles: [session.backend.title],
+      settings,
+      rows: [] as never[],
+      controller: new AbortController(),
+      running: true,
+      cancelled: false,
+    };
     session.bulk = bulk;
-    assert.deepEqual(show(), [{ type: 'update', set: { busy: true, bulk: { models: ['phi3-tiny-genai-int4'], file: '/prompts.jsonl', total: 3, running: true, cancelled: false, rows: [] } }, unset: [] }]);
+    assert.deepEqual(show(), [
+      {
+        type: 'update',
+        set: {
+          busy: true,
+          bulk: { models: ['phi3-tiny-genai-int4'], file: '/prompts.jsonl', total: 3, running: true, cancelled: false, rows: [] },
+        },
+        unset: [],
+      },
+    ]);
     const perRow: HostToView[][] = [];
     await runBulk(prompts, [session.backend], settings, {
       signal: bulk.controller.signal,

@@ -59,14 +59,23 @@ describe('the conversation', () => {
       { id: 5, role: 'user', content: '<|user|>\nHi<|end|>\n<|assistant|>\n', raw: true },
       { id: 6, role: 'assistant', content: 'Hey', figures, raw: true },
     ]);
-    assert.deepEqual(conversation.messagesForModel().map((m) => m.content), ['Be brief.', 'Hi', 'Hello **there**', 'Name a colour']);
+    assert.deepEqual(
+      conversation.messagesForModel().map((m) => m.content),
+      ['Be brief.', 'Hi', 'Hello **there**', 'Name a colour'],
+    );
   });
 
   it('comes back from a snapshot with new ids after the old ones; an answer cut by a reload is marked', () => {
     const conversation = new Conversation();
     conversation.ask('Hi');
     const restored = new Conversation(JSON.parse(JSON.stringify(conversation.snapshot)));
-    assert.deepEqual(restored.turns[1], { id: 2, role: 'assistant', content: '', pending: false, error: 'Interrupted: the window was reloaded while this answer was generated.' });
+    assert.deepEqual(restored.turns[1], {
+      id: 2,
+      role: 'assistant',
+      content: '',
+      pending: false,
+      error: 'Interrupted: the window was reloaded while this answer was generated.',
+    });
     assert.equal(restored.isGenerating, false);
     assert.equal(restored.ask('Again'), 4);
     restored.clear();
@@ -75,29 +84,62 @@ describe('the conversation', () => {
 });
 
 describe('generation settings', () => {
-  it('reads the webview\'s strings and checks them with the engine\'s messages', () => {
-    assert.deepEqual(checkChatSettings({ maxNewTokens: '16', doSample: true, temperature: '0.5', topP: '0.9', topK: '40', repetitionPenalty: '1.1', seed: '' }), {
-      maxNewTokens: 16,
-      doSample: true,
-      temperature: 0.5,
-      topP: 0.9,
-      topK: 40,
-      repetitionPenalty: 1.1,
-      seed: undefined,
-      stopSequences: [],
-    });
+  it("reads the webview's strings and checks them with the engine's messages", () => {
+    assert.deepEqual(
+      checkChatSettings({
+        maxNewTokens: '16',
+        doSample: true,
+        temperature: '0.5',
+        topP: '0.9',
+        topK: '40',
+        repetitionPenalty: '1.1',
+        seed: '',
+      }),
+      {
+        maxNewTokens: 16,
+        doSample: true,
+        temperature: 0.5,
+        topP: 0.9,
+        topK: 40,
+        repetitionPenalty: 1.1,
+        seed: undefined,
+        stopSequences: [],
+      },
+    );
     assert.deepEqual(checkChatSettings({ ...defaultChatSettings, stopSequences: '\\n\\n\nEND\n' }).stopSequences, ['\n\n', 'END']);
-    assert.throws(() => checkChatSettings({ ...defaultChatSettings, stopSequences: 'a\nb\nc\nd\ne' }), { message: 'Invalid generation setting: at most 4 stop sequences (got 5).' });
-    assert.throws(() => checkChatSettings({ ...defaultChatSettings, stopSequences: [''] }), { message: 'Invalid generation setting: a stop sequence cannot be empty.' });
-    assert.throws(() => checkChatSettings({ ...defaultChatSettings, maxNewTokens: '0' }), { name: 'InferenceError', kind: 'invalid-option', message: 'Invalid generation setting: max new tokens must be a whole number of 1 or more (got 0).' });
-    assert.throws(() => checkChatSettings({ ...defaultChatSettings, topP: '1.5' }), { message: 'Invalid generation setting: top-p must be above 0 and at most 1 (got 1.5).' });
-    assert.throws(() => checkChatSettings({ ...defaultChatSettings, temperature: 'hot' }), { message: 'Invalid generation setting: temperature must be a number (got "hot").' });
-    assert.throws(() => checkChatSettings({ ...defaultChatSettings, seed: '-1' }), { message: 'Invalid generation setting: seed must be a whole number from 0 to 4294967295 (got -1).' });
+    assert.throws(() => checkChatSettings({ ...defaultChatSettings, stopSequences: 'a\nb\nc\nd\ne' }), {
+      message: 'Invalid generation setting: at most 4 stop sequences (got 5).',
+    });
+    assert.throws(() => checkChatSettings({ ...defaultChatSettings, stopSequences: [''] }), {
+      message: 'Invalid generation setting: a stop sequence cannot be empty.',
+    });
+    assert.throws(() => checkChatSettings({ ...defaultChatSettings, maxNewTokens: '0' }), {
+      name: 'InferenceError',
+      kind: 'invalid-option',
+      message: 'Invalid generation setting: max new tokens must be a whole number of 1 or more (got 0).',
+    });
+    assert.throws(() => checkChatSettings({ ...defaultChatSettings, topP: '1.5' }), {
+      message: 'Invalid generation setting: top-p must be above 0 and at most 1 (got 1.5).',
+    });
+    assert.throws(() => checkChatSettings({ ...defaultChatSettings, temperature: 'hot' }), {
+      message: 'Invalid generation setting: temperature must be a number (got "hot").',
+    });
+    assert.throws(() => checkChatSettings({ ...defaultChatSettings, seed: '-1' }), {
+      message: 'Invalid generation setting: seed must be a whole number from 0 to 4294967295 (got -1).',
+    });
   });
 
   it('becomes engine search options, or llm/v1/chat settings (sampling ones only with sampling on)', () => {
     const settings = { ...defaultChatSettings, maxNewTokens: 12, seed: 7 };
-    assert.deepEqual(toSearchOptions(settings), { maxNewTokens: 12, doSample: false, temperature: 0.7, topP: 0.9, topK: 50, repetitionPenalty: 1, seed: 7 });
+    assert.deepEqual(toSearchOptions(settings), {
+      maxNewTokens: 12,
+      doSample: false,
+      temperature: 0.7,
+      topP: 0.9,
+      topK: 50,
+      repetitionPenalty: 1,
+      seed: 7,
+    });
     assert.deepEqual(toServedSettings(settings), { maxTokens: 12 });
     assert.deepEqual(toServedSettings({ ...settings, doSample: true }), { maxTokens: 12, temperature: 0.7, topP: 0.9, topK: 50 });
     assert.deepEqual(toServedSettings({ ...settings, stopSequences: ['\n\n'] }), { maxTokens: 12, stop: ['\n\n'] });
@@ -110,7 +152,8 @@ describe('the context window', () => {
     assert.deepEqual(contextUsage(4096, 4096), {
       usedTokens: 4096,
       contextLength: 4096,
-      problem: "The prompt is 4096 tokens and the model's context window is 4096: it does not fit. Clear the conversation, shorten the system prompt or the message, and send again.",
+      problem:
+        "The prompt is 4096 tokens and the model's context window is 4096: it does not fit. Clear the conversation, shorten the system prompt or the message, and send again.",
     });
   });
 });
@@ -162,29 +205,61 @@ describe('exports', () => {
   });
 
   it('JSON: llm/v1/chat-style messages with figures, the settings and the model', () => {
-    assert.deepEqual(JSON.parse(conversationToJson({ ...input, model: { kind: 'served', location: 'http://127.0.0.1:5001', signature: 'llm/v1/chat' } })), {
-      format: 'phi3-mlflow-chat/1',
-      exportedAt: '2026-11-23T21:00:00.000Z',
-      model: { kind: 'served', location: 'http://127.0.0.1:5001', signature: 'llm/v1/chat' },
-      settings: { maxNewTokens: 3, doSample: false, temperature: 0.7, topP: 0.9, topK: 50, repetitionPenalty: 1, seed: null, stopSequences: [] },
-      messages: [
-        { role: 'system', content: 'Be brief.' },
-        { role: 'user', content: 'Hi' },
-        { role: 'assistant', content: 'Hello **there**', figures },
-        { role: 'user', content: 'Name a colour' },
-        { role: 'assistant', content: '', error: 'The local engine process was killed (SIGKILL).' },
-      ],
-    });
+    assert.deepEqual(
+      JSON.parse(conversationToJson({ ...input, model: { kind: 'served', location: 'http://127.0.0.1:5001', signature: 'llm/v1/chat' } })),
+      {
+        format: 'phi3-mlflow-chat/1',
+        exportedAt: '2026-11-23T21:00:00.000Z',
+        model: { kind: 'served', location: 'http://127.0.0.1:5001', signature: 'llm/v1/chat' },
+        settings: {
+          maxNewTokens: 3,
+          doSample: false,
+          temperature: 0.7,
+          topP: 0.9,
+          topK: 50,
+          repetitionPenalty: 1,
+          seed: null,
+          stopSequences: [],
+        },
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: 'Hello **there**', figures },
+          { role: 'user', content: 'Name a colour' },
+          { role: 'assistant', content: '', error: 'The local engine process was killed (SIGKILL).' },
+        ],
+      },
+    );
   });
 
   it('settings with stop sequences', () => {
-    assert.match(conversationToMarkdown({ ...input, settings: { ...input.settings, stopSequences: ['\n\n', 'END'] } }), /\n- Settings: max new tokens 3, greedy, repetition penalty 1, seed random, stop at "\\n\\n" or "END"\n/);
+    assert.match(
+      conversationToMarkdown({ ...input, settings: { ...input.settings, stopSequences: ['\n\n', 'END'] } }),
+      /\n- Settings: max new tokens 3, greedy, repetition penalty 1, seed random, stop at "\\n\\n" or "END"\n/,
+    );
   });
 
   it('figures for a stopped answer and for a served one without token counts', () => {
-    assert.equal(describeFigures({ figures: { ...figures, newTokens: 1, tokensPerSecond: undefined, stopReason: 'cancelled' } }), '1 token · 42 ms to first token · stopped');
-    assert.equal(describeFigures({ figures: { ...figures, stopReason: 'stop-sequence' } }), '3 tokens · 42 ms to first token · 120.4 tokens/s · stop sequence reached');
-    assert.equal(describeFigures({ figures: { newTokens: undefined, promptTokens: undefined, timeToFirstTokenMs: 812.2, tokensPerSecond: undefined, stopReason: 'stop' } }), '812 ms to first token');
+    assert.equal(
+      describeFigures({ figures: { ...figures, newTokens: 1, tokensPerSecond: undefined, stopReason: 'cancelled' } }),
+      '1 token · 42 ms to first token · stopped',
+    );
+    assert.equal(
+      describeFigures({ figures: { ...figures, stopReason: 'stop-sequence' } }),
+      '3 tokens · 42 ms to first token · 120.4 tokens/s · stop sequence reached',
+    );
+    assert.equal(
+      describeFigures({
+        figures: {
+          newTokens: undefined,
+          promptTokens: undefined,
+          timeToFirstTokenMs: 812.2,
+          tokensPerSecond: undefined,
+          stopReason: 'stop',
+        },
+      }),
+      '812 ms to first token',
+    );
   });
 });
 

@@ -5,23 +5,41 @@ import { renderModelMarkdown } from '../../../src/chat/markdownRenderer';
 
 describe('rendering model output', () => {
   it('keeps Markdown: emphasis, code, fenced code with its language, safe links, line breaks', () => {
-    assert.equal(renderModelMarkdown('**bold** and `code`\nnext line'), '<p><strong>bold</strong> and <code>code</code><br>\nnext line</p>\n');
-    assert.equal(renderModelMarkdown('```python\nprint("<hi>")\n```'), '<pre><code class="hljs language-python"><span class="hljs-built_in">print</span>(<span class="hljs-string">&quot;&lt;hi&gt;&quot;</span>)\n</code></pre>\n');
-    assert.equal(renderModelMarkdown('[docs](https://mlflow.org "MLflow") <https://a.example> [mail](mailto:a@b.example)'), '<p><a href="https://mlflow.org">docs</a> <a href="https://a.example">https://a.example</a> <a href="mailto:a@b.example">mail</a></p>\n');
+    assert.equal(
+      renderModelMarkdown('**bold** and `code`\nnext line'),
+      '<p><strong>bold</strong> and <code>code</code><br>\nnext line</p>\n',
+    );
+    assert.equal(
+      renderModelMarkdown('```python\nprint("<hi>")\n```'),
+      '<pre><code class="hljs language-python"><span class="hljs-built_in">print</span>(<span class="hljs-string">&quot;&lt;hi&gt;&quot;</span>)\n</code></pre>\n',
+    );
+    assert.equal(
+      renderModelMarkdown('[docs](https://mlflow.org "MLflow") <https://a.example> [mail](mailto:a@b.example)'),
+      '<p><a href="https://mlflow.org">docs</a> <a href="https://a.example">https://a.example</a> <a href="mailto:a@b.example">mail</a></p>\n',
+    );
   });
 
   it('escapes raw HTML: script, event handlers, iframes, styles', () => {
     assert.equal(renderModelMarkdown('<script>alert(1)</script>'), '<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n');
     assert.equal(renderModelMarkdown('<img src=x onerror=alert(1)>'), '<p>&lt;img src=x onerror=alert(1)&gt;</p>\n');
-    assert.equal(renderModelMarkdown('<a href="javascript:alert(1)" onclick="steal()">y</a>'), '<p>&lt;a href=&quot;javascript:alert(1)&quot; onclick=&quot;steal()&quot;&gt;y&lt;/a&gt;</p>\n');
-    assert.equal(renderModelMarkdown('<div style="background:url(https://evil.example/x)">\n<iframe src="https://evil.example"></iframe>\n</div>'), '<p>&lt;div style=&quot;background:url(https://evil.example/x)&quot;&gt;<br>\n&lt;iframe src=&quot;https://evil.example&quot;&gt;&lt;/iframe&gt;<br>\n&lt;/div&gt;</p>\n');
+    assert.equal(
+      renderModelMarkdown('<a href="javascript:alert(1)" onclick="steal()">y</a>'),
+      '<p>&lt;a href=&quot;javascript:alert(1)&quot; onclick=&quot;steal()&quot;&gt;y&lt;/a&gt;</p>\n',
+    );
+    assert.equal(
+      renderModelMarkdown('<div style="background:url(https://evil.example/x)">\n<iframe src="https://evil.example"></iframe>\n</div>'),
+      '<p>&lt;div style=&quot;background:url(https://evil.example/x)&quot;&gt;<br>\n&lt;iframe src=&quot;https://evil.example&quot;&gt;&lt;/iframe&gt;<br>\n&lt;/div&gt;</p>\n',
+    );
   });
 
   it('drops links to javascript:, data:, file:, command: and relative targets, leaving the text', () => {
     assert.equal(renderModelMarkdown('[click](javascript:alert(1))'), '<p>[click](javascript:alert(1))</p>\n');
     assert.equal(renderModelMarkdown('[click](JaVaScRiPt:alert(1))'), '<p>[click](JaVaScRiPt:alert(1))</p>\n');
     assert.equal(renderModelMarkdown('[x](data:text/html;base64,PHNjcmlwdD4=)'), '<p>[x](data:text/html;base64,PHNjcmlwdD4=)</p>\n');
-    assert.equal(renderModelMarkdown('[x](file:///etc/passwd) [y](command:workbench.action.quit) [z](./local)'), '<p>[x](file:///etc/passwd) [y](command:workbench.action.quit) [z](./local)</p>\n');
+    assert.equal(
+      renderModelMarkdown('[x](file:///etc/passwd) [y](command:workbench.action.quit) [z](./local)'),
+      '<p>[x](file:///etc/passwd) [y](command:workbench.action.quit) [z](./local)</p>\n',
+    );
     assert.equal(renderModelMarkdown('[x][r]\n\n[r]: javascript:alert(1)'), '<p>[x][r]</p>\n<p>[r]: javascript:alert(1)</p>\n');
   });
 

@@ -46,7 +46,11 @@ describe('the served-model client against real MLflow scoring servers', () => {
     assert.equal(answer.text, expected);
     assert.equal(answer.usage, undefined);
     assert.ok(answer.latencyMs > 0);
-    const records = new ScoringClient(`${promptServer.url}/invocations`, { kind: 'prompt', promptInput: 'prompt', requestShape: 'dataframe_records' });
+    const records = new ScoringClient(`${promptServer.url}/invocations`, {
+      kind: 'prompt',
+      promptInput: 'prompt',
+      requestShape: 'dataframe_records',
+    });
     assert.equal((await records.answer({ messages })).text, expected);
   });
 
@@ -73,45 +77,70 @@ describe('the served-model client against real MLflow scoring servers', () => {
     await assert.rejects(wrong.answer({ messages: [{ role: 'user', content: 'Hi' }] }), (error: ScoringError) => {
       assert.equal(error.kind, 'rejected');
       assert.equal(error.status, 400);
-      assert.match(error.message, /^The served model refused the request \(HTTP 400\): INVALID_PARAMETER_VALUE: Failed to predict data .*Failed to enforce schema .*Model is missing inputs \['messages'\]/s);
+      assert.match(
+        error.message,
+        /^The served model refused the request \(HTTP 400\): INVALID_PARAMETER_VALUE: Failed to predict data .*Failed to enforce schema .*Model is missing inputs \['messages'\]/s,
+      );
       return true;
     });
   });
 
   it('an address without /invocations, and a port nothing listens on', async () => {
-    await assert.rejects(new ScoringClient(`${chatServer.url}/nested`, chatSignature).answer({ messages: [{ role: 'user', content: 'Hi' }] }), {
-      name: 'ScoringError',
-      kind: 'rejected',
-      message: `${chatServer.url}/nested has no /invocations (404: Not Found): is this the address of an MLflow scoring server?`,
-    });
+    await assert.rejects(
+      new ScoringClient(`${chatServer.url}/nested`, chatSignature).answer({ messages: [{ role: 'user', content: 'Hi' }] }),
+      {
+        name: 'ScoringError',
+        kind: 'rejected',
+        message: `${chatServer.url}/nested has no /invocations (404: Not Found): is this the address of an MLflow scoring server?`,
+      },
+    );
     const port = await freePort();
-    await assert.rejects(new ScoringClient(`http://127.0.0.1:${port}`, chatSignature).answer({ messages: [{ role: 'user', content: 'Hi' }] }), {
-      name: 'ScoringError',
-      kind: 'unreachable',
-      message: `Nothing answers at http://127.0.0.1:${port} (the connection was refused): is \`mlflow models serve\` running there?`,
-    });
+    await assert.rejects(
+      new ScoringClient(`http://127.0.0.1:${port}`, chatSignature).answer({ messages: [{ role: 'user', content: 'Hi' }] }),
+      {
+        name: 'ScoringError',
+        kind: 'unreachable',
+        message: `Nothing answers at http://127.0.0.1:${port} (the connection was refused): is \`mlflow models serve\` running there?`,
+      },
+    );
   });
 
   it('through the chat backend: llm/v1/chat gets max tokens (and sampling settings only with sampling on), figures from usage', async () => {
     const backend = new ServedChatBackend({ kind: 'served', url: chatServer.url, signature: chatSignature });
     await backend.open();
     const pieces: string[] = [];
-    const answer = await backend.answer({ messages: [{ role: 'user', content: 'Hi there' }] }, { ...defaultChatSettings, maxNewTokens: 9 }, (piece) => pieces.push(piece));
+    const answer = await backend.answer(
+      { messages: [{ role: 'user', content: 'Hi there' }] },
+      { ...defaultChatSettings, maxNewTokens: 9 },
+      (piece) => pieces.push(piece),
+    );
     assert.equal(answer.text, '1 messages; last from user: Hi there; settings max_tokens=9');
     assert.deepEqual(pieces, [answer.text]);
     assert.equal(answer.figures.newTokens, 9);
     assert.equal(answer.figures.promptTokens, 2);
     assert.equal(answer.figures.stopReason, 'stop');
-    const sampled = await backend.answer({ messages: [{ role: 'user', content: 'Hi' }] }, { ...defaultChatSettings, maxNewTokens: 9, doSample: true, temperature: 0.3, topP: 0.8, topK: 5 }, () => undefined);
+    const sampled = await backend.answer(
+      { messages: [{ role: 'user', content: 'Hi' }] },
+      { ...defaultChatSettings, maxNewTokens: 9, doSample: true, temperature: 0.3, topP: 0.8, topK: 5 },
+      () => undefined,
+    );
     assert.equal(sampled.text, '1 messages; last from user: Hi; settings max_tokens=9, temperature=0.3, top_k=5, top_p=0.8');
-    const stopped = await backend.answer({ messages: [{ role: 'user', content: 'Hi' }] }, { ...defaultChatSettings, maxNewTokens: 9, stopSequences: ['\n\n', 'END'] }, () => undefined);
+    const stopped = await backend.answer(
+      { messages: [{ role: 'user', content: 'Hi' }] },
+      { ...defaultChatSettings, maxNewTokens: 9, stopSequences: ['\n\n', 'END'] },
+      () => undefined,
+    );
     assert.equal(stopped.text, "1 messages; last from user: Hi; settings max_tokens=9, stop=['\\n\\n', 'END']");
   });
 
   it('through the chat backend: {prompt} gets the Phi-3 prompt and no settings; a stopped request is cancelled', async () => {
     const backend = new ServedChatBackend({ kind: 'served', url: promptServer.url, signature: promptSignature });
     assert.match(backend.settingsNote!, /takes only a prompt/);
-    const answer = await backend.answer({ messages: [{ role: 'user', content: 'Hi' }] }, { ...defaultChatSettings, maxNewTokens: 3 }, () => undefined);
+    const answer = await backend.answer(
+      { messages: [{ role: 'user', content: 'Hi' }] },
+      { ...defaultChatSettings, maxNewTokens: 3 },
+      () => undefined,
+    );
     assert.equal(answer.text, 'echo: <|user|>\nHi<|end|>\n<|assistant|>\n');
     assert.equal(backend.exactPrompt({ messages: [{ role: 'user', content: 'Hi' }] }), '<|user|>\nHi<|end|>\n<|assistant|>\n');
     const raw = await backend.answer({ prompt: '<|user|>\nas typed<|end|>' }, defaultChatSettings, () => undefined);
@@ -124,7 +153,11 @@ describe('the served-model client against real MLflow scoring servers', () => {
 
   it('a cancelled request rejects at once as cancelled', async () => {
     const controller = new AbortController();
-    const pending = new ScoringClient(chatServer.url, chatSignature).answer({ messages: [{ role: 'user', content: 'Hi' }] }, {}, controller.signal);
+    const pending = new ScoringClient(chatServer.url, chatSignature).answer(
+      { messages: [{ role: 'user', content: 'Hi' }] },
+      {},
+      controller.signal,
+    );
     controller.abort();
     await assert.rejects(pending, { name: 'ScoringError', kind: 'cancelled' });
   });
@@ -134,7 +167,8 @@ describe('the served-model client on answers a real scoring server does not give
   let stub: StubServer;
   before(async () => {
     stub = await startStubServer((request, response) => {
-      if (request.url === '/broken/invocations') return json(response, 503, { error_code: 'TEMPORARILY_UNAVAILABLE', message: 'Model is loading' });
+      if (request.url === '/broken/invocations')
+        return json(response, 503, { error_code: 'TEMPORARILY_UNAVAILABLE', message: 'Model is loading' });
       if (request.url === '/text/invocations') {
         response.writeHead(200, { 'Content-Type': 'text/plain' });
         return response.end('<html>proxy error</html>');
@@ -145,12 +179,21 @@ describe('the served-model client on answers a real scoring server does not give
   after(() => stub?.stop());
 
   it('5xx, non-JSON and a wrong shape each get their own message', async () => {
-    const ask = (path: string, signature = promptSignature) => new ScoringClient(`${stub.url}${path}`, signature).answer({ messages: [{ role: 'user', content: 'Hi' }] });
-    await assert.rejects(ask('/broken'), { kind: 'server-error', status: 503, message: 'The served model failed (HTTP 503): TEMPORARILY_UNAVAILABLE: Model is loading' });
-    await assert.rejects(ask('/text'), { kind: 'malformed', message: `The served model at ${stub.url}/text answered with something that is not JSON: <html>proxy error</html>` });
+    const ask = (path: string, signature = promptSignature) =>
+      new ScoringClient(`${stub.url}${path}`, signature).answer({ messages: [{ role: 'user', content: 'Hi' }] });
+    await assert.rejects(ask('/broken'), {
+      kind: 'server-error',
+      status: 503,
+      message: 'The served model failed (HTTP 503): TEMPORARILY_UNAVAILABLE: Model is loading',
+    });
+    await assert.rejects(ask('/text'), {
+      kind: 'malformed',
+      message: `The served model at ${stub.url}/text answered with something that is not JSON: <html>proxy error</html>`,
+    });
     await assert.rejects(ask('/shape'), {
       kind: 'malformed',
-      message: 'The served model\'s answer is not a {"predictions": ["..."]} answer with one string per prompt: {"predictions":[{"generated":1,"other":2}]} Is the signature right (prompt)?',
+      message:
+        'The served model\'s answer is not a {"predictions": ["..."]} answer with one string per prompt: {"predictions":[{"generated":1,"other":2}]} Is the signature right (prompt)?',
     });
   });
 });

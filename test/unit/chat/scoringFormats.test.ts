@@ -25,13 +25,19 @@ describe('served-model request bodies', () => {
       top_p: 0.9,
       top_k: 40,
     });
-    assert.deepEqual(invocationBody(chatSignature, { messages: [{ role: 'user', content: 'Hi' }] }, {}), { messages: [{ role: 'user', content: 'Hi' }] });
+    assert.deepEqual(invocationBody(chatSignature, { messages: [{ role: 'user', content: 'Hi' }] }, {}), {
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
   });
 
   it('{prompt}: the conversation in the Phi-3 chat format, as inputs or dataframe_records, without settings', () => {
-    const prompt = '<|system|>\nBe brief.<|end|>\n<|user|>\nHi<|end|>\n<|assistant|>\nHello.<|end|>\n<|user|>\nName a colour.<|end|>\n<|assistant|>\n';
+    const prompt =
+      '<|system|>\nBe brief.<|end|>\n<|user|>\nHi<|end|>\n<|assistant|>\nHello.<|end|>\n<|user|>\nName a colour.<|end|>\n<|assistant|>\n';
     assert.deepEqual(invocationBody(promptSignature, { messages: conversation }, { maxTokens: 64 }), { inputs: { prompt: [prompt] } });
-    assert.deepEqual(invocationBody({ kind: 'prompt', promptInput: 'question', requestShape: 'dataframe_records' }, { messages: conversation }), { dataframe_records: [{ question: prompt }] });
+    assert.deepEqual(
+      invocationBody({ kind: 'prompt', promptInput: 'question', requestShape: 'dataframe_records' }, { messages: conversation }),
+      { dataframe_records: [{ question: prompt }] },
+    );
   });
 });
 
@@ -39,7 +45,9 @@ describe('raw prompts', () => {
   it('go to a {prompt} model exactly as typed, and are refused for llm/v1/chat', () => {
     const raw = '<|system|>\nYou are terse.<|end|>\n<|user|>\nHi<|end|>\n<|assistant|>\n';
     assert.deepEqual(invocationBody(promptSignature, { prompt: raw }), { inputs: { prompt: [raw] } });
-    assert.throws(() => invocationBody(chatSignature, { prompt: raw }), { message: 'A raw prompt cannot be sent to an llm/v1/chat model, which takes messages: turn raw-prompt mode off.' });
+    assert.throws(() => invocationBody(chatSignature, { prompt: raw }), {
+      message: 'A raw prompt cannot be sent to an llm/v1/chat model, which takes messages: turn raw-prompt mode off.',
+    });
   });
 });
 
@@ -70,7 +78,8 @@ describe('served-model answers', () => {
   it('anything else is a MalformedAnswerError that shows what came back', () => {
     assert.throws(() => parseInvocationAnswer(chatSignature, { predictions: ['Blue.'] }), {
       name: 'MalformedAnswerError',
-      message: 'The served model\'s answer is not an llm/v1/chat completion ({"choices": [{"message": {"content": ...}}]}): {"predictions":["Blue."]}',
+      message:
+        'The served model\'s answer is not an llm/v1/chat completion ({"choices": [{"message": {"content": ...}}]}): {"predictions":["Blue."]}',
     });
     assert.throws(() => parseInvocationAnswer(promptSignature, { predictions: [42] }), {
       name: 'MalformedAnswerError',
@@ -84,17 +93,37 @@ describe('served-model answers', () => {
 describe('the signature of a served model, from its MLmodel', () => {
   it('llm/v1/chat from the task metadata or a messages array input', () => {
     assert.deepEqual(scoringSignatureOf(undefined, 'llm/v1/chat'), chatSignature);
-    assert.deepEqual(scoringSignatureOf({ inputs: [{ name: 'messages', type: 'array<object>', required: true }, { name: 'temperature', type: 'double', required: false }] }), chatSignature);
+    assert.deepEqual(
+      scoringSignatureOf({
+        inputs: [
+          { name: 'messages', type: 'array<object>', required: true },
+          { name: 'temperature', type: 'double', required: false },
+        ],
+      }),
+      chatSignature,
+    );
   });
 
   it('{prompt} from one required string input, under its own name', () => {
     assert.deepEqual(scoringSignatureOf({ inputs: [{ name: 'prompt', type: 'string', required: true }] }), promptSignature);
-    assert.deepEqual(scoringSignatureOf({ inputs: [{ name: 'question', type: 'string', required: true }] }), { kind: 'prompt', promptInput: 'question', requestShape: 'inputs' });
+    assert.deepEqual(scoringSignatureOf({ inputs: [{ name: 'question', type: 'string', required: true }] }), {
+      kind: 'prompt',
+      promptInput: 'question',
+      requestShape: 'inputs',
+    });
   });
 
   it('unknown otherwise: the user chooses', () => {
     assert.equal(scoringSignatureOf(undefined), undefined);
-    assert.equal(scoringSignatureOf({ inputs: [{ name: 'a', type: 'string' }, { name: 'b', type: 'string' }] }), undefined);
+    assert.equal(
+      scoringSignatureOf({
+        inputs: [
+          { name: 'a', type: 'string' },
+          { name: 'b', type: 'string' },
+        ],
+      }),
+      undefined,
+    );
     assert.equal(scoringSignatureOf({ inputs: [{ type: 'tensor float32 [-1, 4]' }] }), undefined);
   });
 });

@@ -15,15 +15,25 @@ describe('settings edits from the chat webview', () => {
     assert.deepEqual(settings, { ...defaultChatSettings, maxNewTokens: 5, doSample: true, topK: 0 });
   });
 
-  it('a bad value is refused with the engine\'s message and leaves every setting as it was', () => {
+  it("a bad value is refused with the engine's message and leaves every setting as it was", () => {
     const before = { ...defaultChatSettings, maxNewTokens: 7 };
-    assert.throws(() => applySettingsEdit(before, { revision: 4, changes: { maxNewTokens: 'lots' } }), { kind: 'invalid-option', message: 'Invalid generation setting: max new tokens must be a number (got "lots").' });
-    assert.throws(() => applySettingsEdit(before, { revision: 5, changes: { topK: '3', nonsense: 1 } }), { kind: 'invalid-option', message: 'Invalid generation setting: "nonsense" is not a setting.' });
+    assert.throws(() => applySettingsEdit(before, { revision: 4, changes: { maxNewTokens: 'lots' } }), {
+      kind: 'invalid-option',
+      message: 'Invalid generation setting: max new tokens must be a number (got "lots").',
+    });
+    assert.throws(() => applySettingsEdit(before, { revision: 5, changes: { topK: '3', nonsense: 1 } }), {
+      kind: 'invalid-option',
+      message: 'Invalid generation setting: "nonsense" is not a setting.',
+    });
     assert.deepEqual(before, { ...defaultChatSettings, maxNewTokens: 7 });
   });
 
   it('the protocol takes an edit with its number and changed fields, and drops one without them', () => {
-    assert.deepEqual(parseViewMessage({ type: 'settings', revision: 3, changes: { topK: '0' } }), { type: 'settings', revision: 3, changes: { topK: '0' } });
+    assert.deepEqual(parseViewMessage({ type: 'settings', revision: 3, changes: { topK: '0' } }), {
+      type: 'settings',
+      revision: 3,
+      changes: { topK: '0' },
+    });
     assert.equal(parseViewMessage({ type: 'settings', settings: { maxNewTokens: '5' } }), undefined, 'the old whole-form message');
     assert.equal(parseViewMessage({ type: 'settings', revision: -1, changes: {} }), undefined);
     assert.equal(parseViewMessage({ type: 'settings', revision: 1.5, changes: {} }), undefined);

@@ -22,7 +22,7 @@ const growingModel = 'phi3-tiny-transformersjs';
 const bufferOf = (cache: CApiKvCache, layer: number) => (cache.keys[layer] as OrtTensor).data as Float32Array;
 
 describe('the C API engine', () => {
-  it('loads onnxruntime-node\'s own library and checks its function table', () => {
+  it("loads onnxruntime-node's own library and checks its function table", () => {
     const ort = OrtCApi.load();
     assert.equal(ort.version, '1.30.0');
     assert.match(ort.libraryPath, /onnxruntime-node[\\/]bin[\\/]napi-v\d+[\\/]/);
@@ -34,7 +34,9 @@ describe('the C API engine', () => {
       (error: unknown) =>
         error instanceof InferenceError &&
         error.kind === 'runtime-mismatch' &&
-        /onnxruntime 1\.30\.0 at .* does not offer C API version 31, which this engine's function table was written for \(onnxruntime 1\.30\.0, API 30\)/.test(error.message),
+        /onnxruntime 1\.30\.0 at .* does not offer C API version 31, which this engine's function table was written for \(onnxruntime 1\.30\.0, API 30\)/.test(
+          error.message,
+        ),
     );
   });
 
@@ -76,7 +78,10 @@ describe('the C API engine', () => {
       assert.equal(cache.length, 6);
       assert.strictEqual(bufferOf(cache, 0), buffer, 'the same buffer after three more steps');
       assert.deepEqual(position(2), before, 'earlier positions untouched');
-      assert.ok(position(5).some((x) => x !== 0), 'the last step wrote position 5');
+      assert.ok(
+        position(5).some((x) => x !== 0),
+        'the last step wrote position 5',
+      );
       assert.ok(position(6).every((x) => x === 0));
       assert.equal(buffer.length, heads * 16 * headSize);
       // A request that fits reuses the buffer rather than allocating another.
@@ -131,7 +136,11 @@ describe('the C API engine', () => {
       const settled = decoder.nativeObjectCount;
       for (let i = 0; i < 5; i++) {
         let steps = 0;
-        const stopped = await model.generate({ input: { prompt: `Tell me a story ${i}` }, options: { maxNewTokens: 50 }, shouldStop: () => ++steps >= 3 });
+        const stopped = await model.generate({
+          input: { prompt: `Tell me a story ${i}` },
+          options: { maxNewTokens: 50 },
+          shouldStop: () => ++steps >= 3,
+        });
         assert.equal(stopped.stopReason, 'cancelled');
         assert.equal(decoder.nativeObjectCount, settled, `after cancelled request ${i}`);
         await model.generate({ input: { prompt: `Hello ${i}` }, options: { maxNewTokens: 6 } });

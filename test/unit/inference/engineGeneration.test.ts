@@ -21,7 +21,11 @@ for (const backend of engineBackends) {
     it('streams text pieces that add up to the decoded answer, and reports the figures', async () => {
       model.resetCache();
       const pieces: string[] = [];
-      const result = await model.generate({ input: { messages: [{ role: 'user', content: 'Hello' }] }, options: { maxNewTokens: 24 }, onText: (text) => pieces.push(text) });
+      const result = await model.generate({
+        input: { messages: [{ role: 'user', content: 'Hello' }] },
+        options: { maxNewTokens: 24 },
+        onText: (text) => pieces.push(text),
+      });
       assert.equal(result.tokenIds.length, 24);
       assert.equal(result.stopReason, 'max-new-tokens');
       assert.equal(pieces.join(''), result.text);
@@ -55,7 +59,10 @@ for (const backend of engineBackends) {
       const detokenizer = new StreamingDetokenizer((part) => model.tokenizer.decode(part));
       const pieces = ids.map((id) => detokenizer.push(id));
       pieces.push(detokenizer.flush());
-      assert.ok(pieces.every((piece) => !piece.includes('\uFFFD')), JSON.stringify(pieces));
+      assert.ok(
+        pieces.every((piece) => !piece.includes('\uFFFD')),
+        JSON.stringify(pieces),
+      );
       assert.equal(pieces.join(''), text);
       // The emoji is four byte-fallback tokens: three of them complete nothing.
       assert.ok(pieces.filter((piece) => piece === '').length >= 3);
@@ -64,7 +71,10 @@ for (const backend of engineBackends) {
     it('continues a conversation from its cached keys and values, with the ids a full recompute gives', async () => {
       const turn = reference.multi_turn!;
       model.resetCache();
-      const first = await model.generate({ input: { inputIds: turn.first_input_ids }, options: { maxLength: turn.first_input_ids.length + turn.first_output_ids.length } });
+      const first = await model.generate({
+        input: { inputIds: turn.first_input_ids },
+        options: { maxLength: turn.first_input_ids.length + turn.first_output_ids.length },
+      });
       assert.deepEqual(first.tokenIds, turn.first_output_ids);
       const conversation = [...turn.first_input_ids, ...first.tokenIds, ...turn.second_input_ids];
       const continued = await model.generate({ input: { inputIds: conversation }, options: { maxLength: turn.max_length } });
@@ -107,7 +117,10 @@ for (const backend of engineBackends) {
     it('samples reproducibly with a seed', async () => {
       const sampleWith = async (seed: number) => {
         model.resetCache();
-        const r = await model.generate({ input: { prompt: 'Once upon a time' }, options: { doSample: true, temperature: 1.5, topK: 50, topP: 0.95, seed, maxNewTokens: 16 } });
+        const r = await model.generate({
+          input: { prompt: 'Once upon a time' },
+          options: { doSample: true, temperature: 1.5, topK: 50, topP: 0.95, seed, maxNewTokens: 16 },
+        });
         return r.tokenIds;
       };
       const first = await sampleWith(1234);
@@ -126,7 +139,10 @@ for (const backend of engineBackends) {
       assert.equal(result.stopReason, 'max-length');
       await assert.rejects(
         model.generate({ input: { inputIds: prompt }, options: { maxLength: prompt.length } }),
-        (error: unknown) => error instanceof InferenceError && error.kind === 'prompt-too-long' && /The prompt is 16 tokens, which leaves no room to answer within the max length of 16 tokens/.test(error.message),
+        (error: unknown) =>
+          error instanceof InferenceError &&
+          error.kind === 'prompt-too-long' &&
+          /The prompt is 16 tokens, which leaves no room to answer within the max length of 16 tokens/.test(error.message),
       );
       await assert.rejects(model.generate({ input: { prompt: '' } }), /The prompt is empty/);
     });
@@ -134,7 +150,10 @@ for (const backend of engineBackends) {
     it('refuses a second generation while one runs', async () => {
       model.resetCache();
       const running = model.generate({ input: { prompt: 'Hello' }, options: { maxNewTokens: 8 } });
-      await assert.rejects(model.generate({ input: { prompt: 'Hi' } }), (error: unknown) => error instanceof InferenceError && error.kind === 'busy');
+      await assert.rejects(
+        model.generate({ input: { prompt: 'Hi' } }),
+        (error: unknown) => error instanceof InferenceError && error.kind === 'busy',
+      );
       assert.equal((await running).tokenIds.length, 8);
     });
   });

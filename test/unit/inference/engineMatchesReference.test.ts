@@ -33,7 +33,10 @@ describe('the engine matches the reference runtime', () => {
           it(`prompt "${prompt.id}": tokenizes as the reference does and generates the same ${prompt.output_ids.length} greedy ids`, async () => {
             assert.deepEqual(model.tokenize({ prompt: prompt.text }), prompt.input_ids);
             model.resetCache();
-            const result = await model.generate({ input: { inputIds: prompt.input_ids }, options: { doSample: false, maxLength: prompt.max_length } });
+            const result = await model.generate({
+              input: { inputIds: prompt.input_ids },
+              options: { doSample: false, maxLength: prompt.max_length },
+            });
             assert.deepEqual(result.tokenIds, prompt.output_ids);
             assert.equal(result.stopReason, prompt.input_ids.length + prompt.output_ids.length >= prompt.max_length ? 'max-length' : 'eos');
           });

@@ -42,7 +42,10 @@ describe('the engine in its own process', () => {
 
   it('loads a model and generates the reference ids, streaming text while this thread stays free', async () => {
     const info = await client.load(fixtureModel(name));
-    assert.deepEqual([info.layout, info.modelType, info.numLayers, info.contextLength, info.sharedKvBuffer], ['genai', 'phi3', 2, 4096, true]);
+    assert.deepEqual(
+      [info.layout, info.modelType, info.numLayers, info.contextLength, info.sharedKvBuffer],
+      ['genai', 'phi3', 2, 4096, true],
+    );
     // The engine process runs the C API path unless PHI3_ENGINE_BACKEND says otherwise.
     assert.equal(info.backend, process.env.PHI3_ENGINE_BACKEND === 'node' ? 'node' : 'capi');
     assert.ok(client.pid !== undefined && client.pid !== process.pid);
@@ -71,9 +74,15 @@ describe('the engine in its own process', () => {
   });
 
   it('reports a bad folder as the engine error, with its kind and message', async () => {
-    await assert.rejects(client.load('/nonexistent/model'), (error: unknown) => error instanceof InferenceError && error.kind === 'not-a-model-folder' && /does not exist/.test(error.message));
+    await assert.rejects(
+      client.load('/nonexistent/model'),
+      (error: unknown) => error instanceof InferenceError && error.kind === 'not-a-model-folder' && /does not exist/.test(error.message),
+    );
     assert.equal(client.model, undefined);
-    await assert.rejects(client.generate({ prompt: 'Hello' }), (error: unknown) => error instanceof InferenceError && error.kind === 'no-model');
+    await assert.rejects(
+      client.generate({ prompt: 'Hello' }),
+      (error: unknown) => error instanceof InferenceError && error.kind === 'no-model',
+    );
   });
 
   it('says the process was most likely out of memory when it is SIGKILLed, and recovers on the next load', async () => {
@@ -87,7 +96,9 @@ describe('the engine in its own process', () => {
       (error: unknown) =>
         error instanceof InferenceError &&
         error.kind === 'worker-crashed' &&
-        /The local engine process was killed \(SIGKILL\), most likely by the system for running out of memory \(it had reached [\d.]+ MiB\); the model was unloaded\. Load it again/.test(error.message),
+        /The local engine process was killed \(SIGKILL\), most likely by the system for running out of memory \(it had reached [\d.]+ MiB\); the model was unloaded\. Load it again/.test(
+          error.message,
+        ),
     );
     assert.equal(client.model, undefined);
     await client.load(fixtureModel(name));

@@ -43,7 +43,10 @@ describe('search options', () => {
   });
 
   it('refuses out-of-range settings with a message naming the setting and the value', () => {
-    assert.throws(() => resolveSearchOptions(4096, {}, { temperature: 0 }), /Invalid generation setting: temperature must be above 0 \(got 0\)/);
+    assert.throws(
+      () => resolveSearchOptions(4096, {}, { temperature: 0 }),
+      /Invalid generation setting: temperature must be above 0 \(got 0\)/,
+    );
     assert.throws(() => resolveSearchOptions(4096, {}, { topP: 1.5 }), /top-p must be above 0 and at most 1 \(got 1.5\)/);
     assert.throws(() => resolveSearchOptions(4096, {}, { topK: -1 }), /top-k must be a whole number/);
     assert.throws(() => resolveSearchOptions(4096, {}, { maxNewTokens: 0 }), /max new tokens must be a whole number of 1 or more/);
@@ -74,7 +77,9 @@ describe('token sampler', () => {
     const options = { ...greedy, doSample: true, topK: 0, temperature: 1 };
     const draw = (seed: number) => {
       const random = seededRandom(seed);
-      return Array.from({ length: 40 }, () => pickNextToken(Float32Array.from([1, 1, 1, 1, 1, 1, 1, 1]), options, { sequence: [], eosTokenIds: [], random }));
+      return Array.from({ length: 40 }, () =>
+        pickNextToken(Float32Array.from([1, 1, 1, 1, 1, 1, 1, 1]), options, { sequence: [], eosTokenIds: [], random }),
+      );
     };
     assert.deepEqual(draw(42), draw(42));
     assert.notDeepEqual(draw(42), draw(43));
@@ -84,7 +89,11 @@ describe('token sampler', () => {
   it('top-k keeps only the k most likely tokens', () => {
     const random = seededRandom(5);
     const options = { ...greedy, doSample: true, topK: 2, temperature: 1 };
-    const picks = new Set(Array.from({ length: 200 }, () => pickNextToken(Float32Array.from([0, 5, 0, 4.9, 0]), options, { sequence: [], eosTokenIds: [], random })));
+    const picks = new Set(
+      Array.from({ length: 200 }, () =>
+        pickNextToken(Float32Array.from([0, 5, 0, 4.9, 0]), options, { sequence: [], eosTokenIds: [], random }),
+      ),
+    );
     assert.deepEqual([...picks].sort(), [1, 3]);
   });
 
@@ -102,7 +111,9 @@ describe('token sampler', () => {
   it('low temperature concentrates sampling on the top token', () => {
     const random = seededRandom(3);
     const options = { ...greedy, doSample: true, topK: 0, temperature: 0.05 };
-    const picks = Array.from({ length: 100 }, () => pickNextToken(Float32Array.from([1, 1.5, 0.5]), options, { sequence: [], eosTokenIds: [], random }));
+    const picks = Array.from({ length: 100 }, () =>
+      pickNextToken(Float32Array.from([1, 1.5, 0.5]), options, { sequence: [], eosTokenIds: [], random }),
+    );
     assert.deepEqual(new Set(picks), new Set([1]));
   });
 });

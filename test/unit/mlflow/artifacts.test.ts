@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -51,7 +62,10 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
     const sent = await client.artifacts.upload(run.info, model, 'models', { onProgress: (done) => progress.push(done) });
     assert.deepEqual(sent, { files: 3, bytes: 3 * 1024 * 1024 + 17 + 31 + 27, multipartFiles: 0 });
     assert.equal(progress.at(-1), sent.bytes);
-    assert.ok(progress.every((value, i) => i === 0 || value >= progress[i - 1]!), 'upload progress never goes back');
+    assert.ok(
+      progress.every((value, i) => i === 0 || value >= progress[i - 1]!),
+      'upload progress never goes back',
+    );
 
     const top = await collect(client.artifacts.list(runArtifacts(run.info.runId)));
     assert.deepEqual(top, [{ path: 'models', isDir: true, fileSize: undefined }]);
@@ -72,7 +86,11 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
       onProgress: (d, t) => downloadProgress.push([d, t]),
     });
     assert.deepEqual(received, { files: sent.files, bytes: sent.bytes, skipped: [], refused: [] });
-    assert.deepEqual(treeOf(target), ['phi3-mini-onnx/MLmodel', 'phi3-mini-onnx/cpu-int4/genai_config.json', 'phi3-mini-onnx/cpu-int4/model.onnx.data']);
+    assert.deepEqual(treeOf(target), [
+      'phi3-mini-onnx/MLmodel',
+      'phi3-mini-onnx/cpu-int4/genai_config.json',
+      'phi3-mini-onnx/cpu-int4/model.onnx.data',
+    ]);
     assert.equal(sha256(join(target, 'phi3-mini-onnx/cpu-int4/model.onnx.data')), sha256(join(model, 'cpu-int4/model.onnx.data')));
     assert.deepEqual(downloadProgress.at(-1), [sent.bytes, sent.bytes]);
   });
@@ -101,7 +119,9 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
     writeFileSync(join(target, 'model', 'MLmodel'), 'mine');
     writeFileSync(join(target, 'model', 'README.md'), 'mine');
     const asked: string[] = [];
-    const result = await client.artifacts.download(source, 'model', target, { onExisting: (path) => (asked.push(path), path.endsWith('MLmodel') ? 'overwrite' : 'skip') });
+    const result = await client.artifacts.download(source, 'model', target, {
+      onExisting: (path) => (asked.push(path), path.endsWith('MLmodel') ? 'overwrite' : 'skip'),
+    });
     assert.deepEqual(asked.sort(), ['model/MLmodel', 'model/README.md']);
     assert.equal(result.files, 1);
     assert.deepEqual(result.skipped, ['model/README.md']);
@@ -116,7 +136,10 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
     assert.deepEqual([...(await client.artifacts.download(source, 'model', target)).skipped].sort(), ['model/MLmodel', 'model/README.md']);
     assert.equal(readFileSync(join(target, 'model', 'MLmodel'), 'utf8'), 'mine again');
     rmSync(join(target, 'model', 'README.md'));
-    await assert.rejects(client.artifacts.download(source, 'model', target, { onExisting: () => 'cancel' }), (error: unknown) => error instanceof MlflowError && error.kind === 'cancelled');
+    await assert.rejects(
+      client.artifacts.download(source, 'model', target, { onExisting: () => 'cancel' }),
+      (error: unknown) => error instanceof MlflowError && error.kind === 'cancelled',
+    );
     assert.deepEqual(readdirSync(join(target, 'model')), ['MLmodel'], 'README.md was not downloaded before the question');
   });
 
@@ -131,13 +154,16 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
     await client.artifacts.upload(own.info, join(upload, 'alias'));
     await client.artifacts.upload(own.info, join(upload, 'notes.txt'));
     const source = runArtifacts(own.info.runId, own.info.artifactUri);
-    assert.deepEqual((await collect(client.artifacts.listFiles(source))).map((f) => f.path), ['alias', 'link/payload.txt', 'notes.txt']);
+    assert.deepEqual(
+      (await collect(client.artifacts.listFiles(source))).map((f) => f.path),
+      ['alias', 'link/payload.txt', 'notes.txt'],
+    );
 
     // dest/link is a folder elsewhere, dest/alias a file elsewhere: the server's paths name both.
     const outside = join(scratch, 'outside-folder');
     mkdirSync(outside);
     const outsideFile = join(scratch, 'outside-file.txt');
-    writeFileSync(outsideFile, 'not the server\'s to change');
+    writeFileSync(outsideFile, "not the server's to change");
     const target = join(scratch, 'linked-download');
     mkdirSync(target);
     symlinkSync(outside, join(target, 'link'));
@@ -145,7 +171,10 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
     const refused = (path: string, link: string) => (error: unknown) => {
       assert.ok(error instanceof MlflowError, String(error));
       assert.equal(error.kind, 'unsafe-path');
-      assert.equal(error.message, `Refused artifact path "${path}": ${join(target, link)} is a symbolic link; nothing was written outside ${target}`);
+      assert.equal(
+        error.message,
+        `Refused artifact path "${path}": ${join(target, link)} is a symbolic link; nothing was written outside ${target}`,
+      );
       return true;
     };
     await assert.rejects(client.artifacts.download(source, 'link', target), refused('link/payload.txt', 'link'));
@@ -154,7 +183,7 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
     // The whole run: refused before anything is written, notes.txt included.
     await assert.rejects(client.artifacts.download(source, '', target, { onExisting: () => 'overwrite' }), refused('alias', 'alias'));
     assert.deepEqual(readdirSync(outside), []);
-    assert.equal(readFileSync(outsideFile, 'utf8'), 'not the server\'s to change');
+    assert.equal(readFileSync(outsideFile, 'utf8'), "not the server's to change");
     assert.deepEqual(readdirSync(target).sort(), ['alias', 'link']);
   });
 
@@ -213,11 +242,17 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
     const options = { multipartThreshold: 1024, multipartChunkSize: 64 * 1024 };
     assert.deepEqual(await fresh.artifacts.upload(own.info, file, 'first', options), { files: 1, bytes: 256 * 1024, multipartFiles: 0 });
     assert.deepEqual(await fresh.artifacts.upload(own.info, file, 'second', options), { files: 1, bytes: 256 * 1024, multipartFiles: 0 });
-    const asked = server.log().split('\n').filter((line) => line.includes(`/mpu/create/0/${own.info.runId}/`));
+    const asked = server
+      .log()
+      .split('\n')
+      .filter((line) => line.includes(`/mpu/create/0/${own.info.runId}/`));
     assert.equal(asked.length, 1, asked.join('\n'));
     assert.match(asked[0]!, / 501\b/);
     const names = (await collect(fresh.artifacts.listFiles(runArtifacts(own.info.runId)))).map((f) => [f.path, f.fileSize]);
-    assert.deepEqual(names, [['first/twice.bin', 256 * 1024], ['second/twice.bin', 256 * 1024]]);
+    assert.deepEqual(names, [
+      ['first/twice.bin', 256 * 1024],
+      ['second/twice.bin', 256 * 1024],
+    ]);
   });
 
   it('cancels an upload at once, and the server keeps nothing of it', async () => {
@@ -238,7 +273,10 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
       (error: unknown) => {
         assert.ok(error instanceof MlflowError, String(error));
         assert.equal(error.kind, 'cancelled');
-        assert.equal(error.message, `Cancelled: PUT /api/2.0/mlflow-artifacts/artifacts/0/${own.info.runId}/artifacts/cancelled/cancelled.bin`);
+        assert.equal(
+          error.message,
+          `Cancelled: PUT /api/2.0/mlflow-artifacts/artifacts/0/${own.info.runId}/artifacts/cancelled/cancelled.bin`,
+        );
         return true;
       },
     );
@@ -258,7 +296,10 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
       (error: unknown) => {
         assert.ok(error instanceof MlflowError, String(error));
         assert.equal(error.kind, 'interrupted');
-        assert.equal(error.message, 'Upload of shrinks.bin stopped after 1048576 of 16777216 bytes: the file got shorter while it was being uploaded');
+        assert.equal(
+          error.message,
+          'Upload of shrinks.bin stopped after 1048576 of 16777216 bytes: the file got shorter while it was being uploaded',
+        );
         return true;
       },
     );
@@ -325,7 +366,11 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
       },
     );
     assert.deepEqual(readdirSync(target), []);
-    assert.deepEqual(openPaths().filter((path) => path.startsWith(target)), [], 'no descriptor left on the partial file');
+    assert.deepEqual(
+      openPaths().filter((path) => path.startsWith(target)),
+      [],
+      'no descriptor left on the partial file',
+    );
   });
 
   it('sends a file of several download ranges in one PUT and gets it back byte for byte, reporting progress about once a MiB', async () => {
@@ -336,10 +381,15 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
     const size = 100 * 1024 * 1024 + 12_345;
     const sent: number[] = [];
     // At the default threshold (100 MiB) multipart is asked for; this server answers 501, so one PUT.
-    const result = await client.artifacts.upload(run.info, file, 'ranged', { onProgress: (done, total) => (assert.equal(total, size), sent.push(done)) });
+    const result = await client.artifacts.upload(run.info, file, 'ranged', {
+      onProgress: (done, total) => (assert.equal(total, size), sent.push(done)),
+    });
     assert.deepEqual(result, { files: 1, bytes: size, multipartFiles: 0 });
     assert.equal(sent.at(-1), size);
-    assert.ok(sent.every((value, i) => i === 0 || value > sent[i - 1]!), 'upload progress only goes forward');
+    assert.ok(
+      sent.every((value, i) => i === 0 || value > sent[i - 1]!),
+      'upload progress only goes forward',
+    );
     // Read in 1 MiB pieces: one report each.
     assert.equal(sent.length, 101);
 
@@ -352,18 +402,24 @@ describe('MlflowClient artifacts, against a real server with proxied artifacts',
     assert.deepEqual(readdirSync(target), ['ranged.bin'], 'no partial file left beside it');
     assert.equal(sha256(join(target, 'ranged.bin')), sha256(file));
     assert.deepEqual(received.at(-1), [size, size]);
-    assert.ok(received.every(([done], i) => i === 0 || done > received[i - 1]![0]), 'download progress only goes forward');
+    assert.ok(
+      received.every(([done], i) => i === 0 || done > received[i - 1]![0]),
+      'download progress only goes forward',
+    );
     // About once a MiB, not once a socket read (64 KiB: some 1,600 of them).
     assert.ok(received.length >= 90 && received.length <= 102, `${received.length} progress reports`);
   });
 
   it('refuses uploads to a run whose artifacts are not behind the proxy', async () => {
-    await assert.rejects(client.artifacts.upload({ artifactUri: 's3://bucket/1/x/artifacts' }, join(scratch, 'weights.bin')), (error: unknown) => {
-      assert.ok(error instanceof MlflowError);
-      assert.equal(error.kind, 'unsupported');
-      assert.match(error.message, /^This server keeps artifacts at s3:\/\/bucket\/1\/x\/artifacts, outside its artifact proxy/);
-      return true;
-    });
+    await assert.rejects(
+      client.artifacts.upload({ artifactUri: 's3://bucket/1/x/artifacts' }, join(scratch, 'weights.bin')),
+      (error: unknown) => {
+        assert.ok(error instanceof MlflowError);
+        assert.equal(error.kind, 'unsupported');
+        assert.match(error.message, /^This server keeps artifacts at s3:\/\/bucket\/1\/x\/artifacts, outside its artifact proxy/);
+        return true;
+      },
+    );
   });
 });
 
@@ -386,7 +442,11 @@ describe('multipart upload, against a real server whose artifacts are in S3 (mot
     writeFileSync(file, randomBytes(12 * 1024 * 1024 + 5));
     const progress: number[] = [];
     // S3 takes parts of 5 MiB or more (but the last): three parts.
-    const result = await client.artifacts.upload(run.info, file, 'onnx', { multipartThreshold: 1024 * 1024, multipartChunkSize: 5 * 1024 * 1024, onProgress: (done) => progress.push(done) });
+    const result = await client.artifacts.upload(run.info, file, 'onnx', {
+      multipartThreshold: 1024 * 1024,
+      multipartChunkSize: 5 * 1024 * 1024,
+      onProgress: (done) => progress.push(done),
+    });
     assert.deepEqual(result, { files: 1, bytes: 12 * 1024 * 1024 + 5, multipartFiles: 1 });
     assert.equal(progress.at(-1), 12 * 1024 * 1024 + 5);
     const listed = await collect(client.artifacts.list(runArtifacts(run.info.runId), 'onnx'));
@@ -415,7 +475,10 @@ describe('resolveInside', () => {
     ['.', 'it leads outside the download folder'],
   ] as const) {
     it(`refuses ${JSON.stringify(path)}: ${why}`, () => {
-      assert.throws(() => resolveInside(root, path), (error: unknown) => error instanceof MlflowError && error.kind === 'unsafe-path' && error.message.includes(why));
+      assert.throws(
+        () => resolveInside(root, path),
+        (error: unknown) => error instanceof MlflowError && error.kind === 'unsafe-path' && error.message.includes(why),
+      );
     });
   }
 

@@ -18,7 +18,12 @@ const reader = { username: 'reader', password: 'reader-password-123456' };
 
 /** Nothing a caller can see of an error holds the secret: message, stack, fields, inspection, JSON. */
 function assertNoSecret(error: unknown, secret: string): void {
-  for (const view of [String(error), (error as Error).stack ?? '', inspect(error, { depth: 10, showHidden: true }), JSON.stringify(error)]) {
+  for (const view of [
+    String(error),
+    (error as Error).stack ?? '',
+    inspect(error, { depth: 10, showHidden: true }),
+    JSON.stringify(error),
+  ]) {
     assert.ok(!view.includes(secret), `the secret shows in: ${view.slice(0, 200)}`);
   }
 }
@@ -84,7 +89,10 @@ describe('MlflowClient against a real basic-auth server', () => {
       const file = await writeLargeFile(join(scratch, 'weights.bin'), 256);
       let sent = 0;
       await assert.rejects(
-        clientAs({ kind: 'none' }).artifacts.upload(run.info, file, '', { multipartThreshold: Infinity, onProgress: (done) => (sent = done) }),
+        clientAs({ kind: 'none' }).artifacts.upload(run.info, file, '', {
+          multipartThreshold: Infinity,
+          onProgress: (done) => (sent = done),
+        }),
         (error: unknown) => {
           assert.ok(error instanceof MlflowError, String(error));
           assert.equal(error.status, 401);
@@ -119,14 +127,22 @@ describe('MlflowClient against a real basic-auth server', () => {
       await admin.artifacts.upload(run.info, file);
       const source = runArtifacts(run.info.runId, run.info.artifactUri);
       // downloadFile: straight to the file's GET (download() would be refused at the listing first).
-      await assert.rejects(clientAs({ kind: 'none' }).artifacts.downloadFile(source, 'notes.txt', join(scratch, 'anonymous', 'notes.txt')), (error: unknown) => {
-        assert.ok(error instanceof MlflowError, String(error));
-        assert.equal(error.status, 401);
-        assert.equal(error.message, 'Authentication required (401): this server needs a username and password or a token');
-        return true;
-      });
+      await assert.rejects(
+        clientAs({ kind: 'none' }).artifacts.downloadFile(source, 'notes.txt', join(scratch, 'anonymous', 'notes.txt')),
+        (error: unknown) => {
+          assert.ok(error instanceof MlflowError, String(error));
+          assert.equal(error.status, 401);
+          assert.equal(error.message, 'Authentication required (401): this server needs a username and password or a token');
+          return true;
+        },
+      );
       assert.deepEqual(readdirSync(join(scratch, 'anonymous')), []);
-      assert.deepEqual(await admin.artifacts.download(source, 'notes.txt', join(scratch, 'admin')), { files: 1, bytes: 23, skipped: [], refused: [] });
+      assert.deepEqual(await admin.artifacts.download(source, 'notes.txt', join(scratch, 'admin')), {
+        files: 1,
+        bytes: 23,
+        skipped: [],
+        refused: [],
+      });
       assert.equal(readFileSync(join(scratch, 'admin', 'notes.txt'), 'utf8'), 'only for the signed-in\n');
     } finally {
       rmSync(scratch, { recursive: true, force: true });
@@ -141,19 +157,29 @@ describe('MlflowClient against a real basic-auth server', () => {
   });
 });
 
-describe('credentials from MLflow\'s conventions', () => {
+describe("credentials from MLflow's conventions", () => {
   const folder = mkdtempSync(join(tmpdir(), 'phi3-mlflow-creds-'));
   const credentialsFile = join(folder, 'credentials');
-  writeFileSync(credentialsFile, '# MLflow credentials\n[other]\nmlflow_tracking_username = nope\n[mlflow]\nmlflow_tracking_username = file-user\nMLFLOW_TRACKING_PASSWORD: file-pass\n');
+  writeFileSync(
+    credentialsFile,
+    '# MLflow credentials\n[other]\nmlflow_tracking_username = nope\n[mlflow]\nmlflow_tracking_username = file-user\nMLFLOW_TRACKING_PASSWORD: file-pass\n',
+  );
   after(() => rmSync(folder, { recursive: true, force: true }));
 
   it('basic from the environment wins over a token', () => {
-    assert.deepEqual(authFromEnvironment({ MLFLOW_TRACKING_USERNAME: 'u', MLFLOW_TRACKING_PASSWORD: 'p', MLFLOW_TRACKING_TOKEN: 't' }, credentialsFile), { kind: 'basic', username: 'u', password: 'p' });
+    assert.deepEqual(
+      authFromEnvironment({ MLFLOW_TRACKING_USERNAME: 'u', MLFLOW_TRACKING_PASSWORD: 'p', MLFLOW_TRACKING_TOKEN: 't' }, credentialsFile),
+      { kind: 'basic', username: 'u', password: 'p' },
+    );
   });
 
   it('the credentials file fills in what the environment lacks', () => {
     assert.deepEqual(authFromEnvironment({}, credentialsFile), { kind: 'basic', username: 'file-user', password: 'file-pass' });
-    assert.deepEqual(authFromEnvironment({ MLFLOW_TRACKING_USERNAME: 'env-user' }, credentialsFile), { kind: 'basic', username: 'env-user', password: 'file-pass' });
+    assert.deepEqual(authFromEnvironment({ MLFLOW_TRACKING_USERNAME: 'env-user' }, credentialsFile), {
+      kind: 'basic',
+      username: 'env-user',
+      password: 'file-pass',
+    });
   });
 
   it('a token alone is a bearer token; nothing is no auth', () => {
@@ -163,7 +189,12 @@ describe('credentials from MLflow\'s conventions', () => {
 
   it('builds the whole connection, TLS settings included', () => {
     const connection = connectionFromEnvironment(
-      { MLFLOW_TRACKING_URI: 'https://mlflow.example.com/', MLFLOW_TRACKING_TOKEN: 't', MLFLOW_TRACKING_INSECURE_TLS: 'true', MLFLOW_TRACKING_SERVER_CERT_PATH: '/ca.pem' },
+      {
+        MLFLOW_TRACKING_URI: 'https://mlflow.example.com/',
+        MLFLOW_TRACKING_TOKEN: 't',
+        MLFLOW_TRACKING_INSECURE_TLS: 'true',
+        MLFLOW_TRACKING_SERVER_CERT_PATH: '/ca.pem',
+      },
       join(folder, 'missing'),
     );
     assert.deepEqual(connection, {
@@ -175,7 +206,10 @@ describe('credentials from MLflow\'s conventions', () => {
   });
 
   it('turns auth into the Authorization header', () => {
-    assert.equal(authorizationHeader({ kind: 'basic', username: 'admin', password: 'pw' }), `Basic ${Buffer.from('admin:pw').toString('base64')}`);
+    assert.equal(
+      authorizationHeader({ kind: 'basic', username: 'admin', password: 'pw' }),
+      `Basic ${Buffer.from('admin:pw').toString('base64')}`,
+    );
     assert.equal(authorizationHeader({ kind: 'bearer', token: 'abc' }), 'Bearer abc');
     assert.equal(authorizationHeader({ kind: 'none' }), undefined);
   });

@@ -7,12 +7,19 @@ import { describeLeftAlone, type ExistingFileAnswer, planDownload } from '../../
 import { MlflowError } from '../../../src/mlflow/errors';
 import { refusedArtifactPath } from '../../../src/mlflow/safePath';
 
-describe('a download\'s plan: .git and .vscode refused, existing files only replaced when the caller says so (no server)', () => {
+describe("a download's plan: .git and .vscode refused, existing files only replaced when the caller says so (no server)", () => {
   const scratch = mkdtempSync(join(tmpdir(), 'phi3-download-plan-'));
   after(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it('refuses a .git segment anywhere and .vscode, in any case and with Windows\' trailing dots', () => {
-    for (const path of ['.git/hooks/pre-commit', 'model/.git/config', 'a/.GIT/hooks/post-checkout', '.git./hooks/x', '.vscode/tasks.json', 'sub/.VSCode/settings.json']) {
+  it("refuses a .git segment anywhere and .vscode, in any case and with Windows' trailing dots", () => {
+    for (const path of [
+      '.git/hooks/pre-commit',
+      'model/.git/config',
+      'a/.GIT/hooks/post-checkout',
+      '.git./hooks/x',
+      '.vscode/tasks.json',
+      'sub/.VSCode/settings.json',
+    ]) {
       assert.match(refusedArtifactPath(path) ?? '', /folder is never written by a download/, path);
     }
     for (const path of ['model/MLmodel', '.gitignore', 'git/hooks', '.github/workflows/ci.yml', 'x.git/y', 'vscode/settings.json']) {
@@ -24,8 +31,14 @@ describe('a download\'s plan: .git and .vscode refused, existing files only repl
     const destination = join(scratch, 'refused');
     const plan = await planDownload(destination, ['model/MLmodel', 'model/.git/hooks/pre-commit', '.vscode/tasks.json']);
     assert.deepEqual(plan.targets, [join(destination, 'model', 'MLmodel'), undefined, undefined]);
-    assert.deepEqual(plan.refused.map((r) => r.path), ['model/.git/hooks/pre-commit', '.vscode/tasks.json']);
-    assert.match(describeLeftAlone(plan), /^refused 2 \(model\/\.git\/hooks\/pre-commit, \.vscode\/tasks\.json: a \.git folder is never written by a download\)$/);
+    assert.deepEqual(
+      plan.refused.map((r) => r.path),
+      ['model/.git/hooks/pre-commit', '.vscode/tasks.json'],
+    );
+    assert.match(
+      describeLeftAlone(plan),
+      /^refused 2 \(model\/\.git\/hooks\/pre-commit, \.vscode\/tasks\.json: a \.git folder is never written by a download\)$/,
+    );
   });
 
   it('asks about each existing file before anything is written: Overwrite, Skip, or Cancel with nothing written', async () => {
@@ -48,7 +61,10 @@ describe('a download\'s plan: .git and .vscode refused, existing files only repl
     const unasked = await planDownload(destination, paths);
     assert.deepEqual(unasked.skipped, ['model/MLmodel', 'model/README.md'], 'without a callback an existing file is never replaced');
 
-    await assert.rejects(planDownload(destination, paths, () => 'cancel'), (error: unknown) => error instanceof MlflowError && error.kind === 'cancelled' && /nothing was written/.test(error.message));
+    await assert.rejects(
+      planDownload(destination, paths, () => 'cancel'),
+      (error: unknown) => error instanceof MlflowError && error.kind === 'cancelled' && /nothing was written/.test(error.message),
+    );
     assert.deepEqual(readdirSync(join(destination, 'model')).sort(), ['MLmodel', 'README.md']);
   });
 });

@@ -34,7 +34,10 @@ describe('MlflowClient experiments and runs, against a real server', () => {
     await client.experiments.delete(id);
     assert.equal((await client.experiments.get(id)).lifecycleStage, 'deleted');
     const deletedOnly = await collect(client.experiments.search({ viewType: 'DELETED_ONLY' }));
-    assert.deepEqual(deletedOnly.map((e) => e.experimentId), [id]);
+    assert.deepEqual(
+      deletedOnly.map((e) => e.experimentId),
+      [id],
+    );
     await client.experiments.restore(id);
     assert.equal((await client.experiments.get(id)).lifecycleStage, 'active');
   });
@@ -42,10 +45,16 @@ describe('MlflowClient experiments and runs, against a real server', () => {
   it('searches experiments with a filter and an order, page by page', async () => {
     for (const name of ['page-a', 'page-b', 'page-c', 'page-d', 'page-e']) await client.experiments.create(name);
     const firstPage = await client.experiments.searchPage({ filter: "name LIKE 'page-%'", orderBy: ['name DESC'], maxResults: 2 });
-    assert.deepEqual(firstPage.items.map((e) => e.name), ['page-e', 'page-d']);
+    assert.deepEqual(
+      firstPage.items.map((e) => e.name),
+      ['page-e', 'page-d'],
+    );
     assert.ok(firstPage.nextPageToken);
     const all = await collect(client.experiments.search({ filter: "name LIKE 'page-%'", orderBy: ['name ASC'], maxResults: 2 }));
-    assert.deepEqual(all.map((e) => e.name), ['page-a', 'page-b', 'page-c', 'page-d', 'page-e']);
+    assert.deepEqual(
+      all.map((e) => e.name),
+      ['page-a', 'page-b', 'page-c', 'page-d', 'page-e'],
+    );
   });
 
   it('a replaced (retired) client closes its idle keep-alive sockets at once, and a call made on it still works but pools nothing', async () => {
@@ -55,7 +64,11 @@ describe('MlflowClient experiments and runs, against a real server', () => {
     const pooled = Object.values(agent.freeSockets).flatMap((sockets) => sockets ?? []);
     assert.equal(pooled.length, 1, 'keep-alive pooled the socket');
     replaced.retire();
-    assert.equal(pooled.every((socket) => socket.destroyed), true, 'the idle socket is closed');
+    assert.equal(
+      pooled.every((socket) => socket.destroyed),
+      true,
+      'the idle socket is closed',
+    );
     // A download or listing still holding the old client finishes on a socket of its own.
     assert.ok((await replaced.experiments.searchPage({ maxResults: 1 })).items.length >= 1);
     await new Promise((resolve) => setImmediate(resolve));
@@ -83,7 +96,12 @@ describe('MlflowClient experiments and runs, against a real server', () => {
 
     const params: Record<string, string> = {};
     for (let i = 0; i < 150; i++) params[`p${i}`] = String(i);
-    const metrics = Array.from({ length: 2500 }, (_, step) => ({ key: 'loss', value: 1 / (step + 1), timestamp: 1_700_000_000_000 + step, step }));
+    const metrics = Array.from({ length: 2500 }, (_, step) => ({
+      key: 'loss',
+      value: 1 / (step + 1),
+      timestamp: 1_700_000_000_000 + step,
+      step,
+    }));
     metrics.push({ key: 'nan_metric', value: Number.NaN, timestamp: 1_700_000_000_000, step: 0 });
     const calls = await client.runs.logBatch(run.info.runId, { params, metrics, tags: { quantization: 'int4' } });
     assert.equal(calls, 3, '150 params need two calls; 2,501 metrics fit in three with them');
@@ -104,7 +122,13 @@ describe('MlflowClient experiments and runs, against a real server', () => {
 
     const history = await collect(client.runs.metricHistory(run.info.runId, 'loss', { pageSize: 1000 }));
     assert.equal(history.length, 2500);
-    assert.deepEqual(history.slice(0, 2).map((m) => [m.step, m.value]), [[0, 1], [1, 0.5]]);
+    assert.deepEqual(
+      history.slice(0, 2).map((m) => [m.step, m.value]),
+      [
+        [0, 1],
+        [1, 0.5],
+      ],
+    );
 
     await client.runs.setTag(run.info.runId, 'reviewed', 'yes');
     await client.runs.deleteTag(run.info.runId, 'recipe');
@@ -113,7 +137,10 @@ describe('MlflowClient experiments and runs, against a real server', () => {
     assert.equal(retagged.tags.recipe, undefined);
 
     const found = await collect(client.runs.search({ experimentIds: [experimentId], filter: "params.p7 = '7' and metrics.loss < 0.001" }));
-    assert.deepEqual(found.map((r) => r.info.runId), [run.info.runId]);
+    assert.deepEqual(
+      found.map((r) => r.info.runId),
+      [run.info.runId],
+    );
 
     await client.runs.delete(run.info.runId);
     assert.deepEqual(await collect(client.runs.search({ experimentIds: [experimentId] })), []);
@@ -126,12 +153,20 @@ describe('MlflowClient experiments and runs, against a real server', () => {
     const experimentId = await client.experiments.create('runs-paging');
     for (let i = 0; i < 7; i++) await client.runs.create(experimentId, { runName: `run-${i}`, startTime: 1_700_000_000_000 + i * 1000 });
     const first = await client.runs.searchPage({ experimentIds: [experimentId], maxResults: 3, orderBy: ['attributes.start_time DESC'] });
-    assert.deepEqual(first.items.map((r) => r.info.runName), ['run-6', 'run-5', 'run-4']);
-    const all = await collect(client.runs.search({ experimentIds: [experimentId], maxResults: 3, orderBy: ['attributes.start_time DESC'] }));
-    assert.deepEqual(all.map((r) => r.info.runName), ['run-6', 'run-5', 'run-4', 'run-3', 'run-2', 'run-1', 'run-0']);
+    assert.deepEqual(
+      first.items.map((r) => r.info.runName),
+      ['run-6', 'run-5', 'run-4'],
+    );
+    const all = await collect(
+      client.runs.search({ experimentIds: [experimentId], maxResults: 3, orderBy: ['attributes.start_time DESC'] }),
+    );
+    assert.deepEqual(
+      all.map((r) => r.info.runName),
+      ['run-6', 'run-5', 'run-4', 'run-3', 'run-2', 'run-1', 'run-0'],
+    );
   });
 
-  it('shows the server\'s message for an invalid run filter', async () => {
+  it("shows the server's message for an invalid run filter", async () => {
     await assert.rejects(client.runs.searchPage({ experimentIds: ['0'], filter: 'metrics.loss <<< 1' }), (error: unknown) => {
       assert.ok(error instanceof MlflowError);
       assert.equal(error.status, 400);

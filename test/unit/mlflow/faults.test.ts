@@ -102,7 +102,12 @@ describe('faults against a real server', () => {
         (error: unknown) => {
           assert.ok(error instanceof MlflowError, String(error));
           assert.equal(error.kind, 'interrupted');
-          assert.match(error.message, new RegExp(`^Download of weights/2-weights\\.bin stopped at \\d+ of 67108864 bytes: .+; the 1 complete file of 3 was kept in ${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, and no partial file$`));
+          assert.match(
+            error.message,
+            new RegExp(
+              `^Download of weights/2-weights\\.bin stopped at \\d+ of 67108864 bytes: .+; the 1 complete file of 3 was kept in ${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, and no partial file$`,
+            ),
+          );
           return true;
         },
       );
@@ -115,7 +120,10 @@ describe('faults against a real server', () => {
       // (b) A listing pending on a frozen server when it is killed: the same message, no hang.
       server = await startMlflowServer({ dataDir, port });
       assert.equal(server.url, `http://127.0.0.1:${port}`);
-      assert.deepEqual((await collect(client.artifacts.list(source))).map((f) => f.path), ['weights']);
+      assert.deepEqual(
+        (await collect(client.artifacts.list(source))).map((f) => f.path),
+        ['weights'],
+      );
       server.signal('SIGSTOP');
       const pending = collect(client.artifacts.list(source, 'weights'));
       pending.catch(() => undefined);
@@ -134,7 +142,11 @@ describe('faults against a real server', () => {
       server = await startMlflowServer({ dataDir, port });
       assert.deepEqual(
         (await collect(client.artifacts.listFiles(source, 'weights'))).map((f) => [f.path, f.fileSize]),
-        [['weights/1-config.json', 17], ['weights/2-weights.bin', 67108864], ['weights/3-tokenizer.json', 2]],
+        [
+          ['weights/1-config.json', 17],
+          ['weights/2-weights.bin', 67108864],
+          ['weights/3-tokenizer.json', 2],
+        ],
       );
       const again = await client.artifacts.download(source, 'weights', target);
       assert.deepEqual(again, { files: 2, bytes: 67108864 + 2, skipped: ['weights/1-config.json'], refused: [] });
@@ -196,7 +208,10 @@ describe('faults against a real server', () => {
           assert.ok(error instanceof MlflowError, String(error));
           assert.equal(error.kind, 'interrupted');
           // Whichever range noticed first: silence mid-body, or a range whose headers never came.
-          assert.match(error.message, /^Download of frozen\.bin stopped at \d+ of 134217728 bytes: (the server sent nothing for 3 s|.* did not answer GET .* within 3 s)$/);
+          assert.match(
+            error.message,
+            /^Download of frozen\.bin stopped at \d+ of 134217728 bytes: (the server sent nothing for 3 s|.* did not answer GET .* within 3 s)$/,
+          );
           return true;
         },
       );
@@ -237,7 +252,10 @@ describe('faults a real server will not produce on demand (stub servers)', () =>
       await assert.rejects(clientFor(stub.url).experiments.get('1'), (error: unknown) => {
         assert.ok(error instanceof MlflowError);
         assert.equal(error.kind, 'malformed');
-        assert.match(error.message, /^The server answered GET \/api\/2\.0\/mlflow\/experiments\/get with malformed JSON \(46 bytes: .*\): is this an MLflow server\?$/);
+        assert.match(
+          error.message,
+          /^The server answered GET \/api\/2\.0\/mlflow\/experiments\/get with malformed JSON \(46 bytes: .*\): is this an MLflow server\?$/,
+        );
         return true;
       });
     } finally {
@@ -268,7 +286,10 @@ describe('faults a real server will not produce on demand (stub servers)', () =>
     try {
       const injected = clientFor(injecting.url);
       assert.equal(await injected.serverVersion(), 'unknown');
-      assert.deepEqual(wrapperRequirements(await injected.serverVersion(), 'onnxruntime-genai==0.9.0'), ['mlflow', 'onnxruntime-genai==0.9.0']);
+      assert.deepEqual(wrapperRequirements(await injected.serverVersion(), 'onnxruntime-genai==0.9.0'), [
+        'mlflow',
+        'onnxruntime-genai==0.9.0',
+      ]);
       assert.deepEqual(await injected.features(), { loggedModels: false, multipartUpload: false, pagedMetricHistory: false });
       assert.equal(await clientFor(endless.url).serverVersion(), 'unknown');
       assert.ok(sent < 10 * 1024 * 1024, `the client stopped reading early (the server wrote ${sent} bytes)`);
@@ -278,7 +299,7 @@ describe('faults a real server will not produce on demand (stub servers)', () =>
     }
   });
 
-  it('signed URLs from the server: http(s) only, never the tracking server\'s token, and a silent storage times out', async () => {
+  it("signed URLs from the server: http(s) only, never the tracking server's token, and a silent storage times out", async () => {
     const storageSaw: Array<Record<string, unknown>> = [];
     const storage = await startStubServer((req, res) => {
       storageSaw.push({ url: req.url, authorization: req.headers.authorization, cookie: req.headers.cookie });
@@ -288,16 +309,26 @@ describe('faults a real server will not produce on demand (stub servers)', () =>
     });
     let signedUri = '';
     const tracking = await startStubServer((req, res) => {
-      if (req.url?.startsWith('/api/2.0/mlflow/artifacts/credentials-for-read')) return json(res, 200, { credential_infos: [{ run_id: 'r1', path: 'model.onnx', signed_uri: signedUri, type: 'AWS_PRESIGNED_URL' }] });
+      if (req.url?.startsWith('/api/2.0/mlflow/artifacts/credentials-for-read'))
+        return json(res, 200, {
+          credential_infos: [{ run_id: 'r1', path: 'model.onnx', signed_uri: signedUri, type: 'AWS_PRESIGNED_URL' }],
+        });
       // A file's own listing is empty, as Databricks answers it.
       if (req.url?.startsWith('/api/2.0/mlflow/artifacts/list')) return json(res, 200, {});
       json(res, 404, { error_code: 'RESOURCE_DOES_NOT_EXIST', message: req.url });
     });
     const scratch = mkdtempSync(join(tmpdir(), 'phi3-mlflow-signed-faults-'));
     const source = runArtifacts('r1', 'dbfs:/databricks/mlflow-tracking/1/r1/artifacts');
-    const client = new MlflowClient({ uri: parseTrackingUri(tracking.url), auth: { kind: 'bearer', token: 'dapi-secret' } }, { timeoutMs: 1500, maxRetries: 0 });
+    const client = new MlflowClient(
+      { uri: parseTrackingUri(tracking.url), auth: { kind: 'bearer', token: 'dapi-secret' } },
+      { timeoutMs: 1500, maxRetries: 0 },
+    );
     try {
-      for (const [uri, scheme] of [['file:///etc/passwd', 'file:'], ['data:application/octet-stream,weights', 'data:'], ['ftp://127.0.0.1/x', 'ftp:']] as const) {
+      for (const [uri, scheme] of [
+        ['file:///etc/passwd', 'file:'],
+        ['data:application/octet-stream,weights', 'data:'],
+        ['ftp://127.0.0.1/x', 'ftp:'],
+      ] as const) {
         signedUri = uri;
         await assert.rejects(client.artifacts.download(source, 'model.onnx', join(scratch, 'refused')), {
           kind: 'malformed',
@@ -309,7 +340,11 @@ describe('faults a real server will not produce on demand (stub servers)', () =>
       signedUri = `${storage.url}/bucket/model.onnx?X-Amz-Signature=abc`;
       await client.artifacts.download(source, 'model.onnx', join(scratch, 'ok'));
       assert.equal(readFileSync(join(scratch, 'ok', 'model.onnx'), 'utf8'), 'weights');
-      assert.deepEqual(storageSaw, [{ url: '/bucket/model.onnx?X-Amz-Signature=abc', authorization: undefined, cookie: undefined }], 'the storage never sees the tracking token');
+      assert.deepEqual(
+        storageSaw,
+        [{ url: '/bucket/model.onnx?X-Amz-Signature=abc', authorization: undefined, cookie: undefined }],
+        'the storage never sees the tracking token',
+      );
 
       signedUri = `${storage.url}/silent/model.onnx`;
       await assert.rejects(client.artifacts.download(source, 'model.onnx', join(scratch, 'silent')), (error: unknown) => {
@@ -328,15 +363,22 @@ describe('faults a real server will not produce on demand (stub servers)', () =>
     let pages = 0;
     const stub = await startStubServer((_req, res) => {
       pages += 1;
-      json(res, 200, { experiments: [{ experiment_id: String(pages), name: `e${pages}`, lifecycle_stage: 'active' }], next_page_token: pages === 1 ? 'first' : 'again' });
+      json(res, 200, {
+        experiments: [{ experiment_id: String(pages), name: `e${pages}`, lifecycle_stage: 'active' }],
+        next_page_token: pages === 1 ? 'first' : 'again',
+      });
     });
     try {
       const seen: string[] = [];
       await assert.rejects(
         (async () => {
-          for await (const experiment of allItems((token) => clientFor(stub.url).experiments.searchPage({}, token))) seen.push(experiment.name);
+          for await (const experiment of allItems((token) => clientFor(stub.url).experiments.searchPage({}, token)))
+            seen.push(experiment.name);
         })(),
-        { kind: 'malformed', message: 'The server gave the same page token twice: the listing stopped after 3 items instead of asking for the same page again' },
+        {
+          kind: 'malformed',
+          message: 'The server gave the same page token twice: the listing stopped after 3 items instead of asking for the same page again',
+        },
       );
       assert.deepEqual(seen, ['e1', 'e2', 'e3']);
       assert.equal(pages, 3);
@@ -372,7 +414,12 @@ describe('faults a real server will not produce on demand (stub servers)', () =>
     const stub = await startStubServer((req, res) => {
       pages += 1;
       const token = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page_token') ?? '0');
-      const metrics = Array.from({ length: 25_000 }, (_, i) => ({ key: 'loss', value: i, timestamp: 1_700_000_000_000 + token * 25_000 + i, step: token * 25_000 + i }));
+      const metrics = Array.from({ length: 25_000 }, (_, i) => ({
+        key: 'loss',
+        value: i,
+        timestamp: 1_700_000_000_000 + token * 25_000 + i,
+        step: token * 25_000 + i,
+      }));
       json(res, 200, { metrics, ...(token < 7 ? { next_page_token: String(token + 1) } : {}) });
     });
     try {
@@ -397,7 +444,8 @@ describe('faults a real server will not produce on demand (stub servers)', () =>
     try {
       await assert.rejects(clientFor(stub.url, { maxRetries: 0 }).experiments.searchPage({}), {
         kind: 'malformed',
-        message: "The server's answer to POST /api/2.0/mlflow/experiments/search is larger than 64 MiB: not read (is this an MLflow server?)",
+        message:
+          "The server's answer to POST /api/2.0/mlflow/experiments/search is larger than 64 MiB: not read (is this an MLflow server?)",
       });
     } finally {
       await stub.stop();
@@ -428,7 +476,10 @@ describe('faults a real server will not produce on demand (stub servers)', () =>
         const chunk = Buffer.alloc(64 * 1024, 'x');
         const write = () => {
           while (seen.sent < bodyBytes && !res.destroyed) {
-            const piece = seen.sent === 0 ? Buffer.concat([first, chunk.subarray(first.length)]) : chunk.subarray(0, Math.min(chunk.length, bodyBytes - seen.sent));
+            const piece =
+              seen.sent === 0
+                ? Buffer.concat([first, chunk.subarray(first.length)])
+                : chunk.subarray(0, Math.min(chunk.length, bodyBytes - seen.sent));
             seen.sent += piece.length;
             if (!res.write(piece)) return void res.once('drain', write);
           }
@@ -466,10 +517,13 @@ describe('faults a real server will not produce on demand (stub servers)', () =>
       const server = await hugeErrorServer(500);
       const target = join(scratch, 'huge-error-proxy', 'weights.bin');
       try {
-        await assert.rejects(clientFor(server.stub.url).artifacts.downloadFile(runArtifacts('r1', 'mlflow-artifacts:/0/r1/artifacts'), 'weights.bin', target), {
-          kind: 'http',
-          message: `The MLflow server failed (500): upstream exploded ${cutNote}`,
-        });
+        await assert.rejects(
+          clientFor(server.stub.url).artifacts.downloadFile(runArtifacts('r1', 'mlflow-artifacts:/0/r1/artifacts'), 'weights.bin', target),
+          {
+            kind: 'http',
+            message: `The MLflow server failed (500): upstream exploded ${cutNote}`,
+          },
+        );
         await assertCutShort(server);
         assert.deepEqual(readdirSync(join(scratch, 'huge-error-proxy')), []);
       } finally {
@@ -481,10 +535,13 @@ describe('faults a real server will not produce on demand (stub servers)', () =>
       const server = await hugeErrorServer(403);
       const target = join(scratch, 'huge-error-get', 'weights.bin');
       try {
-        await assert.rejects(clientFor(server.stub.url).artifacts.downloadFile(runArtifacts('r1', 'file:///srv/mlruns/0/r1/artifacts'), 'weights.bin', target), {
-          kind: 'http',
-          message: `Permission denied (403): upstream exploded ${cutNote}`,
-        });
+        await assert.rejects(
+          clientFor(server.stub.url).artifacts.downloadFile(runArtifacts('r1', 'file:///srv/mlruns/0/r1/artifacts'), 'weights.bin', target),
+          {
+            kind: 'http',
+            message: `Permission denied (403): upstream exploded ${cutNote}`,
+          },
+        );
         await assertCutShort(server);
         assert.deepEqual(readdirSync(join(scratch, 'huge-error-get')), []);
       } finally {
@@ -510,16 +567,24 @@ describe('faults a real server will not produce on demand (stub servers)', () =>
   });
 
   it('a real release number is kept as it is, pre-releases and local versions included', () => {
-    for (const text of ['3.17.2', '2.22.5', '3.0.0rc1', '2.9.0.dev0', '3.1.0+db.1']) assert.equal(parseMlflowVersion(`${text}\n`).text, text);
+    for (const text of ['3.17.2', '2.22.5', '3.0.0rc1', '2.9.0.dev0', '3.1.0+db.1'])
+      assert.equal(parseMlflowVersion(`${text}\n`).text, text);
     assert.deepEqual(parseMlflowVersion('3.0.0rc1'), { text: '3.0.0rc1', major: 3, minor: 0 });
-    for (const text of ['', 'mlflow', '3', '3.1 beta', '<b>3.1</b>', '3.1.0\u202e', 'v3.1.0']) assert.equal(parseMlflowVersion(text).text, 'unknown', JSON.stringify(text));
+    for (const text of ['', 'mlflow', '3', '3.1 beta', '<b>3.1</b>', '3.1.0\u202e', 'v3.1.0'])
+      assert.equal(parseMlflowVersion(text).text, 'unknown', JSON.stringify(text));
   });
 
   it('a path-traversal artifact listing: refused before anything is written', async () => {
     const stub = await startStubServer((req, res) => {
       if (req.url?.startsWith('/api/2.0/mlflow/artifacts/list')) {
         const path = new URL(req.url, 'http://x').searchParams.get('path');
-        if (path === 'model') json(res, 200, { files: [{ path: 'model/ok.txt', is_dir: false, file_size: 2 }, { path: 'model/../../../escape.txt', is_dir: false, file_size: 6 }] });
+        if (path === 'model')
+          json(res, 200, {
+            files: [
+              { path: 'model/ok.txt', is_dir: false, file_size: 2 },
+              { path: 'model/../../../escape.txt', is_dir: false, file_size: 6 },
+            ],
+          });
         else json(res, 200, {});
       } else {
         res.writeHead(200, { 'Content-Length': '6' });
@@ -531,12 +596,18 @@ describe('faults a real server will not produce on demand (stub servers)', () =>
       await assert.rejects(clientFor(stub.url).artifacts.download(runArtifacts('r'), 'model', join(target, 'inside')), (error: unknown) => {
         assert.ok(error instanceof MlflowError);
         assert.equal(error.kind, 'unsafe-path');
-        assert.equal(error.message, `Refused artifact path "model/../../../escape.txt": it leads outside the download folder; nothing was written outside ${join(target, 'inside')}`);
+        assert.equal(
+          error.message,
+          `Refused artifact path "model/../../../escape.txt": it leads outside the download folder; nothing was written outside ${join(target, 'inside')}`,
+        );
         return true;
       });
       assert.equal(existsSync(join(target, 'inside')), false, 'nothing written, not even the safe file');
       assert.equal(existsSync(join(target, 'escape.txt')), false);
-      assert.deepEqual(stub.requests.filter((r) => r.url.startsWith('/get-artifact')), []);
+      assert.deepEqual(
+        stub.requests.filter((r) => r.url.startsWith('/get-artifact')),
+        [],
+      );
     } finally {
       await stub.stop();
       rmSync(target, { recursive: true, force: true });
@@ -554,14 +625,17 @@ describe('faults a real server will not produce on demand (stub servers)', () =>
     const target = mkdtempSync(join(tmpdir(), 'phi3-mlflow-cut-'));
     try {
       const progress: number[] = [];
-      await assert.rejects(clientFor(stub.url).artifacts.download(runArtifacts('r'), 'weights.bin', target, { onProgress: (done) => progress.push(done) }), (error: unknown) => {
-        assert.ok(error instanceof MlflowError, String(error));
-        assert.equal(error.kind, 'interrupted');
-        assert.match(error.message, /^Download of weights\.bin stopped at \d+ of 3145728 bytes: the connection dropped$/);
-        const at = Number(/stopped at (\d+)/.exec(error.message)![1]);
-        assert.ok(at > 0 && at <= 1024 * 1024 + 4096, `stopped at ${at}`);
-        return true;
-      });
+      await assert.rejects(
+        clientFor(stub.url).artifacts.download(runArtifacts('r'), 'weights.bin', target, { onProgress: (done) => progress.push(done) }),
+        (error: unknown) => {
+          assert.ok(error instanceof MlflowError, String(error));
+          assert.equal(error.kind, 'interrupted');
+          assert.match(error.message, /^Download of weights\.bin stopped at \d+ of 3145728 bytes: the connection dropped$/);
+          const at = Number(/stopped at (\d+)/.exec(error.message)![1]);
+          assert.ok(at > 0 && at <= 1024 * 1024 + 4096, `stopped at ${at}`);
+          return true;
+        },
+      );
       assert.deepEqual(readdirSync(target), [], 'neither the file nor its partial download');
       assert.ok(progress.every((done) => done < size));
     } finally {
@@ -592,7 +666,9 @@ describe('faults a real server will not produce on demand (stub servers)', () =>
   it('does not retry a call that is not idempotent, and gives up after the retry budget', async () => {
     const stub = await startStubServer((_req, res) => json(res, 503, { error_code: 'TEMPORARILY_UNAVAILABLE', message: 'busy' }));
     try {
-      await assert.rejects(clientFor(stub.url, { backoffMs: 5 }).experiments.create('x'), { message: 'The MLflow server failed (503 TEMPORARILY_UNAVAILABLE): busy' });
+      await assert.rejects(clientFor(stub.url, { backoffMs: 5 }).experiments.create('x'), {
+        message: 'The MLflow server failed (503 TEMPORARILY_UNAVAILABLE): busy',
+      });
       assert.equal(stub.requests.length, 1, 'create is sent once');
       await assert.rejects(clientFor(stub.url, { backoffMs: 5, maxRetries: 2 }).experiments.get('1'), { status: 503 });
       assert.equal(stub.requests.length, 1 + 3, 'get is tried three times with two retries');
@@ -608,8 +684,12 @@ describe('faults a real server will not produce on demand (stub servers)', () =>
     });
     try {
       const client = clientFor(stub.url);
-      await assert.rejects(client.experiments.get('1'), { message: `${stub.url}/api/2.0/mlflow/experiments/get is not an MLflow API endpoint (404): the server may be an older MLflow or not MLflow at all` });
-      await assert.rejects(collect(client.experiments.search()), { message: `${stub.url}/api/2.0/mlflow/experiments/search is not an MLflow API endpoint (404): the server may be an older MLflow or not MLflow at all` });
+      await assert.rejects(client.experiments.get('1'), {
+        message: `${stub.url}/api/2.0/mlflow/experiments/get is not an MLflow API endpoint (404): the server may be an older MLflow or not MLflow at all`,
+      });
+      await assert.rejects(collect(client.experiments.search()), {
+        message: `${stub.url}/api/2.0/mlflow/experiments/search is not an MLflow API endpoint (404): the server may be an older MLflow or not MLflow at all`,
+      });
     } finally {
       await stub.stop();
     }

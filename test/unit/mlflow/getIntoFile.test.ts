@@ -97,7 +97,10 @@ describe('getIntoFile: one GET written into a file through fixed buffers', () =>
     assert.equal(got.expected, body.length);
     assert.equal(got.failure, undefined);
     assert.deepEqual(heads, [206]);
-    assert.equal(pieces.reduce((a, b) => a + b, 0), body.length);
+    assert.equal(
+      pieces.reduce((a, b) => a + b, 0),
+      body.length,
+    );
     const written = readFileSync(file);
     assert.deepEqual(written.subarray(0, 16), Buffer.alloc(16, 0xee), 'the bytes before the offset are untouched');
     assert.equal(sha256(written.subarray(16)), sha256(body));
@@ -122,7 +125,9 @@ describe('getIntoFile: one GET written into a file through fixed buffers', () =>
 
   it('an error answer: its body as text, nothing written', async () => {
     answer = (socket) => {
-      socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 58\r\n\r\n{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "x"}');
+      socket.end(
+        'HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 58\r\n\r\n{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "x"}',
+      );
     };
     const { result, heads } = get();
     const got = await result;
@@ -226,7 +231,11 @@ describe('getIntoFile: one GET written into a file through fixed buffers', () =>
     };
     const controller = new AbortController();
     let seen = 0;
-    const { result } = get({ position: 0, signal: controller.signal, onBytes: (bytes) => (seen += bytes) > 1024 * 1024 && controller.abort() });
+    const { result } = get({
+      position: 0,
+      signal: controller.signal,
+      onBytes: (bytes) => (seen += bytes) > 1024 * 1024 && controller.abort(),
+    });
     await assert.rejects(result, (error: Error & { code?: string }) => error.code === 'ABORT_ERR');
     assert.ok(!openPaths().includes(file));
   });

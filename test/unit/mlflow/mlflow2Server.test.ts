@@ -42,16 +42,23 @@ describe('MlflowClient against a real MLflow 2 server (2.22)', () => {
     await client.artifacts.download(runArtifacts(run.info.runId, run.info.artifactUri), 'notes.txt', join(scratch, 'back'));
     assert.equal(readFileSync(join(scratch, 'back', 'notes.txt'), 'utf8'), 'on mlflow 2\n');
     await client.registry.createModel('v2-model');
-    const version = await client.registry.createVersion({ name: 'v2-model', source: `runs:/${run.info.runId}/model`, runId: run.info.runId });
+    const version = await client.registry.createVersion({
+      name: 'v2-model',
+      source: `runs:/${run.info.runId}/model`,
+      runId: run.info.runId,
+    });
     await client.registry.setAlias('v2-model', 'champion', version.version);
     assert.equal((await client.registry.getVersionByAlias('v2-model', 'champion')).version, '1');
   });
 
-  it('refuses MLflow 3 calls with a message naming the server\'s version, before sending them', async () => {
+  it("refuses MLflow 3 calls with a message naming the server's version, before sending them", async () => {
     const expected = (what: string) => (error: unknown) => {
       assert.ok(error instanceof MlflowError);
       assert.equal(error.kind, 'unsupported');
-      assert.match(error.message, new RegExp(`^${what} need an MLflow 3 server; ${server.url.replace(/\./g, '\\.')} runs MLflow 2\\.22\\.\\d+$`));
+      assert.match(
+        error.message,
+        new RegExp(`^${what} need an MLflow 3 server; ${server.url.replace(/\./g, '\\.')} runs MLflow 2\\.22\\.\\d+$`),
+      );
       return true;
     };
     await assert.rejects(client.loggedModels.create({ experimentId: '0', name: 'x' }), expected('Logged models'));

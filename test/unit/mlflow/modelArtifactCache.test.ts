@@ -56,9 +56,13 @@ describe('finding the ONNX folder in an artifact listing', () => {
   });
 
   it('knows the transformers.js layout (config.json beside onnx/model*.onnx) and the root itself', () => {
-    assert.deepEqual(findOnnxFolders([file('config.json'), file('onnx/model_q4.onnx'), file('tokenizer.json')]), [{ path: '', layout: 'transformers.js', depth: 0 }]);
+    assert.deepEqual(findOnnxFolders([file('config.json'), file('onnx/model_q4.onnx'), file('tokenizer.json')]), [
+      { path: '', layout: 'transformers.js', depth: 0 },
+    ]);
     assert.deepEqual(findOnnxFolders([file('m/onnx/model.onnx')]), [], 'no config.json beside onnx/: not a model folder');
-    assert.deepEqual(findOnnxFolders([file('genai_config.json'), file('onnx/model.onnx'), file('config.json')]), [{ path: '', layout: 'genai', depth: 0 }]);
+    assert.deepEqual(findOnnxFolders([file('genai_config.json'), file('onnx/model.onnx'), file('config.json')]), [
+      { path: '', layout: 'genai', depth: 0 },
+    ]);
   });
 });
 
@@ -106,7 +110,10 @@ describe('opening a model that lives in MLflow: resolved, found in its artifacts
     const two = await client.runs.create(logged.experimentId, { runName: 'two-folders' });
     twoFoldersRunId = two.info.runId;
     // upload() keeps a folder's own name: these land as x/y/a-deep and models/z-shallow.
-    for (const [name, under] of [['a-deep', 'x/y'], ['z-shallow', 'models']] as const) {
+    for (const [name, under] of [
+      ['a-deep', 'x/y'],
+      ['z-shallow', 'models'],
+    ] as const) {
       const folder = join(scratch, 'two', name);
       mkdirSync(folder, { recursive: true });
       writeFileSync(join(folder, 'genai_config.json'), '{}');
@@ -138,12 +145,18 @@ describe('opening a model that lives in MLflow: resolved, found in its artifacts
     try {
       const steps: string[] = [];
       let lastProgress: [number, number | undefined] = [0, undefined];
-      const first = await cache.fetch(client, resolved, { onStep: (step, detail) => steps.push(`${step}: ${detail}`), onProgress: (done, total) => (lastProgress = [done, total]) });
+      const first = await cache.fetch(client, resolved, {
+        onStep: (step, detail) => steps.push(`${step}: ${detail}`),
+        onProgress: (done, total) => (lastProgress = [done, total]),
+      });
       assert.ok(first);
       assert.equal(first.downloaded, true);
       assert.equal(first.marker.artifactPath, 'artifacts/phi3-tiny-genai-int4');
       assert.equal(first.marker.layout, 'genai');
-      assert.deepEqual(steps, [`listing: artifacts of logged model ${logged.modelId}`, `downloading: artifacts/phi3-tiny-genai-int4 of logged model ${logged.modelId}`]);
+      assert.deepEqual(steps, [
+        `listing: artifacts of logged model ${logged.modelId}`,
+        `downloading: artifacts/phi3-tiny-genai-int4 of logged model ${logged.modelId}`,
+      ]);
       const fixtureBytes = [...filesOf(genaiFixture).values()].reduce((sum, b) => sum + b.length, 0);
       assert.deepEqual(lastProgress, [fixtureBytes, fixtureBytes]);
       assert.equal(first.marker.bytes, fixtureBytes);
@@ -344,14 +357,24 @@ describe('opening a model that lives in MLflow: resolved, found in its artifacts
   });
 
   it('a model that does not exist gets a clear message', async () => {
-    await assert.rejects(resolveMlflowModel(client, parseMlflowModelUri(`models:/${registered}/9`)), { message: `Version 9 of registered model "${registered}" does not exist` });
-    await assert.rejects(resolveMlflowModel(client, parseMlflowModelUri('models:/no-such-model@champion')), (error: unknown) => error instanceof MlflowError && error.isNotFound && /no-such-model/.test(error.message));
-    await assert.rejects(resolveMlflowModel(client, parseMlflowModelUri('models:/m-0123456789abcdef0123456789abcdef')), { message: 'Logged model m-0123456789abcdef0123456789abcdef does not exist' });
-    await assert.rejects(resolveMlflowModel(client, parseMlflowModelUri('runs:/0123456789abcdef0123456789abcdef')), (error: unknown) => error instanceof MlflowError && error.isNotFound);
+    await assert.rejects(resolveMlflowModel(client, parseMlflowModelUri(`models:/${registered}/9`)), {
+      message: `Version 9 of registered model "${registered}" does not exist`,
+    });
+    await assert.rejects(
+      resolveMlflowModel(client, parseMlflowModelUri('models:/no-such-model@champion')),
+      (error: unknown) => error instanceof MlflowError && error.isNotFound && /no-such-model/.test(error.message),
+    );
+    await assert.rejects(resolveMlflowModel(client, parseMlflowModelUri('models:/m-0123456789abcdef0123456789abcdef')), {
+      message: 'Logged model m-0123456789abcdef0123456789abcdef does not exist',
+    });
+    await assert.rejects(
+      resolveMlflowModel(client, parseMlflowModelUri('runs:/0123456789abcdef0123456789abcdef')),
+      (error: unknown) => error instanceof MlflowError && error.isNotFound,
+    );
   });
 });
 
-describe('opening a model in MLflow on a real MLflow 2 server (no logged models: a version\'s source is in its run)', () => {
+describe("opening a model in MLflow on a real MLflow 2 server (no logged models: a version's source is in its run)", () => {
   let server: MlflowServer;
   let client: MlflowClient;
   let scratch: string;
@@ -366,8 +389,12 @@ describe('opening a model in MLflow on a real MLflow 2 server (no logged models:
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('resolves the alias to the version, the version to its run\'s model folder, and downloads the ONNX folder in it', async () => {
-    const { logged, spec } = await logTestWrapper(client, { experiment: 'chat-cache-2', runName: 'wrapper-run-2', registeredModelName: 'phi3-two' });
+  it("resolves the alias to the version, the version to its run's model folder, and downloads the ONNX folder in it", async () => {
+    const { logged, spec } = await logTestWrapper(client, {
+      experiment: 'chat-cache-2',
+      runName: 'wrapper-run-2',
+      registeredModelName: 'phi3-two',
+    });
     assert.match(logged.modelUri, /^runs:\//);
     const resolved = await resolveMlflowModel(client, parseMlflowModelUri('models:/phi3-two@champion'));
     assert.equal(resolved.resolvedUri, 'models:/phi3-two/1');
@@ -381,6 +408,9 @@ describe('opening a model in MLflow on a real MLflow 2 server (no logged models:
     // The run itself finds the same folder among its artifacts.
     const byRun = await cache.fetch(client, await resolveMlflowModel(client, parseMlflowModelUri(`runs:/${logged.runId}`)));
     assertSameFiles(byRun!.folder, genaiFixture);
-    await assert.rejects(resolveMlflowModel(client, parseMlflowModelUri('models:/m-0123456789abcdef0123456789abcdef')), /need an MLflow 3 server/);
+    await assert.rejects(
+      resolveMlflowModel(client, parseMlflowModelUri('models:/m-0123456789abcdef0123456789abcdef')),
+      /need an MLflow 3 server/,
+    );
   });
 });

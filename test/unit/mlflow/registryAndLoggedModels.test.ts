@@ -29,7 +29,14 @@ describe('MlflowClient registry and logged models, against a real server', () =>
 
   it('logs a model as an MLflow 3 logged model: create, upload, finalize, link to its run, search', async () => {
     const run = await client.runs.create(experimentId, { runName: 'wrap-phi3' });
-    const created = await client.loggedModels.create({ experimentId, name: 'phi3-mini-onnx', modelType: 'pyfunc', sourceRunId: run.info.runId, params: { max_length: '2048' }, tags: { recipe: 'onnx' } });
+    const created = await client.loggedModels.create({
+      experimentId,
+      name: 'phi3-mini-onnx',
+      modelType: 'pyfunc',
+      sourceRunId: run.info.runId,
+      params: { max_length: '2048' },
+      tags: { recipe: 'onnx' },
+    });
     assert.match(created.modelId, /^m-[0-9a-f]{32}$/);
     assert.equal(created.status, 'LOGGED_MODEL_PENDING');
     assert.equal(created.artifactUri, `mlflow-artifacts:/${experimentId}/models/${created.modelId}/artifacts`);
@@ -43,7 +50,13 @@ describe('MlflowClient registry and logged models, against a real server', () =>
     await client.artifacts.upload(created, join(folder, 'MLmodel'));
     await client.artifacts.upload(created, join(folder, 'artifacts'));
     const files = await collect(client.artifacts.listFiles(loggedModelArtifacts(created.modelId)));
-    assert.deepEqual(files.map((f) => [f.path, f.fileSize]), [['MLmodel', 21], ['artifacts/genai_config.json', 2]]);
+    assert.deepEqual(
+      files.map((f) => [f.path, f.fileSize]),
+      [
+        ['MLmodel', 21],
+        ['artifacts/genai_config.json', 2],
+      ],
+    );
     const target = join(scratch, 'download');
     await client.artifacts.download(loggedModelArtifacts(created.modelId), 'MLmodel', target);
     assert.equal(readFileSync(join(target, 'MLmodel'), 'utf8'), 'artifact_path: model\n');
@@ -65,11 +78,19 @@ describe('MlflowClient registry and logged models, against a real server', () =>
     assert.deepEqual((await client.runs.get(run.info.runId)).modelOutputs, [{ modelId: created.modelId, step: 0 }]);
 
     const found = await collect(client.loggedModels.search({ experimentIds: [experimentId], filter: "name = 'phi3-mini-onnx'" }));
-    assert.deepEqual(found.map((m) => m.modelId), [created.modelId]);
+    assert.deepEqual(
+      found.map((m) => m.modelId),
+      [created.modelId],
+    );
 
     // A version registered from the logged model.
     await client.registry.createModel('phi3-from-logged-model');
-    const version = await client.registry.createVersion({ name: 'phi3-from-logged-model', source: `models:/${created.modelId}`, modelId: created.modelId, runId: run.info.runId });
+    const version = await client.registry.createVersion({
+      name: 'phi3-from-logged-model',
+      source: `models:/${created.modelId}`,
+      modelId: created.modelId,
+      runId: run.info.runId,
+    });
     assert.equal(version.version, '1');
     assert.equal(version.modelId, created.modelId);
     assert.equal(version.source, `models:/${created.modelId}`);
@@ -87,9 +108,15 @@ describe('MlflowClient registry and logged models, against a real server', () =>
     const fetched = await client.registry.getModel('phi3-mini-4k');
     assert.equal(fetched.description, 'Phi-3 Mini 4k instruct');
     assert.deepEqual(fetched.tags, { owner: 'me' });
-    await assert.rejects(client.registry.getModel('phi3-mini'), { name: 'MlflowError', message: 'Registered model "phi3-mini" does not exist' });
+    await assert.rejects(client.registry.getModel('phi3-mini'), {
+      name: 'MlflowError',
+      message: 'Registered model "phi3-mini" does not exist',
+    });
     const listed = await collect(client.registry.searchModels({ filter: "name LIKE 'phi3-mini%'" }));
-    assert.deepEqual(listed.map((m) => m.name), ['phi3-mini-4k']);
+    assert.deepEqual(
+      listed.map((m) => m.name),
+      ['phi3-mini-4k'],
+    );
     await client.registry.deleteModel('phi3-mini-4k');
     await assert.rejects(client.registry.getModel('phi3-mini-4k'), (error: unknown) => error instanceof MlflowError && error.isNotFound);
   });
@@ -98,7 +125,13 @@ describe('MlflowClient registry and logged models, against a real server', () =>
     const run = await client.runs.create(experimentId, { runName: 'versions' });
     await client.registry.createModel('phi3-versions');
     const source = `runs:/${run.info.runId}/model`;
-    const v1 = await client.registry.createVersion({ name: 'phi3-versions', source, runId: run.info.runId, description: 'first', tags: { quant: 'int4' } });
+    const v1 = await client.registry.createVersion({
+      name: 'phi3-versions',
+      source,
+      runId: run.info.runId,
+      description: 'first',
+      tags: { quant: 'int4' },
+    });
     const v2 = await client.registry.createVersion({ name: 'phi3-versions', source, runId: run.info.runId });
     assert.deepEqual([v1.version, v2.version], ['1', '2']);
     assert.equal(v1.status, 'READY');
@@ -130,10 +163,15 @@ describe('MlflowClient registry and logged models, against a real server', () =>
 
     assert.equal(await client.registry.downloadUri('phi3-versions', '1'), source);
     const versions = await collect(client.registry.searchVersions({ filter: "name = 'phi3-versions'", orderBy: ['version_number ASC'] }));
-    assert.deepEqual(versions.map((v) => v.version), ['1', '2']);
+    assert.deepEqual(
+      versions.map((v) => v.version),
+      ['1', '2'],
+    );
 
     await client.registry.deleteVersion('phi3-versions', '1');
-    await assert.rejects(client.registry.getVersion('phi3-versions', '1'), { message: 'Version 1 of registered model "phi3-versions" does not exist' });
+    await assert.rejects(client.registry.getVersion('phi3-versions', '1'), {
+      message: 'Version 1 of registered model "phi3-versions" does not exist',
+    });
   });
 
   it('registerVersion: creates the registered model when missing, returns the READY version, then adds versions to it', async () => {
@@ -141,7 +179,10 @@ describe('MlflowClient registry and logged models, against a real server', () =>
     const source = `runs:/${run.info.runId}/model`;
     await assert.rejects(client.registry.getModel('phi3-registered'), (error: unknown) => error instanceof MlflowError && error.isNotFound);
     const first = await client.registry.registerVersion({ name: 'phi3-registered', source, runId: run.info.runId, description: 'first' });
-    assert.deepEqual([first.name, first.version, first.status, first.source, first.runId, first.description, first.aliases], ['phi3-registered', '1', 'READY', source, run.info.runId, 'first', []]);
+    assert.deepEqual(
+      [first.name, first.version, first.status, first.source, first.runId, first.description, first.aliases],
+      ['phi3-registered', '1', 'READY', source, run.info.runId, 'first', []],
+    );
     assert.equal((await client.registry.getModel('phi3-registered')).name, 'phi3-registered');
     // The registered model exists now: a second registration is its version 2, with the alias asked for.
     const second = await client.registry.registerVersion({ name: 'phi3-registered', source, runId: run.info.runId, alias: 'champion' });
@@ -158,15 +199,21 @@ describe('MlflowClient registry and logged models, against a real server', () =>
     const source = `runs:/${run.info.runId}/model`;
     const cancelled = new AbortController();
     cancelled.abort();
-    await assert.rejects(client.registry.registerVersion({ name: 'phi3-never', source, runId: run.info.runId }, { signal: cancelled.signal }), {
-      name: 'MlflowError',
-      kind: 'cancelled',
-      message: 'Cancelled: POST /api/2.0/mlflow/registered-models/create',
-    });
+    await assert.rejects(
+      client.registry.registerVersion({ name: 'phi3-never', source, runId: run.info.runId }, { signal: cancelled.signal }),
+      {
+        name: 'MlflowError',
+        kind: 'cancelled',
+        message: 'Cancelled: POST /api/2.0/mlflow/registered-models/create',
+      },
+    );
     await assert.rejects(client.registry.getModel('phi3-never'), (error: unknown) => error instanceof MlflowError && error.isNotFound);
 
     // MLflow reserves "latest" (models:/name@latest means the newest version): the alias is refused after the version is made.
-    await assert.rejects(client.registry.registerVersion({ name: 'phi3-alias-refused', source, runId: run.info.runId, alias: 'latest' }), { name: 'MlflowError', errorCode: 'INVALID_PARAMETER_VALUE' });
+    await assert.rejects(client.registry.registerVersion({ name: 'phi3-alias-refused', source, runId: run.info.runId, alias: 'latest' }), {
+      name: 'MlflowError',
+      errorCode: 'INVALID_PARAMETER_VALUE',
+    });
     const kept = await client.registry.getVersion('phi3-alias-refused', '1');
     assert.deepEqual([kept.status, kept.aliases], ['READY', []]);
   });

@@ -46,10 +46,13 @@ describe('artifacts behind signed URLs (the Databricks protocol, real S3 storage
 
     const files = await collect(client.artifacts.listFiles(runArtifacts(run.runId, run.artifactUri), 'models'));
     // The listing gives folders first; the walk goes depth first.
-    assert.deepEqual(files.map((f) => [f.path, f.fileSize]), [
-      ['models/phi3-mini-onnx/cpu-int4/model.onnx.data', 2 * 1024 * 1024 + 3],
-      ['models/phi3-mini-onnx/MLmodel', 12],
-    ]);
+    assert.deepEqual(
+      files.map((f) => [f.path, f.fileSize]),
+      [
+        ['models/phi3-mini-onnx/cpu-int4/model.onnx.data', 2 * 1024 * 1024 + 3],
+        ['models/phi3-mini-onnx/MLmodel', 12],
+      ],
+    );
 
     const target = join(scratch, 'back');
     const received = await client.artifacts.download(runArtifacts(run.runId, run.artifactUri), 'models/phi3-mini-onnx', target);
@@ -59,19 +62,25 @@ describe('artifacts behind signed URLs (the Databricks protocol, real S3 storage
   });
 
   it('says the storage refused a file that is not there', async () => {
-    await assert.rejects(client.artifacts.download(runArtifacts(run.runId, run.artifactUri), 'missing.bin', join(scratch, 'none')), (error: unknown) => {
-      assert.ok(error instanceof MlflowError);
-      assert.equal(error.status, 404);
-      assert.match(error.message, /^The artifact store \(127\.0\.0\.1:\d+\) refused GET of missing\.bin \(404\)$/);
-      return true;
-    });
+    await assert.rejects(
+      client.artifacts.download(runArtifacts(run.runId, run.artifactUri), 'missing.bin', join(scratch, 'none')),
+      (error: unknown) => {
+        assert.ok(error instanceof MlflowError);
+        assert.equal(error.status, 404);
+        assert.match(error.message, /^The artifact store \(127\.0\.0\.1:\d+\) refused GET of missing\.bin \(404\)$/);
+        return true;
+      },
+    );
   });
 
   it('a wrong token gets the 401 from the tracking server, before the storage is touched', async () => {
     const wrong = new MlflowClient({ uri: parseTrackingUri(store.url), auth: { kind: 'bearer', token: 'wrong' } });
-    await assert.rejects(wrong.artifacts.download(runArtifacts(run.runId, run.artifactUri), 'models/phi3-mini-onnx/MLmodel', join(scratch, 'none')), {
-      status: 401,
-      message: 'Authentication required (401): check the token for this server',
-    });
+    await assert.rejects(
+      wrong.artifacts.download(runArtifacts(run.runId, run.artifactUri), 'models/phi3-mini-onnx/MLmodel', join(scratch, 'none')),
+      {
+        status: 401,
+        message: 'Authentication required (401): check the token for this server',
+      },
+    );
   });
 });

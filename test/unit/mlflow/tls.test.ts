@@ -24,7 +24,12 @@ const untrusted =
 
 /** Nothing a caller can see of an error holds the secret: message, stack, fields, inspection, JSON. */
 function assertNoSecret(error: unknown, secret: string): void {
-  for (const view of [String(error), (error as Error).stack ?? '', inspect(error, { depth: 10, showHidden: true }), JSON.stringify(error)]) {
+  for (const view of [
+    String(error),
+    (error as Error).stack ?? '',
+    inspect(error, { depth: 10, showHidden: true }),
+    JSON.stringify(error),
+  ]) {
     assert.ok(!view.includes(secret), `the secret shows in: ${view.slice(0, 200)}`);
   }
 }
@@ -75,12 +80,22 @@ describe('TLS: a real mlflow server serving HTTPS with a certificate from a thro
     const client = clientFor(server.url, { MLFLOW_TRACKING_USERNAME: 'alice', MLFLOW_TRACKING_PASSWORD: password });
     await assert.rejects(client.experiments.get('0'), refusedWith(server.url, untrusted));
     await assert.rejects(client.serverVersion(), refusedWith(server.url, untrusted));
-    await assert.rejects(client.artifacts.downloadFile(runArtifacts('0123', 'mlflow-artifacts:/0/0123/artifacts'), 'a.txt', join(scratch, 'never', 'a.txt')), refusedWith(server.url, untrusted));
-    await assert.rejects(probeServer(parseTrackingUri(server.url), 10_000, {}), { name: 'ServerUnreachableError', message: `Cannot reach ${server.url} (${untrusted})` });
+    await assert.rejects(
+      client.artifacts.downloadFile(runArtifacts('0123', 'mlflow-artifacts:/0/0123/artifacts'), 'a.txt', join(scratch, 'never', 'a.txt')),
+      refusedWith(server.url, untrusted),
+    );
+    await assert.rejects(probeServer(parseTrackingUri(server.url), 10_000, {}), {
+      name: 'ServerUnreachableError',
+      message: `Cannot reach ${server.url} (${untrusted})`,
+    });
   });
 
   it('refuses it with MLFLOW_TRACKING_SERVER_CERT_PATH naming a CA that did not sign it', async () => {
-    const client = clientFor(server.url, { MLFLOW_TRACKING_SERVER_CERT_PATH: tls.otherCaCert, MLFLOW_TRACKING_USERNAME: 'alice', MLFLOW_TRACKING_PASSWORD: password });
+    const client = clientFor(server.url, {
+      MLFLOW_TRACKING_SERVER_CERT_PATH: tls.otherCaCert,
+      MLFLOW_TRACKING_USERNAME: 'alice',
+      MLFLOW_TRACKING_PASSWORD: password,
+    });
     await assert.rejects(client.experiments.get('0'), refusedWith(server.url, untrusted));
   });
 
@@ -100,9 +115,14 @@ describe('TLS: a real mlflow server serving HTTPS with a certificate from a thro
     const file = await writeLargeFile(join(scratch, 'weights.bin'), 40);
     assert.deepEqual(await client.artifacts.upload(run.info, file, 'model'), { files: 1, bytes: 40 * 1024 * 1024, multipartFiles: 0 });
     const progress: number[] = [];
-    const received = await client.artifacts.download(runArtifacts(run.info.runId, run.info.artifactUri), 'model/weights.bin', join(scratch, 'down'), {
-      onProgress: (done) => progress.push(done),
-    });
+    const received = await client.artifacts.download(
+      runArtifacts(run.info.runId, run.info.artifactUri),
+      'model/weights.bin',
+      join(scratch, 'down'),
+      {
+        onProgress: (done) => progress.push(done),
+      },
+    );
     assert.deepEqual(received, { files: 1, bytes: 40 * 1024 * 1024, skipped: [], refused: [] });
     assert.equal(statSync(join(scratch, 'down', 'weights.bin')).size, 40 * 1024 * 1024);
     assert.equal(sha256(join(scratch, 'down', 'weights.bin')), sha256(file));
@@ -128,13 +148,21 @@ describe('TLS: a real mlflow server serving HTTPS with a certificate from a thro
     });
     assert.throws(made({ MLFLOW_TRACKING_SERVER_CERT_PATH: notPem }), (error: unknown) => {
       assert.ok(error instanceof MlflowError);
-      assert.match(error.message, new RegExp(`^Cannot connect to ${server.url}: MLFLOW_TRACKING_SERVER_CERT_PATH ${notPem} is not a PEM CA bundle \\(.+\\)$`));
+      assert.match(
+        error.message,
+        new RegExp(`^Cannot connect to ${server.url}: MLFLOW_TRACKING_SERVER_CERT_PATH ${notPem} is not a PEM CA bundle \\(.+\\)$`),
+      );
       return true;
     });
     // A certificate without its key: requests (and so MLflow) want both in the one file.
     assert.throws(made({ MLFLOW_TRACKING_CLIENT_CERT_PATH: tls.caCert }), (error: unknown) => {
       assert.ok(error instanceof MlflowError);
-      assert.match(error.message, new RegExp(`^Cannot connect to ${server.url}: MLFLOW_TRACKING_CLIENT_CERT_PATH ${tls.caCert} is not one PEM file with a certificate and its private key \\(.+\\)$`));
+      assert.match(
+        error.message,
+        new RegExp(
+          `^Cannot connect to ${server.url}: MLFLOW_TRACKING_CLIENT_CERT_PATH ${tls.caCert} is not one PEM file with a certificate and its private key \\(.+\\)$`,
+        ),
+      );
       return true;
     });
   });
@@ -157,7 +185,11 @@ describe('TLS: a real mlflow server that requires a client certificate signed by
 
   it('without MLFLOW_TRACKING_CLIENT_CERT_PATH: refused, saying to set it (the server just drops the connection)', async () => {
     const reason = 'the server requires a TLS client certificate: set MLFLOW_TRACKING_CLIENT_CERT_PATH';
-    const client = clientFor(server.url, { MLFLOW_TRACKING_SERVER_CERT_PATH: tls.caCert, MLFLOW_TRACKING_USERNAME: 'alice', MLFLOW_TRACKING_PASSWORD: password });
+    const client = clientFor(server.url, {
+      MLFLOW_TRACKING_SERVER_CERT_PATH: tls.caCert,
+      MLFLOW_TRACKING_USERNAME: 'alice',
+      MLFLOW_TRACKING_PASSWORD: password,
+    });
     await assert.rejects(client.experiments.get('0'), refusedWith(server.url, reason));
     await assert.rejects(client.experiments.create('never'), refusedWith(server.url, reason));
     await assert.rejects(probeServer(parseTrackingUri(server.url), 10_000, { serverCertPath: tls.caCert }), (error: unknown) => {
@@ -168,8 +200,14 @@ describe('TLS: a real mlflow server that requires a client certificate signed by
   });
 
   it('with a client certificate from another CA: refused, saying the server did not accept it', async () => {
-    const client = clientFor(server.url, { MLFLOW_TRACKING_SERVER_CERT_PATH: tls.caCert, MLFLOW_TRACKING_CLIENT_CERT_PATH: tls.foreignClientPem });
-    await assert.rejects(client.experiments.get('0'), refusedWith(server.url, 'the server did not accept the TLS client certificate of MLFLOW_TRACKING_CLIENT_CERT_PATH'));
+    const client = clientFor(server.url, {
+      MLFLOW_TRACKING_SERVER_CERT_PATH: tls.caCert,
+      MLFLOW_TRACKING_CLIENT_CERT_PATH: tls.foreignClientPem,
+    });
+    await assert.rejects(
+      client.experiments.get('0'),
+      refusedWith(server.url, 'the server did not accept the TLS client certificate of MLFLOW_TRACKING_CLIENT_CERT_PATH'),
+    );
   });
 
   it('with MLFLOW_TRACKING_CLIENT_CERT_PATH: creates and reads back an experiment and an artifact', async () => {

@@ -62,9 +62,29 @@ describe('wrapper model directory, written without Python', () => {
       'requirements.txt',
       'serving_input_example.json',
     ]);
-    assert.deepEqual(readdirSync(target).sort(), ['MLmodel', 'artifacts', 'conda.yaml', 'input_example.json', 'phi3_onnx_wrapper.py', 'python_env.yaml', 'requirements.txt', 'serving_input_example.json']);
+    assert.deepEqual(readdirSync(target).sort(), [
+      'MLmodel',
+      'artifacts',
+      'conda.yaml',
+      'input_example.json',
+      'phi3_onnx_wrapper.py',
+      'python_env.yaml',
+      'requirements.txt',
+      'serving_input_example.json',
+    ]);
     const read = (name: string) => readFileSync(join(target, name), 'utf8');
-    const sizes = ['phi3_onnx_wrapper.py', 'conda.yaml', 'python_env.yaml', 'requirements.txt', 'input_example.json', 'serving_input_example.json'].reduce((sum, name) => sum + Buffer.byteLength(read(name)), 0) + genaiConfig.length + 'graph'.length + '12345'.length;
+    const sizes =
+      [
+        'phi3_onnx_wrapper.py',
+        'conda.yaml',
+        'python_env.yaml',
+        'requirements.txt',
+        'input_example.json',
+        'serving_input_example.json',
+      ].reduce((sum, name) => sum + Buffer.byteLength(read(name)), 0) +
+      genaiConfig.length +
+      'graph'.length +
+      '12345'.length;
     assert.equal(written.modelSizeBytes, sizes);
     assert.equal(
       read('MLmodel'),
@@ -107,7 +127,10 @@ utc_time_created: '2026-11-23 21:17:42.762000'
       read('conda.yaml'),
       'channels:\n- conda-forge\ndependencies:\n- python=3.11.7\n- pip\n- pip:\n  - mlflow==3.17.2\n  - onnxruntime-genai==0.18.0\n  - numpy\nname: mlflow-env\n',
     );
-    assert.equal(read('python_env.yaml'), 'python: 3.11.7\nbuild_dependencies:\n- pip\n- setuptools\n- wheel\ndependencies:\n- -r requirements.txt\n');
+    assert.equal(
+      read('python_env.yaml'),
+      'python: 3.11.7\nbuild_dependencies:\n- pip\n- setuptools\n- wheel\ndependencies:\n- -r requirements.txt\n',
+    );
     assert.equal(read('input_example.json'), '{"prompt": "What is MLflow?"}');
     assert.equal(read('serving_input_example.json'), '{\n  "prompt": "What is MLflow?"\n}');
     assert.equal(read('artifacts/cpu-int4-rtn-block-32-acc-level-4/sub/extra.txt'), '12345');
@@ -126,14 +149,27 @@ utc_time_created: '2026-11-23 21:17:42.762000'
 
   it('writes an MLflow 2 MLmodel: a run artifact path, a random model_uuid and no model_id', async () => {
     const target = join(scratch, 'mlflow2');
-    const written = await writeWrapperModelDirectory(target, model(), { artifactPath: 'phi3-mlflow-model', runId: 'r'.repeat(32), mlflowVersion: '2.22.5' }, { onnxFolder: 'leave-out' });
+    const written = await writeWrapperModelDirectory(
+      target,
+      model(),
+      { artifactPath: 'phi3-mlflow-model', runId: 'r'.repeat(32), mlflowVersion: '2.22.5' },
+      { onnxFolder: 'leave-out' },
+    );
     const mlmodel = parse(written.mlmodel) as Record<string, unknown>;
     assert.equal(mlmodel.artifact_path, 'phi3-mlflow-model');
     assert.equal(mlmodel.mlflow_version, '2.22.5');
     assert.match(String(mlmodel.model_uuid), /^[0-9a-f]{32}$/);
     assert.equal('model_id' in mlmodel, false);
     // Left out: the uploader sends the folder from where it is; the file list still names it.
-    assert.deepEqual(readdirSync(target).sort(), ['MLmodel', 'conda.yaml', 'input_example.json', 'phi3_onnx_wrapper.py', 'python_env.yaml', 'requirements.txt', 'serving_input_example.json']);
+    assert.deepEqual(readdirSync(target).sort(), [
+      'MLmodel',
+      'conda.yaml',
+      'input_example.json',
+      'phi3_onnx_wrapper.py',
+      'python_env.yaml',
+      'requirements.txt',
+      'serving_input_example.json',
+    ]);
     assert.equal(written.files.filter((f) => f.startsWith('artifacts/')).length, 3);
     assert.equal(readFileSync(join(target, 'requirements.txt'), 'utf8'), 'mlflow==2.22.5\nonnxruntime-genai==0.18.0\nnumpy');
   });
@@ -142,18 +178,39 @@ utc_time_created: '2026-11-23 21:17:42.762000'
     const target = join(scratch, 'busy');
     mkdirSync(target);
     writeFileSync(join(target, 'keep.txt'), 'mine');
-    await assert.rejects(writeWrapperModelDirectory(target, model(), { artifactPath: 'm', mlflowVersion: '3.17.2' }), { message: `${target} is not empty: a model directory is written into an empty folder` });
+    await assert.rejects(writeWrapperModelDirectory(target, model(), { artifactPath: 'm', mlflowVersion: '3.17.2' }), {
+      message: `${target} is not empty: a model directory is written into an empty folder`,
+    });
     assert.equal(readFileSync(join(target, 'keep.txt'), 'utf8'), 'mine');
   });
 
   it('spells JSON and YAML as Python writes them', () => {
-    assert.equal(pythonJsonDumps({ prompt: 'é "q" 😀\u007f', n: [1, 2.5, true, null] }), '{"prompt": "\\u00e9 \\"q\\" \\ud83d\\ude00\\u007f", "n": [1, 2.5, true, null]}');
+    assert.equal(
+      pythonJsonDumps({ prompt: 'é "q" 😀\u007f', n: [1, 2.5, true, null] }),
+      '{"prompt": "\\u00e9 \\"q\\" \\ud83d\\ude00\\u007f", "n": [1, 2.5, true, null]}',
+    );
     assert.equal(pythonJsonDumps({ a: [], b: {} }, 2), '{\n  "a": [],\n  "b": {}\n}');
-    assert.equal(signatureColumnsJson([{ name: 'prompt', type: 'string', required: true }, { name: 'n', type: 'long', required: false }]), '[{"type": "string", "name": "prompt", "required": true}, {"type": "long", "name": "n", "required": false}]');
+    assert.equal(
+      signatureColumnsJson([
+        { name: 'prompt', type: 'string', required: true },
+        { name: 'n', type: 'long', required: false },
+      ]),
+      '[{"type": "string", "name": "prompt", "required": true}, {"type": "long", "name": "n", "required": false}]',
+    );
     // YAML 1.1 would read these unquoted as a float and a boolean.
-    assert.equal(pythonEnvYaml('3.10'), "python: '3.10'\nbuild_dependencies:\n- pip\n- setuptools\n- wheel\ndependencies:\n- -r requirements.txt\n");
-    assert.equal(condaYaml('3.11', ['yes']), "channels:\n- conda-forge\ndependencies:\n- python=3.11\n- pip\n- pip:\n  - 'yes'\nname: mlflow-env\n");
-    assert.deepEqual(wrapperRequirements('3.17.2', 'onnxruntime-genai==0.18.0', ['mlflow', 'torch'], ['torch', 'numpy']), ['mlflow', 'torch', 'numpy']);
+    assert.equal(
+      pythonEnvYaml('3.10'),
+      "python: '3.10'\nbuild_dependencies:\n- pip\n- setuptools\n- wheel\ndependencies:\n- -r requirements.txt\n",
+    );
+    assert.equal(
+      condaYaml('3.11', ['yes']),
+      "channels:\n- conda-forge\ndependencies:\n- python=3.11\n- pip\n- pip:\n  - 'yes'\nname: mlflow-env\n",
+    );
+    assert.deepEqual(wrapperRequirements('3.17.2', 'onnxruntime-genai==0.18.0', ['mlflow', 'torch'], ['torch', 'numpy']), [
+      'mlflow',
+      'torch',
+      'numpy',
+    ]);
   });
 
   it('checks an input example against the signature', () => {
@@ -164,7 +221,9 @@ utc_time_created: '2026-11-23 21:17:42.762000'
       'the input example has no "prompt", a required string input of the signature',
       'the input example\'s "max_tokens" should be a long, not number 1.5',
     ]);
-    assert.deepEqual(inputExampleProblems({ prompt: ['a', 'b'], max_tokens: [1] }, inputs), ['the input example\'s lists differ in length ("max_tokens" has 1 values, an earlier input 2)']);
+    assert.deepEqual(inputExampleProblems({ prompt: ['a', 'b'], max_tokens: [1] }, inputs), [
+      'the input example\'s lists differ in length ("max_tokens" has 1 values, an earlier input 2)',
+    ]);
     assert.deepEqual(inputExampleProblems({ prompt: [] }, inputs), ['the input example\'s "prompt" is an empty list']);
   });
 
@@ -175,57 +234,87 @@ utc_time_created: '2026-11-23 21:17:42.762000'
     const bare = join(scratch, 'bare');
     mkdirSync(bare);
     writeFileSync(join(bare, 'model.onnx'), 'graph');
-    assert.deepEqual(await onnxFolderProblems(bare), [`${bare} has no genai_config.json: it is not an onnxruntime-genai model folder (build one with python -m onnxruntime_genai.models.builder)`]);
+    assert.deepEqual(await onnxFolderProblems(bare), [
+      `${bare} has no genai_config.json: it is not an onnxruntime-genai model folder (build one with python -m onnxruntime_genai.models.builder)`,
+    ]);
     const lfs = join(scratch, 'lfs');
     mkdirSync(lfs);
     writeFileSync(join(lfs, 'genai_config.json'), '{"model": {"decoder": {"filename": "phi3.onnx"}}}');
-    const pointer = 'version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 2718557184\n';
+    const pointer =
+      'version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 2718557184\n';
     writeFileSync(join(lfs, 'phi3.onnx'), 'graph');
     writeFileSync(join(lfs, 'phi3.onnx.data'), pointer);
     writeFileSync(join(lfs, 'tokenizer.model'), pointer);
-    assert.deepEqual(await onnxFolderProblems(lfs), [`phi3.onnx.data, tokenizer.model in ${lfs} are Git LFS pointers, not the real file: run git lfs pull in that repository`]);
+    assert.deepEqual(await onnxFolderProblems(lfs), [
+      `phi3.onnx.data, tokenizer.model in ${lfs} are Git LFS pointers, not the real file: run git lfs pull in that repository`,
+    ]);
     writeFileSync(join(lfs, 'genai_config.json'), '{"model": {"decoder": {"filename": "other.onnx"}}}');
     assert.equal((await onnxFolderProblems(lfs))[0], `genai_config.json names the graph other.onnx, which is not in ${lfs}`);
     writeFileSync(join(lfs, 'genai_config.json'), '{"model": ');
     assert.match((await onnxFolderProblems(lfs))[0]!, new RegExp(`^genai_config\\.json in ${lfs} is not valid JSON: `));
   });
 
-  it('matches the MLmodel and files that MLflow 3.17 itself writes for the same wrapper (mlflow.pyfunc.save_model)', { timeout: 300_000 }, async () => {
-    const ours = join(scratch, 'ours');
-    const theirs = join(scratch, 'theirs');
-    const spec = model({ onnxFolder: fixture, searchOptions: { max_length: 24, do_sample: false }, pipRequirements: ['mlflow==3.17.2', 'onnxruntime-genai==0.18.0'], extraPipRequirements: [] });
-    await writeWrapperModelDirectory(ours, spec, { artifactPath: 'unused', mlflowVersion: '3.17.2' });
-    await saveReferenceModel(
-      {
-        code: join(ours, 'phi3_onnx_wrapper.py'),
-        artifacts: { 'phi3-mini-onnx': fixture },
-        inputExample: spec.inputExample,
-        signature: { inputs: signatureColumnsJson(spec.signature.inputs), outputs: signatureColumnsJson(spec.signature.outputs) },
+  it(
+    'matches the MLmodel and files that MLflow 3.17 itself writes for the same wrapper (mlflow.pyfunc.save_model)',
+    { timeout: 300_000 },
+    async () => {
+      const ours = join(scratch, 'ours');
+      const theirs = join(scratch, 'theirs');
+      const spec = model({
+        onnxFolder: fixture,
+        searchOptions: { max_length: 24, do_sample: false },
         pipRequirements: ['mlflow==3.17.2', 'onnxruntime-genai==0.18.0'],
-      },
-      theirs,
-    );
-    const [a, b] = [ours, theirs].map((dir) => parse(readFileSync(join(dir, 'MLmodel'), 'utf8')) as Record<string, Record<string, Record<string, unknown>>>);
-    // Fields that differ by nature: when, which id, the code file's original path (MLflow loads its
-    // basename), the running Python, cloudpickle (unused by code models), and the size (MLflow
-    // counts before it writes the environment files).
-    const pyfuncA = { ...a!.flavors!.python_function };
-    const pyfuncB = { ...b!.flavors!.python_function };
-    assert.equal(pyfuncB.model_code_path, join(ours, 'phi3_onnx_wrapper.py'));
-    assert.equal(pyfuncA.model_code_path, 'phi3_onnx_wrapper.py');
-    for (const pyfunc of [pyfuncA, pyfuncB]) for (const key of ['model_code_path', 'python_version', 'cloudpickle_version']) delete pyfunc[key];
-    assert.deepEqual(pyfuncA, pyfuncB);
-    const rest = (m: Record<string, unknown>) => Object.fromEntries(Object.entries(m).filter(([key]) => !['flavors', 'model_uuid', 'utc_time_created', 'model_size_bytes', 'artifact_path', 'model_id', 'run_id'].includes(key)));
-    assert.deepEqual(rest(a!), rest(b!));
-    // save_model writes no artifact_path and run_id (log_model does) and model_id null (no logged model).
-    assert.deepEqual(Object.keys(a!).sort(), [...Object.keys(b!), 'artifact_path'].sort().filter((key) => key !== 'model_id'));
-    for (const name of ['input_example.json', 'serving_input_example.json', 'requirements.txt', 'phi3_onnx_wrapper.py']) {
-      assert.equal(readFileSync(join(ours, name), 'utf8'), readFileSync(join(theirs, name), 'utf8'), name);
-    }
-    assert.deepEqual(readdirSync(join(ours, 'artifacts')), readdirSync(join(theirs, 'artifacts')));
-    assert.deepEqual(readdirSync(join(ours, 'artifacts', 'phi3-tiny-genai-int4')).sort(), readdirSync(join(theirs, 'artifacts', 'phi3-tiny-genai-int4')).sort());
-    // conda.yaml differs only in what needs Python to know: the exact Python and pip.
-    const conda = (dir: string) => (parse(readFileSync(join(dir, 'conda.yaml'), 'utf8')) as { dependencies: unknown[] }).dependencies.at(-1);
-    assert.deepEqual(conda(ours), conda(theirs));
-  });
+        extraPipRequirements: [],
+      });
+      await writeWrapperModelDirectory(ours, spec, { artifactPath: 'unused', mlflowVersion: '3.17.2' });
+      await saveReferenceModel(
+        {
+          code: join(ours, 'phi3_onnx_wrapper.py'),
+          artifacts: { 'phi3-mini-onnx': fixture },
+          inputExample: spec.inputExample,
+          signature: { inputs: signatureColumnsJson(spec.signature.inputs), outputs: signatureColumnsJson(spec.signature.outputs) },
+          pipRequirements: ['mlflow==3.17.2', 'onnxruntime-genai==0.18.0'],
+        },
+        theirs,
+      );
+      const [a, b] = [ours, theirs].map(
+        (dir) => parse(readFileSync(join(dir, 'MLmodel'), 'utf8')) as Record<string, Record<string, Record<string, unknown>>>,
+      );
+      // Fields that differ by nature: when, which id, the code file's original path (MLflow loads its
+      // basename), the running Python, cloudpickle (unused by code models), and the size (MLflow
+      // counts before it writes the environment files).
+      const pyfuncA = { ...a!.flavors!.python_function };
+      const pyfuncB = { ...b!.flavors!.python_function };
+      assert.equal(pyfuncB.model_code_path, join(ours, 'phi3_onnx_wrapper.py'));
+      assert.equal(pyfuncA.model_code_path, 'phi3_onnx_wrapper.py');
+      for (const pyfunc of [pyfuncA, pyfuncB])
+        for (const key of ['model_code_path', 'python_version', 'cloudpickle_version']) delete pyfunc[key];
+      assert.deepEqual(pyfuncA, pyfuncB);
+      const rest = (m: Record<string, unknown>) =>
+        Object.fromEntries(
+          Object.entries(m).filter(
+            ([key]) =>
+              !['flavors', 'model_uuid', 'utc_time_created', 'model_size_bytes', 'artifact_path', 'model_id', 'run_id'].includes(key),
+          ),
+        );
+      assert.deepEqual(rest(a!), rest(b!));
+      // save_model writes no artifact_path and run_id (log_model does) and model_id null (no logged model).
+      assert.deepEqual(
+        Object.keys(a!).sort(),
+        [...Object.keys(b!), 'artifact_path'].sort().filter((key) => key !== 'model_id'),
+      );
+      for (const name of ['input_example.json', 'serving_input_example.json', 'requirements.txt', 'phi3_onnx_wrapper.py']) {
+        assert.equal(readFileSync(join(ours, name), 'utf8'), readFileSync(join(theirs, name), 'utf8'), name);
+      }
+      assert.deepEqual(readdirSync(join(ours, 'artifacts')), readdirSync(join(theirs, 'artifacts')));
+      assert.deepEqual(
+        readdirSync(join(ours, 'artifacts', 'phi3-tiny-genai-int4')).sort(),
+        readdirSync(join(theirs, 'artifacts', 'phi3-tiny-genai-int4')).sort(),
+      );
+      // conda.yaml differs only in what needs Python to know: the exact Python and pip.
+      const conda = (dir: string) =>
+        (parse(readFileSync(join(dir, 'conda.yaml'), 'utf8')) as { dependencies: unknown[] }).dependencies.at(-1);
+      assert.deepEqual(conda(ours), conda(theirs));
+    },
+  );
 });

@@ -7,7 +7,12 @@ import { parse } from 'yaml';
 import { loggedModelArtifacts, runArtifacts } from '../../../src/mlflow/artifacts';
 import { MlflowClient } from '../../../src/mlflow/client';
 import { MlflowError } from '../../../src/mlflow/errors';
-import { logWrapperModel, type WrapperLogProgress, WrapperPreflightError, WrapperRegistrationError } from '../../../src/mlflow/logWrapperModel';
+import {
+  logWrapperModel,
+  type WrapperLogProgress,
+  WrapperPreflightError,
+  WrapperRegistrationError,
+} from '../../../src/mlflow/logWrapperModel';
 import { collect } from '../../../src/mlflow/paging';
 import { parseTrackingUri } from '../../../src/mlflow/trackingUri';
 import { parseWrapperSpec, type WrapperSpec } from '../../../src/notebook/wrapperSpec';
@@ -47,7 +52,12 @@ function specOf(text: string): WrapperSpec {
 }
 
 async function postJson(url: string, body: unknown): Promise<{ status: number; json: unknown }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body), signal: AbortSignal.timeout(120_000) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(120_000),
+  });
   const text = await response.text();
   return { status: response.status, json: text ? JSON.parse(text) : undefined };
 }
@@ -70,77 +80,118 @@ describe('wrapper models logged without Python, against a real MLflow 3 server',
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('logs a declarative cell as an MLflow 3 logged model, registers it with an alias, and real MLflow loads it and predicts', { timeout: 600_000 }, async () => {
-    const progress: WrapperLogProgress[] = [];
-    const logged = await logWrapperModel(client, specOf(cell('registered_model_name: phi3-tiny\nalias: champion\n')), { pythonVersion: '3.11.7', onProgress: (p) => progress.push(p) });
-    modelUri = logged.modelUri;
-    assert.match(logged.modelId!, /^m-[0-9a-f]{32}$/);
-    assert.equal(logged.modelUri, `models:/${logged.modelId}`);
-    assert.equal(logged.mlflowVersion, '3.17.2');
-    assert.deepEqual(logged.signature, { inputs: [{ name: 'prompt', type: 'string', required: true }], outputs: [{ type: 'string', required: true }] });
-    assert.deepEqual([...new Set(progress.map((p) => p.phase))], ['checking', 'creating', 'uploading', 'finalizing', 'registering']);
-    const uploads = progress.filter((p) => p.phase === 'uploading');
-    assert.ok(uploads.every((p, i) => i === 0 || p.bytesDone! >= uploads[i - 1]!.bytesDone!), 'upload progress never goes back');
-    const last = uploads.at(-1)!;
-    assert.equal(last.bytesDone, last.bytesTotal);
-    assert.equal(last.bytesDone, logged.bytes);
+  it(
+    'logs a declarative cell as an MLflow 3 logged model, registers it with an alias, and real MLflow loads it and predicts',
+    { timeout: 600_000 },
+    async () => {
+      const progress: WrapperLogProgress[] = [];
+      const logged = await logWrapperModel(client, specOf(cell('registered_model_name: phi3-tiny\nalias: champion\n')), {
+        pythonVersion: '3.11.7',
+        onProgress: (p) => progress.push(p),
+      });
+      modelUri = logged.modelUri;
+      assert.match(logged.modelId!, /^m-[0-9a-f]{32}$/);
+      assert.equal(logged.modelUri, `models:/${logged.modelId}`);
+      assert.equal(logged.mlflowVersion, '3.17.2');
+      assert.deepEqual(logged.signature, {
+        inputs: [{ name: 'prompt', type: 'string', required: true }],
+        outputs: [{ type: 'string', required: true }],
+      });
+      assert.deepEqual([...new Set(progress.map((p) => p.phase))], ['checking', 'creating', 'uploading', 'finalizing', 'registering']);
+      const uploads = progress.filter((p) => p.phase === 'uploading');
+      assert.ok(
+        uploads.every((p, i) => i === 0 || p.bytesDone! >= uploads[i - 1]!.bytesDone!),
+        'upload progress never goes back',
+      );
+      const last = uploads.at(-1)!;
+      assert.equal(last.bytesDone, last.bytesTotal);
+      assert.equal(last.bytesDone, logged.bytes);
 
-    // The run, the logged model and the link between them, as mlflow.pyfunc.log_model leaves them.
-    const experiment = await client.experiments.getByName('phi3-wrappers');
-    assert.equal(experiment?.experimentId, logged.experimentId);
-    const run = await client.runs.get(logged.runId);
-    assert.equal(run.info.runName, 'declarative-phi3');
-    assert.equal(run.info.status, 'FINISHED');
-    assert.deepEqual(run.modelOutputs, [{ modelId: logged.modelId, step: 0 }]);
-    const model = await client.loggedModels.get(logged.modelId!);
-    assert.equal(model.status, 'LOGGED_MODEL_READY');
-    assert.equal(model.name, 'phi3-mlflow-model');
-    assert.equal(model.sourceRunId, logged.runId);
-    assert.equal(model.artifactUri, `mlflow-artifacts:/${logged.experimentId}/models/${logged.modelId}/artifacts`);
-    assert.equal(logged.artifactUri, model.artifactUri);
+      // The run, the logged model and the link between them, as mlflow.pyfunc.log_model leaves them.
+      const experiment = await client.experiments.getByName('phi3-wrappers');
+      assert.equal(experiment?.experimentId, logged.experimentId);
+      const run = await client.runs.get(logged.runId);
+      assert.equal(run.info.runName, 'declarative-phi3');
+      assert.equal(run.info.status, 'FINISHED');
+      assert.deepEqual(run.modelOutputs, [{ modelId: logged.modelId, step: 0 }]);
+      const model = await client.loggedModels.get(logged.modelId!);
+      assert.equal(model.status, 'LOGGED_MODEL_READY');
+      assert.equal(model.name, 'phi3-mlflow-model');
+      assert.equal(model.sourceRunId, logged.runId);
+      assert.equal(model.artifactUri, `mlflow-artifacts:/${logged.experimentId}/models/${logged.modelId}/artifacts`);
+      assert.equal(logged.artifactUri, model.artifactUri);
 
-    const files = await collect(client.artifacts.listFiles(loggedModelArtifacts(logged.modelId!)));
-    const onnxFiles = ['added_tokens.json', 'config.json', 'genai_config.json', 'model.onnx', 'model.onnx.data', 'reference-logits-chat.bin', 'reference-logits-long.bin', 'reference-logits-non_ascii.bin', 'reference-logits-plain.bin', 'reference.json', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json'];
-    assert.deepEqual(files.map((f) => f.path).sort(), [
-      'MLmodel',
-      ...onnxFiles.map((name) => `artifacts/phi3-tiny-genai-int4/${name}`),
-      'conda.yaml',
-      'input_example.json',
-      'phi3_onnx_wrapper.py',
-      'python_env.yaml',
-      'requirements.txt',
-      'serving_input_example.json',
-    ].sort());
-    assert.equal(logged.files, files.length);
-    assert.equal(logged.bytes, files.reduce((sum, f) => sum + (f.fileSize ?? 0), 0));
-    await client.artifacts.download(loggedModelArtifacts(logged.modelId!, model.artifactUri), 'MLmodel', scratch);
-    const mlmodel = parse(readFileSync(join(scratch, 'MLmodel'), 'utf8')) as Record<string, unknown>;
-    assert.equal(mlmodel.artifact_path, model.artifactUri);
-    assert.equal(mlmodel.model_id, logged.modelId);
-    assert.equal(mlmodel.model_uuid, logged.modelId);
-    assert.equal(mlmodel.run_id, logged.runId);
-    assert.equal(mlmodel.mlflow_version, '3.17.2');
+      const files = await collect(client.artifacts.listFiles(loggedModelArtifacts(logged.modelId!)));
+      const onnxFiles = [
+        'added_tokens.json',
+        'config.json',
+        'genai_config.json',
+        'model.onnx',
+        'model.onnx.data',
+        'reference-logits-chat.bin',
+        'reference-logits-long.bin',
+        'reference-logits-non_ascii.bin',
+        'reference-logits-plain.bin',
+        'reference.json',
+        'special_tokens_map.json',
+        'tokenizer.json',
+        'tokenizer_config.json',
+      ];
+      assert.deepEqual(
+        files.map((f) => f.path).sort(),
+        [
+          'MLmodel',
+          ...onnxFiles.map((name) => `artifacts/phi3-tiny-genai-int4/${name}`),
+          'conda.yaml',
+          'input_example.json',
+          'phi3_onnx_wrapper.py',
+          'python_env.yaml',
+          'requirements.txt',
+          'serving_input_example.json',
+        ].sort(),
+      );
+      assert.equal(logged.files, files.length);
+      assert.equal(
+        logged.bytes,
+        files.reduce((sum, f) => sum + (f.fileSize ?? 0), 0),
+      );
+      await client.artifacts.download(loggedModelArtifacts(logged.modelId!, model.artifactUri), 'MLmodel', scratch);
+      const mlmodel = parse(readFileSync(join(scratch, 'MLmodel'), 'utf8')) as Record<string, unknown>;
+      assert.equal(mlmodel.artifact_path, model.artifactUri);
+      assert.equal(mlmodel.model_id, logged.modelId);
+      assert.equal(mlmodel.model_uuid, logged.modelId);
+      assert.equal(mlmodel.run_id, logged.runId);
+      assert.equal(mlmodel.mlflow_version, '3.17.2');
 
-    const version = logged.registeredVersion!;
-    assert.equal(version.name, 'phi3-tiny');
-    assert.equal(version.version, '1');
-    assert.equal(version.source, logged.modelUri);
-    assert.equal(version.modelId, logged.modelId);
-    assert.equal(version.runId, logged.runId);
-    assert.deepEqual(version.aliases, ['champion']);
+      const version = logged.registeredVersion!;
+      assert.equal(version.name, 'phi3-tiny');
+      assert.equal(version.version, '1');
+      assert.equal(version.source, logged.modelUri);
+      assert.equal(version.modelId, logged.modelId);
+      assert.equal(version.runId, logged.runId);
+      assert.deepEqual(version.aliases, ['champion']);
 
-    // THE PROOF: MLflow's own loader runs the wrapper on onnxruntime-genai, greedy answers match the reference.
-    const loaded = await predictWithPyfunc(server.url, logged.modelUri, { prompt: [plain.text, chat.text] });
-    assert.deepEqual(loaded.predictions, [plain.output_text, chat.output_text]);
-    assert.equal(loaded.metadata.loader_module, 'mlflow.pyfunc.loaders.code_model');
-    assert.equal(loaded.metadata.model_id, logged.modelId);
-    assert.equal(loaded.metadata.run_id, logged.runId);
-    assert.deepEqual(loaded.metadata.signature, { inputs: '[{"type": "string", "name": "prompt", "required": true}]', outputs: '[{"type": "string", "required": true}]', params: null });
-    assert.deepEqual(loaded.metadata.saved_input_example_info, { artifact_path: 'input_example.json', serving_input_path: 'serving_input_example.json', type: 'json_object' });
-    // Through the registry, by alias.
-    const byAlias = await predictWithPyfunc(server.url, 'models:/phi3-tiny@champion', { prompt: plain.text });
-    assert.deepEqual(byAlias.predictions, [plain.output_text]);
-  });
+      // THE PROOF: MLflow's own loader runs the wrapper on onnxruntime-genai, greedy answers match the reference.
+      const loaded = await predictWithPyfunc(server.url, logged.modelUri, { prompt: [plain.text, chat.text] });
+      assert.deepEqual(loaded.predictions, [plain.output_text, chat.output_text]);
+      assert.equal(loaded.metadata.loader_module, 'mlflow.pyfunc.loaders.code_model');
+      assert.equal(loaded.metadata.model_id, logged.modelId);
+      assert.equal(loaded.metadata.run_id, logged.runId);
+      assert.deepEqual(loaded.metadata.signature, {
+        inputs: '[{"type": "string", "name": "prompt", "required": true}]',
+        outputs: '[{"type": "string", "required": true}]',
+        params: null,
+      });
+      assert.deepEqual(loaded.metadata.saved_input_example_info, {
+        artifact_path: 'input_example.json',
+        serving_input_path: 'serving_input_example.json',
+        type: 'json_object',
+      });
+      // Through the registry, by alias.
+      const byAlias = await predictWithPyfunc(server.url, 'models:/phi3-tiny@champion', { prompt: plain.text });
+      assert.deepEqual(byAlias.predictions, [plain.output_text]);
+    },
+  );
 
   it('serves the logged model: mlflow models serve --env-manager local answers /invocations', { timeout: 600_000 }, async () => {
     assert.ok(modelUri, 'the previous test logged the model');
@@ -155,7 +206,11 @@ describe('wrapper models logged without Python, against a real MLflow 3 server',
       // The serving example written with the model is a body the server takes as it is: a top-level
       // "prompt" is an unwrapped LLM request, answered with the bare predictions.
       const servingExample = join(scratch, 'serving');
-      await client.artifacts.download(loggedModelArtifacts(modelUri.slice('models:/'.length)), 'serving_input_example.json', servingExample);
+      await client.artifacts.download(
+        loggedModelArtifacts(modelUri.slice('models:/'.length)),
+        'serving_input_example.json',
+        servingExample,
+      );
       const exampleBody = readFileSync(join(servingExample, 'serving_input_example.json'), 'utf8');
       assert.equal(exampleBody, '{\n  "prompt": "What is MLflow?"\n}');
       const viaInputs = await postJson(`${serving.url}/invocations`, { inputs: { prompt: ['What is MLflow?'] } });
@@ -247,27 +302,37 @@ describe('wrapper models logged without Python, against a real MLflow 2 server',
     await server?.stop();
   });
 
-  it('logs under the run\'s artifacts, records mlflow.log-model.history, registers the run\'s copy, and real MLflow loads it', { timeout: 600_000 }, async () => {
-    const logged = await logWrapperModel(client, specOf(cell('registered_model_name: phi3-tiny\n')), { pythonVersion: '3.11.7' });
-    assert.equal(logged.modelId, undefined);
-    assert.equal(logged.mlflowVersion, '2.22.5');
-    assert.equal(logged.modelUri, `runs:/${logged.runId}/phi3-mlflow-model`);
-    const run = await client.runs.get(logged.runId);
-    assert.equal(run.info.status, 'FINISHED');
-    assert.equal(logged.artifactUri, `${run.info.artifactUri}/phi3-mlflow-model`);
-    const history = JSON.parse(run.tags['mlflow.log-model.history']!) as Array<Record<string, unknown>>;
-    assert.equal(history.length, 1);
-    assert.equal(history[0]!.run_id, logged.runId);
-    assert.equal(history[0]!.artifact_path, 'phi3-mlflow-model');
-    assert.deepEqual(Object.keys(history[0]!.flavors as object), ['python_function']);
-    const files = await collect(client.artifacts.listFiles(runArtifacts(logged.runId), 'phi3-mlflow-model'));
-    assert.ok(files.some((f) => f.path === 'phi3-mlflow-model/MLmodel'));
-    assert.ok(files.some((f) => f.path === 'phi3-mlflow-model/artifacts/phi3-tiny-genai-int4/model.onnx.data' && f.fileSize === statSync(join(fixture, 'model.onnx.data')).size));
-    assert.equal(logged.registeredVersion?.source, logged.artifactUri);
-    assert.equal(logged.registeredVersion?.runId, logged.runId);
+  it(
+    "logs under the run's artifacts, records mlflow.log-model.history, registers the run's copy, and real MLflow loads it",
+    { timeout: 600_000 },
+    async () => {
+      const logged = await logWrapperModel(client, specOf(cell('registered_model_name: phi3-tiny\n')), { pythonVersion: '3.11.7' });
+      assert.equal(logged.modelId, undefined);
+      assert.equal(logged.mlflowVersion, '2.22.5');
+      assert.equal(logged.modelUri, `runs:/${logged.runId}/phi3-mlflow-model`);
+      const run = await client.runs.get(logged.runId);
+      assert.equal(run.info.status, 'FINISHED');
+      assert.equal(logged.artifactUri, `${run.info.artifactUri}/phi3-mlflow-model`);
+      const history = JSON.parse(run.tags['mlflow.log-model.history']!) as Array<Record<string, unknown>>;
+      assert.equal(history.length, 1);
+      assert.equal(history[0]!.run_id, logged.runId);
+      assert.equal(history[0]!.artifact_path, 'phi3-mlflow-model');
+      assert.deepEqual(Object.keys(history[0]!.flavors as object), ['python_function']);
+      const files = await collect(client.artifacts.listFiles(runArtifacts(logged.runId), 'phi3-mlflow-model'));
+      assert.ok(files.some((f) => f.path === 'phi3-mlflow-model/MLmodel'));
+      assert.ok(
+        files.some(
+          (f) =>
+            f.path === 'phi3-mlflow-model/artifacts/phi3-tiny-genai-int4/model.onnx.data' &&
+            f.fileSize === statSync(join(fixture, 'model.onnx.data')).size,
+        ),
+      );
+      assert.equal(logged.registeredVersion?.source, logged.artifactUri);
+      assert.equal(logged.registeredVersion?.runId, logged.runId);
 
-    const loaded = await predictWithPyfunc(server.url, logged.modelUri, { prompt: [chat.text] });
-    assert.deepEqual(loaded.predictions, [chat.output_text]);
-    assert.equal(loaded.metadata.model_id, null);
-  });
+      const loaded = await predictWithPyfunc(server.url, logged.modelUri, { prompt: [chat.text] });
+      assert.deepEqual(loaded.predictions, [chat.output_text]);
+      assert.equal(loaded.metadata.model_id, null);
+    },
+  );
 });

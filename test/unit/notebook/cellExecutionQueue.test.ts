@@ -23,7 +23,7 @@ function cell(key: string, events: string[]): QueuedCell & { finish(succeeded: b
   };
 }
 
-describe('CellExecutionQueue: one notebook\'s cells, in order, stopping at a failure', () => {
+describe("CellExecutionQueue: one notebook's cells, in order, stopping at a failure", () => {
   it('runs a batch one cell at a time, in order', async () => {
     const events: string[] = [];
     const queue = new CellExecutionQueue();
@@ -59,10 +59,15 @@ describe('CellExecutionQueue: one notebook\'s cells, in order, stopping at a fai
     assert.deepEqual(events.slice(5), ['run d', 'succeeded d']);
   });
 
-  it('appends a batch queued while another runs, and a failure ends both batches\' waiting cells', async () => {
+  it("appends a batch queued while another runs, and a failure ends both batches' waiting cells", async () => {
     const events: string[] = [];
     const queue = new CellExecutionQueue();
-    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((key) => cell(key, events)) as [ReturnType<typeof cell>, ReturnType<typeof cell>, ReturnType<typeof cell>, ReturnType<typeof cell>];
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((key) => cell(key, events)) as [
+      ReturnType<typeof cell>,
+      ReturnType<typeof cell>,
+      ReturnType<typeof cell>,
+      ReturnType<typeof cell>,
+    ];
     const first = queue.queue([a, b]);
     await a.started;
     const second = queue.queue([c]);

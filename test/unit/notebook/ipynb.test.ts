@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CellKind, errorMime, NotebookFormatError, outputFromJupyter, parseNotebook, serializeNotebook, stderrMime, stdoutMime } from '../../../src/notebook/ipynb';
+import {
+  CellKind,
+  errorMime,
+  NotebookFormatError,
+  outputFromJupyter,
+  parseNotebook,
+  serializeNotebook,
+  stderrMime,
+  stdoutMime,
+} from '../../../src/notebook/ipynb';
 import { repoRoot } from '../../harness/paths';
 
 const fixture = (name: string) => readFileSync(join(repoRoot, 'test', 'fixtures', 'notebooks', name));
@@ -37,12 +46,18 @@ describe('ipynb: the Jupyter format read and written', () => {
     assert.deepEqual([stdout!.items[0]!.mime, text(stdout!.items[0]!.data)], [stdoutMime, 'loading…\nready\n']);
     assert.deepEqual([stderr!.items[0]!.mime, text(stderr!.items[0]!.data)], [stderrMime, 'warning: slow\n']);
     const rich = data.cells[2]!.outputs![0]!;
-    assert.deepEqual(rich.items.map((i) => i.mime), ['image/png', 'text/html', 'text/plain']);
+    assert.deepEqual(
+      rich.items.map((i) => i.mime),
+      ['image/png', 'text/html', 'text/plain'],
+    );
     // The PNG reaches VS Code as bytes (it renders those), not as base64 text.
     assert.deepEqual([...rich.items[0]!.data.slice(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
     assert.equal(text(rich.items[1]!.data), '<table>\n<tr><td>prompt</td></tr>\n</table>');
     const [display, error] = data.cells[3]!.outputs!;
-    assert.deepEqual(JSON.parse(text(display!.items.find((i) => i.mime === 'application/json')!.data)), { prompt: 'What is MLflow?', scores: [0.5, 1, null] });
+    assert.deepEqual(JSON.parse(text(display!.items.find((i) => i.mime === 'application/json')!.data)), {
+      prompt: 'What is MLflow?',
+      scores: [0.5, 1, null],
+    });
     assert.equal(error!.items[0]!.mime, errorMime);
     const shown = JSON.parse(text(error!.items[0]!.data)) as { name: string; message: string; stack: string };
     assert.deepEqual([shown.name, shown.message], ['ZeroDivisionError', 'division by zero']);
@@ -92,27 +107,43 @@ describe('ipynb: the Jupyter format read and written', () => {
     assert.deepEqual({ ...json.cells[3], id: 'x' }, { cell_type: 'markdown', id: 'x', metadata: {}, source: ['## Done'] });
   });
 
-  it('marks a cell in another language than the notebook\'s with metadata.vscode.languageId, and only such a cell', () => {
+  it("marks a cell in another language than the notebook's with metadata.vscode.languageId, and only such a cell", () => {
     const json = JSON.parse(
       text(
         serializeNotebook({
           metadata: { nbformat: 4, nbformat_minor: 4, metadata: { language_info: { name: 'python' } } },
           cells: [
             { kind: CellKind.Code, value: 'recipe: custom-onnx-pyfunc', languageId: 'mlflow-wrapper' },
-            { kind: CellKind.Code, value: 'x = 1', languageId: 'python', metadata: { ipynb: { metadata: { vscode: { languageId: 'mlflow-wrapper' } } } } },
+            {
+              kind: CellKind.Code,
+              value: 'x = 1',
+              languageId: 'python',
+              metadata: { ipynb: { metadata: { vscode: { languageId: 'mlflow-wrapper' } } } },
+            },
           ],
         }),
       ),
     ) as { cells: { metadata: unknown }[] };
-    assert.deepEqual(json.cells.map((c) => c.metadata), [{ vscode: { languageId: 'mlflow-wrapper' } }, {}]);
+    assert.deepEqual(
+      json.cells.map((c) => c.metadata),
+      [{ vscode: { languageId: 'mlflow-wrapper' } }, {}],
+    );
   });
 
   it('keeps text stored as one string as one string, and base64 that does not re-encode the same', () => {
-    const source = { cell_type: 'code', execution_count: null, metadata: {}, source: 'a = 1\nb = 2', outputs: [
-      { output_type: 'display_data', metadata: {}, data: { 'text/plain': 'one\ntwo', 'image/png': 'iVBORw0K\nGgo=\n' } },
-      { output_type: 'stream', name: 'stdout', text: 'x\ny\n' },
-    ] };
-    const bytes = new TextEncoder().encode(JSON.stringify({ cells: [source], metadata: {}, nbformat: 4, nbformat_minor: 4 }, null, 2) + '\n');
+    const source = {
+      cell_type: 'code',
+      execution_count: null,
+      metadata: {},
+      source: 'a = 1\nb = 2',
+      outputs: [
+        { output_type: 'display_data', metadata: {}, data: { 'text/plain': 'one\ntwo', 'image/png': 'iVBORw0K\nGgo=\n' } },
+        { output_type: 'stream', name: 'stdout', text: 'x\ny\n' },
+      ],
+    };
+    const bytes = new TextEncoder().encode(
+      JSON.stringify({ cells: [source], metadata: {}, nbformat: 4, nbformat_minor: 4 }, null, 2) + '\n',
+    );
     const json = JSON.parse(text(serializeNotebook(structuredClone(parseNotebook(bytes))))) as { cells: unknown[] };
     assert.deepEqual(json.cells[0], source);
     // The file's two-space indent is kept too.
@@ -121,7 +152,10 @@ describe('ipynb: the Jupyter format read and written', () => {
 
   it('refuses what is not an nbformat 4 notebook with a clear message, and opens an empty file as a new notebook', () => {
     const enc = (s: string) => new TextEncoder().encode(s);
-    assert.throws(() => parseNotebook(enc('{"cells": [')), (e: Error) => e instanceof NotebookFormatError && /^Not a Jupyter notebook: the file is not valid JSON/.test(e.message));
+    assert.throws(
+      () => parseNotebook(enc('{"cells": [')),
+      (e: Error) => e instanceof NotebookFormatError && /^Not a Jupyter notebook: the file is not valid JSON/.test(e.message),
+    );
     assert.throws(() => parseNotebook(enc('{"worksheets": []}')), /^NotebookFormatError: Not a Jupyter notebook: it has no "cells" list$/);
     assert.throws(() => parseNotebook(enc('{"cells": [], "nbformat": 3}')), /nbformat 3\); convert it/);
     const empty = parseNotebook(enc(''));

@@ -14,7 +14,8 @@ import { type MlflowServer, startMlflowServer } from '../../harness/mlflowServer
 import { repoRoot, venvPython } from '../../harness/paths';
 
 const fixture = join(repoRoot, 'test', 'fixtures', 'models', 'phi3-tiny-genai-int4');
-const lfsPointer = 'version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 2279\n';
+const lfsPointer =
+  'version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 2279\n';
 
 const wrapperClass = `
 import mlflow.pyfunc
@@ -40,7 +41,12 @@ describe('pre-flight checks and the logged-model report of log_model in Python c
   before(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'phi3-mlflow-hooks-'));
     mlflow = await startMlflowServer();
-    kernel = new PythonKernel({ python: venvPython, driverDir: join(repoRoot, 'media', 'python'), env: { ...process.env, MLFLOW_TRACKING_URI: mlflow.url }, cwd: scratch });
+    kernel = new PythonKernel({
+      python: venvPython,
+      driverDir: join(repoRoot, 'media', 'python'),
+      env: { ...process.env, MLFLOW_TRACKING_URI: mlflow.url },
+      cwd: scratch,
+    });
     assert.deepEqual((await run(kernel, wrapperClass)).end, { status: 'ok' });
   });
 
@@ -58,7 +64,10 @@ describe('pre-flight checks and the logged-model report of log_model in Python c
     const pointers = join(scratch, 'pointers');
     cpSync(fixture, pointers, { recursive: true });
     writeFileSync(join(pointers, 'model.onnx.data'), lfsPointer);
-    const result = await run(kernel, `mlflow.pyfunc.log_model(name="m", python_model=Echo(), artifacts={"phi3-mini-onnx": ${JSON.stringify(folder)}, "weights": ${JSON.stringify(pointers)}, "gone": ${JSON.stringify(join(scratch, 'nowhere'))}})`);
+    const result = await run(
+      kernel,
+      `mlflow.pyfunc.log_model(name="m", python_model=Echo(), artifacts={"phi3-mini-onnx": ${JSON.stringify(folder)}, "weights": ${JSON.stringify(pointers)}, "gone": ${JSON.stringify(join(scratch, 'nowhere'))}})`,
+    );
     assert.deepEqual(result.end, { status: 'error' });
     assert.equal(result.error?.ename, 'WrapperPreflightError');
     assert.equal(
@@ -98,7 +107,10 @@ describe('pre-flight checks and the logged-model report of log_model in Python c
       `mlflow.set_experiment("hooks")\nexample = {"prompt": "<|user|>\\nHi<|end|>\\n<|assistant|>"}\nwith mlflow.start_run() as run:\n    info = mlflow.pyfunc.log_model(name="phi3-mlflow-model", python_model=Echo(), artifacts={"phi3-mini-onnx": ${JSON.stringify(fixture)}}, input_example=example, signature=infer_signature(example, ["Run"]), pip_requirements=["mlflow"], registered_model_name="hooks-model")\nprint("ids:", run.info.run_id, info.model_id)`,
     );
     assert.deepEqual(result.end, { status: 'ok' }, JSON.stringify(result.error));
-    const stdout = result.outputs.filter((o) => o.type === 'stream' && o.name === 'stdout').map((o) => (o as { text: string }).text).join('');
+    const stdout = result.outputs
+      .filter((o) => o.type === 'stream' && o.name === 'stdout')
+      .map((o) => (o as { text: string }).text)
+      .join('');
     const [, runId, modelId] = /^ids: (\w+) (\S+)$/m.exec(stdout) ?? [];
     const displays = result.outputs.filter((o) => o.type === 'display' && loggedModelMime in o.data);
     assert.equal(displays.length, 1);
@@ -111,7 +123,9 @@ describe('pre-flight checks and the logged-model report of log_model in Python c
     assert.deepEqual(facts.registered_model, { name: 'hooks-model', version: '1', aliases: [] });
     assert.deepEqual(JSON.parse((facts.signature as { inputs: string }).inputs), [{ type: 'string', name: 'prompt', required: true }]);
     // What the server holds agrees.
-    const version = (await (await fetch(`${mlflow.url}/api/2.0/mlflow/model-versions/get?name=hooks-model&version=1`)).json()) as { model_version: { run_id: string } };
+    const version = (await (await fetch(`${mlflow.url}/api/2.0/mlflow/model-versions/get?name=hooks-model&version=1`)).json()) as {
+      model_version: { run_id: string };
+    };
     assert.equal(version.model_version.run_id, runId);
   });
 });

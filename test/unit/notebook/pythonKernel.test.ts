@@ -18,7 +18,11 @@ function start(kernel: PythonKernel, code: string) {
   const arrivedWhileRunning: boolean[] = [];
   const listeners = new Set<() => void>();
   let ended = false;
-  const text = (name: string) => outputs.filter((o) => o.type === 'stream' && o.name === name).map((o) => (o as { text: string }).text).join('');
+  const text = (name: string) =>
+    outputs
+      .filter((o) => o.type === 'stream' && o.name === name)
+      .map((o) => (o as { text: string }).text)
+      .join('');
   const done = kernel
     .execute(code, (output) => {
       outputs.push(output);
@@ -39,7 +43,10 @@ function start(kernel: PythonKernel, code: string) {
         };
         listeners.add(check);
         check();
-        done.then((result) => reject(new Error(`the cell ended without printing ${JSON.stringify(wanted)}: ${JSON.stringify(result.stdout)}`)), reject);
+        done.then(
+          (result) => reject(new Error(`the cell ended without printing ${JSON.stringify(wanted)}: ${JSON.stringify(result.stdout)}`)),
+          reject,
+        );
       }),
       `the cell to print ${JSON.stringify(wanted)}`,
     );
@@ -52,7 +59,9 @@ const run = (kernel: PythonKernel, code: string) => start(kernel, code).done;
 /** `promise`, or a failure naming `what` if it has not settled within `timeoutMs`. */
 async function within<T>(promise: Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`waited ${timeoutMs} ms for ${what}`)), timeoutMs)));
+  const late = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`waited ${timeoutMs} ms for ${what}`)), timeoutMs)),
+  );
   try {
     return await Promise.race([promise, late]);
   } finally {
@@ -101,7 +110,7 @@ describe('PythonKernel: one Python process per notebook (real Python)', () => {
   };
   after(() => kernels.forEach((k) => k.dispose()));
 
-  it('keeps names between cells and shows the last expression\'s value', async () => {
+  it("keeps names between cells and shows the last expression's value", async () => {
     const kernel = newKernel();
     assert.deepEqual((await run(kernel, 'x = 41\ndef twice(v):\n    return 2 * v')).end, { status: 'ok' });
     const second = await run(kernel, 'x += 1\ntwice(x)');
@@ -114,7 +123,10 @@ describe('PythonKernel: one Python process per notebook (real Python)', () => {
 
   it('streams stdout and stderr in the order written, while the cell still runs', async () => {
     const kernel = newKernel();
-    const result = await run(kernel, 'import sys, time\nprint("one")\nprint("two", file=sys.stderr)\nsys.stdout.write("three\\n")\ntime.sleep(0.5)\nprint("four")');
+    const result = await run(
+      kernel,
+      'import sys, time\nprint("one")\nprint("two", file=sys.stderr)\nsys.stdout.write("three\\n")\ntime.sleep(0.5)\nprint("four")',
+    );
     assert.equal(result.stdout, 'one\nthree\nfour\n');
     assert.equal(result.stderr, 'two\n');
     const order = result.outputs.map((o) => (o.type === 'stream' ? o.text : '')).join('');
@@ -159,7 +171,7 @@ Card()`,
     ]);
   });
 
-  it('reports an error with the traceback of the cell\'s lines, and a syntax error', async () => {
+  it("reports an error with the traceback of the cell's lines, and a syntax error", async () => {
     const kernel = newKernel();
     const result = await run(kernel, 'def f():\n    return 1 / 0\nprint("before")\nf()');
     assert.deepEqual(result.end, { status: 'error' });
@@ -199,7 +211,10 @@ Card()`,
   it('says when a cell ignores the interrupt; a restart ends it, drops queued cells and starts clean', async () => {
     const kernel = newKernel();
     await run(kernel, 'kept = 1');
-    const stubborn = start(kernel, 'import time\nprint("start", flush=True)\nwhile True:\n    try:\n        time.sleep(30)\n    except KeyboardInterrupt:\n        print("ignored")');
+    const stubborn = start(
+      kernel,
+      'import time\nprint("start", flush=True)\nwhile True:\n    try:\n        time.sleep(30)\n    except KeyboardInterrupt:\n        print("ignored")',
+    );
     const queued = run(kernel, 'print("queued")');
     // Interrupted before its try (still in the print), the cell would end at once.
     await stubborn.printed('start\n');
@@ -210,7 +225,10 @@ Card()`,
     const result = await stubborn.done;
     assert.deepEqual(result.end, { status: 'cancelled', message: 'The Python process was restarted while this cell ran.' });
     assert.match(result.stdout, /^start\nignored\n/);
-    assert.deepEqual((await queued).end, { status: 'cancelled', message: "Not run: the Python process was restarted (or ended) before this cell's turn." });
+    assert.deepEqual((await queued).end, {
+      status: 'cancelled',
+      message: "Not run: the Python process was restarted (or ended) before this cell's turn.",
+    });
     assert.equal(alive(pid), false);
     const fresh = await run(kernel, 'print("kept" in globals())');
     assert.equal(fresh.stdout, 'False\n');
@@ -229,7 +247,10 @@ Card()`,
     const result = await running.done;
     assert.equal(result.end.status, 'died');
     const message = 'message' in result.end ? result.end.message : '';
-    const reached = /^The Python process was killed \(SIGKILL\), most likely because the machine ran out of memory \(it had reached (\d+) MiB of memory\)\. The next run starts a new Python process: names defined before are gone\.$/.exec(message);
+    const reached =
+      /^The Python process was killed \(SIGKILL\), most likely because the machine ran out of memory \(it had reached (\d+) MiB of memory\)\. The next run starts a new Python process: names defined before are gone\.$/.exec(
+        message,
+      );
     assert.ok(reached, message);
     assert.ok(Number(reached[1]) >= 300 && Number(reached[1]) < 1000, message);
     assert.equal((await queued).end.status, 'cancelled');
@@ -266,11 +287,18 @@ Card()`,
   it('leaves no process behind when the editor dies without disposing it (a crash, a reload)', async () => {
     // A stand-in for the extension host: it starts a kernel, runs a cell, and is then killed outright.
     const kernelModule = join(__dirname, '..', '..', '..', 'src', 'notebook', 'pythonKernel.js');
-    const host = spawn(process.execPath, ['-e', `
+    const host = spawn(
+      process.execPath,
+      [
+        '-e',
+        `
       const { PythonKernel } = require(${JSON.stringify(kernelModule)});
       const kernel = new PythonKernel({ python: ${JSON.stringify(python)}, driverDir: ${JSON.stringify(driverDir)} });
       kernel.execute('import os, subprocess, time\\nchild = subprocess.Popen(["sleep", "60"])\\nprint(os.getpid(), child.pid, flush=True)\\ntime.sleep(60)', (o) => { if (o.type === 'stream') process.stdout.write(o.text); });
-    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    `,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let printed = '';
     host.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
     const deadline = Date.now() + 20_000;
@@ -293,7 +321,8 @@ Card()`,
     const missing = new PythonKernel({ python: '/nonexistent/python3', driverDir });
     assert.deepEqual(await missing.execute('1', () => undefined), {
       status: 'failedToStart',
-      message: 'Could not start Python: the interpreter "/nonexistent/python3" was not found. Set "phi3Mlflow.pythonPath" to a Python 3 interpreter.',
+      message:
+        'Could not start Python: the interpreter "/nonexistent/python3" was not found. Set "phi3Mlflow.pythonPath" to a Python 3 interpreter.',
     });
     assert.equal(describeExit(null, 'SIGSEGV', 0, undefined, 'python3'), 'The Python process was ended by SIGSEGV.');
   });

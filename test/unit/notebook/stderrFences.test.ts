@@ -29,7 +29,10 @@ describe('StderrFences: the kernel stderr split at its cell-end fences', () => {
 
   it('passes text on at once, holding back only what may be the start of a fence', () => {
     const seen: string[] = [];
-    const fences = new StderrFences((text) => seen.push(text), () => undefined);
+    const fences = new StderrFences(
+      (text) => seen.push(text),
+      () => undefined,
+    );
     fences.push('progress 10%\r');
     assert.deepEqual(seen, ['progress 10%\r']);
     fences.push('done\u0000phi3-fe');

@@ -3,7 +3,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { LoggedWrapperModel } from '../../../src/mlflow/logWrapperModel';
-import { cardActionsFor, cardFacts, checkedCardFacts, markdownText, nameProblem, progressLine, pythonLoggedModelCard, wrapperCard } from '../../../src/notebook/wrapperCard';
+import {
+  cardActionsFor,
+  cardFacts,
+  checkedCardFacts,
+  markdownText,
+  nameProblem,
+  progressLine,
+  pythonLoggedModelCard,
+  wrapperCard,
+} from '../../../src/notebook/wrapperCard';
 import { repoRoot } from '../../harness/paths';
 
 const logged: LoggedWrapperModel = {
@@ -52,8 +61,11 @@ describe('the logged-model card', () => {
     assert.equal(markdownText('a|b'), 'a\\|b');
   });
 
-  it('says what logging is doing, with the upload\'s bytes and percent', () => {
-    assert.equal(progressLine({ phase: 'uploading', bytesDone: 3 * 1024 * 1024, bytesTotal: 12 * 1024 * 1024 }), 'Uploading the model: 3 MiB of 12 MiB (25%)… Interrupt the cell to cancel.');
+  it("says what logging is doing, with the upload's bytes and percent", () => {
+    assert.equal(
+      progressLine({ phase: 'uploading', bytesDone: 3 * 1024 * 1024, bytesTotal: 12 * 1024 * 1024 }),
+      'Uploading the model: 3 MiB of 12 MiB (25%)… Interrupt the cell to cancel.',
+    );
     assert.equal(progressLine({ phase: 'registering' }), 'Registering the model…');
   });
 });
@@ -69,7 +81,11 @@ describe('the card of a model a Python cell logged', () => {
     experiment_id: '4',
     experiment: 'phi3-wrappers',
     artifact_uri: 'mlflow-artifacts:/4/aaaa/artifacts/phi3-mlflow-model',
-    signature: { inputs: '[{"type": "string", "name": "prompt", "required": true}]', outputs: '[{"type": "string", "required": true}]', params: null },
+    signature: {
+      inputs: '[{"type": "string", "name": "prompt", "required": true}]',
+      outputs: '[{"type": "string", "required": true}]',
+      params: null,
+    },
     registered_model: { name: 'phi3 <i>', version: '3', aliases: [] },
     onnx_folder: '/models/phi3',
   };
@@ -106,7 +122,10 @@ describe('the card of a model a Python cell logged', () => {
 
   it('shows an llm/v1/chat signature (mlflow.transformers) as messages in, a chat completion out, its many optional params folded', () => {
     // The signature MLflow 3.17.2 gave a text-generation pipeline logged with task="llm/v1/chat" (ModelSignature.to_dict()).
-    const signature = JSON.parse(readFileSync(join(repoRoot, 'test', 'fixtures', 'signatures', 'llm-v1-chat.json'), 'utf8')) as { inputs: string; outputs: string };
+    const signature = JSON.parse(readFileSync(join(repoRoot, 'test', 'fixtures', 'signatures', 'llm-v1-chat.json'), 'utf8')) as {
+      inputs: string;
+      outputs: string;
+    };
     const card = pythonLoggedModelCard({ ...reported, flavors: ['transformers', 'python_function'], onnx_folder: undefined, signature })!;
     assert.equal(
       card.plain.split('\n').find((line) => line.startsWith('Signature: ')),
@@ -118,7 +137,10 @@ describe('the card of a model a Python cell logged', () => {
 
   it('leaves out Test in Chat without an ONNX folder, and refuses a report without a model URI or run', () => {
     const card = pythonLoggedModelCard({ ...reported, onnx_folder: undefined, registered_model: undefined, signature: undefined })!;
-    assert.equal(card.markdown.split('\n').at(-1), "Actions are in the cell's status bar: Show in MLflow Explorer, Copy Model URI, Register….");
+    assert.equal(
+      card.markdown.split('\n').at(-1),
+      "Actions are in the cell's status bar: Show in MLflow Explorer, Copy Model URI, Register….",
+    );
     assert.ok(!card.markdown.includes('Signature'));
     assert.equal(card.facts.onnx_folder, undefined);
     assert.equal(pythonLoggedModelCard({ run_id: 'x' }), undefined);
@@ -127,7 +149,7 @@ describe('the card of a model a Python cell logged', () => {
   });
 });
 
-describe('a saved card\'s facts drive no action untrusted, nor unchecked', () => {
+describe("a saved card's facts drive no action untrusted, nor unchecked", () => {
   const good = {
     model_uri: 'models:/m-0123abcd',
     run_id: 'f'.repeat(32),
@@ -146,7 +168,12 @@ describe('a saved card\'s facts drive no action untrusted, nor unchecked', () =>
 
   it('takes the facts a card writes (MLflow 3 and MLflow 2 alike)', () => {
     assert.deepEqual(checkedCardFacts(cardFacts(logged, '/models/phi3')), { facts: cardFacts(logged, '/models/phi3') });
-    const mlflow2 = { model_uri: `runs:/${'a'.repeat(32)}/model`, run_id: 'a'.repeat(32), experiment_id: '1', artifact_uri: `mlflow-artifacts:/1/${'a'.repeat(32)}/artifacts/model` };
+    const mlflow2 = {
+      model_uri: `runs:/${'a'.repeat(32)}/model`,
+      run_id: 'a'.repeat(32),
+      experiment_id: '1',
+      artifact_uri: `mlflow-artifacts:/1/${'a'.repeat(32)}/artifacts/model`,
+    };
     assert.ok('facts' in checkedCardFacts(mlflow2));
   });
 
@@ -156,8 +183,16 @@ describe('a saved card\'s facts drive no action untrusted, nor unchecked', () =>
     ['a newline in the model URI', { model_uri: 'models:/m-1\n--extra' }, /not a models:\/ or runs:\/ URI/],
     ['a model id that is not an m- id', { model_id: '../../x' }, /not an m- id/],
     ['a run id with a slash', { run_id: 'abc/../def' }, /not an MLflow run id/],
-    ['a registered name with an RTL override', { registered_model: { name: 'phi3\u202Egnp.exe', version: '1', aliases: [] } }, /not a plain name/],
-    ['a registered name with a control character', { registered_model: { name: 'phi3\u0007', version: '1', aliases: [] } }, /not a plain name/],
+    [
+      'a registered name with an RTL override',
+      { registered_model: { name: 'phi3\u202Egnp.exe', version: '1', aliases: [] } },
+      /not a plain name/,
+    ],
+    [
+      'a registered name with a control character',
+      { registered_model: { name: 'phi3\u0007', version: '1', aliases: [] } },
+      /not a plain name/,
+    ],
     ['an ONNX folder with a NUL', { onnx_folder: '/models/\u0000phi3' }, /ONNX folder holds control characters/],
   ] as const) {
     it(`refuses ${what}`, () => {

@@ -24,7 +24,7 @@ const problemsOf = (text: string): string[] => {
 };
 
 describe('mlflow-wrapper cells: parsing and checking', () => {
-  it('reads a minimal cell with the issue recipe\'s defaults', () => {
+  it("reads a minimal cell with the issue recipe's defaults", () => {
     const result = parseCell('recipe: custom-onnx-pyfunc\nonnx_folder: models/cpu-int4-rtn-block-32-acc-level-4\n');
     assert.deepEqual(result, {
       ok: true,
@@ -136,13 +136,22 @@ colour: red
   });
 
   it('reports what is missing at the top of the cell', () => {
-    assert.deepEqual(problemsOf('artifact_name: phi3\n'), ['line 1, column 1: missing "recipe": a declarative cell builds "recipe: custom-onnx-pyfunc"', 'line 1, column 1: missing "onnx_folder"']);
-    assert.deepEqual(problemsOf(''), ['line 1, column 1: a wrapper cell is a YAML mapping of settings, starting with "recipe: custom-onnx-pyfunc"']);
-    assert.deepEqual(problemsOf('- recipe\n'), ['line 1, column 1: a wrapper cell is a YAML mapping of settings, starting with "recipe: custom-onnx-pyfunc"']);
+    assert.deepEqual(problemsOf('artifact_name: phi3\n'), [
+      'line 1, column 1: missing "recipe": a declarative cell builds "recipe: custom-onnx-pyfunc"',
+      'line 1, column 1: missing "onnx_folder"',
+    ]);
+    assert.deepEqual(problemsOf(''), [
+      'line 1, column 1: a wrapper cell is a YAML mapping of settings, starting with "recipe: custom-onnx-pyfunc"',
+    ]);
+    assert.deepEqual(problemsOf('- recipe\n'), [
+      'line 1, column 1: a wrapper cell is a YAML mapping of settings, starting with "recipe: custom-onnx-pyfunc"',
+    ]);
   });
 
   it('reports YAML syntax errors and repeated settings where they are', () => {
-    assert.deepEqual(problemsOf('recipe: custom-onnx-pyfunc\nonnx_folder: x\nrecipe: custom-onnx-pyfunc\n'), ['line 3, column 1: "recipe" is given twice']);
+    assert.deepEqual(problemsOf('recipe: custom-onnx-pyfunc\nonnx_folder: x\nrecipe: custom-onnx-pyfunc\n'), [
+      'line 3, column 1: "recipe" is given twice',
+    ]);
     const [unclosed] = problemsOf('recipe: custom-onnx-pyfunc\nonnx_folder: [unclosed\nrun_name: x\n');
     assert.match(unclosed!, /^line \d, column \d+: not valid YAML: /);
     const [tab] = problemsOf('recipe: custom-onnx-pyfunc\nsearch_options:\n\tmax_length: 5\n');
@@ -154,13 +163,25 @@ colour: red
     assert.deepEqual(problemsOf(cell('  inputs:\n    - {name: question, type: string}\n  outputs:\n    - {type: string}\n')), [
       'line 5, column 5: signature.inputs needs a string column "prompt": the wrapper reads its prompts from model_input["prompt"]',
     ]);
-    assert.deepEqual(problemsOf(cell('  inputs:\n    - {name: prompt, type: text}\n  outputs:\n    - {type: string}\n')), ['line 5, column 28: signature.inputs[0].type must be one of string, long, integer, double, float, boolean (got "text")']);
-    assert.deepEqual(problemsOf(cell('  inputs:\n    - {name: prompt, type: string}\n  outputs:\n    - {type: string}\n    - {type: double}\n')), [
-      'line 7, column 5: signature.outputs must be one string column: the wrapper answers one generated text per prompt',
+    assert.deepEqual(problemsOf(cell('  inputs:\n    - {name: prompt, type: text}\n  outputs:\n    - {type: string}\n')), [
+      'line 5, column 28: signature.inputs[0].type must be one of string, long, integer, double, float, boolean (got "text")',
     ]);
-    assert.deepEqual(problemsOf(cell('  inputs:\n    - {type: string}\n  outputs:\n    - {type: string}\n')), ['line 5, column 7: signature.inputs[0] has no "name": inputs are named columns']);
-    assert.deepEqual(problemsOf(cell('  inputs:\n    - {name: prompt, type: string}\n')), ['line 4, column 3: "signature" has no "outputs"']);
-    assert.deepEqual(problemsOf(cell('  inputs:\n    - {name: prompt, type: string}\n    - {name: prompt, type: string}\n  outputs:\n    - {type: string}\n')), ['line 5, column 5: signature.inputs names "prompt" twice']);
+    assert.deepEqual(
+      problemsOf(cell('  inputs:\n    - {name: prompt, type: string}\n  outputs:\n    - {type: string}\n    - {type: double}\n')),
+      ['line 7, column 5: signature.outputs must be one string column: the wrapper answers one generated text per prompt'],
+    );
+    assert.deepEqual(problemsOf(cell('  inputs:\n    - {type: string}\n  outputs:\n    - {type: string}\n')), [
+      'line 5, column 7: signature.inputs[0] has no "name": inputs are named columns',
+    ]);
+    assert.deepEqual(problemsOf(cell('  inputs:\n    - {name: prompt, type: string}\n')), [
+      'line 4, column 3: "signature" has no "outputs"',
+    ]);
+    assert.deepEqual(
+      problemsOf(
+        cell('  inputs:\n    - {name: prompt, type: string}\n    - {name: prompt, type: string}\n  outputs:\n    - {type: string}\n'),
+      ),
+      ['line 5, column 5: signature.inputs names "prompt" twice'],
+    );
   });
 
   it('checks the input example against the signature, at the input concerned', () => {
@@ -183,23 +204,36 @@ input_example:
         'line 12, column 10: the input example has "extra", which is not an input of the signature (inputs: prompt, max_tokens)',
       ],
     );
-    assert.deepEqual(problemsOf('recipe: custom-onnx-pyfunc\nonnx_folder: x\ninput_example:\n  prompt: 42\n'), ['line 4, column 11: the input example\'s "prompt" should be a string, not number 42']);
-    assert.deepEqual(problemsOf('recipe: custom-onnx-pyfunc\nonnx_folder: x\nsignature:\n  inputs: [{name: prompt, type: string}]\n  outputs: [{type: string}]\n'), [
-      'line 1, column 1: missing "input_example": a cell with its own signature gives an example that fits it',
+    assert.deepEqual(problemsOf('recipe: custom-onnx-pyfunc\nonnx_folder: x\ninput_example:\n  prompt: 42\n'), [
+      'line 4, column 11: the input example\'s "prompt" should be a string, not number 42',
     ]);
+    assert.deepEqual(
+      problemsOf(
+        'recipe: custom-onnx-pyfunc\nonnx_folder: x\nsignature:\n  inputs: [{name: prompt, type: string}]\n  outputs: [{type: string}]\n',
+      ),
+      ['line 1, column 1: missing "input_example": a cell with its own signature gives an example that fits it'],
+    );
   });
 
   it('checks requirements and names', () => {
-    assert.deepEqual(problemsOf('recipe: custom-onnx-pyfunc\nonnx_folder: x\npip_requirements: numpy\nextra_pip_requirements: [torch, 3, ""]\n'), [
-      'line 3, column 19: "pip_requirements" must be a list of pip requirements, e.g. "- numpy==2.4.6"',
-      'line 4, column 33: each of "extra_pip_requirements" must be one pip requirement on one line (got 3)',
-      'line 4, column 36: each of "extra_pip_requirements" must be one pip requirement on one line (got "")',
-    ]);
-    assert.deepEqual(problemsOf('recipe: custom-onnx-pyfunc\nonnx_folder: x\nregistered_model_name: phi3\nalias: v2\npython_version: "2.7"\nexperiment: ""\n'), [
-      'line 4, column 8: "alias" cannot be "v2": MLflow reserves "latest" and v<number> for versions',
-      'line 5, column 17: "python_version" must be a Python 3 version such as "3.11" or "3.11.7" (got "2.7")',
-      'line 6, column 13: "experiment" must be a non-empty text',
-    ]);
+    assert.deepEqual(
+      problemsOf('recipe: custom-onnx-pyfunc\nonnx_folder: x\npip_requirements: numpy\nextra_pip_requirements: [torch, 3, ""]\n'),
+      [
+        'line 3, column 19: "pip_requirements" must be a list of pip requirements, e.g. "- numpy==2.4.6"',
+        'line 4, column 33: each of "extra_pip_requirements" must be one pip requirement on one line (got 3)',
+        'line 4, column 36: each of "extra_pip_requirements" must be one pip requirement on one line (got "")',
+      ],
+    );
+    assert.deepEqual(
+      problemsOf(
+        'recipe: custom-onnx-pyfunc\nonnx_folder: x\nregistered_model_name: phi3\nalias: v2\npython_version: "2.7"\nexperiment: ""\n',
+      ),
+      [
+        'line 4, column 8: "alias" cannot be "v2": MLflow reserves "latest" and v<number> for versions',
+        'line 5, column 17: "python_version" must be a Python 3 version such as "3.11" or "3.11.7" (got "2.7")',
+        'line 6, column 13: "experiment" must be a non-empty text',
+      ],
+    );
   });
 });
 

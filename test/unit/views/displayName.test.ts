@@ -10,7 +10,20 @@ describe('displayName: server names as a user reads them', () => {
   });
 
   it('makes every bidirectional control visible: embeddings, overrides, isolates and marks', () => {
-    const controls = ['\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u200E', '\u200F', '\u061C'];
+    const controls = [
+      '\u202A',
+      '\u202B',
+      '\u202C',
+      '\u202D',
+      '\u202E',
+      '\u2066',
+      '\u2067',
+      '\u2068',
+      '\u2069',
+      '\u200E',
+      '\u200F',
+      '\u061C',
+    ];
     assert.equal(
       displayName(`a${controls.join('')}b`),
       'a⟪U+202A⟫⟪U+202B⟫⟪U+202C⟫⟪U+202D⟫⟪U+202E⟫⟪U+2066⟫⟪U+2067⟫⟪U+2068⟫⟪U+2069⟫⟪U+200E⟫⟪U+200F⟫⟪U+061C⟫b',
@@ -101,7 +114,15 @@ function parseLinkedText(text: string): Array<string | { label: string; href: st
 const linksIn = (nodes: ReturnType<typeof parseLinkedText>) => nodes.filter((node) => typeof node !== 'string');
 
 /** Names that VS Code would render as icons in a quick pick. */
-const iconNames = ['$(warning) prod', '$(sync~spin)', 'a$(x)b$(y-z)c', '\\$(warning)', '\\\\$(warning)', '$(check)$(check)', '$(warning)\u202Egnp'];
+const iconNames = [
+  '$(warning) prod',
+  '$(sync~spin)',
+  'a$(x)b$(y-z)c',
+  '\\$(warning)',
+  '\\\\$(warning)',
+  '$(check)$(check)',
+  '$(warning)\u202Egnp',
+];
 
 describe('pickText: server text in a quick pick item or the status bar', () => {
   it('puts a backslash before each icon reference, after making bidirectional controls visible', () => {
@@ -121,7 +142,21 @@ describe('pickText: server text in a quick pick item or the status bar', () => {
   });
 
   it('leaves text without an icon reference as it is, however often it is applied', () => {
-    const plain = ['phi3-mini-onnx', 'price $5 (net)', '$warning', '$()', '$(a b)', '$(a~b~c)', '$(~spin)', '$ (x)', '(x)$', '[link](command:workbench.action.quit)', '<img src=x onerror=alert(1)>', 'מודל-phi3', ''];
+    const plain = [
+      'phi3-mini-onnx',
+      'price $5 (net)',
+      '$warning',
+      '$()',
+      '$(a b)',
+      '$(a~b~c)',
+      '$(~spin)',
+      '$ (x)',
+      '(x)$',
+      '[link](command:workbench.action.quit)',
+      '<img src=x onerror=alert(1)>',
+      'מודל-phi3',
+      '',
+    ];
     for (const text of plain) {
       assert.equal(pickText(text), text);
       assert.equal(pickText(pickText(text)), text);
@@ -148,7 +183,10 @@ describe('notificationText: server text in a notification', () => {
   const joiner = '\u2060';
 
   it('puts a word joiner between each ] and (, after making bidirectional controls visible', () => {
-    assert.equal(notificationText('[Open](command:workbench.action.terminal.new)'), `[Open]${joiner}(command:workbench.action.terminal.new)`);
+    assert.equal(
+      notificationText('[Open](command:workbench.action.terminal.new)'),
+      `[Open]${joiner}(command:workbench.action.terminal.new)`,
+    );
     assert.equal(
       notificationText('Deleted run "[a](https://evil.example) [b](file:///etc/passwd \'t\')".'),
       `Deleted run "[a]${joiner}(https://evil.example) [b]${joiner}(file:///etc/passwd 't')".`,
@@ -161,7 +199,8 @@ describe('notificationText: server text in a notification', () => {
     const linked = notificationText('[Open](command:workbench.action.terminal.new)');
     assert.equal(notificationText(linked), linked);
     // Notifications do not render icons: `$(…)` stays as it is.
-    for (const text of ['phi3-mini-onnx', 'f(x)[0]', '[x] (command:y)', 'a]b(c', '$(warning) prod', '<b>bold</b>', '**bold**', '']) assert.equal(notificationText(text), text);
+    for (const text of ['phi3-mini-onnx', 'f(x)[0]', '[x] (command:y)', 'a]b(c', '$(warning) prod', '<b>bold</b>', '**bold**', ''])
+      assert.equal(notificationText(text), text);
   });
 
   it('leaves no link for VS Code to parse, and the text reads as the name shown by displayName', () => {
@@ -181,6 +220,9 @@ describe('notificationText: server text in a notification', () => {
   });
 
   it('is needed because the parser has no escape: a backslash before [ shows, and the link still parses', () => {
-    assert.deepEqual(parseLinkedText('\\[Open](command:workbench.action.quit)'), ['\\', { label: 'Open', href: 'command:workbench.action.quit' }]);
+    assert.deepEqual(parseLinkedText('\\[Open](command:workbench.action.quit)'), [
+      '\\',
+      { label: 'Open', href: 'command:workbench.action.quit' },
+    ]);
   });
 });
