@@ -1,7 +1,7 @@
-// `npm test`: type-check, lint, package the VSIX, then all three test tiers in one node:test run
+// `npm test`: type-check, lint, check the formatting, package the VSIX, then all three test tiers in one node:test run
 // (unit in plain Node, in-host in code-server's VS Code, end-to-end in Chromium on the installed
 // VSIX), so one summary counts every test. Needs `scripts/setup.sh` to have run.
-//   --only unit|host|e2e   one tier, without the type-check and lint
+//   --only unit|host|e2e   one tier, without the type-check, lint and format check
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,6 +37,7 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 if (!values.only) {
   step('type-check (tsc --noEmit)', npm, ['run', '--silent', 'typecheck']);
   step('lint (eslint)', npm, ['run', '--silent', 'lint']);
+  step('format (prettier --check; `npm run format` fixes it)', npm, ['run', '--silent', 'format:check']);
 }
 // The in-host tests load dist/extension.js from the repository; the e2e tests install the VSIX.
 if (tiers.includes('e2e')) step('package the VSIX', npm, ['run', '--silent', 'package']);
