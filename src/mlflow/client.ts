@@ -68,11 +68,14 @@ export class MlflowClient {
     return this.version;
   }
 
-  /** Throws an 'unsupported' error, before any call is made, when the server is too old for `what`. */
-  private async require(feature: keyof ServerFeatures, what: string): Promise<void> {
+  /**
+   * Throws an 'unsupported' error, before any call is made, when the server is too old for `what`:
+   * "<what> <needs>; <server> runs MLflow <version>".
+   */
+  private async require(feature: keyof ServerFeatures, what: string, needs = 'need an MLflow 3 server'): Promise<void> {
     const version = await this.mlflowVersion();
     if (!featuresOf(version)[feature]) {
-      throw new MlflowError('unsupported', `${what} need an MLflow 3 server; ${this.http.base} runs MLflow ${version.text}`, {
+      throw new MlflowError('unsupported', `${what} ${needs}; ${this.http.base} runs MLflow ${version.text}`, {
         method: 'GET',
         path: '/version',
       });

@@ -26,7 +26,13 @@ describe('MlflowClient against a real MLflow 2 server (2.22)', () => {
 
   it('detects the version and what it offers', async () => {
     assert.match(await client.serverVersion(), /^2\.22\.\d+$/);
-    assert.deepEqual(await client.features(), { loggedModels: false, multipartUpload: true, pagedMetricHistory: true });
+    assert.deepEqual(await client.features(), {
+      loggedModels: false,
+      multipartUpload: true,
+      pagedMetricHistory: true,
+      promptRegistry: true,
+      chatPrompts: false,
+    });
   });
 
   it('does experiments, runs, artifacts and the registry as on MLflow 3', async () => {
