@@ -5,6 +5,7 @@ import { type HttpOptions, MlflowHttp } from './http';
 import { LoggedModelsApi } from './loggedModels';
 import { RegistryApi } from './registry';
 import { MlflowError } from './errors';
+import { PromptsApi } from './prompts/promptsApi';
 import { RunsApi } from './runs';
 import { featuresOf, type MlflowVersion, parseMlflowVersion, type ServerFeatures } from './serverVersion';
 
@@ -19,6 +20,7 @@ export class MlflowClient {
   readonly artifacts: ArtifactsApi;
   readonly registry: RegistryApi;
   readonly loggedModels: LoggedModelsApi;
+  readonly prompts: PromptsApi;
 
   private version: Promise<MlflowVersion> | undefined;
 
@@ -33,6 +35,11 @@ export class MlflowClient {
     this.artifacts = new ArtifactsApi(this.http);
     this.registry = new RegistryApi(this.http);
     this.loggedModels = new LoggedModelsApi(this.http, requireMlflow3);
+    this.prompts = new PromptsApi(this.http, (what) =>
+      what === 'chat'
+        ? this.require('chatPrompts', 'Chat prompts', 'need an MLflow 3 server (MLflow 2 reads every prompt template as text)')
+        : this.require('promptRegistry', 'The prompt registry', 'needs MLflow 2.21 or later'),
+    );
   }
 
   /** This client was replaced: its sockets close as their calls end (see MlflowHttp.retire). */
@@ -68,11 +75,14 @@ export class MlflowClient {
     return this.version;
   }
 
-  /** Throws an 'unsupported' error, before any call is made, when the server is too old for `what`. */
-  private async require(feature: keyof ServerFeatures, what: string): Promise<void> {
+  /**
+   * Throws an 'unsupported' error, before any call is made, when the server is too old for `what`:
+   * "<what> <needs>; <server> runs MLflow <version>".
+   */
+  private async require(feature: keyof ServerFeatures, what: string, needs = 'need an MLflow 3 server'): Promise<void> {
     const version = await this.mlflowVersion();
     if (!featuresOf(version)[feature]) {
-      throw new MlflowError('unsupported', `${what} need an MLflow 3 server; ${this.http.base} runs MLflow ${version.text}`, {
+      throw new MlflowError('unsupported', `${what} ${needs}; ${this.http.base} runs MLflow ${version.text}`, {
         method: 'GET',
         path: '/version',
       });

@@ -14,7 +14,8 @@ export type MlflowErrorKind =
   | 'cancelled' // the caller cancelled
   | 'interrupted' // the connection dropped during a transfer
   | 'unsafe-path' // a server-supplied artifact path that would leave the target folder
-  | 'unsupported'; // the server cannot do what was asked (e.g. no artifact proxy)
+  | 'unsupported' // the server cannot do what was asked (e.g. no artifact proxy)
+  | 'invalid'; // the call's own input is wrong, as MLflow would refuse it (a prompt name, a template's variables)
 
 export interface FailedCall {
   readonly method: string;

@@ -39,6 +39,14 @@ export function featuresOf(version: MlflowVersion) {
     multipartUpload: atLeast(2, 9),
     /** MLflow 2.1+: paged metric history. */
     pagedMetricHistory: atLeast(2, 1),
+    /**
+     * MLflow 2.21+: the prompt registry, registered models tagged as prompts. The server's part is
+     * small (2.22's keeps prompts out of unfiltered model searches and takes a prompt version's
+     * placeholder source); servers before the registry have neither.
+     */
+    promptRegistry: atLeast(2, 21),
+    /** MLflow 3: chat prompts (a list of messages); MLflow 2's clients and web UI read every template as text. */
+    chatPrompts: atLeast(3, 0),
   };
 }
 

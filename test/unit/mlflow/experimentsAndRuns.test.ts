@@ -178,6 +178,12 @@ describe('MlflowClient experiments and runs, against a real server', () => {
 
   it('reads the server version and what it offers', async () => {
     assert.match(await client.serverVersion(), /^3\.\d+\.\d+$/);
-    assert.deepEqual(await client.features(), { loggedModels: true, multipartUpload: true, pagedMetricHistory: true });
+    assert.deepEqual(await client.features(), {
+      loggedModels: true,
+      multipartUpload: true,
+      pagedMetricHistory: true,
+      promptRegistry: true,
+      chatPrompts: true,
+    });
   });
 });

@@ -290,7 +290,13 @@ describe('faults a real server will not produce on demand (stub servers)', () =>
         'mlflow',
         'onnxruntime-genai==0.9.0',
       ]);
-      assert.deepEqual(await injected.features(), { loggedModels: false, multipartUpload: false, pagedMetricHistory: false });
+      assert.deepEqual(await injected.features(), {
+        loggedModels: false,
+        multipartUpload: false,
+        pagedMetricHistory: false,
+        promptRegistry: false,
+        chatPrompts: false,
+      });
       assert.equal(await clientFor(endless.url).serverVersion(), 'unknown');
       assert.ok(sent < 10 * 1024 * 1024, `the client stopped reading early (the server wrote ${sent} bytes)`);
     } finally {

@@ -6,8 +6,21 @@ import { after, before, describe, it } from 'node:test';
 import { runArtifacts } from '../../../src/mlflow/artifacts';
 import { MlflowClient } from '../../../src/mlflow/client';
 import { MlflowError } from '../../../src/mlflow/errors';
+import { collect } from '../../../src/mlflow/paging';
+import { fillTemplate } from '../../../src/mlflow/prompts/promptTemplate';
 import { parseTrackingUri } from '../../../src/mlflow/trackingUri';
+import { runMlflowPython } from '../../harness/mlflowPython';
 import { type MlflowServer, startMlflowServer } from '../../harness/mlflowServer';
+
+/** MLflow 2.22's own prompt registry client: it registers one prompt and reads the one registered here. */
+const prompts22 = `
+import json, sys, mlflow
+data = json.loads(sys.argv[1])
+mlflow.register_prompt('v2-py', 'Summarize {{ text }} in {{n}} words', commit_message='from 2.22', version_metadata={'author': 'alice'}, tags={'app': 'demo'})
+ts = mlflow.load_prompt('prompts:/v2-ts/1')
+print(json.dumps({'template': ts.template, 'variables': sorted(ts.variables), 'commit': ts.commit_message, 'metadata': ts.version_metadata,
+                  'tags': ts.tags, 'filled': ts.format(**data['values']), 'alias': mlflow.load_prompt('prompts:/v2-ts@prod').version}))
+`;
 
 describe('MlflowClient against a real MLflow 2 server (2.22)', () => {
   let server: MlflowServer;
@@ -26,7 +39,13 @@ describe('MlflowClient against a real MLflow 2 server (2.22)', () => {
 
   it('detects the version and what it offers', async () => {
     assert.match(await client.serverVersion(), /^2\.22\.\d+$/);
-    assert.deepEqual(await client.features(), { loggedModels: false, multipartUpload: true, pagedMetricHistory: true });
+    assert.deepEqual(await client.features(), {
+      loggedModels: false,
+      multipartUpload: true,
+      pagedMetricHistory: true,
+      promptRegistry: true,
+      chatPrompts: false,
+    });
   });
 
   it('does experiments, runs, artifacts and the registry as on MLflow 3', async () => {
@@ -49,6 +68,55 @@ describe('MlflowClient against a real MLflow 2 server (2.22)', () => {
     });
     await client.registry.setAlias('v2-model', 'champion', version.version);
     assert.equal((await client.registry.getVersionByAlias('v2-model', 'champion')).version, '1');
+  });
+
+  it("keeps text prompts in MLflow 2.22's prompt registry the way its own client does, and refuses chat prompts", async () => {
+    const values = { topic: 'the report', n: '20' };
+    const registered = await client.prompts.registerPrompt('v2-ts', 'Explain {{ topic }} in {{ n }} words', {
+      commitMessage: 'from TypeScript',
+      tags: { team: 'nlp' },
+    });
+    await client.prompts.setAlias('v2-ts', 'prod', registered.version);
+    const python = await runMlflowPython(prompts22, { values }, { trackingUri: server.url, mlflowMajor: 2 });
+    // MLflow 2 has no prompt types: the type tag MLflow 3's client writes is version metadata to it.
+    assert.deepEqual(python, {
+      template: 'Explain {{ topic }} in {{ n }} words',
+      variables: ['n', 'topic'],
+      commit: 'from TypeScript',
+      metadata: { team: 'nlp', _mlflow_prompt_type: 'text' },
+      tags: { team: 'nlp' },
+      filled: fillTemplate(registered.template, values),
+      alias: '1',
+    });
+
+    // MLflow 2's prompts have no type tag: text, with the version metadata as the version's tags.
+    const read = await client.prompts.getVersion('v2-py', '1');
+    assert.deepEqual(
+      [read.type, read.template, read.variables, read.commitMessage, read.tags],
+      ['text', 'Summarize {{ text }} in {{n}} words', ['text', 'n'], 'from 2.22', { author: 'alice' }],
+    );
+    assert.deepEqual((await client.prompts.getPrompt('v2-py')).tags, { app: 'demo' });
+    assert.deepEqual(
+      (await collect(client.prompts.allPrompts())).map((p) => p.name),
+      ['v2-py', 'v2-ts'],
+    );
+    assert.deepEqual(
+      (await collect(client.registry.searchModels({ orderBy: ['name ASC'] }))).map((m) => m.name),
+      ['v2-model'],
+    );
+
+    await assert.rejects(client.prompts.registerPrompt('v2-chat', [{ role: 'user', content: 'Hi {{ name }}' }]), (error: unknown) => {
+      assert.ok(error instanceof MlflowError);
+      assert.equal(error.kind, 'unsupported');
+      assert.match(
+        error.message,
+        new RegExp(
+          `^Chat prompts need an MLflow 3 server \\(MLflow 2 reads every prompt template as text\\); ${server.url.replace(/\./g, '\\.')} runs MLflow 2\\.22\\.\\d+$`,
+        ),
+      );
+      return true;
+    });
+    await assert.rejects(client.prompts.getPrompt('v2-chat'), (error: unknown) => error instanceof MlflowError && error.isNotFound);
   });
 
   it("refuses MLflow 3 calls with a message naming the server's version, before sending them", async () => {
