@@ -14,7 +14,8 @@
  * reader: `traces/get` finds the spans as soon as the trace exists with its tag, and StartTraceV3's
  * `mlflow.trace.sizeStats` tells it how many to expect. So this client does what the Python client
  * does against a SQL-backed server: OTLP in protobuf (otlpRequest.ts, a writer of a few fields, no
- * new dependency; OTLP/JSON is refused by servers before the 2026 releases), then StartTraceV3.
+ * new dependency; the OTLP/JSON the server also takes came only in a 2026 release after 3.10,
+ * mlflow PR #22408, while protobuf works from 3.4), then StartTraceV3.
  * Both calls can be sent again safely: spans are upserted by (trace id, span id) and a second
  * StartTraceV3 merges into the existing trace (SqlAlchemyStore._start_trace_once).
  *
