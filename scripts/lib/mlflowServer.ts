@@ -21,6 +21,11 @@ export interface MlflowServerOptions {
   /** 2: the MLflow 2 server of .venv-mlflow2, for compatibility tests. */
   readonly mlflowMajor?: 2 | 3;
   /**
+   * `file`: the filesystem tracking store (`DIR/mlruns`) instead of sqlite, for tests of what it
+   * cannot do (store trace spans). MLflow 3.17 refuses it unless MLFLOW_ALLOW_FILE_STORE=true.
+   */
+  readonly backendStore?: 'sqlite' | 'file';
+  /**
    * Serve HTTPS: uvicorn's own TLS (through `--uvicorn-opts`) with this certificate and key, so the
    * real server is the TLS endpoint. With `requireClientCert`, only clients presenting a certificate
    * signed by `caCert` get in; `clientPem` is what the harness itself presents to check `/health`.
@@ -67,6 +72,7 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     PYTHONUNBUFFERED: '1',
   };
   delete env.MLFLOW_TRACKING_URI;
+  if (options.backendStore === 'file') env.MLFLOW_ALLOW_FILE_STORE = 'true';
   const args = [
     'server',
     '--host',
@@ -76,7 +82,7 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     '--workers',
     '2',
     '--backend-store-uri',
-    `sqlite:///${join(dataDir, 'mlflow.db')}`,
+    options.backendStore === 'file' ? join(dataDir, 'mlruns') : `sqlite:///${join(dataDir, 'mlflow.db')}`,
     '--artifacts-destination',
     join(dataDir, 'artifacts'),
   ];

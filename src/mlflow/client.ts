@@ -8,6 +8,7 @@ import { MlflowError } from './errors';
 import { PromptsApi } from './prompts/promptsApi';
 import { RunsApi } from './runs';
 import { featuresOf, type MlflowVersion, parseMlflowVersion, type ServerFeatures } from './serverVersion';
+import { TracesApi } from './traces/tracesApi';
 
 /**
  * The extension's one way to reach MLflow: a connection and the REST services over it. Views, the
@@ -21,6 +22,7 @@ export class MlflowClient {
   readonly registry: RegistryApi;
   readonly loggedModels: LoggedModelsApi;
   readonly prompts: PromptsApi;
+  readonly traces: TracesApi;
 
   private version: Promise<MlflowVersion> | undefined;
 
@@ -39,6 +41,10 @@ export class MlflowClient {
       what === 'chat'
         ? this.require('chatPrompts', 'Chat prompts', 'need an MLflow 3 server (MLflow 2 reads every prompt template as text)')
         : this.require('promptRegistry', 'The prompt registry', 'needs MLflow 2.21 or later'),
+    );
+    // Reading traces needs MLflow 3; logging them needs its OTLP span ingestion, 3.4 on.
+    this.traces = new TracesApi(this.http, (feature, what) =>
+      this.require(feature, what, feature === 'traceSpanIngest' ? 'need an MLflow 3.4 server' : 'need an MLflow 3 server'),
     );
   }
 

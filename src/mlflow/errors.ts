@@ -106,9 +106,11 @@ function httpErrorOf(base: string, call: FailedCall, status: number, body: strin
   let errorCode: string | undefined;
   let serverMessage: string | undefined;
   try {
-    const parsed = JSON.parse(body) as { error_code?: unknown; message?: unknown };
+    const parsed = JSON.parse(body) as { error_code?: unknown; message?: unknown; detail?: unknown };
     if (typeof parsed.error_code === 'string') errorCode = parsed.error_code;
     if (typeof parsed.message === 'string') serverMessage = parsed.message;
+    // MLflow's FastAPI routes (the OTLP endpoint `/v1/traces`) answer FastAPI's `{"detail": "..."}`.
+    else if (typeof parsed.detail === 'string') serverMessage = parsed.detail;
   } catch {
     const text = body.trim();
     if (text && !text.startsWith('<')) serverMessage = text.split('\n')[0]!.slice(0, 300);

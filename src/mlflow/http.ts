@@ -28,8 +28,8 @@ export interface RequestOptions {
 export type BodyWriter = (request: Writable) => Promise<void>;
 
 export interface StreamRequestOptions extends RequestOptions {
-  /** A body streamed from disk (uploads). */
-  readonly data?: Readable;
+  /** A body streamed from disk (uploads), or bytes in memory (OTLP spans), which a retry can send again. */
+  readonly data?: Readable | Buffer;
   readonly headers?: Record<string, string>;
 }
 

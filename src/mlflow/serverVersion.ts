@@ -35,6 +35,13 @@ export function featuresOf(version: MlflowVersion) {
   return {
     /** MLflow 3: logged models and a run's model outputs. */
     loggedModels: atLeast(3, 0),
+    /** MLflow 3: traces read through the v3 API (`traces/search`, `traces/get`) and linked to runs. */
+    traces: atLeast(3, 0),
+    /**
+     * MLflow 3.4+: spans ingested over OTLP (`POST /v1/traces`) into the tracking store, which is
+     * where MLflow's own Python client sends them from 3.4 on (RestStore.log_spans refuses older servers).
+     */
+    traceSpanIngest: atLeast(3, 4),
     /** MLflow 2.9+: multipart upload through the artifact proxy (for cloud stores). */
     multipartUpload: atLeast(2, 9),
     /** MLflow 2.1+: paged metric history. */

@@ -180,6 +180,8 @@ describe('MlflowClient experiments and runs, against a real server', () => {
     assert.match(await client.serverVersion(), /^3\.\d+\.\d+$/);
     assert.deepEqual(await client.features(), {
       loggedModels: true,
+      traces: true,
+      traceSpanIngest: true,
       multipartUpload: true,
       pagedMetricHistory: true,
       promptRegistry: true,

@@ -292,6 +292,8 @@ describe('faults a real server will not produce on demand (stub servers)', () =>
       ]);
       assert.deepEqual(await injected.features(), {
         loggedModels: false,
+        traces: false,
+        traceSpanIngest: false,
         multipartUpload: false,
         pagedMetricHistory: false,
         promptRegistry: false,

@@ -41,6 +41,8 @@ describe('MlflowClient against a real MLflow 2 server (2.22)', () => {
     assert.match(await client.serverVersion(), /^2\.22\.\d+$/);
     assert.deepEqual(await client.features(), {
       loggedModels: false,
+      traces: false,
+      traceSpanIngest: false,
       multipartUpload: true,
       pagedMetricHistory: true,
       promptRegistry: true,

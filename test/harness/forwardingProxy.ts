@@ -1,0 +1,71 @@
+import { createServer, type IncomingMessage, request as httpRequest, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** An answer the proxy gives itself instead of forwarding. */
+export interface ProxyAnswer {
+  readonly status: number;
+  readonly body?: unknown;
+}
+
+export interface ForwardingProxy {
+  readonly url: string;
+  /** Every request seen, in order, with what became of it: forwarded, or the status answered. */
+  readonly requests: Array<{ method: string; path: string; answered: number | 'forwarded' }>;
+  readonly stop: () => Promise<void>;
+}
+
+/**
+ * A proxy in front of a real server: each request is forwarded, unless `intercept` answers it (a
+ * 503 for the first attempts, say). For tests of what a client does when a real server misbehaves
+ * for a while; what the server answers otherwise stays the real server's.
+ */
+export function startForwardingProxy(
+  target: string,
+  intercept: (request: IncomingMessage) => ProxyAnswer | undefined = () => undefined,
+): Promise<ForwardingProxy> {
+  const requests: ForwardingProxy['requests'] = [];
+  const targetUrl = new URL(target);
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const path = (request.url ?? '').split('?')[0]!;
+    const answer = intercept(request);
+    if (answer) {
+      requests.push({ method: request.method ?? '', path, answered: answer.status });
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(answer.status, { 'Content-Type': 'application/json' });
+        response.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+      });
+      return;
+    }
+    requests.push({ method: request.method ?? '', path, answered: 'forwarded' });
+    const forwarded = httpRequest(
+      {
+        host: targetUrl.hostname,
+        port: targetUrl.port,
+        method: request.method,
+        path: request.url,
+        headers: { ...request.headers, host: targetUrl.host },
+      },
+      (upstream) => {
+        response.writeHead(upstream.statusCode ?? 502, upstream.headers);
+        upstream.pipe(response);
+      },
+    );
+    forwarded.on('error', () => response.destroy());
+    request.pipe(forwarded);
+  });
+  return new Promise((resolveStart) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolveStart({
+        url: `http://127.0.0.1:${port}`,
+        requests,
+        stop: () =>
+          new Promise((resolveStop) => {
+            server.closeAllConnections();
+            server.close(() => resolveStop());
+          }),
+      });
+    });
+  });
+}
