@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, request as httpRequest, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopbackListen';
 
 /** An answer the proxy gives itself instead of forwarding. */
 export interface ProxyAnswer {
@@ -54,18 +54,5 @@ export function startForwardingProxy(
     forwarded.on('error', () => response.destroy());
     request.pipe(forwarded);
   });
-  return new Promise((resolveStart) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolveStart({
-        url: `http://127.0.0.1:${port}`,
-        requests,
-        stop: () =>
-          new Promise((resolveStop) => {
-            server.closeAllConnections();
-            server.close(() => resolveStop());
-          }),
-      });
-    });
-  });
+  return listenOnLoopback(server).then((listening) => ({ ...listening, requests }));
 }

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopbackListen';
 
 export interface StubServer {
   readonly url: string;
@@ -19,20 +19,7 @@ export function startStubServer(handle: (request: IncomingMessage, response: Ser
     requests.push({ method: request.method ?? '', url: request.url ?? '' });
     handle(request, response);
   });
-  return new Promise((resolveStart) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolveStart({
-        url: `http://127.0.0.1:${port}`,
-        requests,
-        stop: () =>
-          new Promise((resolveStop) => {
-            server.closeAllConnections();
-            server.close(() => resolveStop());
-          }),
-      });
-    });
-  });
+  return listenOnLoopback(server).then((listening) => ({ ...listening, requests }));
 }
 
 export function json(response: ServerResponse, status: number, body: unknown): void {
