@@ -4,10 +4,8 @@
  * Bulk JSONL parsing, bad lines included; the bulk runner on a real test model, stopped midway.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { parseBulkPrompts, describeBulkProblems } from '../../../src/chat/bulkPrompts';
 import { bulkResultsJsonl, bulkRunRequest, bulkTable, type BulkRow } from '../../../src/chat/bulkResults';
 import { runBulk } from '../../../src/chat/bulkRunner';
@@ -20,8 +18,9 @@ import { defaultChatSettings } from '../../../src/chat/generationSettings';
 import { MlflowClient } from '../../../src/mlflow/client';
 import { collect } from '../../../src/mlflow/paging';
 import { parseTrackingUri } from '../../../src/mlflow/trackingUri';
+import { runMlflowPython } from '../../harness/mlflowPython';
 import { type MlflowServer, startMlflowServer } from '../../harness/mlflowServer';
-import { repoRoot, venvPython } from '../../harness/paths';
+import { repoRoot } from '../../harness/paths';
 
 const loggedAt = new Date('2026-11-23T22:10:05.000Z');
 const settings = { ...defaultChatSettings, maxNewTokens: 7, seed: 42, stopSequences: ['\n\n'] };
@@ -322,17 +321,18 @@ describe('chat runs logged to a real MLflow server', () => {
     // MLflow's own client finds the table by its tag and reads it as its UI does.
     const script = [
       'import json, sys, mlflow',
-      'mlflow.set_tracking_uri(sys.argv[1])',
-      'mlflow.set_experiment(experiment_id=sys.argv[3])',
-      "df = mlflow.load_table('bulk_results.json', run_ids=[sys.argv[2]], extra_columns=['run_id'])",
+      'args = json.loads(sys.argv[1])',
+      "mlflow.set_tracking_uri(args['trackingUri'])",
+      "mlflow.set_experiment(experiment_id=args['experimentId'])",
+      "df = mlflow.load_table('bulk_results.json', run_ids=[args['runId']], extra_columns=['run_id'])",
       "print(json.dumps({'columns': list(df.columns), 'answers_a': list(df['answer_a']), 'errors_b': [e if isinstance(e, str) else None for e in df['error_b']], 'run_ids': sorted(set(df['run_id']))}))",
     ].join('\n');
-    const { stdout } = await promisify(execFile)(venvPython, ['-c', script, server.url, logged.runId, experimentId], {
-      cwd: repoRoot,
-      env: { ...process.env, MLFLOW_TRACKING_URI: '' },
-      timeout: 120_000,
-    });
-    assert.deepEqual(JSON.parse(stdout.trim().split('\n').pop()!), {
+    const fromPython = await runMlflowPython(
+      script,
+      { trackingUri: server.url, runId: logged.runId, experimentId },
+      { timeoutMs: 120_000 },
+    );
+    assert.deepEqual(fromPython, {
       columns: [
         'line',
         'prompt',
