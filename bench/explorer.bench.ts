@@ -9,6 +9,9 @@
  *   - Load more (39 pages of 50 in the tree / the UI's "Load more" button);
  *   - the extension host's resident memory by the number of runs shown (250 to 2,000), and after
  *     browsing (20 experiments expanded, 5 runs' details opened) against the JS heap of the UI's tab.
+ * Then each of the explorer's steps split at its REST call, seen by a proxy between the extension and the
+ * server (the time to the call, the call, the time after the answer), beside the explorer's own client
+ * making the same query without VS Code: which part is ours, which the server's, which VS Code's.
  * On a server seeded through REST (create + log-batch per run) with 2,000 experiments and 20,000 runs
  * (5,000 of them in one experiment) unless told otherwise; the issue's scale is
  *   npm run bench:explorer -- --experiments 10000 --runs 100000 --big-runs 10000 --rest-runs 5000 --data-dir .bench-explorer
@@ -28,6 +31,7 @@ import { MlflowClient } from '../src/mlflow/client';
 import { parseTrackingUri } from '../src/mlflow/trackingUri';
 import { launchChromium, saveScreenshot } from '../test/harness/browser';
 import { startCodeServer } from '../test/harness/codeServer';
+import { type ProxiedRequest, startForwardingProxy } from '../test/harness/forwardingProxy';
 import { startMlflowServer } from '../test/harness/mlflowServer';
 import { repoRoot, venvPython } from '../test/harness/paths';
 import { runCommand } from '../test/e2e/workbenchPage';
@@ -65,6 +69,58 @@ async function pool<T>(items: readonly T[], concurrency: number, work: (item: T)
 }
 
 const median = (times: number[]) => [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+
+/** When one of the explorer's steps started and ended, on this process's clock (the timing proxy's too). */
+interface Timing {
+  readonly started: number;
+  readonly ended: number;
+}
+
+/**
+ * A step of the explorer's split at the REST requests it made to `endpoint`, as the proxy between the
+ * extension and the server saw them: before the first request arrived (the command, the tree asking for
+ * its children), on the wire (the server's answer, first request in to last answer out), and after the
+ * answer (the client parsing it, the nodes built, VS Code's renderer round trip and paint).
+ */
+interface Split {
+  readonly total: number;
+  readonly beforeRequest: number;
+  readonly onTheWire: number;
+  readonly afterAnswer: number;
+}
+
+function split(timing: Timing, requests: readonly ProxiedRequest[], endpoint: string): Split {
+  const made = requests.filter(
+    (r) => r.path.endsWith(endpoint) && r.arrivedAt >= timing.started && r.finishedAt !== undefined && r.finishedAt <= timing.ended,
+  );
+  if (made.length === 0)
+    throw new Error(`the proxy saw no ${endpoint} request in a step of ${(timing.ended - timing.started).toFixed(0)} ms`);
+  const first = Math.min(...made.map((r) => r.arrivedAt));
+  const last = Math.max(...made.map((r) => r.finishedAt!));
+  return {
+    total: timing.ended - timing.started,
+    beforeRequest: first - timing.started,
+    onTheWire: last - first,
+    afterAnswer: timing.ended - last,
+  };
+}
+
+/** The split of the step whose total is the median: its parts add up to the figure in the first table. */
+const total = (timing: Timing) => timing.ended - timing.started;
+
+const medianSplit = (splits: readonly Split[]) => [...splits].sort((a, b) => a.total - b.total)[Math.floor(splits.length / 2)]!;
+
+/** The median of `repeat` calls after one warm-up call, in ms. */
+async function medianCall(repeat: number, call: () => Promise<unknown>): Promise<number> {
+  await call();
+  const times: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const started = performance.now();
+    await call();
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}
 
 /** Experiments first, then runs; the 5,000-run experiment is created last so it is the most recently updated. */
 async function seed(client: MlflowClient, dataDir: string): Promise<void> {
@@ -186,7 +242,7 @@ async function refreshTree(page: Page): Promise<void> {
   await header.locator('.action-label[aria-label="Refresh"]').click();
 }
 
-async function timeExpansion(page: Page, experiment: string, firstRun: string): Promise<number> {
+async function timeExpansion(page: Page, experiment: string, firstRun: string): Promise<Timing> {
   // Each expansion asks the server again.
   await refreshTree(page);
   const row = treeRow(page, experiment);
@@ -195,9 +251,9 @@ async function timeExpansion(page: Page, experiment: string, firstRun: string): 
   const started = performance.now();
   await row.click();
   await treeRow(page, firstRun).waitFor({ timeout: 60_000 });
-  const elapsed = performance.now() - started;
+  const timing = { started, ended: performance.now() };
   await row.click(); // collapsed again, so the next experiment stays in view
-  return elapsed;
+  return timing;
 }
 
 async function timeMlflowUi(page: Page, experimentId: string, otherId: string, firstRun: string): Promise<number> {
@@ -223,7 +279,7 @@ async function answerInputBox(page: Page, value: string): Promise<number> {
 }
 
 /** Filter Experiments by Name…: from Enter until the tree shows only the matching experiment. */
-async function timeExperimentFilter(page: Page, value: string): Promise<number> {
+async function timeExperimentFilter(page: Page, value: string): Promise<Timing> {
   await runCommand(page, 'MLflow: Filter Experiments by Name…');
   const started = await answerInputBox(page, value);
   await treeRow(page, value).waitFor({ timeout: 60_000 });
@@ -231,25 +287,25 @@ async function timeExperimentFilter(page: Page, value: string): Promise<number> 
     .locator('.part.sidebar .monaco-list-row .label-name', { hasText: /^bench-\d{5}$/ })
     .first()
     .waitFor({ state: 'detached', timeout: 60_000 });
-  return performance.now() - started;
+  return { started, ended: performance.now() };
 }
 
 /** The first page of experiments: from clearing the name filter until the newest experiment's row shows again. */
-async function timeExperimentsFirstPage(page: Page, newest: string, next: string): Promise<number> {
+async function timeExperimentsFirstPage(page: Page, newest: string, next: string): Promise<Timing> {
   await runCommand(page, 'MLflow: Filter Experiments by Name…');
   const started = await answerInputBox(page, '');
   await treeRow(page, newest).waitFor({ timeout: 60_000 });
   await treeRow(page, next).waitFor({ timeout: 60_000 });
-  return performance.now() - started;
+  return { started, ended: performance.now() };
 }
 
 /** Filter Runs… on the selected experiment: from Enter until its first matching run shows and the unfiltered first run is gone. */
-async function timeRunFilter(page: Page, filter: string, firstMatch: string, firstUnfiltered: string): Promise<number> {
+async function timeRunFilter(page: Page, filter: string, firstMatch: string, firstUnfiltered: string): Promise<Timing> {
   await runCommand(page, 'MLflow: Filter Runs…');
   const started = await answerInputBox(page, filter);
   await treeRow(page, firstMatch).waitFor({ timeout: 60_000 });
   await treeRow(page, firstUnfiltered).waitFor({ state: 'detached', timeout: 60_000 });
-  return performance.now() - started;
+  return { started, ended: performance.now() };
 }
 
 async function clearRunFilter(page: Page, firstUnfiltered: string): Promise<void> {
@@ -273,13 +329,13 @@ async function scrollTreeTo(page: Page, row: ReturnType<typeof treeRow>, delta: 
  * click until the new page's first run shows. (End, Enter on the keyboard lost the list's focus
  * when the focused Load more… row was replaced by the page it loaded.)
  */
-async function timeLoadMore(page: Page, firstOfNewPage: string): Promise<number> {
+async function timeLoadMore(page: Page, firstOfNewPage: string): Promise<Timing> {
   const loadMore = treeRow(page, 'Load more…');
   await scrollTreeTo(page, loadMore, 100_000);
   const started = performance.now();
   await loadMore.click();
   await treeRow(page, firstOfNewPage).waitFor({ timeout: 60_000 });
-  return performance.now() - started;
+  return { started, ended: performance.now() };
 }
 
 /**
@@ -393,10 +449,13 @@ async function main(): Promise<void> {
       })
     ).items[0]!.info.runName;
 
+    // The extension talks to the server through a proxy that notes when each request came and its answer
+    // went, so that each step can be split into its REST call and the rest (the second table).
+    const proxy = await startForwardingProxy(server.url);
     const codeServer = await startCodeServer({
       workspace: scratch,
       installVsix: [join(repoRoot, vsix)],
-      settings: { 'phi3Mlflow.trackingUri': server.url, 'workbench.tree.enableStickyScroll': false },
+      settings: { 'phi3Mlflow.trackingUri': proxy.url, 'workbench.tree.enableStickyScroll': false },
     });
     const browser = await launchChromium();
     try {
@@ -408,12 +467,12 @@ async function main(): Promise<void> {
       await treeRow(page, bigName).waitFor({ timeout: 60_000 });
 
       const ours = {
-        big: [] as number[],
-        small: [] as number[],
-        experiments: [] as number[],
-        experimentFilter: [] as number[],
-        runFilter: [] as number[],
-        loadMore: [] as number[],
+        big: [] as Timing[],
+        small: [] as Timing[],
+        experiments: [] as Timing[],
+        experimentFilter: [] as Timing[],
+        runFilter: [] as Timing[],
+        loadMore: [] as Timing[],
       };
       for (let i = 0; i < repeat; i++) {
         ours.big.push(await timeExpansion(page, bigName, bigFirst));
@@ -518,6 +577,21 @@ async function main(): Promise<void> {
         'experiments' | 'experimentFilter' | 'runs' | 'runFilter' | 'nextRuns',
         number
       >;
+      // The explorer's own client making the same queries, in this process, straight to the server:
+      // what the extension's REST path costs over the floor, without VS Code.
+      const newestFirst = ['attributes.start_time DESC'];
+      const bigRunsPage = { experimentIds: [big.experimentId], maxResults: runsPageSize, orderBy: newestFirst };
+      const firstRunsPage = await client.runs.searchPage(bigRunsPage);
+      const experimentsPage = { maxResults: 100, orderBy: ['last_update_time DESC'] };
+      const clientAlone = {
+        experiments: await medianCall(repeat, () => client.experiments.searchPage(experimentsPage)),
+        experimentFilter: await medianCall(repeat, () =>
+          client.experiments.searchPage({ ...experimentsPage, filter: `name ILIKE '%${bigName}%'` }),
+        ),
+        runs: await medianCall(repeat, () => client.runs.searchPage(bigRunsPage)),
+        runFilter: await medianCall(repeat, () => client.runs.searchPage({ ...bigRunsPage, filter: runFilter })),
+        nextRuns: await medianCall(repeat, () => client.runs.searchPage(bigRunsPage, firstRunsPage.nextPageToken)),
+      };
 
       for (const experiment of (await client.experiments.searchPage({ maxResults: 20, orderBy: ['last_update_time DESC'] })).items) {
         // Each runs page browsed until its runs are in (as the explorer's expansions wait for theirs).
@@ -558,24 +632,54 @@ async function main(): Promise<void> {
       );
       line(
         'first page of experiments (clearing a name filter)',
-        median(ours.experiments),
+        median(ours.experiments.map(total)),
         median(theirs.experiments),
         'ms',
         floor.experiments,
       );
       line(
         `Filter experiments by name "${bigName}"`,
-        median(ours.experimentFilter),
+        median(ours.experimentFilter.map(total)),
         median(theirs.experimentFilter),
         'ms',
         floor.experimentFilter,
       );
-      line(`expand "${bigName}" to its first page of runs`, median(ours.big), median(theirs.big), 'ms', floor.runs);
-      line(`expand "${small.name}" to its first run`, median(ours.small), median(theirs.small), 'ms');
-      line(`Filter runs of "${bigName}": ${runFilter}`, median(ours.runFilter), median(theirs.runFilter), 'ms', floor.runFilter);
-      line('Load more (50 runs / the UI: 100)', median(ours.loadMore), median(theirs.loadMore), 'ms', floor.nextRuns);
+      line(`expand "${bigName}" to its first page of runs`, median(ours.big.map(total)), median(theirs.big), 'ms', floor.runs);
+      line(`expand "${small.name}" to its first run`, median(ours.small.map(total)), median(theirs.small), 'ms');
+      line(`Filter runs of "${bigName}": ${runFilter}`, median(ours.runFilter.map(total)), median(theirs.runFilter), 'ms', floor.runFilter);
+      line('Load more (50 runs / the UI: 100)', median(ours.loadMore.map(total)), median(theirs.loadMore), 'ms', floor.nextRuns);
       console.log(
         '(REST: the MLflow Python client, the same query and page size as the explorer, in its own process: the floor of what the API allows)',
+      );
+
+      // Where the explorer's time goes: each step's median split at its REST call (see `split`).
+      const splitLine = (what: string, timings: readonly Timing[], endpoint: string, floorMs: number, clientMs: number) => {
+        const step = medianSplit(timings.map((timing) => split(timing, proxy.requests, endpoint)));
+        const cells = [step.total, step.beforeRequest, step.onTheWire, step.afterAnswer].map((ms) => ms.toFixed(0).padStart(8));
+        const overFloor = (ms: number) => `${(ms / floorMs).toFixed(2)}x`.padStart(8);
+        console.log(
+          `${what.padEnd(34)} ${cells.join(' ')} ${overFloor(step.onTheWire)} ${clientMs.toFixed(0).padStart(8)} ${overFloor(clientMs)}`,
+        );
+      };
+      console.log(
+        `\n${"where the explorer's time goes, ms".padEnd(34)} ${['total', 'to call', 'REST', 'after', 'REST/fl', 'client', 'cl/floor'].map((h) => h.padStart(8)).join(' ')}`,
+      );
+      splitLine('first page of experiments', ours.experiments, '/experiments/search', floor.experiments, clientAlone.experiments);
+      splitLine(
+        'Filter experiments by name',
+        ours.experimentFilter,
+        '/experiments/search',
+        floor.experimentFilter,
+        clientAlone.experimentFilter,
+      );
+      splitLine(`expand "${bigName}"`, ours.big, '/runs/search', floor.runs, clientAlone.runs);
+      splitLine('Filter runs', ours.runFilter, '/runs/search', floor.runFilter, clientAlone.runFilter);
+      splitLine('Load more', ours.loadMore, '/runs/search', floor.nextRuns, clientAlone.nextRuns);
+      console.log(
+        "(to call: from the user's action until the extension's request reached the server's proxy; REST: until the answer's last byte left it;",
+      );
+      console.log(
+        " after: the answer parsed, the nodes built, VS Code's renderer round trip and paint. client: the explorer's MlflowClient alone, the same query, in this process)",
       );
       console.log(
         `\nextension host RSS by runs shown in the tree: ${[...rssAtPages].map(([p, mib]) => `${p * runsPageSize} runs ${mib.toFixed(0)} MiB`).join(', ')}`,
@@ -598,6 +702,7 @@ async function main(): Promise<void> {
     } finally {
       await browser.close();
       await codeServer.stop();
+      await proxy.stop();
     }
   } finally {
     await server.stop();

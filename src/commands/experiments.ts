@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { CommandFactory } from './commandFactory';
+import type { Page, Run } from '../mlflow/entities';
 import { MlflowError } from '../mlflow/errors';
 import { displayName, notificationText, pickText } from '../views/displayName';
 import { ExperimentNode } from '../views/experimentNodes';
@@ -93,15 +94,17 @@ export const filterRuns: CommandFactory =
         ignoreFocusOut: true,
       }));
     if (filter === undefined) return false;
+    let firstPage: Page<Run>;
     try {
-      await node.searchRuns(filter.trim(), undefined, 1);
+      // The first page itself checks the filter: an invalid one changes nothing, a valid one is shown.
+      firstPage = await node.searchRuns(filter.trim());
     } catch (error) {
       const message = error instanceof MlflowError && error.serverMessage ? error.serverMessage : errorMessage(error);
       void vscode.window.showErrorMessage(notificationText(`Invalid run filter: ${message}`));
       return false;
     }
-    node.runFilter = filter.trim();
     ctx.explorer.experiments.refresh(node);
+    node.showFilteredRuns(filter.trim(), firstPage);
     return true;
   };
 

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { MlflowClient } from '../mlflow/client';
-import type { Experiment, Run } from '../mlflow/entities';
+import type { Experiment, Page, Run } from '../mlflow/entities';
 import { webUiPaths } from '../mlflow/modelUris';
 import { searchLiteral } from '../mlflow/searchLiteral';
 import { ExplorerNode, LoadMoreNode, MessageNode } from './explorerNode';
@@ -120,8 +120,22 @@ export class ExperimentNode extends ExplorerNode {
     );
   }
 
+  /**
+   * Shows runs matching `filter` from `firstPage`, the page fetched to check it: a run filter costs the
+   * server one query, not one to check it and one to list (on 10,000 runs a filter query is the slow part).
+   * Called right after the tree's refresh of this node dropped what it had, before VS Code asks again.
+   */
+  showFilteredRuns(filter: string, firstPage: Page<Run>): void {
+    this.runFilter = filter;
+    this.pager = this.runsPager(firstPage);
+  }
+
+  private runsPager(firstPage?: Page<Run>): Pager<Run> {
+    return new Pager((token, pageSignal) => this.searchRuns(this.runFilter, token, runsPageSize, pageSignal), firstPage);
+  }
+
   override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {
-    this.pager ??= new Pager((token, pageSignal) => this.searchRuns(this.runFilter, token, runsPageSize, pageSignal));
+    this.pager ??= this.runsPager();
     const pager = this.pager;
     const { items, more } = await pager.items(signal);
     const nodes: ExplorerNode[] = items.map((run) => new RunNode(this, this.client, run));

@@ -9,7 +9,13 @@ export class Pager<T> {
   private token: string | undefined;
   private started = false;
 
-  constructor(private readonly fetchPage: (pageToken: string | undefined, signal?: AbortSignal) => Promise<Page<T>>) {}
+  /** `firstPage`: one already fetched (a filter checked by fetching it), shown without asking again. */
+  constructor(
+    private readonly fetchPage: (pageToken: string | undefined, signal?: AbortSignal) => Promise<Page<T>>,
+    firstPage?: Page<T>,
+  ) {
+    if (firstPage) this.take(firstPage);
+  }
 
   /** The items loaded so far (the first page on the first call), and whether there are more. */
   async items(signal?: AbortSignal): Promise<{ items: readonly T[]; more: boolean }> {
@@ -19,7 +25,10 @@ export class Pager<T> {
 
   async loadMore(signal?: AbortSignal): Promise<void> {
     if (this.started && this.token === undefined) return;
-    const page = await this.fetchPage(this.token, signal);
+    this.take(await this.fetchPage(this.token, signal));
+  }
+
+  private take(page: Page<T>): void {
     this.loaded = this.started ? [...this.loaded, ...page.items] : [...page.items];
     this.token = page.nextPageToken || undefined;
     this.started = true;

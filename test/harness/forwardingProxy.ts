@@ -7,10 +7,19 @@ export interface ProxyAnswer {
   readonly body?: unknown;
 }
 
+export interface ProxiedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly answered: number | 'forwarded';
+  /** `performance.now()` when the request arrived, and when its answer's last byte was handed to the socket. */
+  readonly arrivedAt: number;
+  finishedAt?: number;
+}
+
 export interface ForwardingProxy {
   readonly url: string;
   /** Every request seen, in order, with what became of it: forwarded, or the status answered. */
-  readonly requests: Array<{ method: string; path: string; answered: number | 'forwarded' }>;
+  readonly requests: ProxiedRequest[];
   readonly stop: () => Promise<void>;
 }
 
@@ -26,10 +35,16 @@ export function startForwardingProxy(
   const requests: ForwardingProxy['requests'] = [];
   const targetUrl = new URL(target);
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const arrivedAt = performance.now();
     const path = (request.url ?? '').split('?')[0]!;
     const answer = intercept(request);
+    const seen = (answered: ProxiedRequest['answered']) => {
+      const entry: ProxiedRequest = { method: request.method ?? '', path, answered, arrivedAt };
+      requests.push(entry);
+      response.on('finish', () => (entry.finishedAt = performance.now()));
+    };
     if (answer) {
-      requests.push({ method: request.method ?? '', path, answered: answer.status });
+      seen(answer.status);
       request.resume();
       request.on('end', () => {
         response.writeHead(answer.status, { 'Content-Type': 'application/json' });
@@ -37,7 +52,7 @@ export function startForwardingProxy(
       });
       return;
     }
-    requests.push({ method: request.method ?? '', path, answered: 'forwarded' });
+    seen('forwarded');
     const forwarded = httpRequest(
       {
         host: targetUrl.hostname,

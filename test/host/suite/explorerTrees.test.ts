@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { markupRunName } from '../../harness/explorerSeed';
+import type { ExperimentNode } from '../../../src/views/experimentNodes';
 import type { ExplorerNode } from '../../../src/views/explorerNode';
 import {
   child,
@@ -121,6 +122,27 @@ describe('the Experiments tree on a seeded server', () => {
     await vscode.commands.executeCommand('phi3Mlflow.filterRuns', experiment, 'params.lr = 42');
     await vscode.commands.executeCommand('phi3Mlflow.clearRunFilter', experiment);
     assert.equal((await childrenOf(explorer.experiments, experiment)).length, 3);
+  });
+
+  it('asks the server once for a run filter: the page that checks it is the page shown', async () => {
+    const { explorer } = await connected();
+    const experiment = (await child(explorer.experiments, undefined, wrappers)) as ExperimentNode;
+    // Counted on the real client, whose answers stay the real server's.
+    const runs = experiment.client.runs;
+    const searchPage = runs.searchPage.bind(runs);
+    const filters: Array<string | undefined> = [];
+    runs.searchPage = (search, ...rest) => {
+      filters.push(search.filter);
+      return searchPage(search, ...rest);
+    };
+    try {
+      assert.equal(await vscode.commands.executeCommand('phi3Mlflow.filterRuns', experiment, "params.lr = '0.01'"), true);
+      assert.deepEqual((await childrenOf(explorer.experiments, experiment)).map(labelOf), ['onnx-cpu-int4']);
+      assert.deepEqual(filters, ["params.lr = '0.01'"]);
+    } finally {
+      runs.searchPage = searchPage;
+      await vscode.commands.executeCommand('phi3Mlflow.clearRunFilter', experiment);
+    }
   });
 
   it("shows a run's parameters, latest metrics, tags, artifacts and logged models", async () => {
