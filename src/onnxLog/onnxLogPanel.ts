@@ -104,7 +104,7 @@ export class OnnxLogPanel extends WebviewHost<OnnxLogHostToView, OnnxLogViewToHo
         await this.submit(message.values);
         return;
       case 'cancel':
-        this.abort?.abort();
+        this.cancel();
         return;
       case 'connect':
         await vscode.commands.executeCommand('phi3Mlflow.connect');
@@ -245,7 +245,8 @@ export class OnnxLogPanel extends WebviewHost<OnnxLogHostToView, OnnxLogViewToHo
         this.update({
           phase: 'editing',
           progress: undefined,
-          error: 'Logging was cancelled: the run is marked KILLED and the logged model UPLOAD_FAILED; nothing was registered.',
+          error:
+            'Logging was cancelled and nothing was registered: a run already started is marked KILLED, its logged model UPLOAD_FAILED.',
         });
         return { kind: 'cancelled' };
       }

@@ -41,7 +41,8 @@ describe('the ONNX folder log form in the browser', () => {
       workspace,
       installVsix: [builtVsix()],
       env: { MLFLOW_TRACKING_URI: '' },
-      settings: { 'phi3Mlflow.trackingUri': mlflow.url },
+      // One row per folder: a compact "models / phi3-…" row would be the models folder's when right-clicked.
+      settings: { 'phi3Mlflow.trackingUri': mlflow.url, 'explorer.compactFolders': false },
     });
     browser = await launchChromium();
     page = await openWorkbench(browser, codeServer);
@@ -60,15 +61,25 @@ describe('the ONNX folder log form in the browser', () => {
         .first();
     const models = row('models');
     await models.waitFor({ timeout: 30_000 });
-    // Not on a folder without genai_config.json.
-    await models.click({ button: 'right' });
-    await page.locator('.monaco-menu .action-item').first().waitFor({ timeout: 15_000 });
-    assert.equal(await page.locator('.monaco-menu .action-item', { hasText: 'Log ONNX Folder as MLflow Model' }).count(), 0);
-    await page.keyboard.press('Escape');
     if ((await models.getAttribute('aria-expanded')) !== 'true') await models.click();
-    await row(modelName).click({ button: 'right', timeout: 30_000 });
+    const entryIn = (menu: string) => page.locator('.monaco-menu .action-item', { hasText: menu }).first();
+    // The menu's when clause reads a context key the extension sets once it has searched the workspace:
+    // until then the entry is not in the menu, so the menu is opened again until it is.
+    const entry = entryIn('Log ONNX Folder as MLflow Model…');
+    for (let attempt = 0; ; attempt++) {
+      await row(modelName).click({ button: 'right', timeout: 30_000 });
+      await page.locator('.monaco-menu .action-item').first().waitFor({ timeout: 15_000 });
+      if (
+        await entry.waitFor({ timeout: 5_000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
+      assert.ok(attempt < 12, 'the context menu of the model folder never offered Log ONNX Folder as MLflow Model…');
+      await page.keyboard.press('Escape');
+    }
     // Hover the entry, then Enter: a click can land while the menu is still settling and be taken as a hover.
-    const entry = page.locator('.monaco-menu .action-item', { hasText: 'Log ONNX Folder as MLflow Model…' }).first();
     await entry.hover({ timeout: 15_000 });
     await page.keyboard.press('Enter');
 
@@ -98,6 +109,12 @@ describe('the ONNX folder log form in the browser', () => {
     for (const button of ['Register…', 'Test in Chat', 'Open in MLflow UI', 'Copy Model URI'])
       assert.equal(await form.locator('#card button', { hasText: button }).count(), 1, button);
     await saveScreenshot(page, 'e2e-onnx-log-card');
+
+    // Not on a folder without genai_config.json.
+    await models.click({ button: 'right' });
+    await page.locator('.monaco-menu .action-item').first().waitFor({ timeout: 15_000 });
+    assert.equal(await page.locator('.monaco-menu .action-item', { hasText: 'Log ONNX Folder as MLflow Model' }).count(), 0);
+    await page.keyboard.press('Escape');
 
     const alias = (await (
       await fetch(`${mlflow.url}/api/2.0/mlflow/registered-models/alias?name=${registeredName}&alias=champion`)

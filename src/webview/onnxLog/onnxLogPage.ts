@@ -226,6 +226,7 @@ function renderCard(): void {
 let form: HTMLFormElement | undefined;
 
 function render(next: OnnxLogState): void {
+  const previous = state;
   state = next;
   if (!form) {
     form = buildForm();
@@ -235,13 +236,14 @@ function render(next: OnnxLogState): void {
         folderText,
         el('p', { className: 'server' }, [serverText, connectButton]),
       ]),
+      // What happened on Log goes above the fields, where it is seen without scrolling.
       folderProblems,
-      experimentList,
-      form,
       statusLine,
       preflight,
       errorLine,
       card,
+      experimentList,
+      form,
     );
     writeValues(values ?? next.initialValues);
     values = readValues();
@@ -266,7 +268,16 @@ function render(next: OnnxLogState): void {
     problemOf.get(field)!.textContent = problem;
     inputs.get(field)!.toggleAttribute('aria-invalid', true);
   }
+  const hadCard = !card.hidden;
   renderCard();
+  // Log is at the foot of the form: what it led to is brought into view once, when it appears.
+  const appeared = [
+    [statusLine, next.progress !== undefined && previous?.progress === undefined],
+    [preflight, next.preflightProblems.length > 0 && next.preflightProblems !== previous?.preflightProblems],
+    [errorLine, next.error !== undefined && next.error !== previous?.error],
+    [card, !card.hidden && !hadCard],
+  ] as const;
+  appeared.find(([, shows]) => shows)?.[0].scrollIntoView({ block: 'nearest' });
 }
 
 onHostMessage<OnnxLogHostToView>((message) => {

@@ -18,6 +18,7 @@ interface OnnxLogForm {
   readonly current: OnnxLogState;
   readonly panel: vscode.WebviewPanel;
   whenFolderChecked(): Promise<void>;
+  cancel(): void;
   submit(values: OnnxLogFormValues): Promise<OnnxLogOutcome>;
   runAction(action: 'register' | 'testInChat' | 'openInMlflow' | 'copyModelUri'): Promise<unknown>;
 }
@@ -174,6 +175,25 @@ print(json.dumps({"model_id": info.model_id, "run_id": info.run_id, "flavors": s
     });
     assert.equal(form.current.phase, 'editing');
     assert.equal(await client.experiments.getByName('ONNX form, bad fields'), undefined);
+  });
+
+  it('Cancel stops the logging: the form says so, and nothing is created or registered', async function () {
+    this.timeout(60_000);
+    const form = await vscode.commands.executeCommand<OnnxLogForm>('phi3Mlflow.logOnnxFolder', good);
+    // Cancelled as soon as Log is pressed: the engine stops before it creates anything.
+    const pending = form.submit(values({ experiment: 'ONNX form, cancelled', registeredModelName: 'phi3-onnx-cancelled' }));
+    assert.equal(form.current.phase, 'logging');
+    form.cancel();
+    assert.equal((await pending).kind, 'cancelled');
+    assert.equal(form.current.phase, 'editing');
+    assert.equal(
+      form.current.error,
+      'Logging was cancelled and nothing was registered: a run already started is marked KILLED, its logged model UPLOAD_FAILED.',
+    );
+    assert.equal(await client.experiments.getByName('ONNX form, cancelled'), undefined);
+    await assert.rejects(client.registry.getModel('phi3-onnx-cancelled'), {
+      message: 'Registered model "phi3-onnx-cancelled" does not exist',
+    });
   });
 
   it('a folder with a problem shows it when the form opens and again on Log, and nothing is created on the server', async function () {
