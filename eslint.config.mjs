@@ -66,7 +66,13 @@ export default tseslint.config(
   }),
   {
     // The webview pages run in the browser, and the protocol modules on both sides of the messages.
-    files: ['src/webview/*/**/*.ts', 'src/chat/chatProtocol.ts', 'src/charts/chartsProtocol.ts'],
+    files: [
+      'src/webview/*/**/*.ts',
+      'src/chat/chatProtocol.ts',
+      'src/charts/chartsProtocol.ts',
+      'src/onnxLog/onnxLogProtocol.ts',
+      'src/onnxLog/onnxLogForm.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -49,7 +49,11 @@ const extensionBuild = {
 // The webview pages: each a script and its stylesheet (uPlot's CSS among the charts' own), loaded
 // by the panels from dist/webview/ under their CSP.
 const webviewBuild = {
-  entryPoints: { chat: 'src/webview/chat/chatPage.ts', metricCharts: 'src/webview/charts/metricChartsPage.ts' },
+  entryPoints: {
+    chat: 'src/webview/chat/chatPage.ts',
+    metricCharts: 'src/webview/charts/metricChartsPage.ts',
+    onnxLog: 'src/webview/onnxLog/onnxLogPage.ts',
+  },
   bundle: true,
   platform: 'browser',
   format: 'iife',

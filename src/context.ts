@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { MetricChartsPanel } from './charts/metricChartsPanel';
+import type { OnnxLogPanel } from './onnxLog/onnxLogPanel';
 import type { ChatPanel } from './chat/chatPanel';
 import { configuredTrackingUri, ignoredSettings, requestTimeoutSeconds, savedConnection } from './config';
 import type { AuthKind, ConnectionState } from './connectionState';
@@ -35,6 +36,8 @@ export class Ctx implements vscode.Disposable {
   readonly artifactDocuments: ArtifactDocumentProvider;
   /** The metric charts panel: one at a time, a new one replaces it. */
   readonly metricCharts = new PanelSlot<MetricChartsPanel>();
+  /** The "Log ONNX Folder as MLflow Model…" form: one at a time (a new one replaces it unless it is logging). */
+  readonly onnxLog = new PanelSlot<OnnxLogPanel>();
   /** The open chat panels (their saved chats and settings are kept; the startup chat looks for them). */
   readonly chatPanels = new Set<ChatPanel>();
 

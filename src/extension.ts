@@ -7,6 +7,8 @@ import { affectsRequestTimeout, affectsRestrictedSettings, affectsTrackingUri } 
 import type { ConnectionState } from './connectionState';
 import { Ctx } from './context';
 import { registerNotebooks } from './notebook/registerNotebooks';
+import { OnnxFolderContext } from './onnxLog/onnxFolderContext';
+import type { OnnxLogPanel } from './onnxLog/onnxLogPanel';
 import { artifactScheme } from './views/artifactDocuments';
 import type { Explorer } from './views/explorer';
 
@@ -19,6 +21,10 @@ export interface Phi3MlflowApi {
   readonly explorer: Explorer;
   /** The open metric charts panel, if any. */
   readonly metricCharts: () => MetricChartsPanel | undefined;
+  /** The workspace's folders holding genai_config.json, as the explorer's "Log ONNX Folder…" menu sees them. */
+  readonly onnxFolders: () => readonly string[];
+  /** The open "Log ONNX Folder as MLflow Model…" form, if any. */
+  readonly onnxLogForm: () => OnnxLogPanel | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): Phi3MlflowApi {
@@ -28,7 +34,9 @@ export function activate(context: vscode.ExtensionContext): Phi3MlflowApi {
   const notebooks = registerNotebooks(ctx);
   const chat = chatCommandContext(ctx);
   const commands = createCommands(ctx, { chat, notebook: { ctx, kernels: notebooks.kernels } });
+  const onnxFolders = new OnnxFolderContext();
   context.subscriptions.push(
+    onnxFolders,
     vscode.workspace.registerTextDocumentContentProvider(artifactScheme, ctx.artifactDocuments),
     notebooks,
     registerCommands(ctx, commands),
@@ -60,6 +68,8 @@ export function activate(context: vscode.ExtensionContext): Phi3MlflowApi {
     statusBarTooltip: () => ctx.statusBarTooltip,
     explorer: ctx.explorer,
     metricCharts: () => ctx.metricCharts.current,
+    onnxFolders: () => onnxFolders.folders,
+    onnxLogForm: () => ctx.onnxLog.current,
   };
 }
 

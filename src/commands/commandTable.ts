@@ -2,6 +2,7 @@ import type { ChatCommandContext } from '../chat/chatCommands';
 import { chatCommands } from '../chat/chatCommands';
 import type { Ctx } from '../context';
 import { notebookCommands, type NotebookCommandContext } from '../notebook/notebookCommands';
+import { logOnnxFolder } from '../onnxLog/onnxLogCommand';
 import * as artifacts from './artifacts';
 import * as charts from './charts';
 import type { Command, CommandFactories } from './commandFactory';
@@ -49,6 +50,7 @@ const explorerCommands: CommandFactories = {
   transitionStage: registry.transitionStage,
   deleteModelVersion: registry.deleteModelVersion,
   showMetricCharts: charts.showMetricCharts,
+  logOnnxFolder,
 };
 
 /** A command of the table, made: its handler, and whether the error guard wraps it (see registerCommands). */

@@ -21,6 +21,22 @@ export function markdownText(text: string): string {
 
 /** The card a logged wrapper model shows in its cell: Markdown, plus plain text for other renderers. */
 export function wrapperCard(logged: LoggedWrapperModel, experiment: string): { markdown: string; plain: string } {
+  const rows = wrapperCardRows(logged, experiment);
+  const markdown = [
+    `**Logged the wrapper model** \`${logged.modelUri.replace(/`/g, '')}\``,
+    '',
+    '| | |',
+    '| --- | --- |',
+    ...rows.map(([name, value]) => `| ${name} | ${markdownText(value)} |`),
+    '',
+    "Actions are in the cell's status bar: Show in MLflow Explorer, Test in Chat, Copy Model URI, Register….",
+  ].join('\n');
+  const plain = ['Logged the wrapper model', ...rows.map(([name, value]) => `${name}: ${value}`)].join('\n');
+  return { markdown, plain };
+}
+
+/** The card's facts as rows of a label and a plain value (the cell's Markdown table, the log form's card). */
+export function wrapperCardRows(logged: LoggedWrapperModel, experiment: string): [string, string][] {
   const signature = `${logged.signature.inputs.map((c) => `${c.name ?? '(unnamed)'}: ${c.type}${c.required ? '' : ' (optional)'}`).join(', ')} → ${logged.signature.outputs.map((c) => c.type).join(', ')}`;
   const version = logged.registeredVersion;
   const rows: [string, string][] = [
@@ -35,17 +51,7 @@ export function wrapperCard(logged: LoggedWrapperModel, experiment: string): { m
       'Registered',
       `${version.name} version ${version.version}${version.aliases.length ? ` (alias ${version.aliases.join(', ')})` : ''}`,
     ]);
-  const markdown = [
-    `**Logged the wrapper model** \`${logged.modelUri.replace(/`/g, '')}\``,
-    '',
-    '| | |',
-    '| --- | --- |',
-    ...rows.map(([name, value]) => `| ${name} | ${markdownText(value)} |`),
-    '',
-    "Actions are in the cell's status bar: Show in MLflow Explorer, Test in Chat, Copy Model URI, Register….",
-  ].join('\n');
-  const plain = ['Logged the wrapper model', ...rows.map(([name, value]) => `${name}: ${value}`)].join('\n');
-  return { markdown, plain };
+  return rows;
 }
 
 export function cardFacts(logged: LoggedWrapperModel, onnxFolder: string): WrapperCardFacts {
@@ -61,8 +67,8 @@ export function cardFacts(logged: LoggedWrapperModel, onnxFolder: string): Wrapp
   };
 }
 
-/** One line on how logging goes, for the cell while it runs. */
-export function progressLine(progress: WrapperLogProgress): string {
+/** One line on how logging goes, for the cell (or the log form) while it runs; `cancelHint` says how to stop it there. */
+export function progressLine(progress: WrapperLogProgress, cancelHint = 'Interrupt the cell to cancel.'): string {
   switch (progress.phase) {
     case 'checking':
       return 'Checking the ONNX folder and the input example…';
@@ -72,7 +78,7 @@ export function progressLine(progress: WrapperLogProgress): string {
       const total = progress.bytesTotal ?? 0;
       const done = progress.bytesDone ?? 0;
       const percent = total > 0 ? Math.floor((done / total) * 100) : 0;
-      return `Uploading the model: ${formatBytes(done)} of ${formatBytes(total)} (${percent}%)… Interrupt the cell to cancel.`;
+      return `Uploading the model: ${formatBytes(done)} of ${formatBytes(total)} (${percent}%)… ${cancelHint}`;
     }
     case 'finalizing':
       return 'Marking the model ready…';

@@ -15,7 +15,7 @@ import {
   type ModelSignatureSpec,
   promptToTextSignature,
 } from '../mlflow/modelDirectory/modelSignature';
-import { defaultArtifactName, promptInput } from '../mlflow/modelDirectory/onnxWrapperModel';
+import { defaultArtifactName, defaultModelName, promptInput } from '../mlflow/modelDirectory/onnxWrapperModel';
 
 /** The language id of a declarative wrapper cell (its text is YAML). */
 export const wrapperCellLanguage = 'mlflow-wrapper';
@@ -41,7 +41,7 @@ export type WrapperSpecResult =
 export const formatWrapperSpecProblem = (problem: WrapperSpecProblem): string =>
   `line ${problem.line}, column ${problem.column}: ${problem.message}`;
 
-export const defaultModelName = 'phi3-mlflow-model';
+export { defaultModelName };
 export const defaultExperiment = 'Default';
 export const defaultInputExample = { [promptInput]: 'What is MLflow?' } as const;
 

@@ -37,6 +37,8 @@ describe('the packaged VSIX', () => {
       'extension/dist/webview/chat.js',
       'extension/dist/webview/metricCharts.css',
       'extension/dist/webview/metricCharts.js',
+      'extension/dist/webview/onnxLog.css',
+      'extension/dist/webview/onnxLog.js',
     ]);
     assert.deepEqual(
       files.filter((f) => /^extension\/media\/(vendor|chat|charts)\//.test(f)),

@@ -22,6 +22,8 @@ export interface OnnxWrapperModel {
   readonly pythonVersion: string;
 }
 
+/** The logged model's name (MLflow 3), or the run's artifact path (MLflow 2), when none is given. */
+export const defaultModelName = 'phi3-mlflow-model';
 /** The artifact name of the issue's recipe (`context.artifacts["phi3-mini-onnx"]`). */
 export const defaultArtifactName = 'phi3-mini-onnx';
 /** The input the wrapper reads its prompts from: `model_input["prompt"]`. */

@@ -1,0 +1,62 @@
+import { dirname } from 'node:path';
+import * as vscode from 'vscode';
+
+/** The context key listing the workspace's onnxruntime-genai folders, as `resourcePath` has them (package.json's when clauses). */
+export const onnxFoldersContextKey = 'phi3Mlflow.onnxFolders';
+
+/** The workspace's onnxruntime-genai model folders: those holding genai_config.json, sorted. */
+export async function findOnnxFolders(): Promise<string[]> {
+  const configs = await vscode.workspace.findFiles('**/genai_config.json', '**/node_modules/**', 100);
+  return [...new Set(configs.map((uri) => dirname(uri.fsPath)))].sort();
+}
+
+/**
+ * Keeps `phi3Mlflow.onnxFolders` up to date as genai_config.json files come and go, so "Log ONNX
+ * Folder as MLflow Model…" shows in the file explorer on those folders only. (Test in Chat's key,
+ * `phi3Mlflow.modelFolders`, also lists transformers.js folders, which the wrapper cannot run.)
+ */
+export class OnnxFolderContext implements vscode.Disposable {
+  private found: readonly string[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly changed = new vscode.EventEmitter<readonly string[]>();
+  readonly onDidChange = this.changed.event;
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor() {
+    const watcher = vscode.workspace.createFileSystemWatcher('**/genai_config.json', false, true, false);
+    this.subscriptions = [
+      watcher,
+      watcher.onDidCreate(() => this.update()),
+      watcher.onDidDelete(() => this.update()),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.update()),
+      this.changed,
+    ];
+    this.update();
+  }
+
+  /** The folders as last found. */
+  get folders(): readonly string[] {
+    return this.found;
+  }
+
+  private update(): void {
+    clearTimeout(this.timer);
+    // A copy or checkout makes many files at once: one search after they settle.
+    this.timer = setTimeout(() => {
+      void findOnnxFolders().then(async (folders) => {
+        this.found = folders;
+        await vscode.commands.executeCommand(
+          'setContext',
+          onnxFoldersContextKey,
+          folders.map((folder) => vscode.Uri.file(folder).path),
+        );
+        this.changed.fire(folders);
+      });
+    }, 300);
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.subscriptions.forEach((s) => s.dispose());
+  }
+}
