@@ -1,4 +1,5 @@
-import { dirname } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 
 /** The context key listing the workspace's onnxruntime-genai folders, as `resourcePath` has them (package.json's when clauses). */
@@ -24,10 +25,19 @@ export class OnnxFolderContext implements vscode.Disposable {
 
   constructor() {
     const watcher = vscode.workspace.createFileSystemWatcher('**/genai_config.json', false, true, false);
+    // A folder copied or unpacked into the workspace: on Linux the watcher can see the new folder and
+    // miss the files written into it before it watched it (inotify watches each folder as it appears),
+    // so a created folder is searched too. Deleted folders take their genai_config.json events along.
+    const created = vscode.workspace.createFileSystemWatcher('**/*', false, true, false);
     this.subscriptions = [
       watcher,
+      created,
       watcher.onDidCreate(() => this.update()),
       watcher.onDidDelete(() => this.update()),
+      created.onDidCreate((uri) => void this.updateIfFolder(uri)),
+      created.onDidDelete((uri) => {
+        if (this.found.some((folder) => folder === uri.fsPath || folder.startsWith(`${uri.fsPath}/`))) this.update();
+      }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.update()),
       this.changed,
     ];
@@ -37,6 +47,15 @@ export class OnnxFolderContext implements vscode.Disposable {
   /** The folders as last found. */
   get folders(): readonly string[] {
     return this.found;
+  }
+
+  private async updateIfFolder(uri: vscode.Uri): Promise<void> {
+    if (basename(uri.fsPath) === 'genai_config.json') return; // the first watcher has it
+    const isFolder = await stat(uri.fsPath).then(
+      (stats) => stats.isDirectory(),
+      () => false,
+    );
+    if (isFolder) this.update();
   }
 
   private update(): void {
