@@ -50,11 +50,7 @@ export class ChatSession {
   ) {
     this.main = new ChatSide(createChatBackend(saved.model, log, secrets), new Conversation(saved.conversation), log);
     if (saved.compare)
-      this.compare = new ChatSide(
-        createChatBackend(saved.compare.model, log, secrets),
-        new Conversation(saved.compare.conversation),
-        log,
-      );
+      this.compare = new ChatSide(createChatBackend(saved.compare.model, log, secrets), new Conversation(saved.compare.conversation), log);
     this.context = saved.context;
     this.rawMode = saved.rawMode ?? false;
     this.lastPrompt = saved.lastPrompt;

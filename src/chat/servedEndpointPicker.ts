@@ -200,7 +200,8 @@ async function askSecret(kind: ScoringProvider): Promise<{ auth: EndpointAuthKin
     if (!picked) return undefined;
     auth = picked.auth;
   }
-  const what = auth === 'key' ? 'endpoint key' : auth === 'entra' ? 'Microsoft Entra access token' : 'Databricks personal access or OAuth token';
+  const what =
+    auth === 'key' ? 'endpoint key' : auth === 'entra' ? 'Microsoft Entra access token' : 'Databricks personal access or OAuth token';
   const typed = await vscode.window.showInputBox({
     title: `${title}: ${providerName(kind)}`,
     prompt: `The ${what}: kept in VS Code's secret storage, never in settings or logs`,

@@ -95,7 +95,11 @@ interface Answer {
   readonly headers?: Record<string, string>;
 }
 
-async function serveAzure(options: Extract<CloudEndpointProxyOptions, { kind: 'azureml' }>, got: Received, target: string): Promise<Answer> {
+async function serveAzure(
+  options: Extract<CloudEndpointProxyOptions, { kind: 'azureml' }>,
+  got: Received,
+  target: string,
+): Promise<Answer> {
   const refuse = (status: number, code: string, message: string): Answer => ({ status, payload: { error: { code, message } } });
   if (got.method !== 'POST' || got.path !== '/score') return refuse(404, 'NotFound', `No route ${got.method} ${got.path}: POST /score.`);
   if (!got.authorized) return refuse(401, 'Unauthorized', 'Key or token is missing, invalid or expired.');

@@ -67,13 +67,17 @@ export function endpointRefusal(endpoint: ScoringEndpoint, status: number, text:
           status,
         );
       case 404:
-        return new ScoringError('rejected', `${provider} has no serving endpoint ${endpointName} in ${new URL(endpoint.url).host} (404${said}).`, status);
+        return new ScoringError(
+          'rejected',
+          `${provider} has no serving endpoint ${endpointName} in ${new URL(endpoint.url).host} (404${said}).`,
+          status,
+        );
       case 429:
         return new ScoringError('rejected', `${provider} is turning requests away (429, rate limit${said}): wait and ask again.`, status);
     }
   }
-  if (status >= 500) return new ScoringError('server-error', `${provider}'s endpoint failed (HTTP ${status})${said}`, status);
-  return new ScoringError('rejected', `${provider}'s endpoint refused the request (HTTP ${status})${said}`, status);
+  if (status >= 500) return new ScoringError('server-error', `The ${provider} endpoint failed (HTTP ${status})${said}`, status);
+  return new ScoringError('rejected', `The ${provider} endpoint refused the request (HTTP ${status})${said}`, status);
 }
 
 /** The message of an error body in any of the shapes above, clipped; the text itself otherwise. */

@@ -1,11 +1,5 @@
 import { endpointRefusal } from './endpointRefusal';
-import {
-  MalformedAnswerError,
-  parseInvocationAnswer,
-  type ScoredAnswer,
-  type ServedInput,
-  type ServedSettings,
-} from './scoringFormats';
+import { MalformedAnswerError, parseInvocationAnswer, type ScoredAnswer, type ServedInput, type ServedSettings } from './scoringFormats';
 import { endpointRequest, needsSecret, providerName, type ScoringEndpoint, secretName } from './scoringEndpoint';
 import type { ScoringSignature } from './scoringSignature';
 import { errorMessage } from '../../errorMessage';

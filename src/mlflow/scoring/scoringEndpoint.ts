@@ -69,7 +69,7 @@ export function checkAzureScoringUri(raw: string): CheckedEndpointUrl {
 /** A Databricks serving endpoint's name: letters, digits, `-` and `_` (what the Serving UI accepts). */
 export function checkDatabricksEndpointName(raw: string): string {
   const name = raw.trim();
-  if (!name) throw new ScoringError('invalid-url', 'Give the serving endpoint\'s name, as the Serving page lists it.');
+  if (!name) throw new ScoringError('invalid-url', "Give the serving endpoint's name, as the Serving page lists it.");
   if (!/^[A-Za-z0-9_-]+$/.test(name))
     throw new ScoringError('invalid-url', `"${name}" is not a serving endpoint name: only letters, digits, - and _.`);
   return name;
@@ -179,13 +179,13 @@ function cloudUrl(raw: string, what: string, example: string): URL {
     throw new ScoringError('invalid-url', `"${raw.trim()}" is not a URL: give the ${what}, for example ${example}.`);
   }
   if (url.username || url.password)
-    throw new ScoringError('invalid-url', `A ${what} with a user name or password in it is refused: the key or token is asked for next.`);
-  // A bearer secret never crosses a network in clear text: plain http only to this machine (an SSH tunnel, a local stand-in).
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname)))
     throw new ScoringError(
       'invalid-url',
-      `A ${what} must be https (${example}): "${url.protocol}" would send the key in clear text.`,
+      `The ${what} has a user name or password in it: leave them out, the key or token is asked for next.`,
     );
+  // A bearer secret never crosses a network in clear text: plain http only to this machine (an SSH tunnel, a local stand-in).
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname)))
+    throw new ScoringError('invalid-url', `The ${what} must be https (${example}): "${url.protocol}" would send the key in clear text.`);
   return url;
 }
 
