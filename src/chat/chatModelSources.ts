@@ -7,7 +7,7 @@ import { MlflowError } from '../mlflow/errors';
 import { type MlflowModelSpec, mlflowModelUriOf, parseMlflowModelUri, resolveMlflowModel } from '../mlflow/mlflowModelSource';
 import { type ClearResult, type FoundOnnxFolder, ModelArtifactCache } from '../mlflow/modelArtifactCache';
 import { normalizeScoringUrl } from '../mlflow/scoring/scoringClient';
-import { checkAzureScoringUri, checkDatabricksInvocationsUrl, checkDeploymentName } from '../mlflow/scoring/scoringEndpoint';
+import { checkAzureScoringUri, checkDatabricksInvocationsUrl, checkDeploymentName, providerName } from '../mlflow/scoring/scoringEndpoint';
 import { searchLiteral } from '../mlflow/searchLiteral';
 import { displayName, notificationText, pickText } from '../views/displayName';
 import type { ChatModelRef } from './chatBackend';
@@ -231,8 +231,14 @@ export class ChatModelSources {
   }
 
   /** "Chat with a Served Model…" and the picker's Served Model: kind, URL, deployment, key or token, signature. */
-  pickServed(): Promise<ChatModelRef | undefined> {
-    return pickServedEndpoint(this.endpoints);
+  async pickServed(): Promise<ChatModelRef | undefined> {
+    const ref = await pickServedEndpoint(this.endpoints);
+    // Where, never with what: the key or token stays in SecretStorage.
+    if (ref?.kind === 'served')
+      this.ctx.log.info(
+        `Served model: ${providerName(ref.provider ?? 'mlflow')} ${ref.url}${ref.deployment ? ` (deployment ${ref.deployment})` : ''}, ${ref.signature.kind}`,
+      );
+    return ref;
   }
 
   private async askModelUri(): Promise<MlflowModelSpec | undefined> {
