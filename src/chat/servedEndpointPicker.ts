@@ -63,6 +63,13 @@ export async function pickServedEndpoint(store: ServedEndpointStore): Promise<Ch
       action: () => newDatabricks(store),
     },
   );
+  const clouds = known.filter((endpoint) => endpoint.kind !== 'mlflow');
+  if (clouds.length)
+    items.push({
+      label: '$(key) Enter a New Key or Token…',
+      detail: 'For an Azure ML or Databricks endpoint used before (a key rotated, an Entra token expired)',
+      action: () => replaceSecret(store, clouds),
+    });
   if (known.length)
     items.push({
       label: '$(trash) Forget a Served Endpoint…',
@@ -95,6 +102,23 @@ export async function forgetServedEndpoint(store: ServedEndpointStore): Promise<
   await store.forget(picked.endpoint);
   void vscode.window.showInformationMessage(`Forgot ${endpointLabel(picked.endpoint)} (${providerName(picked.endpoint.kind)}).`);
   return picked.endpoint;
+}
+
+/** A new key or token for a cloud endpoint used before, then the chat on it. */
+async function replaceSecret(store: ServedEndpointStore, clouds: readonly RememberedEndpoint[]): Promise<ChatModelRef | undefined> {
+  const picked = await vscode.window.showQuickPick(
+    clouds.map((endpoint) => ({
+      label: `${iconOf(endpoint.kind)} ${pickText(endpointLabel(endpoint))}`,
+      description: providerName(endpoint.kind),
+      endpoint,
+    })),
+    { title: `${title}: a new key or token for which endpoint?`, ignoreFocusOut: true },
+  );
+  if (!picked) return undefined;
+  const asked = await askSecret(picked.endpoint.kind);
+  if (!asked) return undefined;
+  await store.remember({ ...picked.endpoint, auth: asked.auth }, asked.secret);
+  return refOf(picked.endpoint);
 }
 
 /** An endpoint used before: its secret asked again only when SecretStorage no longer has it. */

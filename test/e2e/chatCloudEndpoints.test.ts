@@ -112,6 +112,33 @@ describe('Chat with a Served Model… on Azure ML and Databricks endpoints (stan
     await saveScreenshot(page, 'e2e-cloud-azure-chat');
   });
 
+  it("a wrong key gets Azure's 401 in the answer, said as such; Enter a New Key or Token… puts it right", async () => {
+    const azureRow = `${azure.origin.replace('http://', '')}/score (deployment blue)`;
+    const newKey = async (key: string) => {
+      await openServedPicker();
+      await row('Enter a New Key or Token…').click({ timeout: 15_000 });
+      await page.locator('.quick-input-title', { hasText: 'a new key or token for which endpoint?' }).waitFor({ timeout: 15_000 });
+      await row(azureRow).click({ timeout: 15_000 });
+      await row('Endpoint Key').click({ timeout: 15_000 });
+      await answerInput('The endpoint key', key);
+      await chat.locator('h1', { hasText: `${azure.origin.replace('http://', '')}/score (blue)` }).waitFor({ timeout: 60_000 });
+    };
+    await newKey('not-the-key');
+    await send(chat, 'Hi');
+    await chat
+      .locator('.turn.assistant .error', {
+        hasText:
+          'Azure Machine Learning refused the key or token (401: Unauthorized: Key or token is missing, invalid or expired.): check the endpoint key, or get a new Microsoft Entra token (they expire), and enter it again.',
+      })
+      .waitFor({ timeout: 30_000 });
+    assert.equal(azure.requests.at(-1)!.status, 401);
+    await saveScreenshot(page, 'e2e-cloud-azure-401');
+    await newKey(azureKey);
+    await send(chat, 'Hi');
+    await lastFigures(chat);
+    assert.equal(azure.requests.at(-1)!.status, 200);
+  });
+
   it('Databricks: workspace URL with the endpoint, token and {prompt}, then a chat answer', async () => {
     await openServedPicker();
     await row('Databricks Model Serving Endpoint…').click({ timeout: 15_000 });
