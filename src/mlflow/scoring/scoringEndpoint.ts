@@ -134,7 +134,9 @@ export function checkDeploymentName(raw: string | undefined): string | undefined
  *   deployment is chosen, `azureml-model-deployment: <deployment>`. Its MLflow (no-code) scoring
  *   takes the input under `input_data` where `mlflow models serve` takes `dataframe_split` or
  *   `inputs`: a DataFrame in the split orientation (`{"input_data": {"columns", "index", "data"}}`)
- *   for the `{prompt}` signature, and the chat request itself under `input_data` for `llm/v1/chat`.
+ *   for the `{prompt}` signature, and the chat request itself under `input_data` for `llm/v1/chat`
+ *   (Microsoft publishes no llm/v1/chat example: this follows its rule that `input_data` takes
+ *   the place of MLflow's own input key).
  * - Databricks: POST `/serving-endpoints/<name>/invocations` with `Authorization: Bearer <token>`,
  *   the MLflow scoring payloads: `dataframe_split` for `{prompt}`, `{"messages": [...], ...}` for chat.
  */
