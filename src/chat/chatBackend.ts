@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { InferenceError } from '../inference/inferenceError';
 import { formatPhi3Chat } from '../formats/phi3ChatFormat';
 import { EngineClient } from '../inference/process/engineClient';
-import { ScoringClient } from '../mlflow/scoring/scoringClient';
+import { normalizeScoringUrl, ScoringClient } from '../mlflow/scoring/scoringClient';
+import { providerName, type ScoringEndpoint, type ScoringProvider } from '../mlflow/scoring/scoringEndpoint';
 import { invocationBody, promptTextOf, type ServedInput } from '../mlflow/scoring/scoringFormats';
 import { describeScoringSignature, type ScoringSignature } from '../mlflow/scoring/scoringSignature';
 import type { AnswerFigures } from './conversation';
@@ -26,7 +27,28 @@ export interface MlflowModelOrigin {
 /** Which model a chat talks to: saved with the conversation so a reload reopens the same one. */
 export type ChatModelRef =
   | { readonly kind: 'local'; readonly folder: string; readonly mlflow?: MlflowModelOrigin }
-  | { readonly kind: 'served'; readonly url: string; readonly signature: ScoringSignature };
+  | {
+      readonly kind: 'served';
+      /** MLflow: the scoring server's address; Azure ML: the scoring URI; Databricks: the invocations URL. */
+      readonly url: string;
+      readonly signature: ScoringSignature;
+      /** Who serves it; absent (chats saved before the clouds) is MLflow's scoring server. */
+      readonly provider?: ScoringProvider;
+      /** Azure ML: the deployment asked (`azureml-model-deployment`). */
+      readonly deployment?: string;
+    };
+
+/**
+ * The key or token of a cloud endpoint, read from SecretStorage when the chat opens it: a chat's
+ * saved state (and so the webview) only ever holds the endpoint, never its secret.
+ */
+export type EndpointSecretReader = (endpoint: ScoringEndpoint) => Promise<string | undefined>;
+
+/** The endpoint a served ref points at. */
+export function servedEndpointOf(ref: Extract<ChatModelRef, { kind: 'served' }>): ScoringEndpoint {
+  const kind = ref.provider ?? 'mlflow';
+  return { kind, url: ref.url, ...(kind === 'azureml' && ref.deployment ? { deployment: ref.deployment } : {}) };
+}
 
 /** A conversation, or (raw-prompt mode) a prompt sent exactly as typed, special tokens and all. */
 export type ChatInput = ServedInput;
@@ -62,8 +84,8 @@ export interface ChatBackend {
   dispose(): void;
 }
 
-export function createChatBackend(ref: ChatModelRef, log: (line: string) => void): ChatBackend {
-  return ref.kind === 'local' ? new LocalChatBackend(ref, log) : new ServedChatBackend(ref);
+export function createChatBackend(ref: ChatModelRef, log: (line: string) => void, secrets?: EndpointSecretReader): ChatBackend {
+  return ref.kind === 'local' ? new LocalChatBackend(ref, log) : new ServedChatBackend(ref, secrets);
 }
 
 export class LocalChatBackend implements ChatBackend {
@@ -160,18 +182,38 @@ export class LocalChatBackend implements ChatBackend {
 }
 
 export class ServedChatBackend implements ChatBackend {
-  private readonly client: ScoringClient;
+  private client: ScoringClient | undefined;
   private running: AbortController | undefined;
+  private readonly endpoint: ScoringEndpoint;
   readonly exported: ExportedModel;
   readonly contextLength = undefined;
 
-  constructor(readonly ref: Extract<ChatModelRef, { kind: 'served' }>) {
-    this.client = new ScoringClient(ref.url, ref.signature);
-    this.exported = { kind: 'served', location: this.client.baseUrl, signature: ref.signature.kind };
+  constructor(
+    readonly ref: Extract<ChatModelRef, { kind: 'served' }>,
+    private readonly secrets?: EndpointSecretReader,
+  ) {
+    const endpoint = servedEndpointOf(ref);
+    this.endpoint = endpoint.kind === 'mlflow' ? { ...endpoint, url: normalizeScoringUrl(endpoint.url) } : endpoint;
+    this.exported = {
+      kind: 'served',
+      location: this.endpoint.url,
+      signature: ref.signature.kind,
+      provider: providerName(this.endpoint.kind),
+      ...(this.endpoint.deployment ? { deployment: this.endpoint.deployment } : {}),
+    };
   }
 
   get title(): string {
-    return this.client.baseUrl.replace(/^https?:\/\//, '');
+    const where = this.endpoint.url.replace(/^https?:\/\//, '');
+    return this.endpoint.deployment ? `${where} (${this.endpoint.deployment})` : where;
+  }
+
+  /** The client, with the endpoint's key or token read from SecretStorage the first time. */
+  private async connected(): Promise<ScoringClient> {
+    if (this.client) return this.client;
+    const secret = this.endpoint.kind === 'mlflow' ? undefined : await this.secrets?.(this.endpoint);
+    this.client = new ScoringClient(this.endpoint, this.ref.signature, secret ? { secret } : {});
+    return this.client;
   }
 
   get settingsNote(): string | undefined {
@@ -180,8 +222,10 @@ export class ServedChatBackend implements ChatBackend {
       : "A served llm/v1/chat model takes max new tokens, and temperature, top-p and top-k with sampling on; repetition penalty and seed stay the server's.";
   }
 
-  open(): Promise<void> {
-    return this.client.ping();
+  async open(): Promise<void> {
+    // Read the secret afresh on each open ("Load Again" after it was entered anew).
+    this.client = undefined;
+    await (await this.connected()).ping();
   }
 
   async countTokens(): Promise<undefined> {
@@ -199,7 +243,8 @@ export class ServedChatBackend implements ChatBackend {
     const controller = new AbortController();
     this.running = controller;
     try {
-      const answer = await this.client.answer(
+      const client = await this.connected();
+      const answer = await client.answer(
         input,
         this.ref.signature.kind === 'llm/v1/chat' ? toServedSettings(settings) : {},
         controller.signal,

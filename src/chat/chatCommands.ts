@@ -5,11 +5,12 @@ import { clearConfirmation, type ClearResult, formatBytes } from '../mlflow/mode
 import { ExplorerNode } from '../views/explorerNode';
 import type { ChatModelRef } from './chatBackend';
 import type { ChatModelSource, PickChatModelOptions } from './chatModelPicker';
-import { askScoringUrl, ChatModelSources, findModelFolders } from './chatModelSources';
+import { ChatModelSources, findModelFolders } from './chatModelSources';
 import { chatMlflowAccess } from './chatMlflowAccess';
 import { openChatOnStartup } from './chatOnStartup';
 import { ChatPanel, chatViewType, type ChatPanelHost } from './chatPanel';
 import { errorMessage } from '../errorMessage';
+import { forgetServedEndpoint } from './servedEndpointPicker';
 
 /** What the chat's commands share: how a panel reaches the editor, and where chat models come from. */
 export interface ChatCommandContext {
@@ -20,6 +21,7 @@ export interface ChatCommandContext {
 export function chatCommandContext(ctx: Ctx): ChatCommandContext {
   const context = ctx.extension;
   const log = (line: string) => ctx.log.info(line);
+  const sources = new ChatModelSources(ctx);
   return {
     host: {
       extensionUri: context.extensionUri,
@@ -28,8 +30,9 @@ export function chatCommandContext(ctx: Ctx): ChatCommandContext {
       log,
       mlflow: chatMlflowAccess(ctx),
       openPanels: ctx.chatPanels,
+      endpointSecrets: (endpoint) => sources.endpoints.secretOf(endpoint),
     },
-    sources: new ChatModelSources(ctx),
+    sources,
   };
 }
 
@@ -50,6 +53,10 @@ export const chatCommands: CommandFactories<ChatCommandContext> = {
     ({ host, sources }) =>
     (arg) =>
       chatWithServedModel(host, sources, arg),
+  forgetServedEndpoint:
+    ({ sources }) =>
+    () =>
+      forgetServedEndpoint(sources.endpoints),
   clearModelCache:
     ({ sources }) =>
     (confirmed) =>
@@ -129,11 +136,13 @@ async function openChat(host: ChatPanelHost, sources: ChatModelSources, arg: unk
   return ref ? ChatPanel.create(host, ref) : undefined;
 }
 
-/** "Phi-3: Chat with a Served Model…": an MLflow scoring server's URL, and the signature to speak. */
+/**
+ * "Phi-3: Chat with a Served Model…": an MLflow scoring server, an Azure ML online endpoint or a
+ * Databricks serving endpoint (pickServed asks which, and its URL, key or token and signature). An
+ * MLflow server's URL as the argument skips to the signature.
+ */
 async function chatWithServedModel(host: ChatPanelHost, sources: ChatModelSources, arg: unknown): Promise<ChatPanel | undefined> {
-  const url = typeof arg === 'string' ? arg : await askScoringUrl();
-  if (!url) return undefined;
-  const ref = await sources.resolve({ kind: 'served', url });
+  const ref = typeof arg === 'string' ? await sources.resolve({ kind: 'served', url: arg }) : await sources.pickServed();
   return ref ? ChatPanel.create(host, ref) : undefined;
 }
 

@@ -19,7 +19,7 @@ export async function openCompare(parts: ChatPanelParts): Promise<void> {
   if (!ref || parts.disposed) return;
   session.compare?.backend.dispose();
   session.compare = new ChatSide(
-    createChatBackend(ref, session.log),
+    createChatBackend(ref, session.log, session.secrets),
     new Conversation({ systemPrompt: session.conversation.systemPrompt, turns: [] }),
     session.log,
   );

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { ScoringProvider } from '../mlflow/scoring/scoringEndpoint';
 import type { ScoringSignature } from '../mlflow/scoring/scoringSignature';
 import type { ChatModelRef } from './chatBackend';
 
@@ -28,7 +29,16 @@ export interface PickChatModelOptions {
 export type ChatModelSource =
   | { readonly kind: 'local'; readonly folder: string }
   /** Without a signature, the user is asked which one the server speaks. */
-  | { readonly kind: 'served'; readonly url: string; readonly signature?: ScoringSignature }
+  | {
+      readonly kind: 'served';
+      /** MLflow: the server's address; Azure ML: the scoring URI; Databricks: the invocations URL. */
+      readonly url: string;
+      readonly signature?: ScoringSignature;
+      /** Absent: MLflow's scoring server. A cloud's key or token must be in SecretStorage already (entered in the picker). */
+      readonly provider?: ScoringProvider;
+      /** Azure ML: the deployment to ask. */
+      readonly deployment?: string;
+    }
   /** `runs:/<run_id>[/<path>]`, `models:/<name>/<version>`, `models:/<name>@<alias>`, `models:/<model_id>`, on the active MLflow connection. */
   | { readonly kind: 'mlflow'; readonly uri: string };
 

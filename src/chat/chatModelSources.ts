@@ -1,5 +1,4 @@
 import { dirname, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import * as vscode from 'vscode';
 import { restrictedSetting } from '../config';
 import type { Ctx } from '../context';
@@ -7,15 +6,8 @@ import type { MlflowClient } from '../mlflow/client';
 import { MlflowError } from '../mlflow/errors';
 import { type MlflowModelSpec, mlflowModelUriOf, parseMlflowModelUri, resolveMlflowModel } from '../mlflow/mlflowModelSource';
 import { type ClearResult, type FoundOnnxFolder, ModelArtifactCache } from '../mlflow/modelArtifactCache';
-import { parseMlmodel } from '../mlflow/mlmodel';
 import { normalizeScoringUrl } from '../mlflow/scoring/scoringClient';
-import {
-  chatSignature,
-  describeScoringSignature,
-  promptSignature,
-  scoringSignatureOf,
-  type ScoringSignature,
-} from '../mlflow/scoring/scoringSignature';
+import { checkAzureScoringUri, checkDatabricksInvocationsUrl, checkDeploymentName, providerName } from '../mlflow/scoring/scoringEndpoint';
 import { searchLiteral } from '../mlflow/searchLiteral';
 import { displayName, notificationText, pickText } from '../views/displayName';
 import type { ChatModelRef } from './chatBackend';
@@ -31,6 +23,8 @@ import {
   versionItems,
 } from './mlflowModelPicks';
 import { errorMessage } from '../errorMessage';
+import { pickServedEndpoint, pickSignature } from './servedEndpointPicker';
+import { ServedEndpointStore } from './servedEndpointStore';
 
 export const modelCacheSetting = 'phi3Mlflow.chat.modelCacheDirectory';
 
@@ -41,8 +35,12 @@ export const modelCacheSetting = 'phi3Mlflow.chat.modelCacheDirectory';
 export class ChatModelSources {
   /** One cache object per folder: it knows the downloads running in it. */
   private readonly caches = new Map<string, ModelArtifactCache>();
+  /** The served endpoints used before, and the clouds' keys and tokens (SecretStorage). */
+  readonly endpoints: ServedEndpointStore;
 
-  constructor(private readonly ctx: Ctx) {}
+  constructor(private readonly ctx: Ctx) {
+    this.endpoints = new ServedEndpointStore(ctx.extension.secrets, ctx.extension.globalState);
+  }
 
   /** The model cache, where the setting says (default: the extension's global storage). */
   get cache(): ModelArtifactCache {
@@ -75,7 +73,7 @@ export class ChatModelSources {
     if (kinds.has('served'))
       items.push({
         label: '$(cloud) Served Model…',
-        detail: 'The URL of an MLflow scoring server (mlflow models serve)',
+        detail: 'An MLflow scoring server (mlflow models serve), an Azure ML online endpoint or a Databricks serving endpoint',
         action: () => this.pickServed(),
       });
     const mlflowKinds: Array<[ChatModelSourceKind, string, string, (client: MlflowClient) => Promise<MlflowModelSpec | undefined>]> = [
@@ -127,9 +125,22 @@ export class ChatModelSources {
       case 'local':
         return { kind: 'local', folder: source.folder };
       case 'served': {
-        normalizeScoringUrl(source.url);
+        const provider = source.provider ?? 'mlflow';
+        // The same checks as when the user types them: a bad URL fails here, not at the first question.
+        let url = source.url;
+        if (provider === 'azureml') url = checkAzureScoringUri(url).url;
+        else if (provider === 'databricks') url = checkDatabricksInvocationsUrl(url).url;
+        else normalizeScoringUrl(url);
+        const deployment = provider === 'azureml' ? checkDeploymentName(source.deployment) : undefined;
         const signature = source.signature ?? (await pickSignature());
-        return signature ? { kind: 'served', url: source.url, signature } : undefined;
+        if (!signature) return undefined;
+        return {
+          kind: 'served',
+          url,
+          signature,
+          ...(provider !== 'mlflow' ? { provider } : {}),
+          ...(deployment ? { deployment } : {}),
+        };
       }
       case 'mlflow':
         return this.openMlflow(parseMlflowModelUri(source.uri));
@@ -219,9 +230,15 @@ export class ChatModelSources {
     return folder ? { kind: 'local', folder } : undefined;
   }
 
-  private async pickServed(): Promise<ChatModelRef | undefined> {
-    const url = await askScoringUrl();
-    return url ? this.resolve({ kind: 'served', url }) : undefined;
+  /** "Chat with a Served Model…" and the picker's Served Model: kind, URL, deployment, key or token, signature. */
+  async pickServed(): Promise<ChatModelRef | undefined> {
+    const ref = await pickServedEndpoint(this.endpoints);
+    // Where, never with what: the key or token stays in SecretStorage.
+    if (ref?.kind === 'served')
+      this.ctx.log.info(
+        `Served model: ${providerName(ref.provider ?? 'mlflow')} ${ref.url}${ref.deployment ? ` (deployment ${ref.deployment})` : ''}, ${ref.signature.kind}`,
+      );
+    return ref;
   }
 
   private async askModelUri(): Promise<MlflowModelSpec | undefined> {
@@ -334,55 +351,4 @@ export async function findModelFolders(): Promise<string[]> {
     vscode.workspace.findFiles('**/onnx/model*.onnx', '**/node_modules/**', 100),
   ]);
   return [...new Set([...genai.map((uri) => dirname(uri.fsPath)), ...transformersJs.map((uri) => dirname(dirname(uri.fsPath)))])].sort();
-}
-
-export async function askScoringUrl(): Promise<string | undefined> {
-  return vscode.window.showInputBox({
-    title: 'Chat with a Served Model',
-    prompt: 'The address of an MLflow scoring server (mlflow models serve), or of any endpoint that speaks its /invocations protocol',
-    value: 'http://127.0.0.1:5001',
-    validateInput: (value) => {
-      try {
-        normalizeScoringUrl(value);
-        return undefined;
-      } catch (error) {
-        return errorMessage(error);
-      }
-    },
-  });
-}
-
-export async function pickSignature(): Promise<ScoringSignature | undefined> {
-  const fromFile = { label: "$(file) Read It from the Model's MLmodel File…", signature: undefined as ScoringSignature | undefined };
-  const picked = await vscode.window.showQuickPick(
-    [
-      { label: 'llm/v1/chat', detail: describeScoringSignature(chatSignature), signature: chatSignature as ScoringSignature | undefined },
-      {
-        label: '{prompt} → string',
-        detail: describeScoringSignature(promptSignature),
-        signature: promptSignature as ScoringSignature | undefined,
-      },
-      fromFile,
-    ],
-    {
-      title: 'Which signature does the served model have?',
-      placeHolder: 'The Phi-3 recipes log either a transformers llm/v1/chat model or a custom {prompt} wrapper',
-    },
-  );
-  if (!picked) return undefined;
-  if (picked.signature) return picked.signature;
-  const file = await vscode.window.showOpenDialog({
-    title: "The served model's MLmodel file",
-    canSelectFiles: true,
-    canSelectMany: false,
-    openLabel: 'Use Its Signature',
-  });
-  if (!file?.[0]) return undefined;
-  const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(file[0]));
-  const summary = parseMlmodel(text);
-  const metadata = (parseYaml(text) as { metadata?: { task?: unknown } } | null)?.metadata;
-  const signature = scoringSignatureOf(summary.signature, typeof metadata?.task === 'string' ? metadata.task : undefined);
-  if (!signature)
-    throw new Error(`${file[0].fsPath} has neither the llm/v1/chat signature nor a single string input: choose the signature yourself.`);
-  return signature;
 }

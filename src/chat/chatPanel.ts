@@ -63,7 +63,13 @@ export class ChatPanel extends WebviewHost<HostToView, ViewToHost> implements Ch
     saved: SavedChat,
   ) {
     super(panel, host.extensionUri, { page: 'chat', title: 'Chat' }, parseViewMessage);
-    this.session = new ChatSession(sessionId, saved, (backend) => storedSettings(host.globalState, backend.ref), host.log);
+    this.session = new ChatSession(
+      sessionId,
+      saved,
+      (backend) => storedSettings(host.globalState, backend.ref),
+      host.log,
+      host.endpointSecrets,
+    );
     host.openPanels.add(this);
     this.retitle();
     this.save();

@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { EndpointSecretReader } from './chatBackend';
 import type { ChatMlflowAccess } from './chatMlflowAccess';
 import type { ChatSession } from './chatSession';
 
@@ -12,6 +13,8 @@ export interface ChatPanelHost {
   readonly mlflow?: ChatMlflowAccess;
   /** The open chat panels, held by the context object: each adds itself, and leaves when closed. */
   readonly openPanels: Set<{ readonly session: ChatSession }>;
+  /** A cloud endpoint's key or token, from SecretStorage (served-endpoint store). */
+  readonly endpointSecrets?: EndpointSecretReader;
 }
 
 /**

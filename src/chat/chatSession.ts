@@ -1,5 +1,5 @@
 import type { BulkRow } from './bulkResults';
-import { createChatBackend, type ChatBackend } from './chatBackend';
+import { createChatBackend, type ChatBackend, type EndpointSecretReader } from './chatBackend';
 import type { ChatViewState } from './chatProtocol';
 import type { RunModel } from './chatRunRequest';
 import { ChatSide } from './chatSide';
@@ -45,10 +45,12 @@ export class ChatSession {
     saved: SavedChat,
     settingsOf: (backend: ChatBackend) => ChatSettings,
     readonly log: (line: string) => void,
+    /** Where a cloud endpoint's key or token is read (SecretStorage), for this chat's models and the compared one. */
+    readonly secrets?: EndpointSecretReader,
   ) {
-    this.main = new ChatSide(createChatBackend(saved.model, log), new Conversation(saved.conversation), log);
+    this.main = new ChatSide(createChatBackend(saved.model, log, secrets), new Conversation(saved.conversation), log);
     if (saved.compare)
-      this.compare = new ChatSide(createChatBackend(saved.compare.model, log), new Conversation(saved.compare.conversation), log);
+      this.compare = new ChatSide(createChatBackend(saved.compare.model, log, secrets), new Conversation(saved.compare.conversation), log);
     this.context = saved.context;
     this.rawMode = saved.rawMode ?? false;
     this.lastPrompt = saved.lastPrompt;

@@ -97,7 +97,7 @@ function viewModel(side: ChatSide): ViewModel {
         ? model.mlflow
           ? `MLflow model ${model.mlflow.resolvedUri} from ${model.mlflow.trackingUri}, downloaded to ${model.folder}`
           : `Local ONNX model: ${model.folder}`
-        : `Served by MLflow: ${side.backend.exported.location} (${model.signature.kind})`,
+        : `Served by ${side.backend.exported.provider ?? 'MLflow'}: ${side.backend.exported.location}${side.backend.exported.deployment ? `, deployment ${side.backend.exported.deployment}` : ''} (${model.signature.kind})`,
     ),
     status: side.status,
     ...(side.problem ? { problem: displayName(side.problem) } : {}),

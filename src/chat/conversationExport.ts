@@ -9,6 +9,10 @@ export interface ExportedModel {
   readonly location: string;
   /** For a served model, the signature it was asked in. */
   readonly signature?: string;
+  /** For a served model, who serves it: MLflow, Azure Machine Learning or Databricks. */
+  readonly provider?: string;
+  /** For an Azure ML endpoint, the deployment asked. */
+  readonly deployment?: string;
 }
 
 export interface ExportInput {
@@ -38,7 +42,7 @@ export function conversationToMarkdown({ model, settings, conversation, exported
   const lines = [
     '# Chat with a Phi-3 model',
     '',
-    `- Model: ${model.kind === 'local' ? 'local ONNX folder' : 'served by MLflow'} \`${model.location}\`${model.signature ? ` (${model.signature})` : ''}`,
+    `- Model: ${model.kind === 'local' ? 'local ONNX folder' : `served by ${model.provider ?? 'MLflow'}`} \`${model.location}\`${model.deployment ? ` deployment \`${model.deployment}\`` : ''}${model.signature ? ` (${model.signature})` : ''}`,
     `- Settings: ${describeSettings(settings)}`,
     `- Exported: ${exportedAt}`,
     '',

@@ -323,7 +323,21 @@ describe('the chat panel in the browser, on a local test model', () => {
       await page.keyboard.press('Escape');
       await runCommand(page, 'View: Close All Editors');
       await runCommand(page, 'Phi-3: Chat with a Served Model…');
+      // First the kind of endpoint (the clouds' are in chatCloudEndpoints.test.ts), then its URL.
+      await page
+        .locator('.quick-input-list .monaco-list-row')
+        .filter({ hasText: 'MLflow Served Model URL…' })
+        .first()
+        .click({ timeout: 15_000 });
       const input = page.locator('.quick-input-widget input');
+      // The URL's input box has replaced the kind's quick pick once it holds its default address.
+      await page.waitForFunction(
+        () =>
+          (document.querySelector('.quick-input-widget .quick-input-box input') as HTMLInputElement | null)?.value ===
+          'http://127.0.0.1:5001',
+        undefined,
+        { timeout: 15_000 },
+      );
       await input.fill(served.url);
       await page.keyboard.press('Enter');
       await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: served.signature }).first().click({ timeout: 15_000 });

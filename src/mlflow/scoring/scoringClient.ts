@@ -1,36 +1,11 @@
-import {
-  invocationBody,
-  MalformedAnswerError,
-  parseInvocationAnswer,
-  type ScoredAnswer,
-  type ServedInput,
-  type ServedSettings,
-} from './scoringFormats';
+import { endpointRefusal } from './endpointRefusal';
+import { MalformedAnswerError, parseInvocationAnswer, type ScoredAnswer, type ServedInput, type ServedSettings } from './scoringFormats';
+import { endpointRequest, needsSecret, providerName, type ScoringEndpoint, secretName } from './scoringEndpoint';
 import type { ScoringSignature } from './scoringSignature';
 import { errorMessage } from '../../errorMessage';
+import { ScoringError } from './scoringError';
 
-export type ScoringErrorKind =
-  | 'invalid-url' // not an http(s) URL
-  | 'unreachable' // nothing answers (refused, unknown host, reset)
-  | 'timeout' // no answer in time
-  | 'cancelled' // the caller aborted (Stop)
-  | 'rejected' // 4xx: the server refused the request (schema, bad input, no /invocations)
-  | 'server-error' // 5xx
-  | 'malformed'; // an answer that does not fit the signature
-
-/** What went wrong talking to a scoring server, in one sentence fit to show a user. */
-export class ScoringError extends Error {
-  override readonly name = 'ScoringError';
-
-  constructor(
-    readonly kind: ScoringErrorKind,
-    message: string,
-    /** The HTTP status, for `rejected` and `server-error`. */
-    readonly status?: number,
-  ) {
-    super(message);
-  }
-}
+export { ScoringError, type ScoringErrorKind } from './scoringError';
 
 export interface ServedAnswer extends ScoredAnswer {
   /** From sending the request to the whole answer (a scoring server does not stream). */
@@ -40,37 +15,53 @@ export interface ServedAnswer extends ScoredAnswer {
 export interface ScoringClientOptions {
   /** Longest wait for one answer; generation on a CPU can be slow. Default 10 minutes. */
   readonly timeoutMs?: number;
+  /** The bearer key or token of an Azure ML or Databricks endpoint (from SecretStorage). */
+  readonly secret?: string;
 }
 
 /**
  * A model served by MLflow's scoring server (`mlflow models serve`, or anything speaking its
- * `/invocations` protocol), asked in one of the two Phi-3 signatures.
+ * `/invocations` protocol), an Azure ML managed online endpoint or a Databricks serving endpoint,
+ * asked in one of the two Phi-3 signatures. A plain URL is MLflow's scoring server.
  */
 export class ScoringClient {
+  /** MLflow: the server's address; the clouds: the URL the questions are posted to. */
   readonly baseUrl: string;
+  readonly endpoint: ScoringEndpoint;
 
   constructor(
-    url: string,
+    endpoint: string | ScoringEndpoint,
     readonly signature: ScoringSignature,
     private readonly options: ScoringClientOptions = {},
   ) {
-    this.baseUrl = normalizeScoringUrl(url);
+    const given = typeof endpoint === 'string' ? { kind: 'mlflow' as const, url: endpoint } : endpoint;
+    this.baseUrl = given.kind === 'mlflow' ? normalizeScoringUrl(given.url) : given.url;
+    this.endpoint = { ...given, url: this.baseUrl };
   }
 
-  /** GET /ping: resolves when the server is up and its model loaded. */
+  /**
+   * GET /ping: resolves when the server is up and its model loaded. The clouds publish no health
+   * route for clients (Azure's probes and Databricks' readiness are their own), so for them this
+   * only checks a key or token is at hand; the first question shows whether it is accepted.
+   */
   async ping(signal?: AbortSignal): Promise<void> {
+    if (needsSecret(this.endpoint.kind)) {
+      if (!this.options.secret)
+        throw new ScoringError('unauthorized', `No ${secretName(this.endpoint)} for ${this.baseUrl}: enter it again.`);
+      return;
+    }
     const response = await this.request('/ping', { method: 'GET' }, signal ?? AbortSignal.timeout(10_000));
     if (!response.ok) throw await this.statusError(response, '/ping');
   }
 
-  /** POST /invocations with the conversation (or a raw prompt) in this client's signature. */
+  /** POST the conversation (or a raw prompt) in this client's signature, in the endpoint's request shape. */
   async answer(input: ServedInput, settings: ServedSettings = {}, signal?: AbortSignal): Promise<ServedAnswer> {
-    const request = JSON.stringify(invocationBody(this.signature, input, settings));
+    const shaped = endpointRequest(this.endpoint, this.signature, input, settings, this.options.secret);
     const started = performance.now();
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 600_000);
     const response = await this.request(
-      '/invocations',
-      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: request },
+      shaped.url,
+      { method: 'POST', headers: shaped.headers, body: JSON.stringify(shaped.body) },
       signal ? AbortSignal.any([signal, timeout]) : timeout,
     );
     if (!response.ok) throw await this.statusError(response, '/invocations');
@@ -93,9 +84,10 @@ export class ScoringClient {
     }
   }
 
-  private async request(path: string, init: RequestInit, signal: AbortSignal): Promise<Response> {
+  /** `target` is a path on MLflow's server, or the whole URL of a cloud endpoint's request. */
+  private async request(target: string, init: RequestInit, signal: AbortSignal): Promise<Response> {
     try {
-      return await fetch(`${this.baseUrl}${path}`, { ...init, signal });
+      return await fetch(target.startsWith('/') ? `${this.baseUrl}${target}` : target, { ...init, signal });
     } catch (error) {
       throw this.transportError(error, signal);
     }
@@ -116,11 +108,16 @@ export class ScoringClient {
           : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET'
             ? 'the connection was closed before it answered'
             : (cause?.message ?? errorMessage(error));
-    return new ScoringError('unreachable', `Nothing answers at ${this.baseUrl} (${what}): is \`mlflow models serve\` running there?`);
+    const hint =
+      this.endpoint.kind === 'mlflow'
+        ? 'is `mlflow models serve` running there?'
+        : `is this ${providerName(this.endpoint.kind)} endpoint's URL right, and reachable from here?`;
+    return new ScoringError('unreachable', `Nothing answers at ${this.baseUrl} (${what}): ${hint}`);
   }
 
   private async statusError(response: Response, path: string): Promise<ScoringError> {
     const text = await response.text().catch(() => '');
+    if (this.endpoint.kind !== 'mlflow') return endpointRefusal(this.endpoint, response.status, text, response.headers);
     let detail = clip(text);
     try {
       const json = JSON.parse(text) as { error_code?: unknown; message?: unknown; detail?: unknown };
