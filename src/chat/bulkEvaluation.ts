@@ -2,6 +2,8 @@ import { judgeName, judgeSample, type JudgeModel } from '../evaluation/judge';
 import { score, scorerName, type ScoredSample, type ScoreResult } from '../evaluation/scorers';
 import type { ScoringChoice } from '../evaluation/scoringChoice';
 import type { BulkAnswer, BulkRow } from './bulkResults';
+import type { ChatBackend } from './chatBackend';
+import { defaultChatSettings, type ChatSettings } from './generationSettings';
 
 /** The judge of an evaluation, as the panel and the assessments name it. */
 export interface JudgeIdentity {
@@ -30,6 +32,24 @@ export function sampleOf(row: BulkRow, answer: BulkAnswer): ScoredSample {
     ...(answer.figures?.timeToFirstTokenMs !== undefined ? { timeToFirstTokenMs: answer.figures.timeToFirstTokenMs } : {}),
     ...(answer.figures?.tokensPerSecond !== undefined ? { tokensPerSecond: answer.figures.tokensPerSecond } : {}),
     ...(answer.error !== undefined ? { error: answer.error } : {}),
+  };
+}
+
+/** A judge answers greedily and briefly: two lines are asked for. */
+const judgeSettings: ChatSettings = { ...defaultChatSettings, maxNewTokens: 96 };
+
+/** A chat model as a judge: it is asked greedily, and aborting the signal stops its answer. */
+export function judgeOf(backend: Pick<ChatBackend, 'answer' | 'stop'>): JudgeModel {
+  return {
+    ask: async (messages, signal) => {
+      const onAbort = () => backend.stop();
+      signal?.addEventListener('abort', onAbort);
+      try {
+        return (await backend.answer({ messages }, judgeSettings, () => undefined)).text;
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
+    },
   };
 }
 

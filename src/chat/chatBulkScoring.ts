@@ -1,17 +1,13 @@
 import type { JudgeModel } from '../evaluation/judge';
 import type { ScoreResult } from '../evaluation/scorers';
 import { parseScoringChoice, type ScoringChoice } from '../evaluation/scoringChoice';
-import { evaluationNames, scoreBulkRows } from './bulkEvaluation';
+import { evaluationNames, judgeOf, scoreBulkRows } from './bulkEvaluation';
 import { createChatBackend, type ChatBackend } from './chatBackend';
 import { runModelOf } from './chatMlflowLogging';
 import { pickChatModel } from './chatModelPicker';
 import type { ChatPanelParts } from './chatPanelParts';
 import { modelLabel } from './chatRunRequest';
-import { defaultChatSettings, type ChatSettings } from './generationSettings';
 import { errorMessage } from '../errorMessage';
-
-/** A judge answers greedily and briefly: two lines are asked for. */
-const judgeSettings: ChatSettings = { ...defaultChatSettings, maxNewTokens: 96 };
 
 /** Picks the judge: any model the chat can open (a local folder, a served model, one in MLflow). */
 export async function pickJudge(parts: ChatPanelParts): Promise<void> {
@@ -60,12 +56,9 @@ export async function scoreBulk(parts: ChatPanelParts, raw: unknown): Promise<vo
   try {
     let judge: JudgeModel | undefined;
     if (choice.judgeRubric !== undefined && bulk.judge) {
-      const backend = createChatBackend(bulk.judge.ref, session.log);
-      judgeBackend = backend;
-      await backend.open();
-      const onAbort = () => backend.stop();
-      controller.signal.addEventListener('abort', onAbort);
-      judge = { ask: async (messages) => (await backend.answer({ messages }, judgeSettings, () => undefined)).text };
+      judgeBackend = createChatBackend(bulk.judge.ref, session.log);
+      await judgeBackend.open();
+      judge = judgeOf(judgeBackend);
     }
     await scoreBulkRows(bulk.rows, choice, {
       ...(judge ? { judge } : {}),

@@ -5,11 +5,13 @@
  * evaluation UI reads them.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { logBulkAssessments } from '../../../src/chat/bulkAssessments';
-import { evaluationNames, scoreBulkRows, type BulkEvaluation } from '../../../src/chat/bulkEvaluation';
+import { evaluationNames, judgeOf, scoreBulkRows, type BulkEvaluation } from '../../../src/chat/bulkEvaluation';
 import { parseBulkPrompts } from '../../../src/chat/bulkPrompts';
 import { bulkRunRequest, bulkTable, type BulkRow } from '../../../src/chat/bulkResults';
+import { LocalChatBackend } from '../../../src/chat/chatBackend';
 import { logChatRun } from '../../../src/chat/chatRunLogger';
 import { defaultChatSettings } from '../../../src/chat/generationSettings';
 import type { JudgeModel } from '../../../src/evaluation/judge';
@@ -18,6 +20,7 @@ import { MlflowClient } from '../../../src/mlflow/client';
 import { parseTrackingUri } from '../../../src/mlflow/trackingUri';
 import { runMlflowPython } from '../../harness/mlflowPython';
 import { type MlflowServer, startMlflowServer } from '../../harness/mlflowServer';
+import { repoRoot } from '../../harness/paths';
 
 const loggedAt = new Date('2026-12-04T22:40:00.000Z');
 const settings = { ...defaultChatSettings, maxNewTokens: 16 };
@@ -228,5 +231,32 @@ describe('a scored bulk run on a real MLflow server', () => {
       client.assessments.create({ ...created, name: 'has.dot' }),
       /An assessment name may not contain "\." \(got "has\.dot"\)/,
     );
+  });
+});
+
+describe('a judge that is a real chat model', () => {
+  let backend: LocalChatBackend | undefined;
+  after(() => backend?.dispose());
+
+  it('is asked through the chat backend, and a reply without PASS or FAIL (random weights) is reported as malformed', async () => {
+    backend = new LocalChatBackend(
+      { kind: 'local', folder: join(repoRoot, 'test', 'fixtures', 'models', 'phi3-tiny-genai-int4') },
+      () => undefined,
+    );
+    await backend.open();
+    const rows = bulkRows().slice(0, 1);
+    const choice = parseScoringChoice({ scorers: [{ kind: 'exact_match' }], judgeRubric: 'Be right.' });
+    const scores = await scoreBulkRows(rows, choice, { judge: judgeOf(backend) });
+    assert.equal(scores.length, 1);
+    const [exact, judged] = scores[0]![0]!;
+    assert.deepEqual(exact, { name: 'exact_match', outcome: 'pass', rationale: 'The answer is the expected answer.' });
+    assert.equal(judged!.name, 'judge');
+    assert.equal(judged!.outcome, 'error');
+    assert.match(judged!.rationale, /^The judge's answer says neither PASS nor FAIL: ".+"$/s);
+
+    // Stopped before the judge is asked: no row is scored.
+    const stopped = new AbortController();
+    stopped.abort();
+    assert.deepEqual(await scoreBulkRows(rows, choice, { judge: judgeOf(backend), signal: stopped.signal }), []);
   });
 });
