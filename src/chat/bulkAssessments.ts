@@ -1,6 +1,7 @@
 import { judgeName } from '../evaluation/judge';
 import type { ScoreResult } from '../evaluation/scorers';
 import type { MlflowClient } from '../mlflow/client';
+import { MlflowError } from '../mlflow/errors';
 import type { NewAssessment } from '../mlflow/traces/assessmentsApi';
 import type { BulkEvaluation } from './bulkEvaluation';
 import type { BulkRow } from './bulkResults';
@@ -20,6 +21,8 @@ const malformedPrefix = "The judge's answer says neither";
 export interface LoggedAssessments {
   readonly traces: number;
   readonly assessments: number;
+  /** Answers whose trace the server does not have (its logging failed): their scores are only in the run. */
+  readonly missingTraces: readonly string[];
 }
 
 /**
@@ -40,15 +43,33 @@ export async function logBulkAssessments(
     rows: readonly BulkRow[];
     evaluation: BulkEvaluation;
     signal?: AbortSignal;
+    /** Resolves once the traces the answers were given as they came are on the server (their batcher flushed). */
+    tracesLogged?: () => Promise<void>;
   },
 ): Promise<LoggedAssessments> {
   const rows = input.rows.slice(0, input.evaluation.scores.length);
+  await input.tracesLogged?.();
   const traces = await bulkAnswerTraces(client, { ...input, rows });
-  const traceIds = traces.flat().map((trace) => trace.traceId);
+  const missingTraces: string[] = [];
+  for (const trace of traces.flat()) {
+    if (trace.rootSpanId) continue;
+    // A trace logged in the background may have failed: its answer's scores cannot go on it.
+    try {
+      await client.traces.get(trace.traceId, input.signal);
+    } catch (error) {
+      if (!(error instanceof MlflowError && error.isNotFound)) throw error;
+      missingTraces.push(trace.traceId);
+    }
+  }
+  const traceIds = traces
+    .flat()
+    .map((trace) => trace.traceId)
+    .filter((id) => !missingTraces.includes(id));
   await client.traces.linkToRun(input.runId, traceIds);
   let assessments = 0;
   for (const [r, row] of rows.entries()) {
     for (const [m, trace] of traces[r]!.entries()) {
+      if (missingTraces.includes(trace.traceId)) continue;
       const base = { traceId: trace.traceId, ...(trace.rootSpanId ? { spanId: trace.rootSpanId } : {}) };
       const made: NewAssessment[] = [];
       if (row.prompt.expected !== undefined)
@@ -69,7 +90,7 @@ export async function logBulkAssessments(
       }
     }
   }
-  return { traces: traceIds.length, assessments };
+  return { traces: traceIds.length, assessments, missingTraces };
 }
 
 function feedbackOf(result: ScoreResult, evaluation: BulkEvaluation, runId: string): Omit<NewAssessment, 'traceId'> | undefined {

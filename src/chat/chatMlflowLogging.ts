@@ -76,7 +76,10 @@ export async function logBulk(parts: ChatPanelParts): Promise<void> {
               evaluation,
               signal,
             });
-            return ` Its ${written.traces} traces carry ${written.assessments} assessments.`;
+            const missing = written.missingTraces.length
+              ? ` ${written.missingTraces.length} answers' traces are not on the server, so their scores are only in the run.`
+              : '';
+            return ` Its ${written.traces} traces carry ${written.assessments} assessments.${missing}`;
           } catch (error) {
             parts.session.log(`Chat: the bulk run's assessments were not logged: ${errorMessage(error)}`);
             return ` Its scores are in the run's metrics, but not on traces: ${errorMessage(error)}`;

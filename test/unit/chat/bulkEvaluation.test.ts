@@ -18,6 +18,8 @@ import type { JudgeModel } from '../../../src/evaluation/judge';
 import { parseScoringChoice } from '../../../src/evaluation/scoringChoice';
 import { MlflowClient } from '../../../src/mlflow/client';
 import { parseTrackingUri } from '../../../src/mlflow/trackingUri';
+import { chatTrace } from '../../../src/mlflow/traces/chatTrace';
+import { mlflowTraceId } from '../../../src/mlflow/traces/traceRecord';
 import { runMlflowPython } from '../../harness/mlflowPython';
 import { type MlflowServer, startMlflowServer } from '../../harness/mlflowServer';
 import { repoRoot } from '../../harness/paths';
@@ -106,7 +108,7 @@ describe('a scored bulk run on a real MLflow server', () => {
     const logged = await logChatRun(client, experimentId, request);
     const written = await logBulkAssessments(client, { experimentId, runId: logged.runId, models: [model], settings, rows, evaluation });
     // 3 traces; 2 expectations, and 12 scores less the one skipped.
-    assert.deepEqual(written, { traces: 3, assessments: 13 });
+    assert.deepEqual(written, { traces: 3, assessments: 13, missingTraces: [] });
 
     const read = await runMlflowPython<{
       metrics: Record<string, number>;
@@ -231,6 +233,57 @@ describe('a scored bulk run on a real MLflow server', () => {
       client.assessments.create({ ...created, name: 'has.dot' }),
       /An assessment name may not contain "\." \(got "has\.dot"\)/,
     );
+  });
+  it('uses the traces the answers already have, once their logging is done, and leaves out those the server does not have', async () => {
+    const [first, second] = bulkRows();
+    // As the panel's tracing logs an answer while the bulk run goes: the trace exists before scoring.
+    const record = chatTrace({
+      source: 'local',
+      model: 'phi3-tiny',
+      messages: first!.prompt.messages,
+      settings: {},
+      answer: 'Paris',
+      startMs: t0,
+      endMs: t0 + 150,
+      outcome: { kind: 'completed', finishReason: 'eos' },
+    });
+    const existing = mlflowTraceId(record.otelTraceId);
+    let flushed = 0;
+    const lost = `tr-${'0'.repeat(31)}1`;
+    const rows: BulkRow[] = [
+      { prompt: first!.prompt, answers: [{ ...first!.answers[0]!, traceId: existing }] },
+      { prompt: second!.prompt, answers: [{ ...second!.answers[0]!, traceId: lost }] },
+    ];
+    const choice = parseScoringChoice({ scorers: [{ kind: 'exact_match' }, { kind: 'json_valid' }] });
+    const evaluation: BulkEvaluation = { choice, names: evaluationNames(choice), scores: await scoreBulkRows(rows, choice) };
+    const logged = await logChatRun(client, experimentId, bulkRunRequest({ models: [model], settings, rows, loggedAt, evaluation }));
+    const written = await logBulkAssessments(client, {
+      experimentId,
+      runId: logged.runId,
+      models: [model],
+      settings,
+      rows,
+      evaluation,
+      tracesLogged: async () => {
+        flushed++;
+        await client.traces.logTrace(experimentId, record);
+      },
+    });
+    assert.equal(flushed, 1);
+    // Row 1: the expectation and two scores; row 2 (its trace lost): nothing.
+    assert.deepEqual(written, { traces: 1, assessments: 3, missingTraces: [lost] });
+    const read = await runMlflowPython<{ linked: string[]; names: string[] }>(
+      [
+        'import json, sys, mlflow',
+        'args = json.loads(sys.argv[1])',
+        'found = mlflow.search_traces(locations=[args["experiment"]], run_id=args["run"], return_type="list")',
+        'names = sorted(a.name for a in mlflow.get_trace(args["trace"]).info.assessments)',
+        'print(json.dumps({"linked": [t.info.trace_id for t in found], "names": names}))',
+      ].join('\n'),
+      { run: logged.runId, experiment: experimentId, trace: existing },
+      { trackingUri: server.url },
+    );
+    assert.deepEqual(read, { linked: [existing], names: ['exact_match', 'expected_response', 'json_valid'] });
   });
 });
 
