@@ -675,28 +675,49 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
     await chat.locator('#score-length-max').fill('100000');
     await chat.locator('#score-tokens_per_second').check();
     await chat.locator('#score-tps-min').fill('0');
+    // The judge: another model from the chat's picker. A random-weight model's reply says neither PASS nor FAIL.
+    await chat.locator('#score-judge').check();
+    await chat.locator('#bulk-score').click();
+    await chat
+      .locator('.notice.error', { hasText: 'Cannot score: Pick the judge model first (Pick Judge…).' })
+      .waitFor({ timeout: 15_000 });
+    await chat.locator('#pick-judge').click();
+    await page
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ hasText: `models/${secondModel}` })
+      .first()
+      .click({ timeout: 30_000 });
+    await chat.locator('.judge-name', { hasText: secondModel }).waitFor({ timeout: 15_000 });
     await chat.locator('#bulk-score').click();
     const lines = chat.locator('.score-summary .score-line');
-    await lines.nth(2).waitFor({ timeout: 60_000 });
+    await lines.nth(3).waitFor({ timeout: 120_000 });
+    await chat.locator('#bulk-score', { hasText: /^Score$/ }).waitFor({ timeout: 120_000 });
     assert.deepEqual(await lines.allTextContents(), [
       'exact_match0 of 1 passed (0%), 1 skipped',
       'answer_length2 of 2 passed (100%)',
       'tokens_per_second2 of 2 passed (100%)',
+      'judgenone scored (2 malformed)',
     ]);
     assert.deepEqual(await chat.locator('.bulk-row td.scores').allTextContents(), [
-      'exact_match ✗answer_length ✓tokens_per_second ✓',
-      'exact_match –answer_length ✓tokens_per_second ✓',
+      'exact_match ✗answer_length ✓tokens_per_second ✓judge ?',
+      'exact_match –answer_length ✓tokens_per_second ✓judge ?',
     ]);
     assert.equal(await chat.locator('.bulk-row td.scores .score.skipped').getAttribute('title'), 'The line has no "expected" answer.');
+    assert.match(
+      (await chat.locator('.bulk-row td.scores .score.error').first().getAttribute('title')) ?? '',
+      /^The judge's answer says neither PASS nor FAIL: "/,
+    );
     await saveScreenshot(page, 'e2e-chat-bulk-scored');
 
     await chat.locator('#bulk-log').click();
     await pickRow(page, 'chat-e2e');
-    const notice = chat.locator('.notice.info', { hasText: 'Its 2 traces carry 6 assessments.' });
+    const notice = chat.locator('.notice.info', { hasText: 'Its 2 traces carry 8 assessments.' });
     await notice.waitFor({ timeout: 60_000 });
     const runId = /\((\w{32})\) in experiment "chat-e2e"\./.exec((await notice.textContent()) ?? '')![1]!;
     const run = await restRun(mlflow, runId);
     assert.equal(run.tags['mlflow.runType'], 'genai_evaluate');
+    assert.equal(run.params.judge_model, secondModel);
+    assert.equal(run.metrics['judge/mean'], undefined, 'no verdict, no pass rate');
     assert.deepEqual(
       [run.metrics['exact_match/mean'], run.metrics['answer_length/mean'], run.metrics['tokens_per_second/mean']],
       [0, 1, 1],
@@ -757,6 +778,18 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
     assert.deepEqual(await chat.locator('.bulk-row td:nth-child(4)').allTextContents(), ['5', '5', '5']);
     assert.deepEqual(await chat.locator('.bulk-row td:nth-child(7)').allTextContents(), ['5', '5', '5']);
     await saveScreenshot(page, 'e2e-chat-compare-bulk');
+    // Scored, the two models' pass rates side by side (the form is as the last scoring left it, open).
+    await chat.locator('#scoring[open]').waitFor({ timeout: 15_000 });
+    for (const id of ['#score-exact_match', '#score-tokens_per_second', '#score-judge']) await chat.locator(id).uncheck();
+    await chat.locator('#score-length-max').fill('100000');
+    await chat.locator('#bulk-score').click();
+    await chat.locator('.score-summary .score-line').first().waitFor({ timeout: 60_000 });
+    assert.deepEqual(await chat.locator('.score-summary thead th').allTextContents(), ['Scorer', modelName, secondModel]);
+    assert.deepEqual(await chat.locator('.score-summary .score-line').allTextContents(), [
+      'answer_length3 of 3 passed (100%)3 of 3 passed (100%)',
+    ]);
+    assert.equal(await chat.locator('.bulk-row').first().locator('td.scores').count(), 2);
+    await saveScreenshot(page, 'e2e-chat-compare-bulk-scored');
     await chat.locator('#bulk-close').click();
   });
 

@@ -17,6 +17,7 @@ import { defaultChatSettings } from '../../../src/chat/generationSettings';
 import type { JudgeModel } from '../../../src/evaluation/judge';
 import { parseScoringChoice } from '../../../src/evaluation/scoringChoice';
 import { MlflowClient } from '../../../src/mlflow/client';
+import type { MlflowError } from '../../../src/mlflow/errors';
 import { parseTrackingUri } from '../../../src/mlflow/trackingUri';
 import { chatTrace } from '../../../src/mlflow/traces/chatTrace';
 import { mlflowTraceId } from '../../../src/mlflow/traces/traceRecord';
@@ -311,5 +312,36 @@ describe('a judge that is a real chat model', () => {
     const stopped = new AbortController();
     stopped.abort();
     assert.deepEqual(await scoreBulkRows(rows, choice, { judge: judgeOf(backend), signal: stopped.signal }), []);
+  });
+});
+
+describe('a scored bulk run on an MLflow 2 server', () => {
+  let server: MlflowServer;
+  after(async () => server?.stop());
+
+  it('keeps the pass rates in the run, and refuses the assessments before sending anything', async () => {
+    server = await startMlflowServer({ mlflowMajor: 2 });
+    const client = new MlflowClient({ uri: parseTrackingUri(server.url), auth: { kind: 'none' } });
+    const experimentId = await client.experiments.create('evaluation-mlflow2');
+    const rows = bulkRows();
+    const choice = parseScoringChoice({ scorers: [{ kind: 'exact_match' }] });
+    const evaluation: BulkEvaluation = { choice, names: evaluationNames(choice), scores: await scoreBulkRows(rows, choice) };
+    const logged = await logChatRun(client, experimentId, bulkRunRequest({ models: [model], settings, rows, loggedAt, evaluation }));
+    const run = await client.runs.get(logged.runId);
+    assert.equal(run.metrics.find((m) => m.key === 'exact_match/mean')?.value, 0.5);
+    await assert.rejects(
+      logBulkAssessments(client, { experimentId, runId: logged.runId, models: [model], settings, rows, evaluation }),
+      (error: MlflowError) => {
+        assert.equal(error.kind, 'unsupported');
+        assert.match(error.message, /^Traces need an MLflow 3\.4 server; http:\/\/127\.0\.0\.1:\d+ runs MLflow 2\.22\.\d+$/);
+        return true;
+      },
+    );
+    const traces = await runMlflowPython<number>(
+      'import json, sys, mlflow\nprint(len(mlflow.search_traces(experiment_ids=[json.loads(sys.argv[1])])))',
+      experimentId,
+      { trackingUri: server.url, mlflowMajor: 2 },
+    );
+    assert.equal(traces, 0);
   });
 });
