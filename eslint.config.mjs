@@ -59,6 +59,10 @@ export default tseslint.config(
       message: 'src/mlflow is the MLflow client library: no vscode or src/inference import (shared formats live in src/formats).',
     },
     'src/inference/**/*.ts': { folders: [], message: 'src/inference is a plain library: no vscode import.' },
+    'src/evaluation/**/*.ts': {
+      folders: ['mlflow', 'inference', 'chat'],
+      message: 'src/evaluation is the plain scorer library: no vscode, src/mlflow, src/inference or src/chat import.',
+    },
     'src/formats/**/*.ts': {
       folders: ['mlflow', 'inference'],
       message: 'src/formats is shared by src/mlflow and src/inference: no vscode, src/mlflow or src/inference import.',

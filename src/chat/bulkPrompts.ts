@@ -9,6 +9,8 @@ export interface BulkPrompt {
   readonly messages: readonly ChatMessage[];
   /** The last user message: the prompt as the results table shows it. */
   readonly prompt: string;
+  /** The line's `expected` answer, for the scorers that compare with one (src/evaluation). */
+  readonly expected?: string;
 }
 
 export interface BulkProblem {
@@ -29,6 +31,7 @@ const roles = new Set(['system', 'user', 'assistant']);
  * `{"messages": [{"role": ..., "content": ...}, ...]}` (the `llm/v1/chat` shape, ending with a user
  * message). A line that is neither is reported by number and left out; blank lines are skipped.
  * `systemPrompt` (the panel's) goes before a `prompt` line's message; a `messages` line has its own.
+ * Either may carry `"expected": "..."`, the answer the scorers compare with.
  */
 export function parseBulkPrompts(text: string, systemPrompt = ''): BulkPrompts {
   const prompts: BulkPrompt[] = [];
@@ -49,13 +52,15 @@ export function parseBulkPrompts(text: string, systemPrompt = ''): BulkPrompts {
       return problem('expected an object with "prompt" or "messages"');
     const record = value as Record<string, unknown>;
     if ('prompt' in record && 'messages' in record) return problem('has both "prompt" and "messages"; give one');
+    if ('expected' in record && typeof record.expected !== 'string') return problem('"expected" must be text');
+    const expected = typeof record.expected === 'string' ? { expected: record.expected } : {};
     if ('prompt' in record) {
       if (typeof record.prompt !== 'string' || !record.prompt.trim()) return problem('"prompt" must be non-empty text');
       const messages: ChatMessage[] = [
         ...(systemPrompt.trim() ? [{ role: 'system' as const, content: systemPrompt }] : []),
         { role: 'user', content: record.prompt },
       ];
-      prompts.push({ line, messages, prompt: record.prompt });
+      prompts.push({ line, messages, prompt: record.prompt, ...expected });
       return;
     }
     if (!('messages' in record)) return problem('expected "prompt" or "messages"');
@@ -70,7 +75,7 @@ export function parseBulkPrompts(text: string, systemPrompt = ''): BulkPrompts {
     const checked = (messages as Array<{ role: ChatMessage['role']; content: string }>).map(({ role, content }) => ({ role, content }));
     const last = checked[checked.length - 1]!;
     if (last.role !== 'user') return problem(`the last message must be the user's (got "${last.role}")`);
-    prompts.push({ line, messages: checked, prompt: last.content });
+    prompts.push({ line, messages: checked, prompt: last.content, ...expected });
   });
   return { prompts, problems };
 }

@@ -1,4 +1,6 @@
+import { passRateMetricKey, summarizeScores } from '../evaluation/scoreSummary';
 import type { Metric } from '../mlflow/entities';
+import type { BulkEvaluation } from './bulkEvaluation';
 import type { BulkPrompt } from './bulkPrompts';
 import { mean, modelLabel, modelSuffixes, modelTags, settingsParams, sum, type ChatRunRequest, type RunModel } from './chatRunRequest';
 import type { AnswerFigures } from './conversation';
@@ -10,7 +12,11 @@ export interface BulkAnswer {
   readonly figures?: AnswerFigures;
   /** Wall-clock time from sending the prompt to the whole answer. */
   readonly latencyMs: number;
+  /** When the prompt was sent, in milliseconds since the epoch (a trace's start). */
+  readonly startedAtMs?: number;
   readonly error?: string;
+  /** The MLflow trace of this answer (`tr-…`), once it is logged: assessments attach to it. */
+  readonly traceId?: string;
 }
 
 /** A prompt and each model's answer (in the order of the models). */
@@ -27,17 +33,26 @@ export interface TableArtifact {
 
 export const bulkTablePath = 'bulk_results.json';
 
-/** The results as a table: line, prompt, then per model answer, new tokens, latency, tokens/s and error. */
-export function bulkTable(modelCount: number, rows: readonly BulkRow[]): TableArtifact {
+/**
+ * The results as a table: line, prompt (and the expected answer, when a line gave one), then per
+ * model answer, new tokens, latency, tokens/s and error; when scored, each scorer's outcome per
+ * model (pass, fail, skipped, error).
+ */
+export function bulkTable(modelCount: number, rows: readonly BulkRow[], evaluation?: BulkEvaluation): TableArtifact {
   const suffixes = modelSuffixes(modelCount);
+  const withExpected = rows.some((row) => row.prompt.expected !== undefined);
+  const names = evaluation?.names ?? [];
   const columns = [
     'line',
     'prompt',
+    ...(withExpected ? ['expected'] : []),
     ...suffixes.flatMap((s) => [`answer${s}`, `new_tokens${s}`, `latency_ms${s}`, `tokens_per_second${s}`, `error${s}`]),
+    ...suffixes.flatMap((s) => names.map((name) => `${name}${s}`)),
   ];
-  const data = rows.map((row) => [
+  const data = rows.map((row, r) => [
     row.prompt.line,
     row.prompt.prompt,
+    ...(withExpected ? [row.prompt.expected ?? null] : []),
     ...suffixes.flatMap((_, i) => {
       const answer = row.answers[i];
       return [
@@ -48,18 +63,32 @@ export function bulkTable(modelCount: number, rows: readonly BulkRow[]): TableAr
         answer?.error ?? null,
       ];
     }),
+    ...suffixes.flatMap((_, i) => names.map((name) => evaluation?.scores[r]?.[i]?.find((result) => result.name === name)?.outcome ?? null)),
   ]);
   return { columns, data };
 }
 
+/**
+ * Each scorer's pass rate per model as run metrics, named as `mlflow.genai.evaluate` names its
+ * aggregates (`exact_match/mean`; `exact_match_a/mean` and `exact_match_b/mean` for two models).
+ * A scorer that scored nothing (all skipped) has no metric.
+ */
+export function evaluationMetrics(modelCount: number, evaluation: BulkEvaluation, timestamp: number): Metric[] {
+  return modelSuffixes(modelCount).flatMap((suffix, m) =>
+    summarizeScores(evaluation.scores.map((perModel) => perModel[m] ?? []))
+      .filter((summary) => summary.passRate !== undefined)
+      .map((summary) => ({ key: passRateMetricKey(summary.name, suffix), value: summary.passRate!, timestamp, step: 0 })),
+  );
+}
+
 /** The table's JSON file, as MLflow's UI and `mlflow.load_table` read it. */
-export function bulkTableJson(modelCount: number, rows: readonly BulkRow[]): string {
-  return JSON.stringify(bulkTable(modelCount, rows));
+export function bulkTableJson(modelCount: number, rows: readonly BulkRow[], evaluation?: BulkEvaluation): string {
+  return JSON.stringify(bulkTable(modelCount, rows, evaluation));
 }
 
 /** The results as JSONL: one object a prompt, the table's columns as keys, plus the messages sent. */
-export function bulkResultsJsonl(modelCount: number, rows: readonly BulkRow[]): string {
-  const table = bulkTable(modelCount, rows);
+export function bulkResultsJsonl(modelCount: number, rows: readonly BulkRow[], evaluation?: BulkEvaluation): string {
+  const table = bulkTable(modelCount, rows, evaluation);
   return table.data
     .map((values, i) =>
       JSON.stringify({ ...Object.fromEntries(table.columns.map((column, c) => [column, values[c]])), messages: rows[i]!.prompt.messages }),
@@ -79,14 +108,17 @@ export function loggedTablesTag(paths: readonly string[]): string {
 /**
  * A bulk run as an MLflow run: the settings as params; per model, each prompt's latency and new
  * tokens stepped by row, and summaries; the results table as a table artifact MLflow's UI shows.
+ * A scored run also has each scorer's pass rate (evaluationMetrics), the scorers and the judge as
+ * params, and the tag `mlflow.runType=genai_evaluate` that `mlflow.genai.evaluate` gives its runs.
  */
 export function bulkRunRequest(input: {
   models: readonly RunModel[];
   settings: ChatSettings;
   rows: readonly BulkRow[];
   loggedAt: Date;
+  evaluation?: BulkEvaluation;
 }): ChatRunRequest {
-  const { models, settings, rows, loggedAt } = input;
+  const { models, settings, rows, loggedAt, evaluation } = input;
   const timestamp = loggedAt.getTime();
   const suffixes = modelSuffixes(models.length);
   const metrics: Metric[] = [];
@@ -111,6 +143,7 @@ export function bulkRunRequest(input: {
     if (newTokens.length) metrics.push({ key: `total_new_tokens${s}`, value: sum(newTokens), timestamp, step: 0 });
     if (speeds.length) metrics.push({ key: `mean_tokens_per_second${s}`, value: mean(speeds), timestamp, step: 0 });
   });
+  if (evaluation) metrics.push(...evaluationMetrics(models.length, evaluation, timestamp));
   return {
     runName: `bulk ${models.map(modelLabel).join(' vs ')} ${loggedAt.toISOString().slice(0, 16).replace('T', ' ')}`,
     tags: {
@@ -119,9 +152,15 @@ export function bulkRunRequest(input: {
       'phi3.chat.kind': 'bulk',
       ...Object.assign({}, ...models.map((model, m) => modelTags(model, suffixes[m]))),
       'mlflow.loggedArtifacts': loggedTablesTag([bulkTablePath]),
+      ...(evaluation ? { 'mlflow.runType': 'genai_evaluate' } : {}),
     },
-    params: { ...settingsParams(settings), prompts: String(rows.length) },
+    params: {
+      ...settingsParams(settings),
+      prompts: String(rows.length),
+      ...(evaluation ? { scorers: evaluation.names.join(', ') } : {}),
+      ...(evaluation?.judge ? { judge_model: evaluation.judge.sourceId } : {}),
+    },
     metrics,
-    artifacts: [{ path: bulkTablePath, text: bulkTableJson(models.length, rows) }],
+    artifacts: [{ path: bulkTablePath, text: bulkTableJson(models.length, rows, evaluation) }],
   };
 }

@@ -37,12 +37,18 @@ export async function runBulk(
       for (const model of models) {
         if (options.signal.aborted) break;
         const start = now();
+        const startedAtMs = Date.now();
         running = model;
         try {
           const answer = await model.answer({ messages: prompt.messages }, settings, () => undefined);
-          answers.push({ text: answer.text, figures: answer.figures, latencyMs: now() - start });
+          answers.push({ text: answer.text, figures: answer.figures, latencyMs: now() - start, startedAtMs });
         } catch (error) {
-          answers.push({ text: '', latencyMs: now() - start, error: options.signal.aborted ? 'Stopped.' : errorMessage(error) });
+          answers.push({
+            text: '',
+            latencyMs: now() - start,
+            startedAtMs,
+            error: options.signal.aborted ? 'Stopped.' : errorMessage(error),
+          });
         } finally {
           running = undefined;
         }

@@ -85,15 +85,15 @@ export async function runBulkFile(parts: ChatPanelParts): Promise<void> {
 
 export async function exportBulk(parts: ChatPanelParts): Promise<void> {
   const bulk = parts.session.bulk;
-  if (!bulk || bulk.running) return;
+  if (!bulk || bulk.running || bulk.scoring) return;
   const name = `bulk-results-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.jsonl`;
-  await saveTextFile(parts, bulkResultsJsonl(bulk.models.length, bulk.rows), name, 'Export the bulk results as JSONL', {
+  await saveTextFile(parts, bulkResultsJsonl(bulk.models.length, bulk.rows, bulk.evaluation), name, 'Export the bulk results as JSONL', {
     'JSON Lines': ['jsonl'],
   });
 }
 
 export function closeBulk(parts: ChatPanelParts): void {
-  if (parts.session.bulk?.running) return;
+  if (parts.session.bulk?.running || parts.session.bulk?.scoring) return;
   parts.session.bulk = undefined;
   parts.show();
 }

@@ -2,11 +2,12 @@ import * as vscode from 'vscode';
 import type { MlflowClient } from '../mlflow/client';
 import type { Experiment } from '../mlflow/entities';
 import { notificationText, pickText } from '../views/displayName';
+import { logBulkAssessments } from './bulkAssessments';
 import { bulkRunRequest } from './bulkResults';
 import type { ChatBackend } from './chatBackend';
 import type { ChatMlflowAccess } from './chatMlflowAccess';
 import type { ChatPanelParts } from './chatPanelParts';
-import { logChatRun, type ChatRunPhase } from './chatRunLogger';
+import { logChatRun, type ChatRunPhase, type LoggedChatRun } from './chatRunLogger';
 import { conversationRunRequest, type ChatRunRequest, type RunModel } from './chatRunRequest';
 import { errorMessage } from '../errorMessage';
 
@@ -43,12 +44,48 @@ export async function logConversation(parts: ChatPanelParts): Promise<void> {
   await logRun(parts, compare ? 'comparison' : 'conversation', request);
 }
 
-/** "Log Results to MLflow": the bulk run's table as a run. */
+/**
+ * "Log Results to MLflow": the bulk run's table as a run; when it was scored, with the pass rates,
+ * and each answer's trace linked to the run with its scores as assessments (MLflow 3). Assessments
+ * that cannot be written (an MLflow 2 server) leave the run logged and say why.
+ */
 export async function logBulk(parts: ChatPanelParts): Promise<void> {
   const bulk = parts.session.bulk;
-  if (!bulk || bulk.running || parts.session.logging) return;
-  await logRun(parts, 'bulk run', () =>
-    bulkRunRequest({ models: bulk.models, settings: bulk.settings, rows: bulk.rows, loggedAt: new Date() }),
+  if (!bulk || bulk.running || bulk.scoring || parts.session.logging) return;
+  const evaluation = bulk.evaluation;
+  await logRun(
+    parts,
+    'bulk run',
+    () =>
+      bulkRunRequest({
+        models: bulk.models,
+        settings: bulk.settings,
+        rows: bulk.rows,
+        loggedAt: new Date(),
+        ...(evaluation ? { evaluation } : {}),
+      }),
+    evaluation
+      ? async (client, logged, signal) => {
+          try {
+            const written = await logBulkAssessments(client, {
+              experimentId: logged.experimentId,
+              runId: logged.runId,
+              models: bulk.models,
+              settings: bulk.settings,
+              rows: bulk.rows,
+              evaluation,
+              signal,
+            });
+            const missing = written.missingTraces.length
+              ? ` ${written.missingTraces.length} answers' traces are not on the server, so their scores are only in the run.`
+              : '';
+            return ` Its ${written.traces} traces carry ${written.assessments} assessments.${missing}`;
+          } catch (error) {
+            parts.session.log(`Chat: the bulk run's assessments were not logged: ${errorMessage(error)}`);
+            return ` Its scores are in the run's metrics, but not on traces: ${errorMessage(error)}`;
+          }
+        }
+      : undefined,
   );
 }
 
@@ -56,7 +93,13 @@ export async function logBulk(parts: ChatPanelParts): Promise<void> {
  * Asks for the experiment, then logs the run with progress (and Cancel) in a notification. The
  * panel keeps everything whatever happens; success offers to show the run.
  */
-async function logRun(parts: ChatPanelParts, what: string, makeRequest: () => ChatRunRequest): Promise<void> {
+async function logRun(
+  parts: ChatPanelParts,
+  what: string,
+  makeRequest: () => ChatRunRequest,
+  /** What is logged once the run is, in the same progress; answers a sentence for the notice. */
+  afterRun?: (client: MlflowClient, logged: LoggedChatRun, signal: AbortSignal) => Promise<string>,
+): Promise<void> {
   const session = parts.session;
   const access = parts.host.mlflow;
   let client: MlflowClient;
@@ -73,20 +116,26 @@ async function logRun(parts: ChatPanelParts, what: string, makeRequest: () => Ch
     const experiment = await pickExperiment(client, what);
     if (!experiment) return;
     const request = makeRequest();
+    let more = '';
     const logged = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Logging the ${what} to MLflow`, cancellable: true },
-      (progress, token) => {
+      async (progress, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort(new Error('cancelled')));
-        return logChatRun(client, experiment.experimentId, request, {
+        const run = await logChatRun(client, experiment.experimentId, request, {
           signal: controller.signal,
           onPhase: (phase) => progress.report({ message: phaseText[phase] }),
         });
+        if (afterRun) {
+          progress.report({ message: 'logging traces and assessments…' });
+          more = await afterRun(client, run, controller.signal);
+        }
+        return run;
       },
     );
     session.notice = {
       kind: 'info',
-      message: `Logged the ${what} to MLflow: run "${logged.runName}" (${logged.runId}) in experiment "${experiment.name}".`,
+      message: `Logged the ${what} to MLflow: run "${logged.runName}" (${logged.runId}) in experiment "${experiment.name}".${more}`,
     };
     parts.show();
     void offerRun(access!, logged.experimentId, logged.runId, logged.runName);

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { displayName } from '../views/displayName';
 import { WebviewHost, webviewOptions } from '../webview/webviewHost';
 import { closeBulk, exportBulk, runBulkFile } from './chatBulkRun';
+import { pickJudge, scoreBulk } from './chatBulkScoring';
 import type { ChatModelRef } from './chatBackend';
 import { closeCompare, openCompare } from './chatCompare';
 import {
@@ -124,6 +125,7 @@ export class ChatPanel extends WebviewHost<HostToView, ViewToHost> implements Ch
         return sendMessage(this, message.text);
       case 'stop':
         this.session.bulk?.controller.abort();
+        this.session.bulk?.scoring?.abort();
         this.session.backend.stop();
         return this.session.compare?.backend.stop();
       case 'systemPrompt':
@@ -157,6 +159,10 @@ export class ChatPanel extends WebviewHost<HostToView, ViewToHost> implements Ch
         return logBulk(this);
       case 'bulkClose':
         return closeBulk(this);
+      case 'bulkScore':
+        return scoreBulk(this, message.choice);
+      case 'bulkPickJudge':
+        return pickJudge(this);
     }
   }
 

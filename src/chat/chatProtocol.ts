@@ -57,6 +57,28 @@ export interface ChatViewState {
   readonly bulk?: ViewBulk;
   /** Logging to MLflow is under way (its button is disabled). */
   readonly logging?: boolean;
+  /** Scoring the bulk run: the judge picked, and the scores so far (present with `bulk`). */
+  readonly scoring?: ViewScoring;
+}
+
+/** One scorer's result for one answer. */
+export interface ViewScore {
+  readonly name: string;
+  readonly outcome: 'pass' | 'fail' | 'skipped' | 'error';
+  readonly rationale: string;
+}
+
+export interface ViewScoring {
+  /** The judge model's title, once picked. */
+  readonly judge?: string;
+  readonly defaultRubric: string;
+  readonly running: boolean;
+  /** The scorers' names, in the order of each answer's scores. */
+  readonly names: readonly string[];
+  /** Row by row (as scored so far), model by model. */
+  readonly scores: ReadonlyArray<ReadonlyArray<readonly ViewScore[]>>;
+  /** Per scorer, each model's pass rate in words ("2 of 3 passed (67%)"). */
+  readonly summary: ReadonlyArray<{ readonly name: string; readonly perModel: readonly string[] }>;
 }
 
 export interface ViewCompare {
@@ -129,7 +151,10 @@ export type ViewToHost =
   | { readonly type: 'bulkRun' }
   | { readonly type: 'bulkExport' }
   | { readonly type: 'bulkLog' }
-  | { readonly type: 'bulkClose' };
+  | { readonly type: 'bulkClose' }
+  /** Score the bulk run: the form's choice, checked on the host (src/evaluation/scoringChoice.ts). */
+  | { readonly type: 'bulkScore'; readonly choice: unknown }
+  | { readonly type: 'bulkPickJudge' };
 
 const viewMessageTypes = new Set<ViewToHost['type']>([
   'ready',
@@ -149,6 +174,8 @@ const viewMessageTypes = new Set<ViewToHost['type']>([
   'bulkExport',
   'bulkLog',
   'bulkClose',
+  'bulkScore',
+  'bulkPickJudge',
 ]);
 
 /** A message from the webview, checked: anything malformed is dropped (the webview is not trusted with shapes). */

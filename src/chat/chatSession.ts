@@ -1,5 +1,6 @@
+import type { BulkEvaluation, JudgeIdentity } from './bulkEvaluation';
 import type { BulkRow } from './bulkResults';
-import { createChatBackend, type ChatBackend, type EndpointSecretReader } from './chatBackend';
+import { createChatBackend, type ChatBackend, type ChatModelRef, type EndpointSecretReader } from './chatBackend';
 import type { ChatViewState } from './chatProtocol';
 import type { RunModel } from './chatRunRequest';
 import { ChatSide } from './chatSide';
@@ -20,6 +21,12 @@ export interface BulkState {
   readonly controller: AbortController;
   running: boolean;
   cancelled: boolean;
+  /** The judge model picked for scoring, if one was. */
+  judge?: JudgeIdentity & { readonly ref: ChatModelRef };
+  /** The scores, once scoring started (rows are added as they are scored). */
+  evaluation?: BulkEvaluation;
+  /** Scoring is under way; aborting stops it before the next judge question. */
+  scoring?: AbortController;
 }
 
 /**
@@ -71,11 +78,17 @@ export class ChatSession {
   }
 
   get busy(): boolean {
-    return this.conversation.isGenerating || (this.compare?.conversation.isGenerating ?? false) || (this.bulk?.running ?? false);
+    return (
+      this.conversation.isGenerating ||
+      (this.compare?.conversation.isGenerating ?? false) ||
+      (this.bulk?.running ?? false) ||
+      this.bulk?.scoring !== undefined
+    );
   }
 
   dispose(): void {
     this.bulk?.controller.abort();
+    this.bulk?.scoring?.abort();
     this.main.backend.dispose();
     this.compare?.backend.dispose();
   }

@@ -1,5 +1,6 @@
 import { displayName } from '../views/displayName';
 import type { BulkRow } from './bulkResults';
+import { viewScoring } from './bulkScoringView';
 import type { ChatViewState, ViewBulk, ViewBulkRow, ViewModel, ViewTurn } from './chatProtocol';
 import type { BulkState, ChatSession } from './chatSession';
 import type { ChatSide } from './chatSide';
@@ -37,7 +38,7 @@ export class ChatViewBuilder {
       ...(session.context ? { context: session.context } : {}),
       ...(session.notice ? { notice: { ...session.notice, message: displayName(session.notice.message) } } : {}),
       ...(compare ? { compare: { model: viewModel(compare), turns: this.turns(compare.conversation) } } : {}),
-      ...(session.bulk ? { bulk: this.bulk(session.bulk) } : {}),
+      ...(session.bulk ? { bulk: this.bulk(session.bulk), scoring: viewScoring(session.bulk) } : {}),
       ...(session.logging ? { logging: true } : {}),
     };
   }

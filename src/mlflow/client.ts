@@ -8,6 +8,7 @@ import { MlflowError } from './errors';
 import { PromptsApi } from './prompts/promptsApi';
 import { RunsApi } from './runs';
 import { featuresOf, type MlflowVersion, parseMlflowVersion, type ServerFeatures } from './serverVersion';
+import { AssessmentsApi } from './traces/assessmentsApi';
 import { TracesApi } from './traces/tracesApi';
 
 /**
@@ -23,6 +24,7 @@ export class MlflowClient {
   readonly loggedModels: LoggedModelsApi;
   readonly prompts: PromptsApi;
   readonly traces: TracesApi;
+  readonly assessments: AssessmentsApi;
 
   private version: Promise<MlflowVersion> | undefined;
 
@@ -46,6 +48,7 @@ export class MlflowClient {
     this.traces = new TracesApi(this.http, (feature, what) =>
       this.require(feature, what, feature === 'traceSpanIngest' ? 'need an MLflow 3.4 server' : 'need an MLflow 3 server'),
     );
+    this.assessments = new AssessmentsApi(this.http, () => this.require('traces', 'Assessments', 'need an MLflow 3 server'));
   }
 
   /** This client was replaced: its sockets close as their calls end (see MlflowHttp.retire). */

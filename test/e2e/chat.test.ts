@@ -429,11 +429,18 @@ interface RestRun {
 async function restRun(
   mlflow: MlflowServer,
   runId: string,
-): Promise<{ status: string; params: Record<string, string>; metrics: Record<string, number>; tags: Record<string, string> }> {
+): Promise<{
+  status: string;
+  experimentId: string;
+  params: Record<string, string>;
+  metrics: Record<string, number>;
+  tags: Record<string, string>;
+}> {
   const answer = (await (await fetch(`${mlflow.url}/api/2.0/mlflow/runs/get?run_id=${runId}`)).json()) as { run: RestRun };
   const pairs = <T>(list: Array<{ key: string; value: T }> | undefined) => Object.fromEntries((list ?? []).map((p) => [p.key, p.value]));
   return {
     status: answer.run.info.status,
+    experimentId: answer.run.info.experiment_id,
     params: pairs(answer.run.data.params),
     metrics: pairs(answer.run.data.metrics),
     tags: pairs(answer.run.data.tags),
@@ -476,6 +483,7 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
         '',
       ].join('\n'),
     );
+    writeFileSync(join(workspace, 'scored.jsonl'), '{"prompt": "Hello", "expected": "Hi"}\n{"prompt": "What is MLflow?"}\n');
     mlflow = await startMlflowServer();
     // A registered model with two versions, each a run's ONNX folder: version 1 (int4, @champion) and version 2 (fp32).
     const client = new MlflowClient({ uri: parseTrackingUri(mlflow.url), auth: { kind: 'none' } });
@@ -666,6 +674,83 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
     await chat.locator('.bulk').waitFor({ state: 'hidden', timeout: 15_000 });
   });
 
+  it('scores a bulk run: per-row scores and pass rates in the panel, assessments on its traces and pass rates on the logged run', async () => {
+    await chat.locator('#bulk-run').click();
+    await chooseInFileDialog(page, {
+      title: 'Bulk run: a JSONL file of prompts',
+      startFolder: workspace,
+      path: join(workspace, 'scored.jsonl'),
+      okLabel: 'Run the Prompts',
+    });
+    await chat.locator('.bulk-summary', { hasText: /: 2 of 2 prompts answered \(done\)$/ }).waitFor({ timeout: 120_000 });
+    await chat.locator('#scoring > summary').click();
+    await chat.locator('#score-exact_match').check();
+    await chat.locator('#score-answer_length').check();
+    await chat.locator('#score-length-max').fill('100000');
+    await chat.locator('#score-tokens_per_second').check();
+    await chat.locator('#score-tps-min').fill('0');
+    // The judge: another model from the chat's picker. A random-weight model's reply says neither PASS nor FAIL.
+    await chat.locator('#score-judge').check();
+    await chat.locator('#bulk-score').click();
+    await chat
+      .locator('.notice.error', { hasText: 'Cannot score: Pick the judge model first (Pick Judge…).' })
+      .waitFor({ timeout: 15_000 });
+    await chat.locator('#pick-judge').click();
+    await page
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ hasText: `models/${secondModel}` })
+      .first()
+      .click({ timeout: 30_000 });
+    await chat.locator('.judge-name', { hasText: secondModel }).waitFor({ timeout: 15_000 });
+    await chat.locator('#bulk-score').click();
+    const lines = chat.locator('.score-summary .score-line');
+    await lines.nth(3).waitFor({ timeout: 120_000 });
+    await chat.locator('#bulk-score', { hasText: /^Score$/ }).waitFor({ timeout: 120_000 });
+    assert.deepEqual(await lines.allTextContents(), [
+      'exact_match0 of 1 passed (0%), 1 skipped',
+      'answer_length2 of 2 passed (100%)',
+      'tokens_per_second2 of 2 passed (100%)',
+      'judgenone scored (2 malformed)',
+    ]);
+    assert.deepEqual(await chat.locator('.bulk-row td.scores').allTextContents(), [
+      'exact_match ✗answer_length ✓tokens_per_second ✓judge ?',
+      'exact_match –answer_length ✓tokens_per_second ✓judge ?',
+    ]);
+    assert.equal(await chat.locator('.bulk-row td.scores .score.skipped').getAttribute('title'), 'The line has no "expected" answer.');
+    assert.match(
+      (await chat.locator('.bulk-row td.scores .score.error').first().getAttribute('title')) ?? '',
+      /^The judge's answer says neither PASS nor FAIL: "/,
+    );
+    await saveScreenshot(page, 'e2e-chat-bulk-scored');
+
+    await chat.locator('#bulk-log').click();
+    await pickRow(page, 'chat-e2e');
+    const notice = chat.locator('.notice.info', { hasText: 'Its 2 traces carry 8 assessments.' });
+    await notice.waitFor({ timeout: 60_000 });
+    const runId = /\((\w{32})\) in experiment "chat-e2e"\./.exec((await notice.textContent()) ?? '')![1]!;
+    const run = await restRun(mlflow, runId);
+    assert.equal(run.tags['mlflow.runType'], 'genai_evaluate');
+    assert.equal(run.params.judge_model, secondModel);
+    assert.equal(run.metrics['judge/mean'], undefined, 'no verdict, no pass rate');
+    assert.deepEqual(
+      [run.metrics['exact_match/mean'], run.metrics['answer_length/mean'], run.metrics['tokens_per_second/mean']],
+      [0, 1, 1],
+    );
+    const traces = (await (
+      await fetch(`${mlflow.url}/api/3.0/mlflow/traces/search`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          locations: [{ type: 'MLFLOW_EXPERIMENT', mlflow_experiment: { experiment_id: run.experimentId } }],
+          filter: `attributes.run_id = '${runId}'`,
+        }),
+      })
+    ).json()) as { traces?: unknown[] };
+    assert.equal(traces.traces?.length, 2);
+    await chat.locator('#bulk-close').click();
+    await chat.locator('.bulk').waitFor({ state: 'hidden', timeout: 15_000 });
+  });
+
   it('compares two models side by side: the same prompt, each column its own answer and figures', async () => {
     await setGreedy(chat, 5);
     await chat.locator('#clear').click();
@@ -707,6 +792,18 @@ describe('the chat panel logs to MLflow, runs a JSONL file in bulk and compares 
     assert.deepEqual(await chat.locator('.bulk-row td:nth-child(4)').allTextContents(), ['5', '5', '5']);
     assert.deepEqual(await chat.locator('.bulk-row td:nth-child(7)').allTextContents(), ['5', '5', '5']);
     await saveScreenshot(page, 'e2e-chat-compare-bulk');
+    // Scored, the two models' pass rates side by side (the form is as the last scoring left it, open).
+    await chat.locator('#scoring[open]').waitFor({ timeout: 15_000 });
+    for (const id of ['#score-exact_match', '#score-tokens_per_second', '#score-judge']) await chat.locator(id).uncheck();
+    await chat.locator('#score-length-max').fill('100000');
+    await chat.locator('#bulk-score').click();
+    await chat.locator('.score-summary .score-line').first().waitFor({ timeout: 60_000 });
+    assert.deepEqual(await chat.locator('.score-summary thead th').allTextContents(), ['Scorer', modelName, secondModel]);
+    assert.deepEqual(await chat.locator('.score-summary .score-line').allTextContents(), [
+      'answer_length3 of 3 passed (100%)3 of 3 passed (100%)',
+    ]);
+    assert.equal(await chat.locator('.bulk-row').first().locator('td.scores').count(), 2);
+    await saveScreenshot(page, 'e2e-chat-compare-bulk-scored');
     await chat.locator('#bulk-close').click();
   });
 

@@ -42,6 +42,23 @@ describe("the libraries' import boundaries (eslint.config.mjs)", () => {
     ]);
   });
 
+  it('refuse vscode, src/mlflow and src/chat in src/evaluation', () => {
+    const message = 'src/evaluation is the plain scorer library: no vscode, src/mlflow, src/inference or src/chat import.';
+    assert.deepEqual(restrictedImports('src/evaluation/probe.ts', "import * as probe from 'vscode';"), [
+      `'vscode' import is restricted from being used. ${message}`,
+    ]);
+    assert.deepEqual(restrictedImports('src/evaluation/probe.ts', "import { probe } from '../chat/chatBackend';"), [
+      `'../chat/chatBackend' import is restricted from being used by a pattern. ${message}`,
+    ]);
+    assert.deepEqual(restrictedImports('src/evaluation/probe.ts', "import { probe } from '../mlflow/client';"), [
+      `'../mlflow/client' import is restricted from being used by a pattern. ${message}`,
+    ]);
+    assert.deepEqual(
+      restrictedImports('src/evaluation/probe.ts', "import { formatPhi3Chat as probe } from '../formats/phi3ChatFormat';"),
+      [],
+    );
+  });
+
   it('let both libraries import src/formats', () => {
     assert.deepEqual(
       restrictedImports('src/mlflow/scoring/probe.ts', "import { formatPhi3Chat as probe } from '../../formats/phi3ChatFormat';"),

@@ -178,7 +178,7 @@ function renderChrome(state: ChatViewState): void {
   closeCompareButton.hidden = !state.compare;
   closeCompareButton.disabled = state.busy;
   bulkButton.disabled = state.busy;
-  bulk.renderHead(state.bulk, Boolean(state.logging));
+  bulk.renderHead(state.bulk, Boolean(state.logging), state.scoring);
 }
 
 /** Keeps the newest text in view while the user reads at the bottom. */
@@ -228,7 +228,7 @@ function apply(message: HostToView, state: ChatViewState | undefined): ChatViewS
   if (message.type === 'state') {
     renderChrome(message.state);
     renderConversation(message.state);
-    bulk.render(message.state.bulk, Boolean(message.state.logging));
+    bulk.render(message.state.bulk, Boolean(message.state.logging), message.state.scoring);
     return message.state;
   }
   if (message.type === 'restoreDraft') {
@@ -242,7 +242,7 @@ function apply(message: HostToView, state: ChatViewState | undefined): ChatViewS
       for (const key of message.unset) delete next[key];
       const updated = next as unknown as ChatViewState;
       const changed = (key: keyof ChatViewState) => key in message.set || (message.unset as readonly string[]).includes(key);
-      if (changed('bulk')) bulk.render(updated.bulk, Boolean(updated.logging));
+      if (changed('bulk') || changed('scoring')) bulk.render(updated.bulk, Boolean(updated.logging), updated.scoring);
       renderChrome(updated);
       // Comparing, each column's head shows its model: the main one's changes redraw the columns too.
       if (changed('turns') || changed('compare') || (updated.compare && changed('model'))) renderConversation(updated);
@@ -262,12 +262,13 @@ function apply(message: HostToView, state: ChatViewState | undefined): ChatViewS
       if (!state.bulk) return state;
       const updated = { ...state, bulk: { ...state.bulk, rows: [...state.bulk.rows, message.row] } };
       bulk.appendRow(updated.bulk, message.row, Boolean(updated.logging));
+      bulk.renderHead(updated.bulk, Boolean(updated.logging), updated.scoring);
       return updated;
     }
     case 'bulkStatus': {
       if (!state.bulk) return state;
       const updated = { ...state, bulk: { ...state.bulk, running: message.running, cancelled: message.cancelled } };
-      bulk.renderHead(updated.bulk, Boolean(updated.logging));
+      bulk.renderHead(updated.bulk, Boolean(updated.logging), updated.scoring);
       return updated;
     }
   }

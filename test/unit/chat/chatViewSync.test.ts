@@ -16,6 +16,7 @@ import { describeFigures } from '../../../src/chat/conversationExport';
 import { defaultChatSettings } from '../../../src/chat/generationSettings';
 import { renderModelMarkdown } from '../../../src/chat/markdownRenderer';
 import { RenderedAnswers } from '../../../src/chat/renderedAnswers';
+import { defaultJudgeRubric } from '../../../src/evaluation/judge';
 import { repoRoot } from '../../harness/paths';
 
 const folder = join(repoRoot, 'test', 'fixtures', 'models', 'phi3-tiny-genai-int4');
@@ -119,6 +120,8 @@ describe('the chat page messages', () => {
         set: {
           busy: true,
           bulk: { models: ['phi3-tiny-genai-int4'], file: '/prompts.jsonl', total: 3, running: true, cancelled: false, rows: [] },
+          // Its scoring section, not scored yet.
+          scoring: { defaultRubric: defaultJudgeRubric, running: false, names: [], scores: [], summary: [] },
         },
         unset: [],
       },
@@ -154,6 +157,6 @@ describe('the chat page messages', () => {
     assert.equal(full.state.bulk?.rows.length, 3);
     session.bulk = undefined;
     session.conversation.clear();
-    assert.deepEqual(show(), [{ type: 'update', set: { turns: [] }, unset: ['bulk'] }]);
+    assert.deepEqual(show(), [{ type: 'update', set: { turns: [] }, unset: ['bulk', 'scoring'] }]);
   });
 });
