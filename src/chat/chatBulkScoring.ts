@@ -16,7 +16,7 @@ export async function pickJudge(parts: ChatPanelParts): Promise<void> {
   try {
     const ref = await pickChatModel({ title: 'Judge: the model that grades the answers' });
     if (!ref || parts.disposed) return;
-    const backend = createChatBackend(ref, parts.session.log);
+    const backend = createChatBackend(ref, parts.session.log, parts.session.secrets);
     const identity = { ref, title: backend.title, sourceId: modelLabel(runModelOf(backend)) };
     backend.dispose();
     bulk.judge = identity;
@@ -56,7 +56,7 @@ export async function scoreBulk(parts: ChatPanelParts, raw: unknown): Promise<vo
   try {
     let judge: JudgeModel | undefined;
     if (choice.judgeRubric !== undefined && bulk.judge) {
-      judgeBackend = createChatBackend(bulk.judge.ref, session.log);
+      judgeBackend = createChatBackend(bulk.judge.ref, session.log, session.secrets);
       await judgeBackend.open();
       judge = judgeOf(judgeBackend);
     }
