@@ -11,6 +11,17 @@ export interface BulkAnswer {
   /** Wall-clock time from sending the prompt to the whole answer. */
   readonly latencyMs: number;
   readonly error?: string;
+  /**
+   * The MLflow trace of this answer (`tr-…`), when the panel's answers are traced: the id the
+   * trace has on the server once logged (a failure to log it is reported apart). Assessments of
+   * the answer attach to it.
+   */
+  readonly traceId?: string;
+}
+
+/** The trace ids of a bulk run's answers, row by row. */
+export function bulkTraceIds(rows: readonly BulkRow[]): string[] {
+  return rows.flatMap((row) => row.answers.flatMap((answer) => (answer.traceId ? [answer.traceId] : [])));
 }
 
 /** A prompt and each model's answer (in the order of the models). */
@@ -27,13 +38,24 @@ export interface TableArtifact {
 
 export const bulkTablePath = 'bulk_results.json';
 
-/** The results as a table: line, prompt, then per model answer, new tokens, latency, tokens/s and error. */
+/**
+ * The results as a table: line, prompt, then per model answer, new tokens, latency, tokens/s and
+ * error, and the trace id when any answer was traced (MLflow's UI then finds the trace by it).
+ */
 export function bulkTable(modelCount: number, rows: readonly BulkRow[]): TableArtifact {
   const suffixes = modelSuffixes(modelCount);
+  const traced = rows.some((row) => row.answers.some((answer) => answer.traceId !== undefined));
   const columns = [
     'line',
     'prompt',
-    ...suffixes.flatMap((s) => [`answer${s}`, `new_tokens${s}`, `latency_ms${s}`, `tokens_per_second${s}`, `error${s}`]),
+    ...suffixes.flatMap((s) => [
+      `answer${s}`,
+      `new_tokens${s}`,
+      `latency_ms${s}`,
+      `tokens_per_second${s}`,
+      `error${s}`,
+      ...(traced ? [`trace_id${s}`] : []),
+    ]),
   ];
   const data = rows.map((row) => [
     row.prompt.line,
@@ -46,6 +68,7 @@ export function bulkTable(modelCount: number, rows: readonly BulkRow[]): TableAr
         answer ? Math.round(answer.latencyMs) : null,
         answer?.figures?.tokensPerSecond ?? null,
         answer?.error ?? null,
+        ...(traced ? [answer?.traceId ?? null] : []),
       ];
     }),
   ]);

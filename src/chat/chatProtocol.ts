@@ -57,6 +57,15 @@ export interface ChatViewState {
   readonly bulk?: ViewBulk;
   /** Logging to MLflow is under way (its button is disabled). */
   readonly logging?: boolean;
+  /** The answers are logged as MLflow traces (or that was asked for and cannot be): the small indicator. */
+  readonly tracing?: ViewTracing;
+}
+
+export interface ViewTracing {
+  /** on: answers are traced; deciding: being asked or checked; unavailable: asked for, but nothing is sent. */
+  readonly kind: 'on' | 'deciding' | 'unavailable';
+  /** "Traced to experiment "chat"" or why not, as text. */
+  readonly text: string;
 }
 
 export interface ViewCompare {
@@ -71,6 +80,8 @@ export interface ViewBulkAnswer {
   readonly newTokens?: number;
   readonly latencyMs: number;
   readonly error?: string;
+  /** The answer's MLflow trace (`tr-…`): the page shows it, and asks to open it. */
+  readonly traceId?: string;
 }
 
 /** One prompt of a bulk run and each model's answer to it. */
@@ -129,7 +140,9 @@ export type ViewToHost =
   | { readonly type: 'bulkRun' }
   | { readonly type: 'bulkExport' }
   | { readonly type: 'bulkLog' }
-  | { readonly type: 'bulkClose' };
+  | { readonly type: 'bulkClose' }
+  /** Open a bulk answer's trace in MLflow's web UI. */
+  | { readonly type: 'openTrace'; readonly traceId: string };
 
 const viewMessageTypes = new Set<ViewToHost['type']>([
   'ready',
@@ -149,6 +162,7 @@ const viewMessageTypes = new Set<ViewToHost['type']>([
   'bulkExport',
   'bulkLog',
   'bulkClose',
+  'openTrace',
 ]);
 
 /** A message from the webview, checked: anything malformed is dropped (the webview is not trusted with shapes). */
@@ -164,6 +178,10 @@ export function parseViewMessage(raw: unknown): ViewToHost | undefined {
       return typeof message.on === 'boolean' ? (message as unknown as ViewToHost) : undefined;
     case 'copy':
       return typeof message.turnId === 'number' ? (message as unknown as ViewToHost) : undefined;
+    case 'openTrace':
+      return typeof message.traceId === 'string' && /^tr-[0-9a-f]{32}$/.test(message.traceId)
+        ? (message as unknown as ViewToHost)
+        : undefined;
     case 'settings': {
       const edit = parseSettingsEdit(message);
       return edit ? { type: 'settings', ...edit } : undefined;

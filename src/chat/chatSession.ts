@@ -7,6 +7,7 @@ import type { ContextUsage } from './contextUsage';
 import { Conversation } from './conversation';
 import type { ChatSettings } from './generationSettings';
 import type { SavedChat } from './chatSavedState';
+import { ChatTracing } from './chatTracing';
 
 /** A bulk run in the panel: its prompts, the rows answered so far, and how to stop it. */
 export interface BulkState {
@@ -45,6 +46,8 @@ export class ChatSession {
     saved: SavedChat,
     settingsOf: (backend: ChatBackend) => ChatSettings,
     readonly log: (line: string) => void,
+    /** Whether and where the panel's answers are logged as MLflow traces. */
+    readonly tracing: ChatTracing = new ChatTracing(undefined),
   ) {
     this.main = new ChatSide(createChatBackend(saved.model, log), new Conversation(saved.conversation), log);
     if (saved.compare)

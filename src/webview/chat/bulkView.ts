@@ -12,7 +12,7 @@ export class BulkView {
   private readonly rows = el('tbody');
   readonly element: HTMLElement;
 
-  constructor(post: (message: ViewToHost) => void) {
+  constructor(private readonly post: (message: ViewToHost) => void) {
     this.exportButton = el('button', {
       id: 'bulk-export',
       className: 'secondary',
@@ -63,12 +63,12 @@ export class BulkView {
       ]),
     );
     this.table.replaceChildren(el('thead', {}, head), this.rows);
-    this.rows.replaceChildren(...bulk.rows.map(rowElement));
+    this.rows.replaceChildren(...bulk.rows.map((row) => rowElement(row, this.post)));
   }
 
   /** A row answered (`bulk` already holds it): it joins the table, and the summary counts it. */
   appendRow(bulk: ViewBulk, row: ViewBulkRow, logging: boolean): void {
-    this.rows.append(rowElement(row));
+    this.rows.append(rowElement(row, this.post));
     this.renderHead(bulk, logging);
   }
 
@@ -85,7 +85,7 @@ export class BulkView {
   }
 }
 
-function rowElement(row: ViewBulkRow): HTMLElement {
+function rowElement(row: ViewBulkRow, post: (message: ViewToHost) => void): HTMLElement {
   return el('tr', { className: 'bulk-row' }, [
     el('td', { className: 'num', text: String(row.line) }),
     el('td', { className: 'prompt', text: row.prompt }),
@@ -93,9 +93,20 @@ function rowElement(row: ViewBulkRow): HTMLElement {
       el('td', { className: `answer${answer.error ? ' failed' : ''}`, title: answer.figures ?? '' }, [
         document.createTextNode(answer.text),
         answer.error ? el('div', { className: 'error', text: answer.error }) : undefined,
+        answer.traceId ? traceLink(answer.traceId, post) : undefined,
       ]),
       el('td', { className: 'num', text: answer.newTokens === undefined ? '' : String(answer.newTokens) }),
       el('td', { className: 'num', text: String(answer.latencyMs) }),
     ]),
   ]);
+}
+
+/** The answer's trace id, a link that opens the trace in MLflow's web UI. */
+function traceLink(traceId: string, post: (message: ViewToHost) => void): HTMLElement {
+  const link = el('a', { className: 'trace', href: '#', title: 'Open this trace in the MLflow UI', text: traceId });
+  link.addEventListener('click', (event) => {
+    event.preventDefault();
+    post({ type: 'openTrace', traceId });
+  });
+  return el('div', { className: 'trace-id' }, [link]);
 }
