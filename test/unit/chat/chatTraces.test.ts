@@ -14,6 +14,7 @@ import { bulkRunRequest, bulkTable, bulkTraceIds } from '../../../src/chat/bulkR
 import { runBulk } from '../../../src/chat/bulkRunner';
 import { LocalChatBackend, ServedChatBackend } from '../../../src/chat/chatBackend';
 import { logChatRun } from '../../../src/chat/chatRunLogger';
+import { parseViewMessage } from '../../../src/chat/chatProtocol';
 import { ChatSide } from '../../../src/chat/chatSide';
 import { ChatTracing, type ChatTraceAccess, type TraceLogMode } from '../../../src/chat/chatTracing';
 import { Conversation } from '../../../src/chat/conversation';
@@ -408,5 +409,15 @@ describe('chat traces asked of a real MLflow 2 server', () => {
       ['GET /version'],
     );
     await batcher.dispose();
+  });
+});
+
+describe("the page's request to open a bulk answer's trace", () => {
+  it("is taken with a trace id of MLflow's form only", () => {
+    const traceId = `tr-${'0123456789abcdef'.repeat(2)}`;
+    assert.deepEqual(parseViewMessage({ type: 'openTrace', traceId }), { type: 'openTrace', traceId });
+    assert.equal(parseViewMessage({ type: 'openTrace', traceId: 'javascript:alert(1)' }), undefined);
+    assert.equal(parseViewMessage({ type: 'openTrace', traceId: `${traceId}&x=1` }), undefined);
+    assert.equal(parseViewMessage({ type: 'openTrace' }), undefined);
   });
 });
