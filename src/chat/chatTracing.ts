@@ -52,8 +52,10 @@ export class ChatTracing {
     private readonly events: { readonly onChange?: () => void; readonly onFailure?: (message: string) => void } = {},
   ) {}
 
+  /** The decision, as long as the connection it was made for is the current one (after a change, nothing is traced until the next decide()). */
   get state(): TracingState {
-    return this.current;
+    if (this.current.kind === 'off' || this.access?.connection()?.client === this.decidedFor) return this.current;
+    return { kind: 'off' };
   }
 
   /**
@@ -103,9 +105,9 @@ export class ChatTracing {
    * returns the id the trace will have (`tr-…`); undefined when it is not traced. Returns at once.
    */
   record(request: AnsweredRequest): string | undefined {
-    const state = this.current;
+    const state = this.state;
     const connection = this.access?.connection();
-    if (state.kind !== 'on' || !connection || connection.client !== this.decidedFor) return undefined;
+    if (state.kind !== 'on' || !connection) return undefined;
     let trace;
     try {
       trace = chatTrace(answerTraceInput(request));

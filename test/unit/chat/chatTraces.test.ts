@@ -345,6 +345,38 @@ describe('chat answers traced on a real MLflow 3 server, read back by its Python
     assert.equal(batcher.pending, 0);
   });
 
+  it('after the connection changes, traces nothing until it decides again, for the new server', async () => {
+    const other = new MlflowClient({ uri: parseTrackingUri(server.url), auth: { kind: 'none' } });
+    let current = { client, batcher };
+    let confirms = 0;
+    const tracing = new ChatTracing({
+      mode: () => 'ask',
+      connection: () => current,
+      confirm: async () => ++confirms > 0,
+      experiment: async () => ({ experimentId, name: 'chat-traces' }),
+    });
+    assert.equal((await tracing.decide()).kind, 'on');
+    current = { client: other, batcher };
+    assert.deepEqual(tracing.state, { kind: 'off' });
+    const now = Date.now();
+    const request = {
+      source: 'local' as const,
+      model: 'm',
+      input: { messages: [{ role: 'user' as const, content: 'x' }] },
+      settings,
+      startMs: now,
+      endMs: now + 1,
+      error: new Error('x'),
+      kind: 'chat' as const,
+    };
+    assert.equal(tracing.record(request), undefined);
+    assert.equal(batcher.pending, 0);
+    assert.equal((await tracing.decide()).kind, 'on');
+    assert.equal(confirms, 2, 'asked again for the new connection');
+    assert.match(tracing.record(request) ?? '', /^tr-[0-9a-f]{32}$/);
+    await batcher.flush();
+  });
+
   it('reports a trace the server refuses to the panel, without holding up the answer', async () => {
     const { tracing, failures } = tracingOver(client, batcher, { mode: 'always', experimentId: '999999' });
     await tracing.decide();
