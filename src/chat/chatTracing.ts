@@ -1,4 +1,5 @@
 import type { MlflowClient } from '../mlflow/client';
+import { MlflowError } from '../mlflow/errors';
 import { chatTrace } from '../mlflow/traces/chatTrace';
 import type { TraceBatcher } from '../mlflow/traces/traceBatcher';
 import { mlflowTraceId } from '../mlflow/traces/traceRecord';
@@ -44,8 +45,9 @@ export class ChatTracing {
   private decision: Promise<TracingState> | undefined;
   /** The server the decision was made for: a new connection decides again. */
   private decidedFor: MlflowClient | undefined;
-  /** Trace ids the server has confirmed, to link to a run. */
+  /** Trace ids the server has confirmed, to link to a run, and those it was not given. */
   private readonly logged = new Set<string>();
+  private readonly failed = new Set<string>();
 
   constructor(
     private readonly access: ChatTraceAccess | undefined,
@@ -118,7 +120,10 @@ export class ChatTracing {
     const traceId = mlflowTraceId(trace.otelTraceId);
     const accepted = connection.batcher.enqueue(state.experiment.experimentId, trace, {
       onLogged: (info) => this.logged.add(info.traceId),
-      onFailure: (failure) => this.events.onFailure?.(failure.message),
+      onFailure: (failure) => {
+        this.failed.add(failure.traceId);
+        this.events.onFailure?.(failure.message);
+      },
     });
     return accepted ? traceId : undefined;
   }
@@ -130,17 +135,32 @@ export class ChatTracing {
   }
 
   /**
-   * Links these traces to a run, once the batcher has sent what it holds: only those the server
-   * confirmed (a trace that failed to log is not linked, its failure was reported). Returns how
-   * many were linked.
+   * Links these traces to a run, once the batcher has sent what it holds: those the server
+   * confirmed, and those of an earlier session (a chat restored after a reload) that the server
+   * has; a trace that failed to log is not linked (its failure was reported), as MLflow would
+   * store a link to a trace it does not have. Returns how many were linked.
    */
   async linkToRun(runId: string, traceIds: readonly (string | undefined)[]): Promise<number> {
     const connection = this.access?.connection();
     if (!connection) return 0;
     await connection.batcher.flush();
-    const ids = [...new Set(traceIds.filter((id): id is string => id !== undefined && this.logged.has(id)))];
+    const ids: string[] = [];
+    for (const id of new Set(traceIds)) {
+      if (id === undefined || this.failed.has(id)) continue;
+      if (this.logged.has(id) || (await this.serverHas(connection.client, id))) ids.push(id);
+    }
     if (ids.length > 0) await connection.client.traces.linkToRun(runId, ids);
     return ids.length;
+  }
+
+  private async serverHas(client: MlflowClient, traceId: string): Promise<boolean> {
+    try {
+      await client.traces.get(traceId);
+      return true;
+    } catch (error) {
+      if (error instanceof MlflowError && error.isNotFound) return false;
+      throw error;
+    }
   }
 
   private set(state: TracingState): TracingState {

@@ -305,6 +305,18 @@ describe('chat answers traced on a real MLflow 3 server, read back by its Python
     assert.equal(await tracing.linkToRun(run.runId, ids), 2);
     const linked = await runMlflowPython<string[]>(runTraces, { experiment: experimentId, run: run.runId }, { trackingUri: server.url });
     assert.deepEqual(linked, [...ids].sort());
+    // A chat restored after a reload: a new session links the traces the server has, not one it never got.
+    const restored = tracingOver(client, batcher, { mode: 'always', experimentId });
+    const again = await logChatRun(
+      client,
+      experimentId,
+      bulkRunRequest({ models: [{ kind: 'local', location: folder }], settings, rows: outcome.rows, loggedAt: new Date() }),
+    );
+    assert.equal(await restored.tracing.linkToRun(again.runId, [...ids, `tr-${'f'.repeat(32)}`]), 2);
+    assert.deepEqual(
+      await runMlflowPython<string[]>(runTraces, { experiment: experimentId, run: again.runId }, { trackingUri: server.url }),
+      [...ids].sort(),
+    );
     const traces = await read(ids);
     assert.deepEqual(
       traces.map((trace) => [trace.tags['phi3.chat.kind'], (trace.spans[0]!.inputs as { messages: unknown }).messages]),
