@@ -28,7 +28,8 @@ export interface ChatTraceAccess {
 /** What the panel shows of its tracing (the small indicator). */
 export type TracingState =
   | { readonly kind: 'off' }
-  | { readonly kind: 'deciding' }
+  /** Checking the server, or (`asking`) waiting for the user's answer to mode "ask"'s question. */
+  | { readonly kind: 'deciding'; readonly asking?: true }
   | { readonly kind: 'on'; readonly experiment: TraceExperiment; readonly serverUri: string }
   /** Asked for, but the server cannot take traces (MLflow 2, before 3.4) or the experiment could not be had: nothing is sent. */
   | { readonly kind: 'unavailable'; readonly message: string };
@@ -96,7 +97,10 @@ export class ChatTracing {
         message: `Traces need MLflow 3 (3.4 or later); ${client.connection.uri.original} runs MLflow ${version}: nothing is sent.`,
       };
     }
-    if (mode === 'ask' && !(await this.access!.confirm())) return { kind: 'off' };
+    if (mode === 'ask') {
+      if (this.decidedFor === client) this.set({ kind: 'deciding', asking: true });
+      if (!(await this.access!.confirm())) return { kind: 'off' };
+    }
     const experiment = await this.access!.experiment(client);
     if (!experiment) return { kind: 'off' };
     return { kind: 'on', experiment, serverUri: client.connection.uri.original };

@@ -96,7 +96,12 @@ function tracingView(session: ChatSession): { tracing?: ViewTracing } {
     case 'off':
       return {};
     case 'deciding':
-      return { tracing: { kind: 'deciding', text: 'Traces: deciding…' } };
+      return {
+        tracing: {
+          kind: 'deciding',
+          text: state.asking ? "Traces: log this chat's answers? (answer in the notification)" : 'Traces: checking the server…',
+        },
+      };
     case 'on':
       return {
         tracing: { kind: 'on', text: displayName(`Traced to experiment "${state.experiment.name}" on ${state.serverUri}`) },

@@ -16,7 +16,7 @@ import { LocalChatBackend, ServedChatBackend } from '../../../src/chat/chatBacke
 import { logChatRun } from '../../../src/chat/chatRunLogger';
 import { parseViewMessage } from '../../../src/chat/chatProtocol';
 import { ChatSide } from '../../../src/chat/chatSide';
-import { ChatTracing, type ChatTraceAccess, type TraceLogMode } from '../../../src/chat/chatTracing';
+import { ChatTracing, type ChatTraceAccess, type TraceLogMode, type TracingState } from '../../../src/chat/chatTracing';
 import { Conversation } from '../../../src/chat/conversation';
 import { defaultChatSettings } from '../../../src/chat/generationSettings';
 import { MlflowClient } from '../../../src/mlflow/client';
@@ -87,11 +87,14 @@ function tracingOver(
 ) {
   const asked = { confirm: 0, experiment: 0 };
   const failures: string[] = [];
+  /** What the panel shows while its question waits for the user. */
+  const whileAsking: TracingState[] = [];
   const access: ChatTraceAccess = {
     mode: () => options.mode,
     connection: () => ({ client, batcher }),
     confirm: async () => {
       asked.confirm++;
+      whileAsking.push(tracing.state);
       return options.confirm ?? true;
     },
     experiment: async () => {
@@ -99,8 +102,8 @@ function tracingOver(
       return { experimentId: options.experimentId, name: 'chat-traces' };
     },
   };
-  const tracing = new ChatTracing(access, { onFailure: (message) => failures.push(message) });
-  return { tracing, asked, failures };
+  const tracing: ChatTracing = new ChatTracing(access, { onFailure: (message) => failures.push(message) });
+  return { tracing, asked, failures, whileAsking };
 }
 
 describe('chat answers traced on a real MLflow 3 server, read back by its Python client', () => {
@@ -332,6 +335,7 @@ describe('chat answers traced on a real MLflow 3 server, read back by its Python
     assert.deepEqual(await declined.tracing.decide(), { kind: 'off' });
     assert.deepEqual(await declined.tracing.decide(), { kind: 'off' });
     assert.deepEqual(declined.asked, { confirm: 1, experiment: 0 });
+    assert.deepEqual(declined.whileAsking, [{ kind: 'deciding', asking: true }]);
     const now = Date.now();
     const request = {
       source: 'local' as const,
