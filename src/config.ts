@@ -55,7 +55,7 @@ export async function ignoredSettings(): Promise<string[]> {
 }
 
 export function affectsRestrictedSettings(event: vscode.ConfigurationChangeEvent): boolean {
-  return ['trackingUri', 'connections', 'pythonPath', 'chat'].some((key) => event.affectsConfiguration(`${section}.${key}`));
+  return ['trackingUri', 'connections', 'pythonPath', 'chat', 'traces.log'].some((key) => event.affectsConfiguration(`${section}.${key}`));
 }
 
 /** The tracking server from settings, else MLflow's own `MLFLOW_TRACKING_URI`, as MLflow clients do. */
@@ -107,4 +107,19 @@ export async function forgetConnection(uri: string): Promise<void> {
   await vscode.workspace
     .getConfiguration(section)
     .update('connections', withoutConnection(savedConnections(), uri), vscode.ConfigurationTarget.Global);
+}
+
+/**
+ * `phi3Mlflow.traces.log`: whether chat answers are logged as MLflow traces ("off" unless set to
+ * "ask" or "always"). Restricted: in an untrusted workspace only the user's own value counts.
+ */
+export function traceLogMode(): 'off' | 'ask' | 'always' {
+  const value = restrictedSetting<string>('traces.log', 'off');
+  return value === 'ask' || value === 'always' ? value : 'off';
+}
+
+/** `phi3Mlflow.traces.experiment`: the experiment chat traces go to, by name; empty: picked once a window. */
+export function traceExperimentName(): string {
+  const value = vscode.workspace.getConfiguration(section).get<string>('traces.experiment', '');
+  return typeof value === 'string' ? value.trim() : '';
 }

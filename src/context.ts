@@ -8,6 +8,7 @@ import { authKindOf, CredentialStore } from './credentials';
 import { MlflowClient } from './mlflow/client';
 import { authFromEnvironment, type MlflowAuth, tlsFromEnvironment } from './mlflow/connection';
 import { MlflowError } from './mlflow/errors';
+import { TraceBatcher } from './mlflow/traces/traceBatcher';
 import { parseTrackingUri } from './mlflow/trackingUri';
 import { ConnectionStatusBar } from './statusBar';
 import { ArtifactDocumentProvider } from './views/artifactDocuments';
@@ -29,6 +30,8 @@ export class Ctx implements vscode.Disposable {
   private mlflow: MlflowClient | undefined;
   /** Each connect attempt gets a number, so the answer of a slow, superseded probe is dropped. */
   private attempt = 0;
+  /** The connection's one TraceBatcher (chat answers' traces), made on first use for the client it writes with. */
+  private traceWriter: { readonly client: MlflowClient; readonly batcher: TraceBatcher } | undefined;
 
   /** The Experiments and Models trees; reloaded whenever the connection changes. */
   readonly explorer: Explorer;
@@ -63,6 +66,44 @@ export class Ctx implements vscode.Disposable {
   get activeConnection(): { readonly uri: string; readonly auth: MlflowAuth } | undefined {
     const client = this.client;
     return client && this.current.kind === 'connected' ? { uri: this.current.uri.original, auth: client.connection.auth } : undefined;
+  }
+
+  /**
+   * The connected server's client and its one TraceBatcher, which every chat panel's traces go
+   * through; undefined unless connected. A new connection gets a new batcher, and the old one is
+   * flushed, then disposed, in the background.
+   */
+  get traceConnection(): { readonly client: MlflowClient; readonly batcher: TraceBatcher } | undefined {
+    const client = this.client;
+    if (!client) return undefined;
+    if (this.traceWriter?.client !== client) {
+      this.closeTraceWriter();
+      const batcher = new TraceBatcher(client.traces, {
+        onLogged: (info) => this.log.debug(`Trace ${info.traceId} logged to experiment ${info.experimentId}`),
+        onFailure: (failure) => this.log.warn(failure.message),
+      });
+      this.traceWriter = { client, batcher };
+    }
+    return this.traceWriter;
+  }
+
+  private closeTraceWriter(): void {
+    const writer = this.traceWriter;
+    this.traceWriter = undefined;
+    if (writer) void writer.batcher.flush().finally(() => writer.batcher.dispose());
+  }
+
+  /**
+   * On deactivation: the traces still queued get up to `withinMs` to be sent, then the batcher
+   * stops (what is left is reported, and logged, as not sent).
+   */
+  async flushTraces(withinMs = 3000): Promise<void> {
+    const writer = this.traceWriter;
+    if (!writer) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([writer.batcher.flush(), new Promise<void>((resolveLater) => (timer = setTimeout(resolveLater, withinMs)))]);
+    clearTimeout(timer);
+    await writer.batcher.dispose();
   }
 
   /** The client, or an error a command can show: "connect first". */
@@ -172,7 +213,10 @@ export class Ctx implements vscode.Disposable {
 
   /** The client every view uses from now on; the one it replaces closes its sockets as its calls end. */
   private useClient(client: MlflowClient | undefined): void {
-    if (this.mlflow !== client) this.mlflow?.retire();
+    if (this.mlflow !== client) {
+      this.closeTraceWriter();
+      this.mlflow?.retire();
+    }
     this.mlflow = client;
   }
 
@@ -209,6 +253,7 @@ export class Ctx implements vscode.Disposable {
   }
 
   dispose(): void {
+    void this.traceWriter?.batcher.dispose();
     this.explorer.dispose();
     this.artifactDocuments.dispose();
     this.statusBar.dispose();

@@ -27,8 +27,12 @@ export interface Phi3MlflowApi {
   readonly onnxLogForm: () => OnnxLogPanel | undefined;
 }
 
+/** The active context, for deactivate() to flush the chat traces still queued. */
+let active: Ctx | undefined;
+
 export function activate(context: vscode.ExtensionContext): Phi3MlflowApi {
   const ctx = new Ctx(context);
+  active = ctx;
   context.subscriptions.push(ctx);
 
   const notebooks = registerNotebooks(ctx);
@@ -73,6 +77,9 @@ export function activate(context: vscode.ExtensionContext): Phi3MlflowApi {
   };
 }
 
-export function deactivate(): void {
-  // Everything is disposed through context.subscriptions.
+export async function deactivate(): Promise<void> {
+  // Everything else is disposed through context.subscriptions (after this resolves).
+  const ctx = active;
+  active = undefined;
+  await ctx?.flushTraces();
 }

@@ -56,7 +56,15 @@ export function withoutConnection(list: readonly SavedConnection[], uri: string)
  * `capabilities.untrustedWorkspaces.restrictedConfigurations`): which server to talk to, which
  * Python to run, what to open and where to write. In Restricted Mode only the user's value counts.
  */
-export const restrictedSettings = ['trackingUri', 'connections', 'pythonPath', 'chat.openOnStartup', 'chat.modelCacheDirectory'] as const;
+export const restrictedSettings = [
+  'trackingUri',
+  'connections',
+  'pythonPath',
+  'chat.openOnStartup',
+  'chat.modelCacheDirectory',
+  // A workspace must not turn on sending the user's chats to the server as traces.
+  'traces.log',
+] as const;
 export type RestrictedSetting = (typeof restrictedSettings)[number];
 
 const hasWorkspaceValue = (inspected: InspectedSetting<unknown> | undefined) =>

@@ -15,8 +15,17 @@ export interface BulkAnswer {
   /** When the prompt was sent, in milliseconds since the epoch (a trace's start). */
   readonly startedAtMs?: number;
   readonly error?: string;
-  /** The MLflow trace of this answer (`tr-…`), once it is logged: assessments attach to it. */
+  /**
+   * The MLflow trace of this answer (`tr-…`), when the panel's answers are traced: the id the
+   * trace has on the server once logged (a failure to log it is reported apart). Assessments of
+   * the answer attach to it.
+   */
   readonly traceId?: string;
+}
+
+/** The trace ids of a bulk run's answers, row by row. */
+export function bulkTraceIds(rows: readonly BulkRow[]): string[] {
+  return rows.flatMap((row) => row.answers.flatMap((answer) => (answer.traceId ? [answer.traceId] : [])));
 }
 
 /** A prompt and each model's answer (in the order of the models). */
@@ -35,18 +44,27 @@ export const bulkTablePath = 'bulk_results.json';
 
 /**
  * The results as a table: line, prompt (and the expected answer, when a line gave one), then per
- * model answer, new tokens, latency, tokens/s and error; when scored, each scorer's outcome per
- * model (pass, fail, skipped, error).
+ * model answer, new tokens, latency, tokens/s, error and the trace id when any answer was traced
+ * (MLflow's UI then finds the trace by it); when scored, each scorer's outcome per model (pass, fail,
+ * skipped, error).
  */
 export function bulkTable(modelCount: number, rows: readonly BulkRow[], evaluation?: BulkEvaluation): TableArtifact {
   const suffixes = modelSuffixes(modelCount);
   const withExpected = rows.some((row) => row.prompt.expected !== undefined);
+  const traced = rows.some((row) => row.answers.some((answer) => answer.traceId !== undefined));
   const names = evaluation?.names ?? [];
   const columns = [
     'line',
     'prompt',
     ...(withExpected ? ['expected'] : []),
-    ...suffixes.flatMap((s) => [`answer${s}`, `new_tokens${s}`, `latency_ms${s}`, `tokens_per_second${s}`, `error${s}`]),
+    ...suffixes.flatMap((s) => [
+      `answer${s}`,
+      `new_tokens${s}`,
+      `latency_ms${s}`,
+      `tokens_per_second${s}`,
+      `error${s}`,
+      ...(traced ? [`trace_id${s}`] : []),
+    ]),
     ...suffixes.flatMap((s) => names.map((name) => `${name}${s}`)),
   ];
   const data = rows.map((row, r) => [
@@ -61,6 +79,7 @@ export function bulkTable(modelCount: number, rows: readonly BulkRow[], evaluati
         answer ? Math.round(answer.latencyMs) : null,
         answer?.figures?.tokensPerSecond ?? null,
         answer?.error ?? null,
+        ...(traced ? [answer?.traceId ?? null] : []),
       ];
     }),
     ...suffixes.flatMap((_, i) => names.map((name) => evaluation?.scores[r]?.[i]?.find((result) => result.name === name)?.outcome ?? null)),

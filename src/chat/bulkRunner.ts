@@ -1,11 +1,26 @@
 import type { BulkPrompt } from './bulkPrompts';
+import { epochNowMs } from './answerTrace';
 import type { BulkAnswer, BulkRow } from './bulkResults';
-import type { ChatBackend } from './chatBackend';
+import type { ChatAnswer, ChatBackend, ChatInput } from './chatBackend';
 import type { ChatSettings } from './generationSettings';
 import { errorMessage } from '../errorMessage';
 
 /** What a bulk run needs of a model: the chat backend's answer and stop. */
 export type BulkModel = Pick<ChatBackend, 'answer' | 'stop'>;
+
+/** One model's answer to one prompt as it happened, for its trace. */
+export interface BulkAnswered {
+  /** Which model, in the order given. */
+  readonly model: number;
+  readonly input: ChatInput;
+  /** Epoch milliseconds. */
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly answer?: ChatAnswer;
+  readonly error?: unknown;
+  /** The run was stopped during this answer. */
+  readonly stopped: boolean;
+}
 
 export interface BulkRunOutcome {
   readonly rows: readonly BulkRow[];
@@ -23,7 +38,13 @@ export async function runBulk(
   prompts: readonly BulkPrompt[],
   models: readonly BulkModel[],
   settings: ChatSettings,
-  options: { signal: AbortSignal; onRow?: (row: BulkRow, index: number) => void; now?: () => number },
+  options: {
+    signal: AbortSignal;
+    onRow?: (row: BulkRow, index: number) => void;
+    now?: () => number;
+    /** Logs the answer as a trace and returns its id (kept on the row's answer), or undefined when it is not traced. */
+    traceAnswer?: (answered: BulkAnswered) => string | undefined;
+  },
 ): Promise<BulkRunOutcome> {
   const now = options.now ?? (() => performance.now());
   const rows: BulkRow[] = [];
@@ -37,21 +58,29 @@ export async function runBulk(
       for (const model of models) {
         if (options.signal.aborted) break;
         const start = now();
-        const startedAtMs = Date.now();
+        const startMs = epochNowMs();
+        const input = { messages: prompt.messages };
+        const index = answers.length;
         running = model;
+        let answered: BulkAnswered;
+        let answer: BulkAnswer;
         try {
-          const answer = await model.answer({ messages: prompt.messages }, settings, () => undefined);
-          answers.push({ text: answer.text, figures: answer.figures, latencyMs: now() - start, startedAtMs });
+          const result = await model.answer(input, settings, () => undefined);
+          answer = { text: result.text, figures: result.figures, latencyMs: now() - start, startedAtMs: startMs };
+          answered = { model: index, input, startMs, endMs: epochNowMs(), answer: result, stopped: options.signal.aborted };
         } catch (error) {
-          answers.push({
+          answer = {
             text: '',
             latencyMs: now() - start,
-            startedAtMs,
+            startedAtMs: startMs,
             error: options.signal.aborted ? 'Stopped.' : errorMessage(error),
-          });
+          };
+          answered = { model: index, input, startMs, endMs: epochNowMs(), error, stopped: options.signal.aborted };
         } finally {
           running = undefined;
         }
+        const traceId = options.traceAnswer?.(answered);
+        answers.push(traceId ? { ...answer, traceId } : answer);
       }
       const row = { prompt, answers };
       rows.push(row);

@@ -53,9 +53,21 @@ export function servedEndpointOf(ref: Extract<ChatModelRef, { kind: 'served' }>)
 /** A conversation, or (raw-prompt mode) a prompt sent exactly as typed, special tokens and all. */
 export type ChatInput = ServedInput;
 
+/** How long each phase of a local answer took (the engine times them), for its trace's child spans. */
+export interface AnswerPhases {
+  readonly tokenizeMs: number;
+  /** From the tokens to the first new one: the prefill step and picking the token. */
+  readonly prefillMs: number;
+  readonly decodeMs: number;
+  /** Prompt tokens whose keys and values the previous turn's cache held. */
+  readonly reusedTokens: number;
+}
+
 export interface ChatAnswer {
   readonly text: string;
   readonly figures: AnswerFigures;
+  /** Local answers only: a served model's answer is one request the extension cannot see into. */
+  readonly phases?: AnswerPhases;
 }
 
 /**
@@ -168,6 +180,12 @@ export class LocalChatBackend implements ChatBackend {
         timeToFirstTokenMs: stats.timeToFirstTokenMs,
         tokensPerSecond: stats.newTokens > 1 ? stats.decodeTokensPerSecond : undefined,
         stopReason: cut === undefined ? result.stopReason : 'stop-sequence',
+      },
+      phases: {
+        tokenizeMs: stats.tokenizeMs,
+        prefillMs: Math.max(0, stats.timeToFirstTokenMs - stats.tokenizeMs),
+        decodeMs: Math.max(0, stats.totalMs - stats.timeToFirstTokenMs),
+        reusedTokens: stats.reusedTokens,
       },
     };
   }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { describeBulkProblems, parseBulkPrompts } from './bulkPrompts';
 import { bulkResultsJsonl } from './bulkResults';
+import { traceModelName } from './answerTrace';
 import { runBulk } from './bulkRunner';
 import { saveTextFile } from './chatFileSave';
 import { runModelOf } from './chatMlflowLogging';
@@ -50,6 +51,9 @@ export async function runBulkFile(parts: ChatPanelParts): Promise<void> {
       return parts.show();
     }
   }
+  // Traced or not is decided before the first prompt (mode "ask" asks here once a panel), so every row gets its trace.
+  await session.tracing.decide();
+  if (parts.disposed || session.busy) return;
   const sides = session.sides;
   const bulk: BulkState = {
     file: file.fsPath,
@@ -76,6 +80,19 @@ export async function runBulkFile(parts: ChatPanelParts): Promise<void> {
         bulk.rows.push(row);
         parts.show();
       },
+      traceAnswer: (answered) =>
+        session.tracing.record({
+          source: sides[answered.model]!.backend.ref.kind,
+          model: traceModelName(sides[answered.model]!.backend),
+          input: answered.input,
+          settings: bulk.settings,
+          startMs: answered.startMs,
+          endMs: answered.endMs,
+          ...(answered.answer ? { answer: answered.answer } : {}),
+          ...(answered.error !== undefined ? { error: answered.error } : {}),
+          stopped: answered.stopped,
+          kind: 'bulk',
+        }),
     },
   );
   bulk.running = false;

@@ -7,6 +7,7 @@ import type { ChatModelRef } from './chatBackend';
 import type { ChatModelSource, PickChatModelOptions } from './chatModelPicker';
 import { ChatModelSources, findModelFolders } from './chatModelSources';
 import { chatMlflowAccess } from './chatMlflowAccess';
+import { chatTraceAccess } from './chatTraceAccess';
 import { openChatOnStartup } from './chatOnStartup';
 import { ChatPanel, chatViewType, type ChatPanelHost } from './chatPanel';
 import { errorMessage } from '../errorMessage';
@@ -29,6 +30,7 @@ export function chatCommandContext(ctx: Ctx): ChatCommandContext {
       globalState: context.globalState,
       log,
       mlflow: chatMlflowAccess(ctx),
+      traces: chatTraceAccess(ctx),
       openPanels: ctx.chatPanels,
       endpointSecrets: (endpoint) => sources.endpoints.secretOf(endpoint),
     },

@@ -1,8 +1,11 @@
 import * as vscode from 'vscode';
 import type { ChatInput } from './chatBackend';
 import { saveTextFile } from './chatFileSave';
+import { sideAnsweredRequest } from './answerTrace';
 import type { ChatPanelParts } from './chatPanelParts';
 import { saveSettings, pruneSavedSettings } from './chatSavedState';
+import type { ChatSide, SideAnswer } from './chatSide';
+import type { ChatSettings } from './generationSettings';
 import { errorMessage } from '../errorMessage';
 import { contextUsage } from './contextUsage';
 import type { Conversation } from './conversation';
@@ -58,15 +61,21 @@ export async function sendMessage(parts: ChatPanelParts, text: string): Promise<
   const id = session.conversation.ask(text, raw);
   const compareId = compare?.conversation.ask(text, raw);
   session.lastPrompt = exactPrompt;
+  // Whether the answers are traced is decided beside them, never before them (mode "ask" asks once a panel).
+  void session.tracing.decide();
   parts.save();
   parts.show();
+  const settings = session.settings;
   // Both models at once, each streaming into its own column.
-  await Promise.all([
-    session.main.answer(id, input, session.settings, (piece) => parts.streamed('main', id, piece)),
+  const [mainAnswer, compareAnswer] = await Promise.all([
+    session.main.answer(id, input, settings, (piece) => parts.streamed('main', id, piece)),
     compare && compareId !== undefined && compareInput
-      ? compare.answer(compareId, compareInput, session.settings, (piece) => parts.streamed('compare', compareId, piece))
+      ? compare.answer(compareId, compareInput, settings, (piece) => parts.streamed('compare', compareId, piece))
       : undefined,
   ]);
+  traceAnswer(parts, session.main, id, input, settings, mainAnswer, compare ? 'compare' : 'chat');
+  if (compare && compareId !== undefined && compareInput && compareAnswer)
+    traceAnswer(parts, compare, compareId, compareInput, settings, compareAnswer, 'compare');
   const figures = session.conversation.turn(id)?.figures;
   const contextLength = session.backend.contextLength;
   if (contextLength !== undefined && figures?.promptTokens !== undefined) {
@@ -74,6 +83,26 @@ export async function sendMessage(parts: ChatPanelParts, text: string): Promise<
   }
   parts.save();
   parts.show();
+}
+
+/**
+ * Hands the answer's trace over once the panel's tracing is decided, in the background: the chat
+ * goes on meanwhile. The turn keeps the trace id, to link it to the run the chat may be logged as.
+ */
+function traceAnswer(
+  parts: ChatPanelParts,
+  side: ChatSide,
+  turnId: number,
+  input: ChatInput,
+  settings: ChatSettings,
+  answered: SideAnswer,
+  kind: 'chat' | 'compare',
+): void {
+  void parts.session.tracing.recordWhenDecided(sideAnsweredRequest(side.backend, input, settings, answered, kind)).then((traceId) => {
+    if (!traceId || parts.disposed) return;
+    side.conversation.setTraceId(turnId, traceId);
+    parts.save();
+  });
 }
 
 /** The context bar: the conversation's tokens of the model's context (when the model can count them). */

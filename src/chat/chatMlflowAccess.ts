@@ -9,6 +9,8 @@ export interface ChatMlflowAccess {
   client(): MlflowClient;
   /** The run's page in MLflow's web UI, when connected. */
   runUrl(experimentId: string, runId: string): string | undefined;
+  /** The trace's page in MLflow's web UI, when connected. */
+  traceUrl(experimentId: string, traceId: string): string | undefined;
   /** Shows the run in the Experiments tree; false when it is not listed there. */
   revealRun(experimentId: string, runId: string): Promise<boolean>;
 }
@@ -19,6 +21,10 @@ export function chatMlflowAccess(ctx: Ctx): ChatMlflowAccess {
     runUrl: (experimentId, runId) => {
       const state = ctx.connection;
       return state.kind === 'connected' ? `${state.uri.restBase}/#${webUiPaths.run(experimentId, runId)}` : undefined;
+    },
+    traceUrl: (experimentId, traceId) => {
+      const state = ctx.connection;
+      return state.kind === 'connected' ? `${state.uri.restBase}/#${webUiPaths.trace(experimentId, traceId)}` : undefined;
     },
     revealRun: async (experimentId, runId) => {
       await vscode.commands.executeCommand('phi3Mlflow.experiments.focus');

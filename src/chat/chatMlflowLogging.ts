@@ -3,7 +3,7 @@ import type { MlflowClient } from '../mlflow/client';
 import type { Experiment } from '../mlflow/entities';
 import { notificationText, pickText } from '../views/displayName';
 import { logBulkAssessments } from './bulkAssessments';
-import { bulkRunRequest } from './bulkResults';
+import { bulkRunRequest, bulkTraceIds } from './bulkResults';
 import type { ChatBackend } from './chatBackend';
 import type { ChatMlflowAccess } from './chatMlflowAccess';
 import type { ChatPanelParts } from './chatPanelParts';
@@ -41,7 +41,10 @@ export async function logConversation(parts: ChatPanelParts): Promise<void> {
       loggedAt: new Date(),
       ...(compare ? { compare: { model: runModelOf(compare.backend), conversation: compare.conversation.snapshot } } : {}),
     });
-  await logRun(parts, compare ? 'comparison' : 'conversation', request);
+  await logRun(parts, compare ? 'comparison' : 'conversation', request, undefined, () => [
+    ...session.conversation.traceIds,
+    ...(compare?.conversation.traceIds ?? []),
+  ]);
 }
 
 /**
@@ -75,6 +78,8 @@ export async function logBulk(parts: ChatPanelParts): Promise<void> {
               rows: bulk.rows,
               evaluation,
               signal,
+              // The answers' own traces, sent in the background as they came, are on the server first.
+              tracesLogged: () => parts.session.tracing.flushed(),
             });
             const missing = written.missingTraces.length
               ? ` ${written.missingTraces.length} answers' traces are not on the server, so their scores are only in the run.`
@@ -86,19 +91,24 @@ export async function logBulk(parts: ChatPanelParts): Promise<void> {
           }
         }
       : undefined,
+    // A scored run's traces were linked with their assessments.
+    () => (evaluation ? [] : bulkTraceIds(bulk.rows)),
   );
 }
 
 /**
- * Asks for the experiment, then logs the run with progress (and Cancel) in a notification. The
- * panel keeps everything whatever happens; success offers to show the run.
+ * Asks for the experiment, then logs the run with progress (and Cancel) in a notification, and
+ * links the answers' traces to it. The panel keeps everything whatever happens; success offers to
+ * show the run.
  */
 async function logRun(
   parts: ChatPanelParts,
   what: string,
   makeRequest: () => ChatRunRequest,
   /** What is logged once the run is, in the same progress; answers a sentence for the notice. */
-  afterRun?: (client: MlflowClient, logged: LoggedChatRun, signal: AbortSignal) => Promise<string>,
+  afterRun: ((client: MlflowClient, logged: LoggedChatRun, signal: AbortSignal) => Promise<string>) | undefined,
+  /** The traces to link to the run once it is logged (none when `afterRun` linked them). */
+  traceIds: () => readonly string[],
 ): Promise<void> {
   const session = parts.session;
   const access = parts.host.mlflow;
@@ -133,9 +143,10 @@ async function logRun(
         return run;
       },
     );
+    const linked = await linkTraces(parts, logged.runId, traceIds());
     session.notice = {
       kind: 'info',
-      message: `Logged the ${what} to MLflow: run "${logged.runName}" (${logged.runId}) in experiment "${experiment.name}".${more}`,
+      message: `Logged the ${what} to MLflow: run "${logged.runName}" (${logged.runId}) in experiment "${experiment.name}"${linked}.${more}`,
     };
     parts.show();
     void offerRun(access!, logged.experimentId, logged.runId, logged.runName);
@@ -146,6 +157,29 @@ async function logRun(
     session.logging = false;
     parts.show();
   }
+}
+
+/** Links the traces to the run; what to add to the notice: how many, or why they are not linked (the run stays logged). */
+async function linkTraces(parts: ChatPanelParts, runId: string, traceIds: readonly string[]): Promise<string> {
+  if (traceIds.length === 0) return '';
+  try {
+    const linked = await parts.session.tracing.linkToRun(runId, traceIds);
+    return linked === 0 ? '' : `, with its ${linked === 1 ? 'trace' : `${linked} traces`}`;
+  } catch (error) {
+    parts.session.log(`Chat: linking traces to run ${runId} failed: ${errorMessage(error)}`);
+    return `; its traces could not be linked to it: ${errorMessage(error)}`;
+  }
+}
+
+/** A bulk answer's trace, in MLflow's web UI (the experiment the panel traces into). */
+export async function openTrace(parts: ChatPanelParts, traceId: string): Promise<void> {
+  const state = parts.session.tracing.state;
+  const url = state.kind === 'on' ? parts.host.mlflow?.traceUrl(state.experiment.experimentId, traceId) : undefined;
+  if (!url) {
+    parts.session.notice = { kind: 'info', message: `Trace ${traceId}: connect to its server to open it.` };
+    return parts.show();
+  }
+  await vscode.env.openExternal(vscode.Uri.parse(url, true));
 }
 
 async function offerRun(access: ChatMlflowAccess, experimentId: string, runId: string, runName: string): Promise<void> {
@@ -170,7 +204,7 @@ async function offerRun(access: ChatMlflowAccess, experimentId: string, runId: s
  * The experiment to log to: those of the active connection, most recently updated first, or a
  * new one (an existing name is used as it is).
  */
-async function pickExperiment(client: MlflowClient, what: string): Promise<Experiment | undefined> {
+export async function pickExperiment(client: MlflowClient, what: string): Promise<Experiment | undefined> {
   type Item = vscode.QuickPickItem & { experiment?: Experiment };
   const items = client.experiments.searchPage({ orderBy: ['last_update_time DESC'], maxResults: 500 }).then((page): Item[] => [
     { label: '$(add) New Experiment…' },

@@ -15,11 +15,12 @@ import {
   sendMessage,
   setSystemPrompt,
 } from './chatConversation';
-import { logBulk, logConversation } from './chatMlflowLogging';
+import { logBulk, logConversation, openTrace } from './chatMlflowLogging';
 import type { ChatPanelHost, ChatPanelParts } from './chatPanelParts';
 import { parseViewMessage, type HostToView, type ViewToHost } from './chatProtocol';
 import { pruneSavedChats, saveChat, savedChatOf, storedSettings, type SavedChat } from './chatSavedState';
 import { ChatSession } from './chatSession';
+import { ChatTracing } from './chatTracing';
 import type { ChatSide } from './chatSide';
 import { ChatViewBuilder } from './chatViewBuilder';
 import { ChatViewSync } from './chatViewSync';
@@ -64,11 +65,21 @@ export class ChatPanel extends WebviewHost<HostToView, ViewToHost> implements Ch
     saved: SavedChat,
   ) {
     super(panel, host.extensionUri, { page: 'chat', title: 'Chat' }, parseViewMessage);
+    const tracing = new ChatTracing(host.traces, {
+      onChange: () => this.show(),
+      // Not blocking, not lost: the panel says so (the batcher's own log line has it too).
+      onFailure: (message) => {
+        if (this.disposed) return;
+        this.session.notice = { kind: 'error', message };
+        this.show();
+      },
+    });
     this.session = new ChatSession(
       sessionId,
       saved,
       (backend) => storedSettings(host.globalState, backend.ref),
       host.log,
+      tracing,
       host.endpointSecrets,
     );
     host.openPanels.add(this);
@@ -163,6 +174,8 @@ export class ChatPanel extends WebviewHost<HostToView, ViewToHost> implements Ch
         return scoreBulk(this, message.choice);
       case 'bulkPickJudge':
         return pickJudge(this);
+      case 'openTrace':
+        return openTrace(this, message.traceId);
     }
   }
 
@@ -183,6 +196,7 @@ export class ChatPanel extends WebviewHost<HostToView, ViewToHost> implements Ch
   }
 
   show(): void {
+    if (this.disposed) return;
     for (const message of this.sync.changes(this.view.state(this.session))) this.post(message);
   }
 

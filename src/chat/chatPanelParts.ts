@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import type { EndpointSecretReader } from './chatBackend';
 import type { ChatMlflowAccess } from './chatMlflowAccess';
 import type { ChatSession } from './chatSession';
+import type { ChatTraceAccess } from './chatTracing';
 
 /** What a chat panel is given: where it keeps its chats and settings, the log, and MLflow. */
 export interface ChatPanelHost {
@@ -11,6 +12,8 @@ export interface ChatPanelHost {
   readonly log: (line: string) => void;
   /** The MLflow connection, for "Log to MLflow" (without it, the panel says logging is unavailable). */
   readonly mlflow?: ChatMlflowAccess;
+  /** Logging the answers as MLflow traces (phi3Mlflow.traces.log); without it, they are not traced. */
+  readonly traces?: ChatTraceAccess;
   /** The open chat panels, held by the context object: each adds itself, and leaves when closed. */
   readonly openPanels: Set<{ readonly session: ChatSession }>;
   /** A cloud endpoint's key or token, from SecretStorage (served-endpoint store). */

@@ -59,6 +59,8 @@ export interface ChatViewState {
   readonly logging?: boolean;
   /** Scoring the bulk run: the judge picked, and the scores so far (present with `bulk`). */
   readonly scoring?: ViewScoring;
+  /** The answers are logged as MLflow traces (or that was asked for and cannot be): the small indicator. */
+  readonly tracing?: ViewTracing;
 }
 
 /** One scorer's result for one answer. */
@@ -81,6 +83,13 @@ export interface ViewScoring {
   readonly summary: ReadonlyArray<{ readonly name: string; readonly perModel: readonly string[] }>;
 }
 
+export interface ViewTracing {
+  /** on: answers are traced; deciding: being asked or checked; unavailable: asked for, but nothing is sent. */
+  readonly kind: 'on' | 'deciding' | 'unavailable';
+  /** "Traced to experiment "chat"" or why not, as text. */
+  readonly text: string;
+}
+
 export interface ViewCompare {
   readonly model: ViewModel;
   readonly turns: readonly ViewTurn[];
@@ -93,6 +102,8 @@ export interface ViewBulkAnswer {
   readonly newTokens?: number;
   readonly latencyMs: number;
   readonly error?: string;
+  /** The answer's MLflow trace (`tr-…`): the page shows it, and asks to open it. */
+  readonly traceId?: string;
 }
 
 /** One prompt of a bulk run and each model's answer to it. */
@@ -154,7 +165,9 @@ export type ViewToHost =
   | { readonly type: 'bulkClose' }
   /** Score the bulk run: the form's choice, checked on the host (src/evaluation/scoringChoice.ts). */
   | { readonly type: 'bulkScore'; readonly choice: unknown }
-  | { readonly type: 'bulkPickJudge' };
+  | { readonly type: 'bulkPickJudge' }
+  /** Open a bulk answer's trace in MLflow's web UI. */
+  | { readonly type: 'openTrace'; readonly traceId: string };
 
 const viewMessageTypes = new Set<ViewToHost['type']>([
   'ready',
@@ -176,6 +189,7 @@ const viewMessageTypes = new Set<ViewToHost['type']>([
   'bulkClose',
   'bulkScore',
   'bulkPickJudge',
+  'openTrace',
 ]);
 
 /** A message from the webview, checked: anything malformed is dropped (the webview is not trusted with shapes). */
@@ -191,6 +205,10 @@ export function parseViewMessage(raw: unknown): ViewToHost | undefined {
       return typeof message.on === 'boolean' ? (message as unknown as ViewToHost) : undefined;
     case 'copy':
       return typeof message.turnId === 'number' ? (message as unknown as ViewToHost) : undefined;
+    case 'openTrace':
+      return typeof message.traceId === 'string' && /^tr-[0-9a-f]{32}$/.test(message.traceId)
+        ? (message as unknown as ViewToHost)
+        : undefined;
     case 'settings': {
       const edit = parseSettingsEdit(message);
       return edit ? { type: 'settings', ...edit } : undefined;

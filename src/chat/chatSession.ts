@@ -8,6 +8,7 @@ import type { ContextUsage } from './contextUsage';
 import { Conversation } from './conversation';
 import type { ChatSettings } from './generationSettings';
 import type { SavedChat } from './chatSavedState';
+import { ChatTracing } from './chatTracing';
 
 /** A bulk run in the panel: its prompts, the rows answered so far, and how to stop it. */
 export interface BulkState {
@@ -52,6 +53,8 @@ export class ChatSession {
     saved: SavedChat,
     settingsOf: (backend: ChatBackend) => ChatSettings,
     readonly log: (line: string) => void,
+    /** Whether and where the panel's answers are logged as MLflow traces. */
+    readonly tracing: ChatTracing = new ChatTracing(undefined),
     /** Where a cloud endpoint's key or token is read (SecretStorage), for this chat's models and the compared one. */
     readonly secrets?: EndpointSecretReader,
   ) {

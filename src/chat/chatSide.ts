@@ -1,9 +1,20 @@
-import type { ChatBackend, ChatInput } from './chatBackend';
+import { epochNowMs } from './answerTrace';
+import type { ChatAnswer, ChatBackend, ChatInput } from './chatBackend';
 import type { Conversation } from './conversation';
 import type { ChatSettings } from './generationSettings';
 import { errorMessage } from '../errorMessage';
 
 export type SideStatus = 'loading' | 'ready' | 'failed';
+
+/** How one answer went, for its trace: when it was asked for and ended (epoch ms), and the answer or the error. */
+export interface SideAnswer {
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly answer?: ChatAnswer;
+  readonly error?: unknown;
+  /** The text shown: the answer, or what was streamed before it failed. */
+  readonly text: string;
+}
 
 /**
  * One model of a chat panel and its conversation: the panel has one, or two side by side when
@@ -41,14 +52,18 @@ export class ChatSide {
    * of text to `onPiece` as it comes. A failure becomes the turn's error; an engine that died
    * leaves the side 'failed', to be loaded again before the next message.
    */
-  async answer(id: number, input: ChatInput, settings: ChatSettings, onPiece: (piece: string) => void): Promise<void> {
+  async answer(id: number, input: ChatInput, settings: ChatSettings, onPiece: (piece: string) => void): Promise<SideAnswer> {
+    let startMs = epochNowMs();
     try {
       if (this.status !== 'ready' && !(await this.load(() => false))) throw new Error(this.problem ?? 'The model could not be loaded.');
+      // The answer's time starts once the model is loaded: loading is not part of the request.
+      startMs = epochNowMs();
       const answer = await this.backend.answer(input, settings, (piece) => {
         this.conversation.append(id, piece);
         onPiece(piece);
       });
       this.conversation.finish(id, answer.text, answer.figures);
+      return { startMs, endMs: epochNowMs(), answer, text: answer.text };
     } catch (error) {
       const message = errorMessage(error);
       this.conversation.fail(id, message);
@@ -56,6 +71,7 @@ export class ChatSide {
         this.status = 'failed';
         this.problem = message;
       }
+      return { startMs, endMs: epochNowMs(), error, text: this.conversation.turn(id)?.content ?? '' };
     }
   }
 }

@@ -1,7 +1,7 @@
 import { displayName } from '../views/displayName';
 import type { BulkRow } from './bulkResults';
 import { viewScoring } from './bulkScoringView';
-import type { ChatViewState, ViewBulk, ViewBulkRow, ViewModel, ViewTurn } from './chatProtocol';
+import type { ChatViewState, ViewBulk, ViewBulkRow, ViewModel, ViewTracing, ViewTurn } from './chatProtocol';
 import type { BulkState, ChatSession } from './chatSession';
 import type { ChatSide } from './chatSide';
 import type { Conversation } from './conversation';
@@ -40,6 +40,7 @@ export class ChatViewBuilder {
       ...(compare ? { compare: { model: viewModel(compare), turns: this.turns(compare.conversation) } } : {}),
       ...(session.bulk ? { bulk: this.bulk(session.bulk), scoring: viewScoring(session.bulk) } : {}),
       ...(session.logging ? { logging: true } : {}),
+      ...tracingView(session),
     };
   }
 
@@ -80,11 +81,34 @@ export class ChatViewBuilder {
           ...(answer.figures ? { figures: describeFigures(answer) } : {}),
           ...(answer.figures?.newTokens !== undefined ? { newTokens: answer.figures.newTokens } : {}),
           ...(answer.error ? { error: answer.error } : {}),
+          ...(answer.traceId ? { traceId: answer.traceId } : {}),
         })),
       };
       this.rows.set(row, shown);
     }
     return shown;
+  }
+}
+
+/** The tracing indicator: shown when the answers are traced, being decided, or asked for and impossible. */
+function tracingView(session: ChatSession): { tracing?: ViewTracing } {
+  const state = session.tracing.state;
+  switch (state.kind) {
+    case 'off':
+      return {};
+    case 'deciding':
+      return {
+        tracing: {
+          kind: 'deciding',
+          text: state.asking ? "Traces: log this chat's answers? (answer in the notification)" : 'Traces: checking the server…',
+        },
+      };
+    case 'on':
+      return {
+        tracing: { kind: 'on', text: displayName(`Traced to experiment "${state.experiment.name}" on ${state.serverUri}`) },
+      };
+    case 'unavailable':
+      return { tracing: { kind: 'unavailable', text: displayName(state.message) } };
   }
 }
 

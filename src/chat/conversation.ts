@@ -25,6 +25,8 @@ export interface Turn {
   readonly error?: string;
   /** Raw-prompt mode: the user's text went to the model exactly as typed; such turns stand alone. */
   readonly raw?: boolean;
+  /** Assistant turns logged as an MLflow trace: its id (`tr-…`), to link to the run the chat is logged as. */
+  readonly traceId?: string;
 }
 
 export interface ConversationSnapshot {
@@ -89,6 +91,16 @@ export class Conversation {
       error: message,
       ...(turn.raw ? { raw: true } : {}),
     }));
+  }
+
+  /** The answer's trace, once it was handed over to be logged. */
+  setTraceId(id: number, traceId: string): void {
+    this.update(id, (turn) => ({ ...turn, traceId }));
+  }
+
+  /** The trace ids of the answers, in order. */
+  get traceIds(): string[] {
+    return this.turnList.flatMap((turn) => (turn.traceId ? [turn.traceId] : []));
   }
 
   clear(): void {

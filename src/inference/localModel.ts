@@ -33,7 +33,10 @@ export interface GenerationStats {
   /** Prompt tokens whose keys and values came from the previous turn's cache instead of being recomputed. */
   readonly reusedTokens: number;
   readonly newTokens: number;
+  /** From the request to its first token: tokenizing, then the prefill step, then picking the token. */
   readonly timeToFirstTokenMs: number;
+  /** Of that, turning the input into token ids (the chat template and the tokenizer): the trace's tokenize span. */
+  readonly tokenizeMs: number;
   /** Prompt tokens computed per second in the first step. */
   readonly prefillTokensPerSecond: number;
   /** Tokens per second after the first (0 when only one was generated). */
@@ -139,6 +142,7 @@ export class LocalModel {
     const started = performance.now();
     const options = resolveSearchOptions(this.spec.contextLength, this.spec.searchDefaults, request.options);
     const ids = this.tokenize(request.input);
+    const tokenizeMs = performance.now() - started;
     if (ids.length === 0) throw new InferenceError('invalid-option', 'The prompt is empty.');
     if (ids.length >= options.maxLength) {
       throw new InferenceError(
@@ -214,6 +218,7 @@ export class LocalModel {
         reusedTokens: reused,
         newTokens: generated.length,
         timeToFirstTokenMs: prefillMs,
+        tokenizeMs,
         prefillTokensPerSecond: ((ids.length - reused) * 1000) / Math.max(prefillMs, 1e-3),
         decodeTokensPerSecond: generated.length > 1 ? ((generated.length - 1) * 1000) / Math.max(decodeMs, 1e-3) : 0,
         totalMs: finished - started,

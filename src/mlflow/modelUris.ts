@@ -13,6 +13,9 @@ export const webUiPaths = {
   run: (experimentId: string, runId: string) => `/experiments/${encodeURIComponent(experimentId)}/runs/${encodeURIComponent(runId)}`,
   loggedModel: (experimentId: string, modelId: string) =>
     `/experiments/${encodeURIComponent(experimentId)}/models/${encodeURIComponent(modelId)}`,
+  /** The experiment's traces tab with the trace open (MLflow 3's UI reads `selectedEvaluationId`). */
+  trace: (experimentId: string, traceId: string) =>
+    `/experiments/${encodeURIComponent(experimentId)}/traces?selectedEvaluationId=${encodeURIComponent(traceId)}`,
   registeredModel: (name: string) => `/models/${encodeURIComponent(name)}`,
   modelVersion: (name: string, version: string) => `/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`,
 };

@@ -3,7 +3,9 @@
  * `mlflow server` holds a wrapper model carrying the random-weight Phi-3 test folder, registered with
  * the alias `champion`; "Phi-3: Open Chat…" → "Model URI…" → `models:/<name>@champion` downloads the
  * ONNX folder into the model cache, the panel is titled with the version the alias points to, and
- * the model answers. "Phi-3: Clear Model Cache" says what it freed. Screenshots go to test-results/.
+ * the model answers, and (phi3Mlflow.traces.log "always") its answer is a trace on the server that
+ * MLflow's own `mlflow.search_traces` finds. "Phi-3: Clear Model Cache" says what it freed.
+ * Screenshots go to test-results/.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
@@ -15,12 +17,24 @@ import { MlflowClient } from '../../src/mlflow/client';
 import { parseTrackingUri } from '../../src/mlflow/trackingUri';
 import { launchChromium, openWorkbench, saveScreenshot } from '../harness/browser';
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
+import { runMlflowPython } from '../harness/mlflowPython';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { logTestWrapper } from '../harness/testWrapperModel';
 import { lastFigures, send } from './chatPage';
 import { activeWebview, builtVsix, endSuite, runCommand } from './workbenchPage';
 
 const registered = 'phi3-e2e-chat';
+const traceExperiment = 'e2e chat traces';
+
+/** The traces `mlflow.search_traces` finds in the experiment: their model tag, kind, spans and state. */
+const searchTraces = `
+import json, sys, mlflow
+args = json.loads(sys.argv[1])
+experiment = mlflow.get_experiment_by_name(args["experiment"])
+traces = mlflow.search_traces(locations=[experiment.experiment_id], return_type="list")
+print(json.dumps([{"model": t.info.tags.get("phi3.model"), "kind": t.info.tags.get("phi3.chat.kind"), "state": t.info.state.value,
+                   "spans": [s.name for s in t.data.spans], "output": t.data.spans[0].outputs} for t in traces]))
+`;
 
 describe('the chat on a model in MLflow, in the browser', () => {
   let scratch: string;
@@ -48,7 +62,11 @@ describe('the chat on a model in MLflow, in the browser', () => {
       // The extension connects to MLFLOW_TRACKING_URI when its setting is empty.
       env: { MLFLOW_TRACKING_URI: mlflow.url },
       dataDir: join(scratch, 'code-server'),
-      settings: { 'phi3Mlflow.chat.modelCacheDirectory': cacheDir() },
+      settings: {
+        'phi3Mlflow.chat.modelCacheDirectory': cacheDir(),
+        'phi3Mlflow.traces.log': 'always',
+        'phi3Mlflow.traces.experiment': traceExperiment,
+      },
     });
     browser = await launchChromium();
     page = await openWorkbench(browser, codeServer);
@@ -82,8 +100,36 @@ describe('the chat on a model in MLflow, in the browser', () => {
     );
     await send(chat, 'Hello');
     assert.match(await lastFigures(chat, 120_000), /^\d+ tokens · \d+ ms to first token/);
-    assert.ok(((await chat.locator('.turn.assistant .body').last().textContent()) ?? '').length > 0, 'the model answered');
+    const answer = (await chat.locator('.turn.assistant .body').last().textContent()) ?? '';
+    assert.ok(answer.length > 0, 'the model answered');
+    await chat.locator('#tracing', { hasText: `Traced to experiment "${traceExperiment}" on ${mlflow.url}` }).waitFor({ timeout: 30_000 });
     await saveScreenshot(page, 'e2e-chat-mlflow-alias');
+
+    // The trace is sent in the background: wait until the server lists it, then read it as MLflow's Python client does.
+    const client = new MlflowClient({ uri: parseTrackingUri(mlflow.url), auth: { kind: 'none' } });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const experiment = await client.experiments.getByName(traceExperiment);
+      const found = experiment ? await client.traces.searchPage({ experimentIds: [experiment.experimentId] }) : undefined;
+      if (found?.items.length) break;
+      assert.ok(Date.now() < deadline, 'the answer was traced within a minute');
+      await new Promise((resolveSoon) => setTimeout(resolveSoon, 250));
+    }
+    const traces = await runMlflowPython<Array<{ model: string; kind: string; state: string; spans: string[]; output: string }>>(
+      searchTraces,
+      { experiment: traceExperiment },
+      { trackingUri: mlflow.url },
+    );
+    assert.equal(traces.length, 1);
+    const { output, ...trace } = traces[0]!;
+    assert.deepEqual(trace, {
+      model: `models:/${registered}@champion`,
+      kind: 'chat',
+      state: 'OK',
+      spans: ['chat', 'tokenize', 'prefill', 'decode'],
+    });
+    // The page shows the answer rendered from Markdown; the trace keeps the model's text (the unit tests compare it exactly).
+    assert.ok(typeof output === 'string' && output.length > 0, `the trace's output: ${JSON.stringify(output)}`);
   });
 
   it('"Phi-3: Clear Model Cache" asks first with the size, then says how much it freed', async () => {

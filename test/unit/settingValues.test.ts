@@ -71,6 +71,7 @@ describe('Restricted Mode: a workspace cannot choose the server, the interpreter
       'phi3Mlflow.pythonPath',
       'phi3Mlflow.chat.openOnStartup',
       'phi3Mlflow.chat.modelCacheDirectory',
+      'phi3Mlflow.traces.log',
     ]) {
       assert.ok(listed.includes(key), `${key} is restricted`);
     }

@@ -43,9 +43,16 @@ export interface TraceBatcherOptions {
   readonly onFailure?: (failure: TraceLogFailure) => void;
 }
 
+/** What one caller hears of its own trace, besides what the batcher's options hear of every trace. */
+export interface TraceReport {
+  readonly onLogged?: (info: TraceInfo) => void;
+  readonly onFailure?: (failure: TraceLogFailure) => void;
+}
+
 interface Pending {
   readonly experimentId: string;
   readonly trace: TraceRecord;
+  readonly report?: TraceReport;
   spansSent: boolean;
 }
 
@@ -84,9 +91,12 @@ export class TraceBatcher {
     return this.queue.length + this.inFlight.length;
   }
 
-  /** Hands a finished trace over; false (and `onFailure`) when the queue is full or the batcher disposed. */
-  enqueue(experimentId: string, trace: TraceRecord): boolean {
-    const item: Pending = { experimentId, trace, spansSent: false };
+  /**
+   * Hands a finished trace over; false (and `onFailure`) when the queue is full or the batcher
+   * disposed. `report` hears how this one trace ended, after the batcher's own callbacks.
+   */
+  enqueue(experimentId: string, trace: TraceRecord, report?: TraceReport): boolean {
+    const item: Pending = { experimentId, trace, report, spansSent: false };
     if (this.disposed) {
       this.fail(item, 'disposed', 0);
       return false;
@@ -168,10 +178,12 @@ export class TraceBatcher {
           for (const item of unsent) item.spansSent = true;
         }
         while (waiting.length > 0) {
-          const info = await this.writer.startTrace(experimentId, waiting[0]!.trace, this.stop.signal);
+          const item = waiting[0]!;
+          const info = await this.writer.startTrace(experimentId, item.trace, this.stop.signal);
           waiting = waiting.slice(1);
           this.inFlight = waiting;
           this.report(() => this.options.onLogged?.(info));
+          this.report(() => item.report?.onLogged?.(info));
         }
         return;
       } catch (error) {
@@ -215,7 +227,9 @@ export class TraceBatcher {
       disposed: 'trace logging was stopped',
     }[reason];
     const message = `Trace ${traceId} was not logged to experiment ${item.experimentId}: ${why}${error === undefined ? '' : ` (${errorMessage(error)})`}`;
-    this.report(() => this.options.onFailure?.({ traceId, experimentId: item.experimentId, reason, attempts, error, message }));
+    const failure: TraceLogFailure = { traceId, experimentId: item.experimentId, reason, attempts, error, message };
+    this.report(() => this.options.onFailure?.(failure));
+    this.report(() => item.report?.onFailure?.(failure));
   }
 
   /** A callback that throws must not stop the queue or reach the caller of enqueue. */

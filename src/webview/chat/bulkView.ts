@@ -17,7 +17,7 @@ export class BulkView {
   private readonly scoringForm: ScoringForm;
   readonly element: HTMLElement;
 
-  constructor(post: (message: ViewToHost) => void) {
+  constructor(private readonly post: (message: ViewToHost) => void) {
     this.exportButton = el('button', {
       id: 'bulk-export',
       className: 'secondary',
@@ -77,13 +77,15 @@ export class BulkView {
       ]),
     );
     this.table.replaceChildren(el('thead', {}, head), this.rows);
-    this.rows.replaceChildren(...bulk.rows.map((row, index) => rowElement(row, scored ? (scoring?.scores[index] ?? []) : undefined)));
+    this.rows.replaceChildren(
+      ...bulk.rows.map((row, index) => rowElement(row, this.post, scored ? (scoring?.scores[index] ?? []) : undefined)),
+    );
     this.renderSummary(bulk, scoring);
   }
 
   /** A row answered (`bulk` already holds it): it joins the table, and the summary counts it. */
   appendRow(bulk: ViewBulk, row: ViewBulkRow, logging: boolean): void {
-    this.rows.append(rowElement(row));
+    this.rows.append(rowElement(row, this.post));
     this.renderHead(bulk, logging);
   }
 
@@ -120,7 +122,7 @@ export class BulkView {
 }
 
 /** A row; with `scores` (scored runs), each model's scores in a cell after its latency. */
-function rowElement(row: ViewBulkRow, scores?: ReadonlyArray<readonly ViewScore[]>): HTMLElement {
+function rowElement(row: ViewBulkRow, post: (message: ViewToHost) => void, scores?: ReadonlyArray<readonly ViewScore[]>): HTMLElement {
   return el('tr', { className: 'bulk-row' }, [
     el('td', { className: 'num', text: String(row.line) }),
     el('td', { className: 'prompt', text: row.prompt }),
@@ -128,6 +130,7 @@ function rowElement(row: ViewBulkRow, scores?: ReadonlyArray<readonly ViewScore[
       el('td', { className: `answer${answer.error ? ' failed' : ''}`, title: answer.figures ?? '' }, [
         document.createTextNode(answer.text),
         answer.error ? el('div', { className: 'error', text: answer.error }) : undefined,
+        answer.traceId ? traceLink(answer.traceId, post) : undefined,
       ]),
       el('td', { className: 'num', text: answer.newTokens === undefined ? '' : String(answer.newTokens) }),
       el('td', { className: 'num', text: String(answer.latencyMs) }),
@@ -146,4 +149,14 @@ function rowElement(row: ViewBulkRow, scores?: ReadonlyArray<readonly ViewScore[
         : undefined,
     ]),
   ]);
+}
+
+/** The answer's trace id, a link that opens the trace in MLflow's web UI. */
+function traceLink(traceId: string, post: (message: ViewToHost) => void): HTMLElement {
+  const link = el('a', { className: 'trace', href: '#', title: 'Open this trace in the MLflow UI', text: traceId });
+  link.addEventListener('click', (event) => {
+    event.preventDefault();
+    post({ type: 'openTrace', traceId });
+  });
+  return el('div', { className: 'trace-id' }, [link]);
 }

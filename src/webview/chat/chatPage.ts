@@ -20,7 +20,8 @@ const modelTitle = el('h1');
 const modelDetail = el('div', { className: 'detail' });
 const modelProblem = el('div', { className: 'problem', role: 'alert' });
 const retryButton = el('button', { text: 'Load Again', onclick: () => post({ type: 'retryLoad' }) });
-const header = el('header', { className: 'model' }, [modelTitle, modelDetail, modelProblem, retryButton]);
+const tracing = el('div', { id: 'tracing', className: 'tracing', role: 'status' });
+const header = el('header', { className: 'model' }, [modelTitle, modelDetail, modelProblem, retryButton, tracing]);
 
 const systemPrompt = el('textarea', {
   id: 'system-prompt',
@@ -150,6 +151,9 @@ function renderChrome(state: ChatViewState): void {
   modelProblem.textContent = state.model.problem ?? '';
   modelProblem.hidden = !state.model.problem;
   retryButton.hidden = state.model.status !== 'failed';
+  tracing.textContent = state.tracing?.text ?? '';
+  tracing.className = `tracing ${state.tracing?.kind ?? ''}`;
+  tracing.hidden = !state.tracing;
   if (document.activeElement !== systemPrompt) systemPrompt.value = state.systemPrompt;
   settings.render(state);
   rawMode.checked = state.rawMode;

@@ -35,6 +35,11 @@ for (const backend of engineBackends) {
         [4, 0, 24, 4096],
       );
       assert.ok(result.stats.timeToFirstTokenMs > 0 && result.stats.decodeTokensPerSecond > 0 && result.stats.prefillTokensPerSecond > 0);
+      // Tokenizing is the first part of the time to the first token.
+      assert.ok(
+        result.stats.tokenizeMs > 0 && result.stats.tokenizeMs < result.stats.timeToFirstTokenMs,
+        `tokenize ${result.stats.tokenizeMs} ms of ${result.stats.timeToFirstTokenMs} ms`,
+      );
     });
 
     it('tells onToken of every token as it is picked, in order', async () => {

@@ -284,15 +284,18 @@ describe("TracesApi against a real MLflow 3 server, read back by MLflow's own Py
     assert.deepEqual(error.token_usage, { input_tokens: 21, output_tokens: 1, total_tokens: 22 });
     assert.equal(error.tags['phi3.source'], 'served');
 
-    assert.equal(stop.state, 'OK');
-    assert.equal(stop.spans[0]!.status, 'OK');
+    // Stopped is an error status (issue #14), told from a failure by its message and finish reason, with no exception event.
+    assert.equal(stop.state, 'ERROR');
+    assert.equal(stop.spans[0]!.status, 'ERROR');
+    assert.equal(stop.spans[0]!.status_message, 'Stopped by the user.');
+    assert.deepEqual(stop.spans[0]!.events, []);
     assert.equal(stop.spans[0]!.outputs, 'Tout dr');
     assert.equal(stop.tags['phi3.finishReason'], 'stopped');
 
     // Newest first, then by trace id: all three started at t0.
     assert.deepEqual(searches, {
       "tags.phi3.source = 'local'": [logged.traceId, stopped.traceId],
-      "status = 'ERROR'": [failed.traceId],
+      "status = 'ERROR'": [failed.traceId, stopped.traceId],
       "tags.phi3.finishReason = 'stopped'": [stopped.traceId],
     });
   });

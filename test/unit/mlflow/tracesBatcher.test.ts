@@ -182,9 +182,15 @@ describe("TraceBatcher: traces logged off the caller's path, retried, bounded, a
     const batcher = new TraceBatcher(client.traces, { ...seen, backoffMs: 5 });
     const refused = trace();
     const accepted = trace();
-    batcher.enqueue('999999', refused);
-    batcher.enqueue(experimentId, accepted);
+    // Each caller also hears of its own trace, and only of it.
+    const own: string[] = [];
+    batcher.enqueue('999999', refused, { onLogged: () => own.push('refused logged'), onFailure: (f) => own.push(`refused ${f.reason}`) });
+    batcher.enqueue(experimentId, accepted, {
+      onLogged: (i) => own.push(`accepted ${i.traceId}`),
+      onFailure: () => own.push('accepted failed'),
+    });
     await batcher.flush();
+    assert.deepEqual(own, ['refused refused', `accepted tr-${accepted.otelTraceId}`]);
     assert.deepEqual(
       seen.failures.map(({ traceId, reason, attempts, message }) => ({ traceId, reason, attempts, message })),
       [
