@@ -466,6 +466,32 @@ async function main(): Promise<void> {
       await container.click();
       await treeRow(page, bigName).waitFor({ timeout: 60_000 });
 
+      // The explorer's queries made straight from this process; each is also made right after the
+      // explorer's step that made it, so that its REST call is set against the server's answer at
+      // that moment (a loaded machine's figures swing from minute to minute).
+      const newestFirst = ['attributes.start_time DESC'];
+      const bigRunsPage = { experimentIds: [big.experimentId], maxResults: runsPageSize, orderBy: newestFirst };
+      const firstRunsPage = await client.runs.searchPage(bigRunsPage);
+      const experimentsPage = { maxResults: 100, orderBy: ['last_update_time DESC'] };
+      const direct = {
+        experiments: () => client.experiments.searchPage(experimentsPage),
+        experimentFilter: () => client.experiments.searchPage({ ...experimentsPage, filter: `name ILIKE '%${bigName}%'` }),
+        runs: () => client.runs.searchPage(bigRunsPage),
+        runFilter: () => client.runs.searchPage({ ...bigRunsPage, filter: runFilter }),
+        nextRuns: () => client.runs.searchPage(bigRunsPage, firstRunsPage.nextPageToken),
+      };
+      const alongside = {
+        experiments: [] as number[],
+        experimentFilter: [] as number[],
+        runs: [] as number[],
+        runFilter: [] as number[],
+        nextRuns: [] as number[],
+      };
+      const after = async (query: keyof typeof direct) => {
+        const started = performance.now();
+        await direct[query]();
+        alongside[query].push(performance.now() - started);
+      };
       const ours = {
         big: [] as Timing[],
         small: [] as Timing[],
@@ -476,17 +502,21 @@ async function main(): Promise<void> {
       };
       for (let i = 0; i < repeat; i++) {
         ours.big.push(await timeExpansion(page, bigName, bigFirst));
+        await after('runs');
         ours.small.push(await timeExpansion(page, small.name, smallFirst));
       }
       for (let i = 0; i < repeat; i++) {
         ours.experimentFilter.push(await timeExperimentFilter(page, bigName));
+        await after('experimentFilter');
         ours.experiments.push(await timeExperimentsFirstPage(page, bigName, small.name));
+        await after('experiments');
       }
       // The big experiment selected and expanded: Filter Runs… applies to it.
       await treeRow(page, bigName).click();
       await treeRow(page, bigFirst).waitFor({ timeout: 60_000 });
       for (let i = 0; i < repeat; i++) {
         ours.runFilter.push(await timeRunFilter(page, runFilter, bigFilteredFirst, bigFirst));
+        await after('runFilter');
         await clearRunFilter(page, bigFirst);
       }
 
@@ -504,6 +534,7 @@ async function main(): Promise<void> {
       const pages = 40;
       for (let pageIndex = 1; pageIndex < pages; pageIndex++) {
         ours.loadMore.push(await timeLoadMore(page, bigRunName(runsPageSize * pageIndex)));
+        await after('nextRuns');
         if ([5, 10, 20, 40].includes(pageIndex + 1)) rssAtPages.set(pageIndex + 1, rssMib(hostPid));
       }
       // Then as a user goes on: all experiments again, 20 of them expanded, 5 runs' details opened.
@@ -579,18 +610,12 @@ async function main(): Promise<void> {
       >;
       // The explorer's own client making the same queries, in this process, straight to the server:
       // what the extension's REST path costs over the floor, without VS Code.
-      const newestFirst = ['attributes.start_time DESC'];
-      const bigRunsPage = { experimentIds: [big.experimentId], maxResults: runsPageSize, orderBy: newestFirst };
-      const firstRunsPage = await client.runs.searchPage(bigRunsPage);
-      const experimentsPage = { maxResults: 100, orderBy: ['last_update_time DESC'] };
       const clientAlone = {
-        experiments: await medianCall(repeat, () => client.experiments.searchPage(experimentsPage)),
-        experimentFilter: await medianCall(repeat, () =>
-          client.experiments.searchPage({ ...experimentsPage, filter: `name ILIKE '%${bigName}%'` }),
-        ),
-        runs: await medianCall(repeat, () => client.runs.searchPage(bigRunsPage)),
-        runFilter: await medianCall(repeat, () => client.runs.searchPage({ ...bigRunsPage, filter: runFilter })),
-        nextRuns: await medianCall(repeat, () => client.runs.searchPage(bigRunsPage, firstRunsPage.nextPageToken)),
+        experiments: await medianCall(repeat, direct.experiments),
+        experimentFilter: await medianCall(repeat, direct.experimentFilter),
+        runs: await medianCall(repeat, direct.runs),
+        runFilter: await medianCall(repeat, direct.runFilter),
+        nextRuns: await medianCall(repeat, direct.nextRuns),
       };
 
       for (const experiment of (await client.experiments.searchPage({ maxResults: 20, orderBy: ['last_update_time DESC'] })).items) {
@@ -653,33 +678,31 @@ async function main(): Promise<void> {
       );
 
       // Where the explorer's time goes: each step's median split at its REST call (see `split`).
-      const splitLine = (what: string, timings: readonly Timing[], endpoint: string, floorMs: number, clientMs: number) => {
+      const splitLine = (what: string, timings: readonly Timing[], endpoint: string, query: keyof typeof direct, floorMs: number) => {
         const step = medianSplit(timings.map((timing) => split(timing, proxy.requests, endpoint)));
-        const cells = [step.total, step.beforeRequest, step.onTheWire, step.afterAnswer].map((ms) => ms.toFixed(0).padStart(8));
-        const overFloor = (ms: number) => `${(ms / floorMs).toFixed(2)}x`.padStart(8);
+        const same = median(alongside[query]);
+        const cells = [step.total, step.beforeRequest, step.onTheWire, step.afterAnswer, same].map((ms) => ms.toFixed(0).padStart(8));
+        const ratio = (ms: number, to: number) => `${(ms / to).toFixed(2)}x`.padStart(8);
         console.log(
-          `${what.padEnd(34)} ${cells.join(' ')} ${overFloor(step.onTheWire)} ${clientMs.toFixed(0).padStart(8)} ${overFloor(clientMs)}`,
+          `${what.padEnd(30)} ${cells.join(' ')} ${ratio(step.onTheWire, same)} ${clientAlone[query].toFixed(0).padStart(8)} ${floorMs.toFixed(0).padStart(8)} ${ratio(clientAlone[query], floorMs)}`,
         );
       };
       console.log(
-        `\n${"where the explorer's time goes, ms".padEnd(34)} ${['total', 'to call', 'REST', 'after', 'REST/fl', 'client', 'cl/floor'].map((h) => h.padStart(8)).join(' ')}`,
+        `\n${"where the explorer's time goes, ms".padEnd(30)} ${['total', 'to call', 'REST', 'after', 'same q.', 'REST/q.', 'client', 'floor', 'cl/floor'].map((h) => h.padStart(8)).join(' ')}`,
       );
-      splitLine('first page of experiments', ours.experiments, '/experiments/search', floor.experiments, clientAlone.experiments);
-      splitLine(
-        'Filter experiments by name',
-        ours.experimentFilter,
-        '/experiments/search',
-        floor.experimentFilter,
-        clientAlone.experimentFilter,
-      );
-      splitLine(`expand "${bigName}"`, ours.big, '/runs/search', floor.runs, clientAlone.runs);
-      splitLine('Filter runs', ours.runFilter, '/runs/search', floor.runFilter, clientAlone.runFilter);
-      splitLine('Load more', ours.loadMore, '/runs/search', floor.nextRuns, clientAlone.nextRuns);
+      splitLine('first page of experiments', ours.experiments, '/experiments/search', 'experiments', floor.experiments);
+      splitLine('Filter experiments by name', ours.experimentFilter, '/experiments/search', 'experimentFilter', floor.experimentFilter);
+      splitLine(`expand "${bigName}"`, ours.big, '/runs/search', 'runs', floor.runs);
+      splitLine('Filter runs', ours.runFilter, '/runs/search', 'runFilter', floor.runFilter);
+      splitLine('Load more', ours.loadMore, '/runs/search', 'nextRuns', floor.nextRuns);
       console.log(
-        "(to call: from the user's action until the extension's request reached the server's proxy; REST: until the answer's last byte left it;",
+        "(to call: from the user's action until the extension's request reached the proxy in front of the server; REST: until its answer's last byte left it;",
       );
       console.log(
-        " after: the answer parsed, the nodes built, VS Code's renderer round trip and paint. client: the explorer's MlflowClient alone, the same query, in this process)",
+        " after: the answer parsed, the nodes built, VS Code's renderer round trip and paint; same q.: the same query from this process right after each step;",
+      );
+      console.log(
+        " client: the explorer's MlflowClient alone, the median of a run of the query; floor: MLflow's Python client, the same (the first table's REST))",
       );
       console.log(
         `\nextension host RSS by runs shown in the tree: ${[...rssAtPages].map(([p, mib]) => `${p * runsPageSize} runs ${mib.toFixed(0)} MiB`).join(', ')}`,
