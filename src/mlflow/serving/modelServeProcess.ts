@@ -41,6 +41,27 @@ export class ServeError extends Error {
   }
 }
 
+/**
+ * `python -m mlflow`, after asking Linux to SIGTERM this process when its parent (the extension
+ * host) dies, however it dies: a crash or SIGKILL runs no exit handler, and a server left running
+ * would hold its port and memory. MLflow's CLI passes the same on to its uvicorn (backend.py's
+ * setup_sigterm_on_parent_death), so the chain ends with the editor. A parent already gone before
+ * the request takes effect is caught by comparing the parent's pid.
+ */
+const serveBootstrap = [
+  'import os, runpy, sys',
+  "if sys.platform.startswith('linux'):",
+  '    import ctypes, signal',
+  '    try:',
+  "        ctypes.CDLL('libc.so.6').prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG",
+  '    except OSError:',
+  '        pass',
+  "    if str(os.getppid()) != os.environ.get('PHI3_MLFLOW_PARENT_PID', str(os.getppid())):",
+  '        sys.exit(1)',
+  "sys.argv = ['mlflow'] + sys.argv[1:]",
+  "runpy.run_module('mlflow', run_name='__main__', alter_sys=True)",
+].join('\n');
+
 /** Enough of the log to find the error MLflow printed last (a traceback's last lines). */
 const logTailChars = 2000;
 /** What is kept of the log in memory: an output channel shows all of it as it comes. */
@@ -53,7 +74,8 @@ const live = new Set<ModelServeProcess>();
 let exitHookInstalled = false;
 
 /**
- * One `python -m mlflow models serve -m URI -h 127.0.0.1 -p PORT --env-manager M`, the leader of its
+ * One `python -m mlflow models serve -m URI -h 127.0.0.1 -p PORT --env-manager M` (through
+ * serveBootstrap), the leader of its
  * own process group: MLflow runs uvicorn (and, for virtualenv, a shell and the env's Python) as its
  * children, and stopping signals the whole group, so no worker is left behind. `start` resolves
  * once `/ping` answers 200, i.e. once MLflow has downloaded and loaded the model.
@@ -122,11 +144,11 @@ export class ModelServeProcess {
 
   private static async startOnce(options: ModelServeOptions, port: number, signal: AbortSignal | undefined): Promise<ModelServeProcess> {
     if (signal?.aborted) throw new ServeError('cancelled', `Serving ${options.modelUri} was cancelled.`);
-    const args = ['-m', 'mlflow', 'models', 'serve', '-m', options.modelUri, '-h', '127.0.0.1', '-p', String(port)];
+    const args = ['-c', serveBootstrap, 'models', 'serve', '-m', options.modelUri, '-h', '127.0.0.1', '-p', String(port)];
     args.push('--env-manager', options.envManager);
     const child = spawn(options.python, args, {
       cwd: options.cwd,
-      env: serveEnvironment(options.python, options.env),
+      env: { ...serveEnvironment(options.python, options.env), PHI3_MLFLOW_PARENT_PID: String(process.pid) },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -5,8 +5,9 @@
  * Serve This Model gives it the connection's.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MlflowClient } from '../../../src/mlflow/client';
 import { causeLine, freeLoopbackPort, ServeError } from '../../../src/mlflow/serving/modelServeProcess';
@@ -161,6 +162,39 @@ describe('serving MLflow models: one `mlflow models serve` process group per mod
       [],
     );
     await assert.rejects(disposing.serve(`models:/${chat.modelId}`, request), /disposed: the editor is closing/);
+  });
+
+  it('the editor killed with SIGKILL (no exit handler runs): its servers die with it, no orphan', async () => {
+    // A stand-in for the extension host: a Node process that serves a model, says its group, and is then killed.
+    const modulePath = join(__dirname, '..', '..', '..', 'src', 'mlflow', 'serving', 'modelServeProcess.js');
+    const script = [
+      `const { ModelServeProcess } = require(${JSON.stringify(modulePath)});`,
+      `ModelServeProcess.start(${JSON.stringify({ ...request, modelUri: `models:/${chat.name}/1` })})`,
+      "  .then((server) => console.log('ready ' + server.pid), (error) => { console.error(error.message); process.exit(2); });",
+      'setInterval(() => {}, 1000);',
+    ].join('\n');
+    const editor = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    editor.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const pgid = await new Promise<number>((resolveReady, reject) => {
+      let stdout = '';
+      editor.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const ready = /ready (\d+)/.exec(stdout);
+        if (ready) resolveReady(Number(ready[1]));
+      });
+      editor.once('exit', (code) => reject(new Error(`the stand-in exited (${code}) before serving: ${stderr}`)));
+    });
+    const members = groupMembers(pgid);
+    assert.ok(members.length >= 2, members.join(', '));
+    editor.kill('SIGKILL');
+    // PR_SET_PDEATHSIG: the CLI gets SIGTERM as its parent dies, and its uvicorn as the CLI dies.
+    const deadline = Date.now() + 60_000;
+    while (members.some((pid) => alive(pid))) {
+      assert.ok(Date.now() < deadline, `still alive: ${members.filter((pid) => alive(pid)).join(', ')}`);
+      await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+    }
+    assert.deepEqual(groupMembers(pgid), []);
   });
 
   it('a model that does not exist: the error says what MLflow said, with the end of its log', async () => {
