@@ -88,7 +88,12 @@ async function serveModel(context: ServingCommandContext, arg: unknown): Promise
   if (running && known) return openChat(chat, modelUri, running.url, running.port, running.pid, known, true);
 
   const client = ctx.requireClient();
-  const signature = (await servedModelSignature(client, spec)) ?? (await pickSignature());
+  // The MLmodel says which request shape the model takes; unreadable or neither shape, the user says.
+  const fromMlmodel = await servedModelSignature(client, spec).catch((error: unknown) => {
+    ctx.log.warn(`Serve ${modelUri}: its MLmodel could not be read (${errorMessage(error)}); asking for the signature`);
+    return undefined;
+  });
+  const signature = fromMlmodel ?? (await pickSignature());
   if (!signature) return undefined;
   const request = {
     python: await pythonInterpreter(),
