@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { ChatCommandContext } from '../chat/chatCommands';
-import { pickSignature } from '../chat/chatModelSources';
+import { pickSignature } from '../chat/servedEndpointPicker';
 import { ChatPanel } from '../chat/chatPanel';
 import type { Ctx } from '../context';
 import { errorMessage } from '../errorMessage';
