@@ -10,6 +10,7 @@ import { authFromEnvironment, type MlflowAuth, tlsFromEnvironment } from './mlfl
 import { MlflowError } from './mlflow/errors';
 import { TraceBatcher } from './mlflow/traces/traceBatcher';
 import { parseTrackingUri } from './mlflow/trackingUri';
+import { ServedModels } from './servedModels';
 import { ConnectionStatusBar } from './statusBar';
 import { ArtifactDocumentProvider } from './views/artifactDocuments';
 import { Explorer } from './views/explorer';
@@ -43,6 +44,8 @@ export class Ctx implements vscode.Disposable {
   readonly onnxLog = new PanelSlot<OnnxLogPanel>();
   /** The open chat panels (their saved chats and settings are kept; the startup chat looks for them). */
   readonly chatPanels = new Set<ChatPanel>();
+  /** The models served from this window (Serve This Model): stopped when the extension deactivates. */
+  readonly served = new ServedModels();
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.credentials = new CredentialStore(extension.secrets);
@@ -254,6 +257,8 @@ export class Ctx implements vscode.Disposable {
 
   dispose(): void {
     void this.traceWriter?.batcher.dispose();
+    // deactivate() stopped the servers gracefully; what is left (a stop that did not finish) is killed now.
+    this.served.dispose();
     this.explorer.dispose();
     this.artifactDocuments.dispose();
     this.statusBar.dispose();

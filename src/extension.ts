@@ -17,6 +17,8 @@ export interface Phi3MlflowApi {
   readonly connection: () => ConnectionState;
   readonly statusBarText: () => string;
   readonly statusBarTooltip: () => string;
+  /** The served models' status bar items ("Serving <model> :port"), one per server. */
+  readonly servedModelsStatusBar: () => readonly string[];
   /** The explorer's trees (providers and views), for tests and other extensions. */
   readonly explorer: Explorer;
   /** The open metric charts panel, if any. */
@@ -37,7 +39,7 @@ export function activate(context: vscode.ExtensionContext): Phi3MlflowApi {
 
   const notebooks = registerNotebooks(ctx);
   const chat = chatCommandContext(ctx);
-  const commands = createCommands(ctx, { chat, notebook: { ctx, kernels: notebooks.kernels } });
+  const commands = createCommands(ctx, { chat, notebook: { ctx, kernels: notebooks.kernels }, serving: { ctx, chat } });
   const onnxFolders = new OnnxFolderContext();
   context.subscriptions.push(
     onnxFolders,
@@ -70,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): Phi3MlflowApi {
     connection: () => ctx.connection,
     statusBarText: () => ctx.statusBarText,
     statusBarTooltip: () => ctx.statusBarTooltip,
+    servedModelsStatusBar: () => ctx.served.statusBarTexts,
     explorer: ctx.explorer,
     metricCharts: () => ctx.metricCharts.current,
     onnxFolders: () => onnxFolders.folders,
@@ -81,5 +84,7 @@ export async function deactivate(): Promise<void> {
   // Everything else is disposed through context.subscriptions (after this resolves).
   const ctx = active;
   active = undefined;
-  await ctx?.flushTraces();
+  // The served models' process groups stop (SIGTERM, SIGKILL after a grace period; Ctx.dispose kills
+  // what is still left) while the traces flush.
+  await Promise.all([ctx?.flushTraces(), ctx?.served.stopAll()]);
 }

@@ -147,6 +147,26 @@ export class ChatModelSources {
     }
   }
 
+  /**
+   * A model in MLflow, named by picking (a registered version, an alias, a logged model) or by its
+   * URI, for commands that act on the model itself rather than chat with its ONNX folder (Serve).
+   */
+  async pickModelSpec(title: string): Promise<MlflowModelSpec | undefined> {
+    const client = this.ctx.requireClient();
+    const items: Array<vscode.QuickPickItem & { pick: () => Promise<MlflowModelSpec | undefined> }> = [
+      { label: '$(versions) Registered Model Version…', detail: 'models:/<name>/<version>', pick: () => this.pickVersion(client) },
+      { label: '$(bookmark) Registered Model Alias…', detail: 'models:/<name>@<alias>', pick: () => this.pickAlias(client) },
+      { label: '$(package) Logged Model…', detail: 'models:/<model_id> (MLflow 3)', pick: () => this.pickLoggedModel(client) },
+      {
+        label: '$(link) Model URI…',
+        detail: 'models:/<name>/<version>, models:/<name>@<alias>, models:/m-…, runs:/<run_id>/<path>',
+        pick: () => this.askModelUri(),
+      },
+    ];
+    const picked = await vscode.window.showQuickPick(items, { title, placeHolder: `A model on ${client.http.base}`, ignoreFocusOut: true });
+    return picked?.pick();
+  }
+
   private openFromSpec(spec: MlflowModelSpec | undefined): Promise<ChatModelRef | undefined> {
     return spec ? this.openMlflow(spec) : Promise.resolve(undefined);
   }

@@ -10,6 +10,7 @@ import * as connection from './connection';
 import * as experiments from './experiments';
 import * as explorer from './explorer';
 import * as registry from './registry';
+import { servingCommands, type ServingCommandContext } from './serving';
 
 /** The commands over the shared Ctx: the explorer, its objects, the connection and the charts. */
 const explorerCommands: CommandFactories = {
@@ -59,15 +60,21 @@ export interface CommandEntry {
   readonly internal: boolean;
 }
 
-/** The contexts the chat's and the notebook's commands are factories over. */
+/** The contexts the chat's, the notebook's and the serving commands are factories over. */
 export interface AreaContexts {
   readonly chat: ChatCommandContext;
   readonly notebook: NotebookCommandContext;
+  readonly serving: ServingCommandContext;
 }
 
 /** Every command of the extension, by name without the `phi3Mlflow.` prefix, made over its area's context. */
 export function createCommands(ctx: Ctx, areas: AreaContexts): Record<string, CommandEntry> {
-  return { ...made(explorerCommands, ctx), ...made(chatCommands, areas.chat), ...made(notebookCommands, areas.notebook) };
+  return {
+    ...made(explorerCommands, ctx),
+    ...made(chatCommands, areas.chat),
+    ...made(notebookCommands, areas.notebook),
+    ...made(servingCommands, areas.serving),
+  };
 }
 
 function made<C>(factories: CommandFactories<C>, context: C): Record<string, CommandEntry> {

@@ -2,10 +2,10 @@ import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { errorMessage } from '../errorMessage';
-import { restrictedSetting } from '../config';
 import type { Ctx } from '../context';
 import { MlflowError } from '../mlflow/errors';
 import { logWrapperModel, WrapperPreflightError, WrapperRegistrationError } from '../mlflow/logWrapperModel';
+import { pythonInterpreter } from '../pythonInterpreter';
 import { CellExecutionQueue, type QueuedCell } from './cellExecutionQueue';
 import { type JupyterOutput, outputFromJupyter } from './ipynb';
 import { kernelEnvironment } from './kernelEnvironment';
@@ -225,7 +225,7 @@ export class NotebookKernels implements vscode.Disposable {
     const key = notebook.uri.toString();
     let kernel = this.kernels.get(key);
     if (!kernel) {
-      const python = await interpreterFor(notebook);
+      const python = await pythonInterpreter(notebook.uri);
       const env = kernelEnvironment(process.env, this.ctx.activeConnection);
       // Before the first run: the recipe packages the cells import and this Python lacks are offered for install.
       void this.offerMissingPackages(notebook, python, env).catch((error: Error) =>
@@ -420,23 +420,4 @@ export class NotebookKernels implements vscode.Disposable {
     this.controllers.forEach((c) => c.dispose());
     this.disposables.forEach((d) => d.dispose());
   }
-}
-
-/** The notebook's interpreter: the setting, else the Python extension's active one, else python3. */
-async function interpreterFor(notebook: vscode.NotebookDocument): Promise<string> {
-  const configured = restrictedSetting<string>('pythonPath', '', notebook.uri).trim();
-  if (configured) return configured;
-  try {
-    const extension = vscode.extensions.getExtension<{
-      environments?: { getActiveEnvironmentPath(resource?: vscode.Uri): { path: string } };
-    }>('ms-python.python');
-    if (extension) {
-      const api = extension.isActive ? extension.exports : await extension.activate();
-      const active = api.environments?.getActiveEnvironmentPath(notebook.uri)?.path;
-      if (active) return active;
-    }
-  } catch {
-    // The Python extension's API is a bonus: without it, python3.
-  }
-  return 'python3';
 }

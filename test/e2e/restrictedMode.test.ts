@@ -3,7 +3,8 @@
  * user answers "No, I don't trust the authors". The extension still activates (it declares limited
  * support: its MLflow explorer is there), and Run All asks whether to trust the folder first (VS
  * Code's own question for notebook execution); cancelled, no cell runs and no Python starts. (The
- * controller's own refusal, for runs started through the API, is in notebookController.ts.)
+ * controller's own refusal, for runs started through the API, is in notebookController.ts.) Serve
+ * This Model is refused with a message, and starts no Python either.
  */
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -90,5 +91,19 @@ describe('Restricted Mode in the browser', () => {
     );
     assert.equal(existsSync(`${spyPython}.started`), false);
     await saveScreenshot(page, 'e2e-restricted-notebook');
+  });
+
+  it('serves no model: Serve This Model says why, and no Python starts', async () => {
+    await runCommand(page, 'MLflow: Serve This Model');
+    const toast = page.locator('.notification-toast', { hasText: 'Serve This Model runs the model' });
+    await toast.waitFor({ timeout: 30_000 });
+    assert.ok(
+      ((await toast.textContent()) ?? '').includes(
+        "Serve This Model runs the model's Python code (and, with virtualenv, installs its packages) on this machine: not in Restricted Mode. Trust this folder to serve models.",
+      ),
+    );
+    assert.equal(existsSync(`${spyPython}.started`), false);
+    assert.equal(await page.locator('.statusbar-item').filter({ hasText: 'Serving' }).count(), 0);
+    await saveScreenshot(page, 'e2e-restricted-serve-refused');
   });
 });

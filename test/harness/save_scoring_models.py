@@ -7,7 +7,8 @@ against a real `mlflow models serve`:
   `task: llm/v1/chat` metadata); answers OpenAI-style, describing the conversation and settings it
   got, with usage counted in whitespace-separated words.
 
-Usage: python save_scoring_models.py TARGET_DIR (writes TARGET_DIR/prompt-echo and TARGET_DIR/chat-echo).
+Usage: python save_scoring_models.py TARGET_DIR (writes TARGET_DIR/prompt-echo and TARGET_DIR/chat-echo),
+or python save_scoring_models.py --log PREFIX (logs and registers both on MLFLOW_TRACKING_URI's server).
 """
 import os
 import sys
@@ -76,7 +77,46 @@ class ChatEcho(mlflow.pyfunc.PythonModel):
         return answers
 
 
+def log_models(prefix):
+    """Logs both models to MLFLOW_TRACKING_URI's server (experiment PREFIX), registers them as
+    PREFIX-chat and PREFIX-prompt with the alias champion on version 1, and prints their URIs."""
+    import json
+
+    mlflow.set_experiment(prefix)
+    client = mlflow.MlflowClient()
+    logged = {}
+    with mlflow.start_run(run_name=f"{prefix}-models"):
+        for key, model, signature, extra in (
+            (
+                "chat",
+                ChatEcho(),
+                ModelSignature(inputs=CHAT_MODEL_INPUT_SCHEMA, outputs=CHAT_MODEL_OUTPUT_SCHEMA),
+                {"metadata": {"task": "llm/v1/chat"}},
+            ),
+            (
+                "prompt",
+                PromptEcho(),
+                ModelSignature(inputs=Schema([ColSpec("string", "prompt")]), outputs=Schema([ColSpec("string")])),
+                {},
+            ),
+        ):
+            info = mlflow.pyfunc.log_model(
+                name=f"{key}-echo",
+                python_model=model,
+                signature=signature,
+                registered_model_name=f"{prefix}-{key}",
+                pip_requirements=[f"mlflow=={mlflow.__version__}"],
+                **extra,
+            )
+            client.set_registered_model_alias(f"{prefix}-{key}", "champion", "1")
+            logged[key] = {"modelId": info.model_id, "name": f"{prefix}-{key}"}
+    print(json.dumps(logged))
+
+
 def main():
+    if sys.argv[1] == "--log":
+        log_models(sys.argv[2])
+        return
     target = sys.argv[1]
     mlflow.pyfunc.save_model(
         os.path.join(target, "prompt-echo"),
