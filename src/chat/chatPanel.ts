@@ -16,6 +16,7 @@ import {
   setSystemPrompt,
 } from './chatConversation';
 import { logBulk, logConversation, openTrace } from './chatMlflowLogging';
+import { registerSystemPrompt } from './chatPromptUse';
 import type { ChatPanelHost, ChatPanelParts } from './chatPanelParts';
 import { parseViewMessage, type HostToView, type ViewToHost } from './chatProtocol';
 import { pruneSavedChats, saveChat, savedChatOf, storedSettings, type SavedChat } from './chatSavedState';
@@ -141,6 +142,8 @@ export class ChatPanel extends WebviewHost<HostToView, ViewToHost> implements Ch
         return this.session.compare?.backend.stop();
       case 'systemPrompt':
         return setSystemPrompt(this, message.text);
+      case 'registerPrompt':
+        return registerSystemPrompt(this);
       case 'settings':
         return editSettings(this, message);
       case 'rawMode':
