@@ -119,8 +119,15 @@ async function askPromptName(client: MlflowClient, source: PromptSource, suggest
   const existing = await client.prompts.searchPrompts({ orderBy: ['name ASC'], maxResults: 200 });
   const newItem = { label: '$(add) New prompt…', name: undefined as string | undefined };
   const picked = await vscode.window.showQuickPick(
-    [newItem, ...existing.items.map((p) => ({ label: pickText(p.name), description: 'add a version', name: p.name as string | undefined }))],
-    { title: `Register ${displayName(source.label)} as a Prompt`, placeHolder: 'A new prompt, or a new version of an existing one', ignoreFocusOut: true },
+    [
+      newItem,
+      ...existing.items.map((p) => ({ label: pickText(p.name), description: 'add a version', name: p.name as string | undefined })),
+    ],
+    {
+      title: `Register ${displayName(source.label)} as a Prompt`,
+      placeHolder: 'A new prompt, or a new version of an existing one',
+      ignoreFocusOut: true,
+    },
   );
   if (!picked) return undefined;
   if (picked.name) return picked.name;
@@ -195,7 +202,11 @@ export const registerPrompt: CommandFactory =
     if (problem) throw new UserFacingError(`"${alias}": ${problem}`);
 
     const version = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: pickText(`Registering ${source.label} as prompt "${name}"`), cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: pickText(`Registering ${source.label} as prompt "${name}"`),
+        cancellable: true,
+      },
       async (progress, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort(new Error('cancelled')));

@@ -30,11 +30,13 @@ export function parsePromptFile(text: string): PromptFileTemplate {
   if (markers.length === 0) {
     const template = body.trim();
     if (!template) throw new PromptFileError('The prompt file is empty (only notes, or nothing at all).');
-    if (body.includes(phi3Markers.end)) throw new PromptFileError('The prompt file has <|end|> but no <|system|>, <|user|> or <|assistant|> before it.');
+    if (body.includes(phi3Markers.end))
+      throw new PromptFileError('The prompt file has <|end|> but no <|system|>, <|user|> or <|assistant|> before it.');
     return template;
   }
   const before = body.slice(0, markers[0]!.index).trim();
-  if (before) throw new PromptFileError(`Text before the first role marker: "${before.slice(0, 40)}". Put it in a <|system|> or <|user|> message.`);
+  if (before)
+    throw new PromptFileError(`Text before the first role marker: "${before.slice(0, 40)}". Put it in a <|system|> or <|user|> message.`);
   const messages: PromptFileMessage[] = [];
   markers.forEach((marker, index) => {
     const start = marker.index + marker[0].length;
@@ -44,7 +46,11 @@ export function parsePromptFile(text: string): PromptFileTemplate {
     const ended = content.indexOf(phi3Markers.endOfText);
     const cut = [closed, ended].filter((at) => at >= 0);
     if (cut.length) {
-      const after = content.slice(Math.min(...cut)).replace(phi3Markers.end, '').replace(phi3Markers.endOfText, '').trim();
+      const after = content
+        .slice(Math.min(...cut))
+        .replace(phi3Markers.end, '')
+        .replace(phi3Markers.endOfText, '')
+        .trim();
       if (after) throw new PromptFileError(`Text after a message's end: "${after.slice(0, 40)}". Start it with a role marker.`);
       content = content.slice(0, Math.min(...cut));
     }

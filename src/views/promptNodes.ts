@@ -56,7 +56,8 @@ export class PromptsRoot extends ExplorerNode {
     }
     const server: PromptsServer = { client, chatPrompts: (await client.features()).chatPrompts };
     const nodes: ExplorerNode[] = listed.items.map((prompt) => new PromptNode(this, server, prompt));
-    if (nodes.length === 0) nodes.push(new MessageNode(this, this.nameFilter ? `No prompt name contains "${this.nameFilter}"` : 'No prompts'));
+    if (nodes.length === 0)
+      nodes.push(new MessageNode(this, this.nameFilter ? `No prompt name contains "${this.nameFilter}"` : 'No prompts'));
     if (listed.more) nodes.push(new LoadMoreNode(this, () => pager.loadMore(), `next ${promptsPageSize} prompts`));
     return nodes;
   }

@@ -30,7 +30,11 @@ const systemPrompt = el('textarea', {
   'aria-label': 'System prompt',
 });
 systemPrompt.addEventListener('change', () => post({ type: 'systemPrompt', text: systemPrompt.value }));
-const promptUri = el('span', { id: 'prompt-uri', className: 'prompt-uri', title: 'The prompt version this chat uses (recorded with logged runs)' });
+const promptUri = el('span', {
+  id: 'prompt-uri',
+  className: 'prompt-uri',
+  title: 'The prompt version this chat uses (recorded with logged runs)',
+});
 const registerPromptButton = el('button', {
   id: 'register-prompt',
   className: 'secondary',

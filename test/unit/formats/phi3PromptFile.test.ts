@@ -26,7 +26,8 @@ describe('.phi3prompt files as prompt templates', () => {
   });
 
   it('keeps few-shot assistant messages, and messages ended by the next marker or <|endoftext|>', () => {
-    const text = '<|system|>\nBe brief.\n<|user|>\nHi {{ who }}<|end|>\n<|assistant|>\nHello!<|end|>\n<|user|>\n{{ question }}<|endoftext|>';
+    const text =
+      '<|system|>\nBe brief.\n<|user|>\nHi {{ who }}<|end|>\n<|assistant|>\nHello!<|end|>\n<|user|>\n{{ question }}<|endoftext|>';
     assert.deepEqual(parsePromptFile(text), [
       { role: 'system', content: 'Be brief.' },
       { role: 'user', content: 'Hi {{ who }}' },
