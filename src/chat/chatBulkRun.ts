@@ -62,6 +62,7 @@ export async function runBulkFile(parts: ChatPanelParts): Promise<void> {
     models: sides.map((side) => runModelOf(side.backend)),
     titles: sides.map((side) => side.backend.title),
     settings: session.settings,
+    ...(session.promptUri ? { promptUri: session.promptUri } : {}),
     rows: [],
     controller: new AbortController(),
     running: true,

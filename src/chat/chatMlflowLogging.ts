@@ -67,6 +67,7 @@ export async function logBulk(parts: ChatPanelParts): Promise<void> {
         rows: bulk.rows,
         loggedAt: new Date(),
         ...(evaluation ? { evaluation } : {}),
+        ...(bulk.promptUri ? { promptUri: bulk.promptUri } : {}),
       }),
     evaluation
       ? async (client, logged, signal) => {

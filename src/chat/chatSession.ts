@@ -26,6 +26,8 @@ export interface BulkState {
   readonly models: readonly RunModel[];
   readonly titles: readonly string[];
   readonly settings: ChatSettings;
+  /** The prompt version whose system prompt the prompts were sent with. */
+  readonly promptUri?: string;
   readonly rows: BulkRow[];
   readonly controller: AbortController;
   running: boolean;

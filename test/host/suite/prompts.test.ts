@@ -265,12 +265,11 @@ describe('the Prompts view and the chat, on prompts made by mlflow.genai', funct
       undefined,
     );
     const client = new MlflowClient({ uri: parseTrackingUri(serverUrl), auth: { kind: 'none' } });
-    const names = (await client.prompts.searchPrompts({ filter: "name LIKE 'host-bad%' OR name = 'has space'" })).items;
-    assert.deepEqual(names, []);
+    const names = (await client.prompts.searchPrompts()).items.map((prompt) => prompt.name);
+    assert.ok(!names.includes('host-bad') && !names.includes('has space'), `none registered: ${names.join(', ')}`);
   });
 
-  it("the chat panel's system prompt registered as a prompt: the chat then uses that version", async () => {
-    const panel = await openChat();
+  it("Register Prompt… on a chat's system prompt (what the panel's button sends): a text prompt load_prompt reads back", async () => {
     const version = await vscode.commands.executeCommand<{ uri: string }>(
       'phi3Mlflow.registerPrompt',
       { systemPrompt: 'Answer in {{ language }}.' },
@@ -283,7 +282,6 @@ describe('the Prompts view and the chat, on prompts made by mlflow.genai', funct
       version: 1,
       variables: ['language'],
     });
-    assert.equal(panel.session.promptUri, undefined, 'the command alone does not change a chat');
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { bulkRunRequest } from '../../../src/chat/bulkResults';
 import { logChatRun } from '../../../src/chat/chatRunLogger';
 import { conversationRunRequest } from '../../../src/chat/chatRunRequest';
 import { defaultChatSettings } from '../../../src/chat/generationSettings';
@@ -95,5 +96,20 @@ describe('a chat that used a prompt version, logged as a run', () => {
     });
     assert.deepEqual(linkedPromptsTag([]), {});
     assert.throws(() => linkedPromptsTag(['prompts:/a@prod']), /prompts:\/a@prod names an alias/);
+  });
+
+  it('links a bulk run to the version its system prompt came from; a chat without one gets no link', () => {
+    const bulk = (promptUri?: string) =>
+      bulkRunRequest({
+        models: [{ kind: 'local', location: '/models/phi3-tiny' }],
+        settings: defaultChatSettings,
+        rows: [],
+        loggedAt: new Date('2026-12-04T22:00:00.000Z'),
+        ...(promptUri ? { promptUri } : {}),
+      }).tags;
+    assert.equal(bulk('prompts:/support-bot/2')[linkedPromptsTagKey], '[{"name": "support-bot", "version": "2"}]');
+    assert.equal(bulk('prompts:/support-bot/2')['phi3.promptVersion'], 'prompts:/support-bot/2');
+    assert.equal(bulk()[linkedPromptsTagKey], undefined);
+    assert.equal(bulk()['phi3.promptVersion'], undefined);
   });
 });
