@@ -60,11 +60,12 @@ async function variableValues(version: PromptVersion, given: unknown): Promise<R
 }
 
 /**
- * The chat panel to fill: the one opened or focused last (the set keeps that order; a panel's own
- * `active` flag lags behind a panel just opened); none opens one (the model picker asks).
+ * The chat panel to fill: the one in front, else the one opened or focused last (the set keeps
+ * that order); none opens one (the model picker asks).
  */
 async function targetPanel(ctx: Ctx): Promise<ChatPanel | undefined> {
-  const active = [...ctx.chatPanels].pop();
+  const panels = [...ctx.chatPanels];
+  const active = panels.find((panel) => panel.panel.active) ?? panels[panels.length - 1];
   if (active) {
     active.panel.reveal();
     return active;

@@ -15,6 +15,7 @@ import { child, childrenOf, connected, contextOf, descriptionOf, labelOf, nodeAt
 
 /** What the extension's ChatPanel shows of itself (the suite runs from out/, the panel from dist/: no instanceof). */
 interface OpenedPanel {
+  readonly panel: { readonly active: boolean };
   readonly sessionId: string;
   readonly session: { readonly promptUri: string | undefined };
   readonly snapshot: { readonly systemPrompt: string; readonly turns: readonly { role: string; content: string }[] };
@@ -56,6 +57,12 @@ print(json.dumps({'template': p.template, 'commit': p.commit_message, 'version':
 async function openChat(): Promise<OpenedPanel> {
   const panel = await vscode.commands.executeCommand<OpenedPanel | undefined>('phi3Mlflow.openChat', fixture);
   assert.ok(panel, 'a chat panel opened');
+  // Use in Chat fills the chat in front: wait until VS Code says this one is (it tells a moment later).
+  const deadline = Date.now() + 30_000;
+  while (!panel.panel.active) {
+    assert.ok(Date.now() < deadline, 'the new chat panel never became active');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   return panel;
 }
 
