@@ -93,6 +93,7 @@ export async function runBulkFile(parts: ChatPanelParts): Promise<void> {
           ...(answered.error !== undefined ? { error: answered.error } : {}),
           stopped: answered.stopped,
           kind: 'bulk',
+          ...(bulk.promptUri ? { promptVersion: bulk.promptUri } : {}),
         }),
     },
   );

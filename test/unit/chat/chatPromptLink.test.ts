@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { answerTraceInput } from '../../../src/chat/answerTrace';
 import { bulkRunRequest } from '../../../src/chat/bulkResults';
+import { chatTrace } from '../../../src/mlflow/traces/chatTrace';
 import { logChatRun } from '../../../src/chat/chatRunLogger';
 import { conversationRunRequest } from '../../../src/chat/chatRunRequest';
 import { defaultChatSettings } from '../../../src/chat/generationSettings';
@@ -111,5 +113,25 @@ describe('a chat that used a prompt version, logged as a run', () => {
     assert.equal(bulk('prompts:/support-bot/2')['phi3.promptVersion'], 'prompts:/support-bot/2');
     assert.equal(bulk()[linkedPromptsTagKey], undefined);
     assert.equal(bulk()['phi3.promptVersion'], undefined);
+  });
+
+  it("a chat answer's trace carries the version: MLflow's trace tag for linked prompts, and phi3.promptVersion", () => {
+    const request = {
+      source: 'local' as const,
+      model: '/models/phi3-tiny',
+      input: { messages: [{ role: 'user' as const, content: 'Hi' }] },
+      settings: defaultChatSettings,
+      startMs: 1_000,
+      endMs: 2_000,
+      partialText: '',
+      error: new Error('failed'),
+      kind: 'chat' as const,
+    };
+    const tags = chatTrace(answerTraceInput({ ...request, promptVersion: 'prompts:/support-bot/2' })).tags;
+    assert.equal(tags[linkedPromptsTagKey], '[{"name": "support-bot", "version": "2"}]');
+    assert.equal(tags['phi3.promptVersion'], 'prompts:/support-bot/2');
+    const without = chatTrace(answerTraceInput(request)).tags;
+    assert.equal(without[linkedPromptsTagKey], undefined);
+    assert.equal(without['phi3.promptVersion'], undefined);
   });
 });
