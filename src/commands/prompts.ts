@@ -61,11 +61,12 @@ async function variableValues(version: PromptVersion, given: unknown): Promise<R
 
 /**
  * The chat panel to fill: the one in front, else the one opened or focused last (the set keeps
- * that order); none opens one (the model picker asks).
+ * that order); none opens one (the model picker asks). A panel that just lost the front can still
+ * say it is active for a moment, so of those that say so the one focused last wins.
  */
 async function targetPanel(ctx: Ctx): Promise<ChatPanel | undefined> {
   const panels = [...ctx.chatPanels];
-  const active = panels.find((panel) => panel.panel.active) ?? panels[panels.length - 1];
+  const active = panels.filter((panel) => panel.panel.active).pop() ?? panels.pop();
   if (active) {
     active.panel.reveal();
     return active;
