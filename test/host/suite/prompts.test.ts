@@ -55,6 +55,9 @@ print(json.dumps({'template': p.template, 'commit': p.commit_message, 'version':
 `;
 
 async function openChat(): Promise<OpenedPanel> {
+  // One chat at a time: which of several Use in Chat fills depends on VS Code's focus events, which
+  // reach the extension late on a loaded machine.
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   const panel = await vscode.commands.executeCommand<OpenedPanel | undefined>('phi3Mlflow.openChat', fixture);
   assert.ok(panel, 'a chat panel opened');
   // Use in Chat fills the chat in front: wait until VS Code says this one is (it tells a moment later).
