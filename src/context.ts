@@ -42,7 +42,7 @@ export class Ctx implements vscode.Disposable {
   readonly metricCharts = new PanelSlot<MetricChartsPanel>();
   /** The "Log ONNX Folder as MLflow Model…" form: one at a time (a new one replaces it unless it is logging). */
   readonly onnxLog = new PanelSlot<OnnxLogPanel>();
-  /** The open chat panels (their saved chats and settings are kept; the startup chat looks for them). */
+  /** The open chat panels, the one opened or focused last at the end (their saved chats and settings are kept; the startup chat and Use in Chat look for them). */
   readonly chatPanels = new Set<ChatPanel>();
   /** The models served from this window (Serve This Model): stopped when the extension deactivates. */
   readonly served = new ServedModels();

@@ -10,6 +10,7 @@ import { registerNotebooks } from './notebook/registerNotebooks';
 import { OnnxFolderContext } from './onnxLog/onnxFolderContext';
 import type { OnnxLogPanel } from './onnxLog/onnxLogPanel';
 import { artifactScheme } from './views/artifactDocuments';
+import { PromptDocumentProvider, promptScheme } from './views/promptDocuments';
 import type { Explorer } from './views/explorer';
 
 /** What activate() returns: read by the in-host tests, and by other extensions that depend on this one. */
@@ -44,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): Phi3MlflowApi {
   context.subscriptions.push(
     onnxFolders,
     vscode.workspace.registerTextDocumentContentProvider(artifactScheme, ctx.artifactDocuments),
+    vscode.workspace.registerTextDocumentContentProvider(promptScheme, new PromptDocumentProvider(() => ctx.client)),
     notebooks,
     registerCommands(ctx, commands),
     // After the commands: the startup chat opens through phi3Mlflow.openChat.

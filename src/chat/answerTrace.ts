@@ -1,3 +1,4 @@
+import { linkedPromptsTag } from '../mlflow/prompts/promptLinks';
 import { ScoringError } from '../mlflow/scoring/scoringClient';
 import type { ChatOutcome, ChatTraceInput } from '../mlflow/traces/chatTrace';
 import type { ChatAnswer, ChatBackend, ChatInput } from './chatBackend';
@@ -29,6 +30,8 @@ export interface AnsweredRequest {
   readonly stopped?: boolean;
   /** Where it ran: `chat`, `compare` or `bulk`, as the trace's `phi3.chat.kind` tag. */
   readonly kind: 'chat' | 'compare' | 'bulk';
+  /** The prompt version (`prompts:/name/version`) the chat's system prompt came from. */
+  readonly promptVersion?: string;
 }
 
 /** The model as a trace names it: the MLflow URI it was opened from, else its folder or the server's URL. */
@@ -79,7 +82,9 @@ export function answerTraceInput(request: AnsweredRequest): ChatTraceInput {
     startMs: request.startMs,
     endMs: request.endMs,
     outcome: outcomeOf(request),
-    tags: { 'phi3.chat.kind': request.kind },
+    // The prompt link as MLflow's own tracing writes it on a trace (TraceTagKey.LINKED_PROMPTS).
+    tags: { 'phi3.chat.kind': request.kind, ...(request.promptVersion ? linkedPromptsTag([request.promptVersion]) : {}) },
+    ...(request.promptVersion ? { promptVersion: request.promptVersion } : {}),
   };
   const trace: ChatTraceInput = {
     ...base,

@@ -1,4 +1,5 @@
 import { passRateMetricKey, summarizeScores } from '../evaluation/scoreSummary';
+import { linkedPromptsTag } from '../mlflow/prompts/promptLinks';
 import type { Metric } from '../mlflow/entities';
 import type { BulkEvaluation } from './bulkEvaluation';
 import type { BulkPrompt } from './bulkPrompts';
@@ -136,6 +137,8 @@ export function bulkRunRequest(input: {
   rows: readonly BulkRow[];
   loggedAt: Date;
   evaluation?: BulkEvaluation;
+  /** The prompt version whose system prompt the prompts were sent with: linked to the run as MLflow links them. */
+  promptUri?: string;
 }): ChatRunRequest {
   const { models, settings, rows, loggedAt, evaluation } = input;
   const timestamp = loggedAt.getTime();
@@ -171,6 +174,7 @@ export function bulkRunRequest(input: {
       'phi3.chat.kind': 'bulk',
       ...Object.assign({}, ...models.map((model, m) => modelTags(model, suffixes[m]))),
       'mlflow.loggedArtifacts': loggedTablesTag([bulkTablePath]),
+      ...(input.promptUri ? { 'phi3.promptVersion': input.promptUri, ...linkedPromptsTag([input.promptUri]) } : {}),
       ...(evaluation ? { 'mlflow.runType': 'genai_evaluate' } : {}),
     },
     params: {

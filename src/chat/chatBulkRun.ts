@@ -62,6 +62,7 @@ export async function runBulkFile(parts: ChatPanelParts): Promise<void> {
     models: sides.map((side) => runModelOf(side.backend)),
     titles: sides.map((side) => side.backend.title),
     settings: session.settings,
+    ...(session.promptUri ? { promptUri: session.promptUri } : {}),
     rows: [],
     controller: new AbortController(),
     running: true,
@@ -92,6 +93,7 @@ export async function runBulkFile(parts: ChatPanelParts): Promise<void> {
           ...(answered.error !== undefined ? { error: answered.error } : {}),
           stopped: answered.stopped,
           kind: 'bulk',
+          ...(bulk.promptUri ? { promptVersion: bulk.promptUri } : {}),
         }),
     },
   );

@@ -98,7 +98,9 @@ function traceAnswer(
   answered: SideAnswer,
   kind: 'chat' | 'compare',
 ): void {
-  void parts.session.tracing.recordWhenDecided(sideAnsweredRequest(side.backend, input, settings, answered, kind)).then((traceId) => {
+  const promptVersion = parts.session.promptUri;
+  const request = { ...sideAnsweredRequest(side.backend, input, settings, answered, kind), ...(promptVersion ? { promptVersion } : {}) };
+  void parts.session.tracing.recordWhenDecided(request).then((traceId) => {
     if (!traceId || parts.disposed) return;
     side.conversation.setTraceId(turnId, traceId);
     parts.save();

@@ -39,6 +39,7 @@ export async function logConversation(parts: ChatPanelParts): Promise<void> {
       settings: session.settings,
       conversation: session.conversation.snapshot,
       loggedAt: new Date(),
+      ...(session.promptUri ? { promptUri: session.promptUri } : {}),
       ...(compare ? { compare: { model: runModelOf(compare.backend), conversation: compare.conversation.snapshot } } : {}),
     });
   await logRun(parts, compare ? 'comparison' : 'conversation', request, undefined, () => [
@@ -66,6 +67,7 @@ export async function logBulk(parts: ChatPanelParts): Promise<void> {
         rows: bulk.rows,
         loggedAt: new Date(),
         ...(evaluation ? { evaluation } : {}),
+        ...(bulk.promptUri ? { promptUri: bulk.promptUri } : {}),
       }),
     evaluation
       ? async (client, logged, signal) => {

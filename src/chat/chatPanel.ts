@@ -16,6 +16,7 @@ import {
   setSystemPrompt,
 } from './chatConversation';
 import { logBulk, logConversation, openTrace } from './chatMlflowLogging';
+import { registerSystemPrompt } from './chatPromptUse';
 import type { ChatPanelHost, ChatPanelParts } from './chatPanelParts';
 import { parseViewMessage, type HostToView, type ViewToHost } from './chatProtocol';
 import { pruneSavedChats, saveChat, savedChatOf, storedSettings, type SavedChat } from './chatSavedState';
@@ -42,6 +43,7 @@ export class ChatPanel extends WebviewHost<HostToView, ViewToHost> implements Ch
   readonly session: ChatSession;
   private readonly view = new ChatViewBuilder(new RenderedAnswers(renderModelMarkdown), renderModelMarkdown);
   private readonly sync = new ChatViewSync();
+  private readonly focusWatch: vscode.Disposable;
 
   static create(host: ChatPanelHost, model: ChatModelRef): ChatPanel {
     const panel = vscode.window.createWebviewPanel(chatViewType, 'Chat', vscode.ViewColumn.Active, webviewOptions(host.extensionUri));
@@ -83,6 +85,12 @@ export class ChatPanel extends WebviewHost<HostToView, ViewToHost> implements Ch
       host.endpointSecrets,
     );
     host.openPanels.add(this);
+    // The set keeps the panels in the order they were last focused: Use in Chat fills the last one.
+    this.focusWatch = panel.onDidChangeViewState(({ webviewPanel }) => {
+      if (!webviewPanel.active || this.disposed) return;
+      host.openPanels.delete(this);
+      host.openPanels.add(this);
+    });
     this.retitle();
     this.save();
     pruneSavedChats(host.workspaceState, this.openSessions());
@@ -141,6 +149,8 @@ export class ChatPanel extends WebviewHost<HostToView, ViewToHost> implements Ch
         return this.session.compare?.backend.stop();
       case 'systemPrompt':
         return setSystemPrompt(this, message.text);
+      case 'registerPrompt':
+        return registerSystemPrompt(this);
       case 'settings':
         return editSettings(this, message);
       case 'rawMode':
@@ -215,6 +225,7 @@ export class ChatPanel extends WebviewHost<HostToView, ViewToHost> implements Ch
   override dispose(): void {
     if (this.disposed) return;
     this.host.openPanels.delete(this);
+    this.focusWatch.dispose();
     this.session.dispose();
     super.dispose();
   }

@@ -14,7 +14,10 @@ export interface ChatPanelHost {
   readonly mlflow?: ChatMlflowAccess;
   /** Logging the answers as MLflow traces (phi3Mlflow.traces.log); without it, they are not traced. */
   readonly traces?: ChatTraceAccess;
-  /** The open chat panels, held by the context object: each adds itself, and leaves when closed. */
+  /**
+   * The open chat panels, held by the context object: each adds itself, and leaves when closed; in
+   * the order they were opened or last focused, the most recent last.
+   */
   readonly openPanels: Set<{ readonly session: ChatSession }>;
   /** A cloud endpoint's key or token, from SecretStorage (served-endpoint store). */
   readonly endpointSecrets?: EndpointSecretReader;

@@ -61,6 +61,8 @@ export interface ChatViewState {
   readonly scoring?: ViewScoring;
   /** The answers are logged as MLflow traces (or that was asked for and cannot be): the small indicator. */
   readonly tracing?: ViewTracing;
+  /** The prompt version the chat uses (`prompts:/name/version`), shown by the system prompt. */
+  readonly promptUri?: string;
 }
 
 /** One scorer's result for one answer. */
@@ -149,6 +151,8 @@ export type ViewToHost =
   | { readonly type: 'send'; readonly text: string }
   | { readonly type: 'stop' }
   | { readonly type: 'systemPrompt'; readonly text: string }
+  /** Register the system prompt in MLflow's prompt registry. */
+  | { readonly type: 'registerPrompt' }
   /** Only the fields the user changed, and the edit's number (src/chat/settingsEdit.ts). */
   | ({ readonly type: 'settings' } & SettingsEdit)
   | { readonly type: 'rawMode'; readonly on: boolean }
@@ -174,6 +178,7 @@ const viewMessageTypes = new Set<ViewToHost['type']>([
   'send',
   'stop',
   'systemPrompt',
+  'registerPrompt',
   'settings',
   'rawMode',
   'clear',

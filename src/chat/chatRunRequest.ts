@@ -1,4 +1,5 @@
 import type { Metric } from '../mlflow/entities';
+import { linkedPromptsTag } from '../mlflow/prompts/promptLinks';
 import type { AnswerFigures, ConversationSnapshot } from './conversation';
 import { conversationToJson, conversationToMarkdown, type ExportedModel } from './conversationExport';
 import type { ChatSettings } from './generationSettings';
@@ -83,6 +84,8 @@ export function conversationRunRequest(input: {
   conversation: ConversationSnapshot;
   loggedAt: Date;
   compare?: RunConversation;
+  /** The prompt version the chat was filled from (`prompts:/name/version`): linked to the run as MLflow links them. */
+  promptUri?: string;
 }): ChatRunRequest {
   const { settings, loggedAt } = input;
   const sides: RunConversation[] = [{ model: input.model, conversation: input.conversation }, ...(input.compare ? [input.compare] : [])];
@@ -113,6 +116,7 @@ export function conversationRunRequest(input: {
       ...sourceTags,
       ...Object.assign({}, ...sides.map((side, index) => modelTags(side.model, suffixes[index]))),
       'phi3.chat.kind': sides.length === 1 ? 'conversation' : 'comparison',
+      ...(input.promptUri ? { 'phi3.promptVersion': input.promptUri, ...linkedPromptsTag([input.promptUri]) } : {}),
     },
     params: settingsParams(settings),
     metrics,

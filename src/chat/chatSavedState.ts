@@ -1,6 +1,6 @@
 import type * as vscode from 'vscode';
 import type { ChatModelRef } from './chatBackend';
-import type { ChatSession } from './chatSession';
+import type { ChatPromptLink, ChatSession } from './chatSession';
 import type { ContextUsage } from './contextUsage';
 import type { ConversationSnapshot } from './conversation';
 import { checkChatSettings, defaultChatSettings, type ChatSettings } from './generationSettings';
@@ -13,6 +13,8 @@ export interface SavedChat {
   readonly context?: ContextUsage;
   readonly rawMode?: boolean;
   readonly lastPrompt?: string;
+  /** The prompt version the chat was filled from. */
+  readonly prompt?: ChatPromptLink;
   /** Compare: the second model and its side of the conversation. */
   readonly compare?: { readonly model: ChatModelRef; readonly conversation: ConversationSnapshot };
   /** When it was last saved (ms): the oldest chats beyond the last `savedChatsKept` are dropped. */
@@ -54,6 +56,7 @@ export function saveChat(workspaceState: vscode.Memento, session: ChatSession): 
     rawMode: session.rawMode,
     ...(session.context ? { context: session.context } : {}),
     ...(session.lastPrompt !== undefined ? { lastPrompt: session.lastPrompt } : {}),
+    ...(session.prompt ? { prompt: session.prompt } : {}),
     ...(session.compare ? { compare: { model: session.compare.backend.ref, conversation: session.compare.conversation.snapshot } } : {}),
     savedAt: Date.now(),
   };

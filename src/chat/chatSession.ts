@@ -10,6 +10,14 @@ import type { ChatSettings } from './generationSettings';
 import type { SavedChat } from './chatSavedState';
 import { ChatTracing } from './chatTracing';
 
+/** A prompt version a chat was filled from. */
+export interface ChatPromptLink {
+  /** `prompts:/<name>/<version>`: the version itself, even when it was picked by alias. */
+  readonly uri: string;
+  /** The system prompt the version gave the chat. */
+  readonly systemPrompt: string;
+}
+
 /** A bulk run in the panel: its prompts, the rows answered so far, and how to stop it. */
 export interface BulkState {
   readonly file: string;
@@ -18,6 +26,8 @@ export interface BulkState {
   readonly models: readonly RunModel[];
   readonly titles: readonly string[];
   readonly settings: ChatSettings;
+  /** The prompt version whose system prompt the prompts were sent with. */
+  readonly promptUri?: string;
   readonly rows: BulkRow[];
   readonly controller: AbortController;
   running: boolean;
@@ -47,6 +57,8 @@ export class ChatSession {
   lastPrompt: string | undefined;
   bulk: BulkState | undefined;
   logging = false;
+  /** The prompt version the chat was filled from (Use in Chat, Register Prompt…), and the system prompt it gave. */
+  prompt: ChatPromptLink | undefined;
 
   constructor(
     readonly sessionId: string,
@@ -64,7 +76,17 @@ export class ChatSession {
     this.context = saved.context;
     this.rawMode = saved.rawMode ?? false;
     this.lastPrompt = saved.lastPrompt;
+    this.prompt = saved.prompt;
     this.settings = settingsOf(this.main.backend);
+  }
+
+  /**
+   * The `prompts:/<name>/<version>` URI of the prompt version the chat uses, for its logged runs and
+   * traces: the one it was filled from, while the system prompt is still the one that version gave
+   * (an edited system prompt is the user's own, no longer that version).
+   */
+  get promptUri(): string | undefined {
+    return this.prompt && this.prompt.systemPrompt === this.conversation.systemPrompt ? this.prompt.uri : undefined;
   }
 
   get backend(): ChatBackend {

@@ -41,6 +41,7 @@ export class ChatViewBuilder {
       ...(session.bulk ? { bulk: this.bulk(session.bulk), scoring: viewScoring(session.bulk) } : {}),
       ...(session.logging ? { logging: true } : {}),
       ...tracingView(session),
+      ...(session.promptUri ? { promptUri: displayName(session.promptUri) } : {}),
     };
   }
 

@@ -107,6 +107,16 @@ export class Conversation {
     this.turnList = [];
   }
 
+  /**
+   * Starts the conversation over from a chat prompt's messages: each a turn as if it had been
+   * said (an assistant message is an answer without figures, which the model is given as one).
+   */
+  seed(messages: readonly ChatMessage[]): void {
+    this.turnList = messages
+      .filter((message) => message.role !== 'system')
+      .map((message) => ({ id: this.nextId++, role: message.role as 'user' | 'assistant', content: message.content }));
+  }
+
   turn(id: number): Turn | undefined {
     return this.turnList.find((turn) => turn.id === id);
   }

@@ -9,10 +9,11 @@ import type { Command, CommandFactories } from './commandFactory';
 import * as connection from './connection';
 import * as experiments from './experiments';
 import * as explorer from './explorer';
+import * as prompts from './prompts';
 import * as registry from './registry';
 import { servingCommands, type ServingCommandContext } from './serving';
 
-/** The commands over the shared Ctx: the explorer, its objects, the connection and the charts. */
+/** The commands over the shared Ctx: the explorer, its objects, the prompt registry, the connection and the charts. */
 const explorerCommands: CommandFactories = {
   connect: connection.connect,
   disconnect: connection.disconnect,
@@ -29,6 +30,7 @@ const explorerCommands: CommandFactories = {
   showDeletedExperiments: explorer.showDeletedExperiments,
   hideDeletedExperiments: explorer.hideDeletedExperiments,
   filterModels: explorer.filterModels,
+  filterPrompts: explorer.filterPrompts,
   createExperiment: experiments.createExperiment,
   renameExperiment: experiments.renameExperiment,
   deleteExperiment: experiments.deleteExperiment,
@@ -50,6 +52,10 @@ const explorerCommands: CommandFactories = {
   removeAlias: registry.removeAlias,
   transitionStage: registry.transitionStage,
   deleteModelVersion: registry.deleteModelVersion,
+  usePromptInChat: prompts.usePromptInChat,
+  registerPrompt: prompts.registerPrompt,
+  openPromptTemplate: prompts.openPromptTemplate,
+  copyPromptUri: prompts.copyPromptUri,
   showMetricCharts: charts.showMetricCharts,
   logOnnxFolder,
 };

@@ -31,12 +31,11 @@ export const loadMore: CommandFactory =
   (ctx) =>
   async (node?: unknown): Promise<void> => {
     if (!(node instanceof LoadMoreNode)) return;
-    const inExperiments = ctx.explorer.experiments.owns(node);
-    await vscode.window.withProgress({ location: { viewId: inExperiments ? 'phi3Mlflow.experiments' : 'phi3Mlflow.models' } }, () =>
-      node.loadMore(),
-    );
+    const owner = ctx.explorer.ownerOf(node);
+    if (!owner) return;
+    await vscode.window.withProgress({ location: { viewId: owner.viewId } }, () => node.loadMore());
     // Redraw, not refresh: the listing keeps what it has and shows the new page after it.
-    (inExperiments ? ctx.explorer.experiments : ctx.explorer.models).redraw(node.parent);
+    owner.tree.redraw(node.parent);
   };
 
 async function nameFilter(current: string, what: string, arg: unknown): Promise<string | undefined> {
@@ -88,6 +87,17 @@ export const filterModels: CommandFactory =
     if (value === undefined) return;
     root.nameFilter = value.trim();
     ctx.explorer.models.refresh();
+    await syncFilterContext(ctx);
+  };
+
+export const filterPrompts: CommandFactory =
+  (ctx) =>
+  async (arg?: unknown): Promise<void> => {
+    const root = ctx.explorer.prompts.root;
+    const value = await nameFilter(root.nameFilter, 'prompts', arg);
+    if (value === undefined) return;
+    root.nameFilter = value.trim();
+    ctx.explorer.prompts.refresh();
     await syncFilterContext(ctx);
   };
 

@@ -4,19 +4,23 @@ import { ExperimentNode, ExperimentsRoot } from './experimentNodes';
 import type { ExplorerNode } from './explorerNode';
 import { type ExplorerTreeOptions, ExplorerTreeDataProvider } from './explorerTreeDataProvider';
 import { RegisteredModelsRoot } from './modelNodes';
+import { PromptsRoot } from './promptNodes';
 import { RunNode } from './runNodes';
 
-/** The two sidebar trees (Experiments, Models), their providers and tree views. */
+/** The sidebar trees (Experiments, Models, Prompts), their providers and tree views. */
 export class Explorer implements vscode.Disposable {
   readonly experiments: ExplorerTreeDataProvider<ExperimentsRoot>;
   readonly models: ExplorerTreeDataProvider<RegisteredModelsRoot>;
   readonly experimentsView: vscode.TreeView<ExplorerNode>;
   readonly modelsView: vscode.TreeView<ExplorerNode>;
+  readonly prompts: ExplorerTreeDataProvider<PromptsRoot>;
+  readonly promptsView: vscode.TreeView<ExplorerNode>;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(clientOf: () => MlflowClient | undefined, log: vscode.LogOutputChannel, options: ExplorerTreeOptions = {}) {
     this.experiments = new ExplorerTreeDataProvider(new ExperimentsRoot(clientOf), log, options);
     this.models = new ExplorerTreeDataProvider(new RegisteredModelsRoot(clientOf), log, options);
+    this.prompts = new ExplorerTreeDataProvider(new PromptsRoot(clientOf), log, options);
     this.experimentsView = vscode.window.createTreeView('phi3Mlflow.experiments', {
       treeDataProvider: this.experiments,
       canSelectMany: true,
@@ -27,29 +31,40 @@ export class Explorer implements vscode.Disposable {
       canSelectMany: true,
       showCollapseAll: true,
     });
+    this.promptsView = vscode.window.createTreeView('phi3Mlflow.prompts', { treeDataProvider: this.prompts, showCollapseAll: true });
     this.disposables.push(
       this.experiments,
       this.models,
+      this.prompts,
       this.experimentsView,
       this.modelsView,
+      this.promptsView,
       // Collapsing a node that is still loading stops the listing (and "Collapse All" stops them all).
       this.experimentsView.onDidCollapseElement(({ element }) => this.experiments.collapsed(element)),
       this.modelsView.onDidCollapseElement(({ element }) => this.models.collapsed(element)),
+      this.promptsView.onDidCollapseElement(({ element }) => this.prompts.collapsed(element)),
     );
   }
 
-  /** Reloads a node in whichever tree holds it, or both trees. */
+  private get trees(): ExplorerTreeDataProvider<ExplorerNode>[] {
+    return [this.experiments, this.models, this.prompts];
+  }
+
+  /** The tree that holds the node, and its view's id (for progress shown on the view). */
+  ownerOf(node: ExplorerNode): { tree: ExplorerTreeDataProvider<ExplorerNode>; viewId: string } | undefined {
+    const ids = ['phi3Mlflow.experiments', 'phi3Mlflow.models', 'phi3Mlflow.prompts'];
+    const index = this.trees.findIndex((tree) => tree.owns(node));
+    return index < 0 ? undefined : { tree: this.trees[index]!, viewId: ids[index]! };
+  }
+
+  /** Reloads a node in whichever tree holds it, or every tree. */
   refresh(node?: ExplorerNode): void {
-    if (!node) {
-      this.experiments.refresh();
-      this.models.refresh();
-    } else if (this.experiments.owns(node)) this.experiments.refresh(node);
-    else if (this.models.owns(node)) this.models.refresh(node);
+    if (!node) for (const tree of this.trees) tree.refresh();
+    else this.ownerOf(node)?.tree.refresh(node);
   }
 
   redraw(node: ExplorerNode): void {
-    if (this.experiments.owns(node)) this.experiments.redraw(node);
-    else if (this.models.owns(node)) this.models.redraw(node);
+    this.ownerOf(node)?.tree.redraw(node);
   }
 
   /**
@@ -119,6 +134,7 @@ export class Explorer implements vscode.Disposable {
     ].filter(Boolean);
     this.experimentsView.message = notes.length ? notes.join(' · ') : undefined;
     this.modelsView.message = this.models.root.nameFilter ? `Name contains "${this.models.root.nameFilter}"` : undefined;
+    this.promptsView.message = this.prompts.root.nameFilter ? `Name contains "${this.prompts.root.nameFilter}"` : undefined;
   }
 
   dispose(): void {

@@ -7,7 +7,7 @@ import { clearHovers } from './workbenchPage';
 
 export { builtVsix, clearHovers, runCommand } from './workbenchPage';
 
-export type View = 'Experiments' | 'Models';
+export type View = 'Experiments' | 'Models' | 'Prompts';
 
 /** A row of one of the explorer's trees, by its exact label (or a pattern). */
 export function row(page: Page, label: string | RegExp, view: View = 'Experiments'): Locator {
@@ -37,8 +37,8 @@ export async function expand(page: Page, label: string | RegExp, view: View = 'E
   if ((await target.getAttribute('aria-expanded')) !== 'true') await clickRow(page, label, view);
 }
 
-export async function contextMenu(page: Page, label: string, item: string): Promise<void> {
-  await clickRow(page, label, 'Experiments', { button: 'right' });
+export async function contextMenu(page: Page, label: string, item: string, view: View = 'Experiments'): Promise<void> {
+  await clickRow(page, label, view, { button: 'right' });
   const entry = page.locator('.monaco-menu .action-item').filter({ hasText: item }).first();
   await entry.waitFor({ timeout: 15_000 });
   // VS Code's menus ignore a click that comes right after they open (the right-click's own mouse-up):

@@ -18,6 +18,8 @@ export interface Prompt {
   readonly tags: Readonly<Record<string, string>>;
   /** alias → version */
   readonly aliases: Readonly<Record<string, string>>;
+  /** The newest version's number, as the server's listing gives it (`latest_versions`); undefined when it gives none. */
+  readonly latestVersion?: string;
 }
 
 export interface PromptVersion {
@@ -48,6 +50,7 @@ export function toPrompt(model: RegisteredModel): Prompt {
   if (model.tags[promptTags.isPrompt] !== 'true')
     throw notAPrompt(model.name, { method: 'GET', path: '/api/2.0/mlflow/registered-models/get' });
   const tags = Object.fromEntries(Object.entries(model.tags).filter(([key]) => key !== promptTags.isPrompt));
+  const latest = model.latestVersions.reduce((max, v) => Math.max(max, Number(v.version) || 0), 0);
   return {
     name: model.name,
     description: model.description,
@@ -55,6 +58,7 @@ export function toPrompt(model: RegisteredModel): Prompt {
     lastUpdatedTimestamp: model.lastUpdatedTimestamp,
     tags,
     aliases: model.aliases,
+    ...(latest ? { latestVersion: String(latest) } : {}),
   };
 }
 

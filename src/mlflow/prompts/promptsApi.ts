@@ -98,20 +98,31 @@ export class PromptsApi {
    * server's version search leaves the aliases out; they are the prompt's, read first.
    */
   async listVersions(name: string, options: { pageSize?: number; signal?: AbortSignal } = {}): Promise<PromptVersion[]> {
-    const { aliases } = await this.getPrompt(name, options.signal);
+    const prompt = await this.getPrompt(name, options.signal);
+    return collect(
+      allItems((pageToken) => this.versionsPage(prompt, { pageSize: options.pageSize ?? 1000, pageToken, signal: options.signal })),
+    );
+  }
+
+  /**
+   * A page of the prompt's versions, newest first (the explorer lists them as the user asks for
+   * more). The prompt, as `getPrompt` read it, gives the versions their aliases.
+   */
+  async versionsPage(
+    prompt: Prompt,
+    options: { pageSize?: number; pageToken?: string; signal?: AbortSignal } = {},
+  ): Promise<Page<PromptVersion>> {
+    const { name, aliases } = prompt;
     const aliasesOf = (v: string) => Object.keys(aliases).filter((alias) => aliases[alias] === v);
     const filter = `name = ${searchLiteral(name)} AND tag.\`${promptTags.isPrompt}\` = 'true'`;
-    const pages = allItems(async (pageToken) => {
-      const answer = await this.send(() =>
-        this.http.json<{ model_versions?: WireModelVersion[]; next_page_token?: string }>('GET', '/api/2.0/mlflow/model-versions/search', {
-          params: { filter, order_by: ['version_number DESC'], max_results: options.pageSize ?? 1000, page_token: pageToken },
-          signal: options.signal,
-        }),
-      );
-      const items = (answer.model_versions ?? []).map((wire) => toPromptVersion(toModelVersion(wire)));
-      return { items: items.map((v) => ({ ...v, aliases: aliasesOf(v.version) })), nextPageToken: answer.next_page_token || undefined };
-    });
-    return collect(pages);
+    const answer = await this.send(() =>
+      this.http.json<{ model_versions?: WireModelVersion[]; next_page_token?: string }>('GET', '/api/2.0/mlflow/model-versions/search', {
+        params: { filter, order_by: ['version_number DESC'], max_results: options.pageSize ?? 1000, page_token: options.pageToken },
+        signal: options.signal,
+      }),
+    );
+    const items = (answer.model_versions ?? []).map((wire) => toPromptVersion(toModelVersion(wire)));
+    return { items: items.map((v) => ({ ...v, aliases: aliasesOf(v.version) })), nextPageToken: answer.next_page_token || undefined };
   }
 
   async getVersion(name: string, v: string, signal?: AbortSignal): Promise<PromptVersion> {

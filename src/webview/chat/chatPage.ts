@@ -30,6 +30,23 @@ const systemPrompt = el('textarea', {
   'aria-label': 'System prompt',
 });
 systemPrompt.addEventListener('change', () => post({ type: 'systemPrompt', text: systemPrompt.value }));
+const promptUri = el('span', {
+  id: 'prompt-uri',
+  className: 'prompt-uri',
+  title: 'The prompt version this chat uses (recorded with logged runs)',
+});
+const registerPromptButton = el('button', {
+  id: 'register-prompt',
+  className: 'secondary',
+  text: 'Register Prompt…',
+  title: "Save the system prompt as a new version in MLflow's prompt registry",
+  onclick: () => {
+    // The text as typed now, even before the textarea's change event.
+    post({ type: 'systemPrompt', text: systemPrompt.value });
+    post({ type: 'registerPrompt' });
+  },
+});
+const promptBar = el('div', { className: 'prompt-bar' }, [registerPromptButton, promptUri]);
 const settings = new SettingsForm(post);
 
 const exactPromptText = el('pre', { id: 'exact-prompt-text' });
@@ -123,7 +140,7 @@ const bulk = new BulkView(post);
 
 document.body.append(
   header,
-  el('section', { className: 'setup' }, [systemPrompt, settings.element, exactPrompt]),
+  el('section', { className: 'setup' }, [systemPrompt, promptBar, settings.element, exactPrompt]),
   conversation,
   bulk.element,
   notice,
@@ -155,6 +172,8 @@ function renderChrome(state: ChatViewState): void {
   tracing.className = `tracing ${state.tracing?.kind ?? ''}`;
   tracing.hidden = !state.tracing;
   if (document.activeElement !== systemPrompt) systemPrompt.value = state.systemPrompt;
+  promptUri.textContent = state.promptUri ? `Prompt: ${state.promptUri}` : '';
+  registerPromptButton.disabled = state.busy;
   settings.render(state);
   rawMode.checked = state.rawMode;
   input.placeholder = state.rawMode

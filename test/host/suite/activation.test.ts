@@ -19,7 +19,7 @@ describe('activation', () => {
     }
   });
 
-  it('contributes the MLflow container with the Experiments and Models views', () => {
+  it('contributes the MLflow container with the Experiments, Models and Prompts views', () => {
     const manifest = vscode.extensions.getExtension(extensionId)!.packageJSON as {
       contributes: {
         viewsContainers: { activitybar: { id: string; title: string }[] };
@@ -35,6 +35,7 @@ describe('activation', () => {
       [
         ['phi3Mlflow.experiments', 'Experiments'],
         ['phi3Mlflow.models', 'Models'],
+        ['phi3Mlflow.prompts', 'Prompts'],
       ],
     );
   });
