@@ -11,6 +11,7 @@ import { OnnxFolderContext } from './onnxLog/onnxFolderContext';
 import type { OnnxLogPanel } from './onnxLog/onnxLogPanel';
 import { artifactScheme } from './views/artifactDocuments';
 import type { Explorer } from './views/explorer';
+import { traceScheme } from './views/traceDocuments';
 
 /** What activate() returns: read by the in-host tests, and by other extensions that depend on this one. */
 export interface Phi3MlflowApi {
@@ -44,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): Phi3MlflowApi {
   context.subscriptions.push(
     onnxFolders,
     vscode.workspace.registerTextDocumentContentProvider(artifactScheme, ctx.artifactDocuments),
+    vscode.workspace.registerTextDocumentContentProvider(traceScheme, ctx.traceDocuments),
     notebooks,
     registerCommands(ctx, commands),
     // After the commands: the startup chat opens through phi3Mlflow.openChat.

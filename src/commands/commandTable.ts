@@ -11,6 +11,7 @@ import * as experiments from './experiments';
 import * as explorer from './explorer';
 import * as registry from './registry';
 import { servingCommands, type ServingCommandContext } from './serving';
+import * as traces from './traces';
 
 /** The commands over the shared Ctx: the explorer, its objects, the connection and the charts. */
 const explorerCommands: CommandFactories = {
@@ -36,6 +37,9 @@ const explorerCommands: CommandFactories = {
   filterRuns: experiments.filterRuns,
   clearRunFilter: experiments.clearRunFilter,
   toggleDeletedRuns: experiments.toggleDeletedRuns,
+  filterTraces: traces.filterTraces,
+  clearTraceFilter: traces.clearTraceFilter,
+  showTrace: traces.showTrace,
   deleteRun: experiments.deleteRun,
   restoreRun: experiments.restoreRun,
   copyRunId: experiments.copyRunId,
