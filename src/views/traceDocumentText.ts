@@ -44,12 +44,14 @@ export function traceDocumentText(trace: Trace): TraceDocument {
     lines.push('', `${title}:`);
     for (const [key, value] of sorted) lines.push(`  ${text(key)} = ${text(value)}`);
   }
-  const traceStart = Math.min(...trace.spans.map((s) => s.startTimeMs), info.requestTimeMs);
+  // Offsets from the first span's start (the request time is whole milliseconds, the spans' are not).
+  const traceStart = trace.spans.length ? Math.min(...trace.spans.map((s) => s.startTimeMs)) : info.requestTimeMs;
   lines.push('', `Spans (${trace.spans.length}):`);
   const addSpan = (node: SpanNode, depth: number) => {
     const indent = '  '.repeat(depth + 1);
     lines.push('');
-    spanLines[node.span.spanId] = lines.length - 1;
+    // The block's first line, the span's name, is the next one pushed.
+    spanLines[node.span.spanId] = lines.length;
     lines.push(...spanBlock(node.span, indent, traceStart));
     for (const child of node.children) addSpan(child, depth + 1);
   };
@@ -83,7 +85,9 @@ function spanBlock(span: TraceSpan, indent: string, traceStart: number): string[
   if (span.events.length) {
     lines.push(`${inner}Events:`);
     for (const event of span.events)
-      lines.push(`${inner}  ${text(event.name)} at +${formatMilliseconds(event.timeMs - traceStart)} ${jsonText(event.attributes, false)[0]}`);
+      lines.push(
+        `${inner}  ${text(event.name)} at +${formatMilliseconds(event.timeMs - traceStart)} ${jsonText(event.attributes, false)[0]}`,
+      );
   }
   return lines;
 }

@@ -38,7 +38,10 @@ export class TracesNode extends ExplorerNode {
 
   treeItem(): vscode.TreeItem {
     const unsupported = this.unsupportedMessage;
-    const item = new vscode.TreeItem('Traces', unsupported ? vscode.TreeItemCollapsibleState.None : vscode.TreeItemCollapsibleState.Collapsed);
+    const item = new vscode.TreeItem(
+      'Traces',
+      unsupported ? vscode.TreeItemCollapsibleState.None : vscode.TreeItemCollapsibleState.Collapsed,
+    );
     if (unsupported) {
       item.description = 'needs MLflow 3';
       item.tooltip = unsupported;
@@ -79,7 +82,9 @@ export class TracesNode extends ExplorerNode {
     const { items, more } = await pager.items(signal);
     const nodes: ExplorerNode[] = items.map((info) => new TraceNode(this, this.client, info));
     if (nodes.length === 0)
-      nodes.push(new MessageNode(this, isTraceFilterEmpty(this.filter) ? 'No traces' : `No trace matches ${describeTraceFilter(this.filter)}`));
+      nodes.push(
+        new MessageNode(this, isTraceFilterEmpty(this.filter) ? 'No traces' : `No trace matches ${describeTraceFilter(this.filter)}`),
+      );
     if (more) nodes.push(new LoadMoreNode(this, () => pager.loadMore(), `next ${tracesPageSize} traces`));
     return nodes;
   }

@@ -36,7 +36,9 @@ export function oneLine(text: string): string {
 /** The request preview on one line (the server's short form of the root span's inputs), else the trace's name, else its id. */
 export function traceLabel(info: TraceInfo): string {
   const text = oneLine(info.requestPreview ?? '') || oneLine(info.tags['mlflow.traceName'] ?? '') || info.traceId;
-  return text.length > labelLength ? `${text.slice(0, labelLength - 1)}…` : text;
+  // By code points, so an emoji at the cut is not split into half a surrogate pair.
+  const characters = [...text];
+  return characters.length > labelLength ? `${characters.slice(0, labelLength - 1).join('')}…` : text;
 }
 
 /** `OK · 2026-12-04 12:00 · 120ms`. */
