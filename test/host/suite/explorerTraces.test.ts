@@ -334,8 +334,8 @@ print(json.dumps({"experiment": experiment, "agent": agent_id, "broken": broken_
         rest.find((l) => l.includes('"q"')),
         '          "q": "why"',
       );
-      assert.ok(rest.includes('        "hits": ['), rest.join('\n'));
-      assert.ok(atSpan.document.getText().includes('\n      steps = 1\n'), atSpan.document.getText());
+      assert.ok(rest.includes('          "hits": ['), rest.join('\n'));
+      assert.ok(atSpan.document.getText().includes('\n        steps = 1\n'), atSpan.document.getText());
     } finally {
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     }
