@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import type { CommandFactory } from './commandFactory';
+import type { Page } from '../mlflow/entities';
 import { MlflowError } from '../mlflow/errors';
+import type { TraceInfo } from '../mlflow/traces/traceEntities';
 import { notificationText, pickText } from '../views/displayName';
 import { ExperimentNode } from '../views/experimentNodes';
 import type { ExplorerNode } from '../views/explorerNode';
@@ -67,9 +69,9 @@ async function askFilter(current: TraceFilter): Promise<TraceFilter | undefined>
 }
 
 /**
- * Filters an experiment's traces by state and `phi3` tags. The filter is tried on the server first
- * (one trace asked for): a server that refuses it shows its own message and the current filter
- * stays. On MLflow 2 nothing is asked or sent.
+ * Filters an experiment's traces by state and `phi3` tags. The filter's first page is fetched before
+ * it applies: a server that refuses it shows its own message and the current filter stays. On
+ * MLflow 2 nothing is asked or sent.
  */
 export const filterTraces: CommandFactory =
   (ctx) =>
@@ -79,15 +81,17 @@ export const filterTraces: CommandFactory =
     if (unsupported) throw new UserFacingError(unsupported);
     const filter = filterArgument(filterArg) ?? (await askFilter(node.filter));
     if (!filter) return false;
+    let firstPage: Page<TraceInfo>;
     try {
-      await node.searchTraces(filter, undefined, 1);
+      // The first page itself checks the filter: a refused one changes nothing, an accepted one is shown.
+      firstPage = await node.searchTraces(filter);
     } catch (error) {
       const message = error instanceof MlflowError && error.serverMessage ? error.serverMessage : errorMessage(error);
       void vscode.window.showErrorMessage(notificationText(`Invalid trace filter: ${message}`));
       return false;
     }
-    node.filter = filter;
     ctx.explorer.experiments.refresh(node);
+    node.showFilteredTraces(filter, firstPage);
     return true;
   };
 

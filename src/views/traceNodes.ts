@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { MlflowClient } from '../mlflow/client';
+import type { Page } from '../mlflow/entities';
 import { webUiPaths } from '../mlflow/modelUris';
 import type { SpanNode, TraceInfo } from '../mlflow/traces/traceEntities';
 import { ExplorerNode, LoadMoreNode, MessageNode } from './explorerNode';
@@ -65,7 +66,20 @@ export class TracesNode extends ExplorerNode {
     return `${webUiPaths.experiment(this.experimentId)}/traces`;
   }
 
-  /** One page of traces as the node would show them under a filter (also used to check a filter before applying it). */
+  /**
+   * Shows traces matching `filter` from `firstPage`, the page fetched to check it (one query, as
+   * Filter Runs… does). Called right after the tree's refresh of this node dropped what it had.
+   */
+  showFilteredTraces(filter: TraceFilter, firstPage: Page<TraceInfo>): void {
+    this.filter = filter;
+    this.pager = this.tracesPager(firstPage);
+  }
+
+  private tracesPager(firstPage?: Page<TraceInfo>): Pager<TraceInfo> {
+    return new Pager((token, pageSignal) => this.searchTraces(this.filter, token, tracesPageSize, pageSignal), firstPage);
+  }
+
+  /** One page of traces as the node would show them under a filter (also the page that checks a new filter). */
   searchTraces(filter: TraceFilter, pageToken?: string, maxResults = tracesPageSize, signal?: AbortSignal) {
     return this.client.traces.searchPage(
       { experimentIds: [this.experimentId], filter: traceFilterString(filter), orderBy: ['timestamp_ms DESC'], maxResults },
@@ -77,7 +91,7 @@ export class TracesNode extends ExplorerNode {
   override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {
     const unsupported = this.unsupportedMessage;
     if (unsupported) return [new MessageNode(this, unsupported, 'warning')];
-    this.pager ??= new Pager((token, pageSignal) => this.searchTraces(this.filter, token, tracesPageSize, pageSignal));
+    this.pager ??= this.tracesPager();
     const pager = this.pager;
     const { items, more } = await pager.items(signal);
     const nodes: ExplorerNode[] = items.map((info) => new TraceNode(this, this.client, info));

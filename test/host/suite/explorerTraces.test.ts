@@ -7,6 +7,7 @@ import { chatTrace, type ChatTraceInput } from '../../../src/mlflow/traces/chatT
 import { parseTrackingUri } from '../../../src/mlflow/trackingUri';
 import { hasBidiControl } from '../../../src/views/displayName';
 import type { ExplorerNode } from '../../../src/views/explorerNode';
+import type { TracesNode } from '../../../src/views/traceNodes';
 import { child, childrenOf, connected, contextOf, descriptionOf, labelOf, serverUrl, tooltipOf } from './explorerHelpers';
 
 const chatExperiment = 'Chat traces';
@@ -189,9 +190,18 @@ print(json.dumps({"experiment": experiment, "agent": agent_id, "broken": broken_
     const { explorer } = await connected();
     const traces = await tracesOf(chatExperiment);
     const filter = (value: unknown) => vscode.commands.executeCommand<boolean>('phi3Mlflow.filterTraces', traces, value);
+    // Counted on the real client, whose answers stay the real server's: the page that checks a filter is the page shown.
+    const api = (traces as TracesNode).client.traces;
+    const searchPage = api.searchPage.bind(api);
+    const asked: Array<string | undefined> = [];
+    api.searchPage = (search, ...rest) => {
+      asked.push(search.filter);
+      return searchPage(search, ...rest);
+    };
     try {
       assert.equal(await filter({ status: 'ERROR' }), true);
       assert.deepEqual(await traceLabels(traces), ['question 03']);
+      assert.deepEqual(asked, ["status = 'ERROR'"]);
       assert.equal(descriptionOf(traces), 'filter: ERROR');
       assert.equal(contextOf(traces), 'traces.filtered');
 
@@ -213,6 +223,7 @@ print(json.dumps({"experiment": experiment, "agent": agent_id, "broken": broken_
       assert.equal(await filter({ tags: { user: 'me' } }), undefined);
       assert.equal(descriptionOf(traces), 'filter: IN_PROGRESS');
     } finally {
+      api.searchPage = searchPage;
       await vscode.commands.executeCommand('phi3Mlflow.clearTraceFilter', traces);
     }
     assert.equal(descriptionOf(traces), '');

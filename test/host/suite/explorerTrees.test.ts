@@ -139,7 +139,7 @@ describe('the Experiments tree on a seeded server', () => {
     };
     try {
       assert.equal(await vscode.commands.executeCommand('phi3Mlflow.filterRuns', experiment, "params.lr = '0.01'"), true);
-      assert.deepEqual((await childrenOf(explorer.experiments, experiment)).map(labelOf), ['onnx-cpu-int4']);
+      assert.deepEqual((await childrenOf(explorer.experiments, experiment)).map(labelOf), ['Traces', 'onnx-cpu-int4']);
       assert.deepEqual(filters, ["params.lr = '0.01'"]);
     } finally {
       runs.searchPage = searchPage;
