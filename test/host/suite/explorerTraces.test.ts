@@ -143,15 +143,16 @@ print(json.dumps({"experiment": experiment, "agent": agent_id, "broken": broken_
     assert.equal((traces.treeItem().iconPath as vscode.ThemeIcon).id, 'pulse');
     const listed = await childrenOf(explorer.experiments, traces);
     assert.deepEqual(listed.map(labelOf), ['question 03', 'question 02', 'question 01', 'question 00']);
+    // A stopped answer is an ERROR trace too (chatTrace.ts), told apart by its phi3.finishReason tag.
     assert.deepEqual(listed.map(descriptionOf), [
       `ERROR · ${localTime(t0 + 3000)} · 10ms`,
-      `OK · ${localTime(t0 + 2000)} · 10ms`,
+      `ERROR · ${localTime(t0 + 2000)} · 10ms`,
       `OK · ${localTime(t0 + 1000)} · 10ms`,
       `OK · ${localTime(t0)} · 10ms`,
     ]);
     assert.deepEqual(
       listed.map((n) => (n.treeItem().iconPath as vscode.ThemeIcon).id),
-      ['error', 'pass', 'pass', 'pass'],
+      ['error', 'error', 'pass', 'pass'],
     );
     assert.deepEqual(listed.map(contextOf), ['trace', 'trace', 'trace', 'trace']);
     assert.equal(
@@ -200,7 +201,7 @@ print(json.dumps({"experiment": experiment, "agent": agent_id, "broken": broken_
     };
     try {
       assert.equal(await filter({ status: 'ERROR' }), true);
-      assert.deepEqual(await traceLabels(traces), ['question 03']);
+      assert.deepEqual(await traceLabels(traces), ['question 03', 'question 02']);
       assert.deepEqual(asked, ["status = 'ERROR'"]);
       assert.equal(descriptionOf(traces), 'filter: ERROR');
       assert.equal(contextOf(traces), 'traces.filtered');
@@ -209,9 +210,9 @@ print(json.dumps({"experiment": experiment, "agent": agent_id, "broken": broken_
       assert.deepEqual(await traceLabels(traces), ['question 02', 'question 00']);
       assert.equal(descriptionOf(traces), 'filter: phi3.source=local');
 
-      assert.equal(await filter({ status: 'OK', tags: { 'phi3.finishReason': 'stopped' } }), true);
+      assert.equal(await filter({ status: 'ERROR', tags: { 'phi3.finishReason': 'stopped' } }), true);
       assert.deepEqual(await traceLabels(traces), ['question 02']);
-      assert.equal(descriptionOf(traces), 'filter: OK · phi3.finishReason=stopped');
+      assert.equal(descriptionOf(traces), 'filter: ERROR · phi3.finishReason=stopped');
 
       assert.equal(await filter({ status: 'OK', tags: { model: 'http://127.0.0.1:5001/invocations', source: 'served' } }), true);
       assert.deepEqual(await traceLabels(traces), ['question 01']);
