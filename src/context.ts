@@ -14,6 +14,7 @@ import { ServedModels } from './servedModels';
 import { ConnectionStatusBar } from './statusBar';
 import { ArtifactDocumentProvider } from './views/artifactDocuments';
 import { Explorer } from './views/explorer';
+import { TraceDocumentProvider } from './views/traceDocuments';
 import { PanelSlot } from './webview/panelSlot';
 import { errorMessage } from './errorMessage';
 
@@ -38,6 +39,8 @@ export class Ctx implements vscode.Disposable {
   readonly explorer: Explorer;
   /** Artifact text for the read-only `mlflow-artifact:` editors. */
   readonly artifactDocuments: ArtifactDocumentProvider;
+  /** Trace text for the read-only `mlflow-trace:` editors. */
+  readonly traceDocuments: TraceDocumentProvider;
   /** The metric charts panel: one at a time, a new one replaces it. */
   readonly metricCharts = new PanelSlot<MetricChartsPanel>();
   /** The "Log ONNX Folder as MLflow Model…" form: one at a time (a new one replaces it unless it is logging). */
@@ -51,6 +54,7 @@ export class Ctx implements vscode.Disposable {
     this.credentials = new CredentialStore(extension.secrets);
     this.explorer = new Explorer(() => this.client, this.log, { timeLimitSeconds: requestTimeoutSeconds });
     this.artifactDocuments = new ArtifactDocumentProvider(() => this.client);
+    this.traceDocuments = new TraceDocumentProvider(() => this.client);
   }
 
   get connection(): ConnectionState {
@@ -261,6 +265,7 @@ export class Ctx implements vscode.Disposable {
     this.served.dispose();
     this.explorer.dispose();
     this.artifactDocuments.dispose();
+    this.traceDocuments.dispose();
     this.statusBar.dispose();
     this.stateChanged.dispose();
     this.log.dispose();

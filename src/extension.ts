@@ -12,6 +12,7 @@ import type { OnnxLogPanel } from './onnxLog/onnxLogPanel';
 import { artifactScheme } from './views/artifactDocuments';
 import { PromptDocumentProvider, promptScheme } from './views/promptDocuments';
 import type { Explorer } from './views/explorer';
+import { traceScheme } from './views/traceDocuments';
 
 /** What activate() returns: read by the in-host tests, and by other extensions that depend on this one. */
 export interface Phi3MlflowApi {
@@ -46,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): Phi3MlflowApi {
     onnxFolders,
     vscode.workspace.registerTextDocumentContentProvider(artifactScheme, ctx.artifactDocuments),
     vscode.workspace.registerTextDocumentContentProvider(promptScheme, new PromptDocumentProvider(() => ctx.client)),
+    vscode.workspace.registerTextDocumentContentProvider(traceScheme, ctx.traceDocuments),
     notebooks,
     registerCommands(ctx, commands),
     // After the commands: the startup chat opens through phi3Mlflow.openChat.

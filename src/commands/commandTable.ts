@@ -12,6 +12,7 @@ import * as explorer from './explorer';
 import * as prompts from './prompts';
 import * as registry from './registry';
 import { servingCommands, type ServingCommandContext } from './serving';
+import * as traces from './traces';
 
 /** The commands over the shared Ctx: the explorer, its objects, the prompt registry, the connection and the charts. */
 const explorerCommands: CommandFactories = {
@@ -38,6 +39,9 @@ const explorerCommands: CommandFactories = {
   filterRuns: experiments.filterRuns,
   clearRunFilter: experiments.clearRunFilter,
   toggleDeletedRuns: experiments.toggleDeletedRuns,
+  filterTraces: traces.filterTraces,
+  clearTraceFilter: traces.clearTraceFilter,
+  showTrace: traces.showTrace,
   deleteRun: experiments.deleteRun,
   restoreRun: experiments.restoreRun,
   copyRunId: experiments.copyRunId,

@@ -13,7 +13,11 @@ export const webUiPaths = {
   run: (experimentId: string, runId: string) => `/experiments/${encodeURIComponent(experimentId)}/runs/${encodeURIComponent(runId)}`,
   loggedModel: (experimentId: string, modelId: string) =>
     `/experiments/${encodeURIComponent(experimentId)}/models/${encodeURIComponent(modelId)}`,
-  /** The experiment's traces tab with the trace open (MLflow 3's UI reads `selectedEvaluationId`). */
+  /**
+   * A trace, open in its experiment's Traces tab: the tab reads the trace to show from
+   * `selectedEvaluationId`, as MLflow 3.17's built UI writes its own links to one trace (the
+   * notebook trace renderer's link, the regression-test detail's Trace button).
+   */
   trace: (experimentId: string, traceId: string) =>
     `/experiments/${encodeURIComponent(experimentId)}/traces?selectedEvaluationId=${encodeURIComponent(traceId)}`,
   registeredModel: (name: string) => `/models/${encodeURIComponent(name)}`,

@@ -7,6 +7,7 @@ import { ExplorerNode, LoadMoreNode, MessageNode } from './explorerNode';
 import { Pager } from './pager';
 import { formatTime } from './runPresentation';
 import { RunNode } from './runNodes';
+import { TracesNode } from './traceNodes';
 
 export const experimentsPageSize = 100;
 export const runsPageSize = 50;
@@ -56,11 +57,16 @@ export class ExperimentsRoot extends ExplorerNode {
   }
 }
 
-/** An experiment; its children are its runs, newest first, 50 a page, filtered by MLflow's search syntax. */
+/**
+ * An experiment; its children are its Traces, then its runs, newest first, 50 a page, filtered by
+ * MLflow's search syntax.
+ */
 export class ExperimentNode extends ExplorerNode {
   runFilter = '';
   showDeletedRuns = false;
   private pager: Pager<Run> | undefined;
+  /** Made once, so its filter outlives a refresh of the experiment. */
+  private traces: TracesNode | undefined;
 
   constructor(
     parent: ExplorerNode,
@@ -99,10 +105,20 @@ export class ExperimentNode extends ExplorerNode {
 
   override reset(): void {
     this.pager = undefined;
+    this.traces?.reset();
   }
 
   override webUiPath(): string {
     return webUiPaths.experiment(this.experiment.experimentId);
+  }
+
+  /** The experiment's Traces node (the version is asked once per client, at connect). */
+  async tracesNode(): Promise<TracesNode> {
+    if (!this.traces) {
+      const [features, serverVersion] = await Promise.all([this.client.features(), this.client.serverVersion()]);
+      this.traces ??= new TracesNode(this, this.client, this.experiment.experimentId, { supported: features.traces, serverVersion });
+    }
+    return this.traces;
   }
 
   /** One page of runs as the view would show them (also used to check a filter before applying it). */
@@ -137,9 +153,9 @@ export class ExperimentNode extends ExplorerNode {
   override async children(signal?: AbortSignal): Promise<ExplorerNode[]> {
     this.pager ??= this.runsPager();
     const pager = this.pager;
-    const { items, more } = await pager.items(signal);
-    const nodes: ExplorerNode[] = items.map((run) => new RunNode(this, this.client, run));
-    if (nodes.length === 0) nodes.push(new MessageNode(this, this.runFilter ? `No run matches ${this.runFilter}` : 'No runs'));
+    const [traces, { items, more }] = await Promise.all([this.tracesNode(), pager.items(signal)]);
+    const nodes: ExplorerNode[] = [traces, ...items.map((run) => new RunNode(this, this.client, run))];
+    if (items.length === 0) nodes.push(new MessageNode(this, this.runFilter ? `No run matches ${this.runFilter}` : 'No runs'));
     if (more) nodes.push(new LoadMoreNode(this, () => pager.loadMore(), `next ${runsPageSize} runs`));
     return nodes;
   }

@@ -5,8 +5,9 @@ import { parseTrackingUri } from '../../../src/mlflow/trackingUri';
 import { ExperimentsRoot } from '../../../src/views/experimentNodes';
 import { ErrorNode, type ExplorerNode } from '../../../src/views/explorerNode';
 import { ExplorerTreeDataProvider } from '../../../src/views/explorerTreeDataProvider';
+import { startForwardingProxy } from '../../harness/forwardingProxy';
 import { type MlflowServer, startMlflowServer } from '../../harness/mlflowServer';
-import { childrenOf, connected, labelOf, nodeAt } from './explorerHelpers';
+import { child, childrenOf, connected, contextOf, descriptionOf, labelOf, nodeAt, tooltipOf } from './explorerHelpers';
 
 async function post<T>(base: string, path: string, body: unknown): Promise<T> {
   const response = await fetch(`${base}/api/2.0/mlflow/${path}`, {
@@ -71,5 +72,34 @@ describe('the explorer on an MLflow 2 server', function () {
       'Artifacts',
       'Logged models',
     ]);
+  });
+
+  it('says Traces need MLflow 3 under each experiment, and sends no trace request', async () => {
+    // Through a proxy that records every request, to see that none is about traces.
+    const proxy = await startForwardingProxy(server!.url);
+    const client = new MlflowClient({ uri: parseTrackingUri(proxy.url), auth: { kind: 'none' } }, { maxRetries: 0 });
+    const provider = new ExplorerTreeDataProvider(new ExperimentsRoot(() => client), log);
+    try {
+      const experiment = await child(provider, undefined, 'On MLflow 2');
+      const children = await childrenOf(provider, experiment);
+      assert.deepEqual(children.map(labelOf), ['Traces', 'mlflow2-run']);
+      const traces = children[0]!;
+      assert.equal(descriptionOf(traces), 'needs MLflow 3');
+      assert.equal(tooltipOf(traces), 'Traces need an MLflow 3 server; this one runs MLflow 2.22.5');
+      assert.equal(contextOf(traces), 'traces.unsupported');
+      assert.equal(traces.treeItem().collapsibleState, vscode.TreeItemCollapsibleState.None);
+      assert.deepEqual((await childrenOf(provider, traces)).map(labelOf), ['Traces need an MLflow 3 server; this one runs MLflow 2.22.5']);
+      assert.deepEqual(
+        proxy.requests.filter((r) => r.path.includes('trace')),
+        [],
+      );
+      assert.ok(
+        proxy.requests.some((r) => r.path === '/api/2.0/mlflow/runs/search'),
+        JSON.stringify(proxy.requests),
+      );
+    } finally {
+      provider.dispose();
+      await proxy.stop();
+    }
   });
 });

@@ -62,7 +62,8 @@ describe('the Experiments tree on a seeded server', () => {
 
   it('lists runs newest first with status icon, start time and duration, and a tooltip with id and metrics', async () => {
     const { explorer } = await connected();
-    const runs = await childrenOf(explorer.experiments, await child(explorer.experiments, undefined, wrappers));
+    const [traces, ...runs] = await childrenOf(explorer.experiments, await child(explorer.experiments, undefined, wrappers));
+    assert.equal(labelOf(traces!), 'Traces');
     assert.deepEqual(runs.map(labelOf), [markupRunName, 'onnx-cpu-fp32', 'onnx-cpu-int4']);
     const [markup, fp32, int4] = runs as [ExplorerNode, ExplorerNode, ExplorerNode];
     const start = new Date(1_700_000_000_000);
@@ -96,14 +97,15 @@ describe('the Experiments tree on a seeded server', () => {
   it('pages runs 50 at a time with a Load more item', async () => {
     const { explorer } = await connected();
     const paging = await child(explorer.experiments, undefined, 'Paging');
-    let runs = await childrenOf(explorer.experiments, paging);
+    // After the experiment's Traces node.
+    let runs = (await childrenOf(explorer.experiments, paging)).slice(1);
     assert.equal(runs.length, 51);
     assert.equal(labelOf(runs[0]!), 'run-54');
     assert.equal(labelOf(runs[49]!), 'run-05');
     assert.equal(labelOf(runs[50]!), 'Load more…');
     assert.equal(contextOf(runs[50]!), 'loadMore');
     await vscode.commands.executeCommand('phi3Mlflow.loadMore', runs[50]);
-    runs = await childrenOf(explorer.experiments, paging);
+    runs = (await childrenOf(explorer.experiments, paging)).slice(1);
     assert.equal(runs.length, 55);
     assert.deepEqual(runs.slice(50).map(labelOf), ['run-04', 'run-03', 'run-02', 'run-01', 'run-00']);
   });
@@ -115,13 +117,13 @@ describe('the Experiments tree on a seeded server', () => {
       await vscode.commands.executeCommand('phi3Mlflow.filterRuns', experiment, "metrics.loss < 0.5 and params.lr = '0.01'"),
       true,
     );
-    assert.deepEqual((await childrenOf(explorer.experiments, experiment)).map(labelOf), ['onnx-cpu-int4']);
+    assert.deepEqual((await childrenOf(explorer.experiments, experiment)).map(labelOf), ['Traces', 'onnx-cpu-int4']);
     assert.equal(descriptionOf(experiment), "filter: metrics.loss < 0.5 and params.lr = '0.01'");
     assert.equal(await vscode.commands.executeCommand('phi3Mlflow.filterRuns', experiment, 'metrics.loss <<< 1'), false);
-    assert.deepEqual((await childrenOf(explorer.experiments, experiment)).map(labelOf), ['onnx-cpu-int4']);
+    assert.deepEqual((await childrenOf(explorer.experiments, experiment)).map(labelOf), ['Traces', 'onnx-cpu-int4']);
     await vscode.commands.executeCommand('phi3Mlflow.filterRuns', experiment, 'params.lr = 42');
     await vscode.commands.executeCommand('phi3Mlflow.clearRunFilter', experiment);
-    assert.equal((await childrenOf(explorer.experiments, experiment)).length, 3);
+    assert.equal((await childrenOf(explorer.experiments, experiment)).length, 4);
   });
 
   it('asks the server once for a run filter: the page that checks it is the page shown', async () => {
@@ -137,7 +139,7 @@ describe('the Experiments tree on a seeded server', () => {
     };
     try {
       assert.equal(await vscode.commands.executeCommand('phi3Mlflow.filterRuns', experiment, "params.lr = '0.01'"), true);
-      assert.deepEqual((await childrenOf(explorer.experiments, experiment)).map(labelOf), ['onnx-cpu-int4']);
+      assert.deepEqual((await childrenOf(explorer.experiments, experiment)).map(labelOf), ['Traces', 'onnx-cpu-int4']);
       assert.deepEqual(filters, ["params.lr = '0.01'"]);
     } finally {
       runs.searchPage = searchPage;

@@ -86,7 +86,7 @@ describe('explorer commands, checked against the server', () => {
       (await rest<{ run: { info: { lifecycle_stage: string } } }>(`runs/get?run_id=${runId}`)).body.run.info.lifecycle_stage,
       'deleted',
     );
-    assert.equal(labelOf((await childrenOf(explorer.experiments, paging))[0]!), 'run-53');
+    assert.equal(labelOf((await childrenOf(explorer.experiments, paging))[1]!), 'run-53'); // after Traces
     await vscode.commands.executeCommand('phi3Mlflow.toggleDeletedRuns', paging);
     const deleted = await child(explorer.experiments, paging, 'run-54');
     assert.equal(contextOf(deleted), 'run.deleted');
@@ -97,7 +97,7 @@ describe('explorer commands, checked against the server', () => {
       (await rest<{ run: { info: { lifecycle_stage: string } } }>(`runs/get?run_id=${runId}`)).body.run.info.lifecycle_stage,
       'active',
     );
-    assert.equal(labelOf((await childrenOf(explorer.experiments, paging))[0]!), 'run-54');
+    assert.equal(labelOf((await childrenOf(explorer.experiments, paging))[1]!), 'run-54');
   });
 
   it('sets and deletes a run tag', async () => {
