@@ -4,7 +4,8 @@
  * support: its MLflow explorer is there), and Run All asks whether to trust the folder first (VS
  * Code's own question for notebook execution); cancelled, no cell runs and no Python starts. (The
  * controller's own refusal, for runs started through the API, is in notebookController.ts.) Serve
- * This Model is refused with a message, and starts no Python either.
+ * This Model is refused with a message, and starts no Python either; so is Log ONNX Folder as MLflow
+ * Model…, before it asks for a folder or opens its form.
  */
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -105,5 +106,21 @@ describe('Restricted Mode in the browser', () => {
     assert.equal(existsSync(`${spyPython}.started`), false);
     assert.equal(await page.locator('.statusbar-item').filter({ hasText: 'Serving' }).count(), 0);
     await saveScreenshot(page, 'e2e-restricted-serve-refused');
+  });
+
+  it('logs no ONNX folder: Log ONNX Folder as MLflow Model… says why, before asking for a folder', async () => {
+    await runCommand(page, 'Phi-3 MLflow: Log ONNX Folder as MLflow Model…');
+    const toast = page.locator('.notification-toast', { hasText: 'This workspace is not trusted' });
+    await toast.waitFor({ timeout: 30_000 });
+    assert.ok(
+      ((await toast.textContent()) ?? '').includes(
+        'This workspace is not trusted, so Phi-3 MLflow uploads none of its files to an MLflow server (as its notebook cells do not run). Trust the workspace (Manage Workspace Trust) to log the folder.',
+      ),
+    );
+    // No folder picker, no form: nothing was asked and nothing opened.
+    assert.equal(await page.locator('.quick-input-widget:visible').count(), 0);
+    assert.equal(await page.locator('.tab').filter({ hasText: 'Log ONNX Folder' }).count(), 0);
+    assert.equal(existsSync(`${spyPython}.started`), false);
+    await saveScreenshot(page, 'e2e-restricted-onnx-log-refused');
   });
 });
