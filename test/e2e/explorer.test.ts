@@ -16,7 +16,7 @@ import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { explorerSeed, hostileModelNameShown, hostileNameShown, markupRunName } from '../harness/explorerSeed';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { seedExplorer } from '../harness/seedExplorer';
-import { builtVsix, clearHovers, clickRow, contextMenu, expand, openMlflowContainer, row, runCommand } from './explorerPage';
+import { builtVsix, clearHovers, clickRow, contextMenu, expand, openMlflowContainer, revealRow, row, runCommand } from './explorerPage';
 import { activeWebview, endSuite } from './workbenchPage';
 
 describe('the MLflow explorer in the browser', () => {
@@ -87,7 +87,7 @@ describe('the MLflow explorer in the browser', () => {
 
   it('registers a logged model and shows it in the Models view', async () => {
     await expand(page, 'Logged models');
-    await row(page, 'phi3-echo').waitFor({ timeout: 30_000 });
+    await revealRow(page, 'phi3-echo');
     await contextMenu(page, 'phi3-echo', 'Register Model…');
     const input = page.locator('.quick-input-widget input');
     await page

@@ -50,10 +50,11 @@ describe('the MLflow container, installed from the VSIX', () => {
     await page.getByRole('button', { name: 'Connect to an MLflow tracking server' }).first().waitFor();
     assert.equal(
       await page.getByRole('button', { name: 'Connect to an MLflow tracking server' }).count(),
-      2,
-      'one Connect button in each view',
+      3,
+      'one Connect button in each view: Experiments, Models, Prompts',
     );
     await page.locator('.welcome-view-content').filter({ hasText: 'browse its registered models and versions' }).waitFor();
+    await page.locator('.welcome-view-content').filter({ hasText: 'browse its prompt registry' }).waitFor();
     await saveScreenshot(page, 'e2e-welcome-not-connected');
     // The status bar item appears once the extension has activated (opening the container activates it).
     const statusItem = page.locator('.statusbar-item').filter({ hasText: /^\s*MLflow\s*$/ });
