@@ -19,6 +19,7 @@ import { writeLargeFile } from '../harness/largeFile';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { builtVsix, clearHovers, contextMenu, expand, openMlflowContainer, row } from './explorerPage';
 import { chooseInFileDialog, endSuite } from './workbenchPage';
+import { until } from '../harness/until';
 
 const artifactMib = 48;
 /** Per response: the download takes ranges four at a time, so about 1 MiB/s in all, ~50 s for the file. */
@@ -80,14 +81,6 @@ async function mlflowPost<T>(base: string, path: string, body: unknown): Promise
   });
   assert.equal(response.status, 200, `${path}: ${await response.clone().text()}`);
   return (await response.json()) as T;
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('downloading artifacts in the browser', () => {

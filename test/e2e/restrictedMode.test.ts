@@ -18,6 +18,14 @@ import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { venvPython } from '../harness/paths';
 import { builtVsix, endSuite, runCommand } from './workbenchPage';
 
+/** Runs a command from the palette and waits for its refusal: a notification with exactly this message. */
+async function expectRefusal(page: Page, command: string, message: string): Promise<void> {
+  await runCommand(page, command);
+  const toast = page.locator('.notification-toast', { hasText: message.slice(0, 30) });
+  await toast.waitFor({ timeout: 30_000 });
+  assert.ok(((await toast.textContent()) ?? '').includes(message), `the refusal says: ${message}`);
+}
+
 describe('Restricted Mode in the browser', () => {
   let scratch: string;
   let browser: Browser;
@@ -95,13 +103,10 @@ describe('Restricted Mode in the browser', () => {
   });
 
   it('serves no model: Serve This Model says why, and no Python starts', async () => {
-    await runCommand(page, 'MLflow: Serve This Model');
-    const toast = page.locator('.notification-toast', { hasText: 'Serve This Model runs the model' });
-    await toast.waitFor({ timeout: 30_000 });
-    assert.ok(
-      ((await toast.textContent()) ?? '').includes(
-        "Serve This Model runs the model's Python code (and, with virtualenv, installs its packages) on this machine: not in Restricted Mode. Trust this folder to serve models.",
-      ),
+    await expectRefusal(
+      page,
+      'MLflow: Serve This Model',
+      "Serve This Model runs the model's Python code (and, with virtualenv, installs its packages) on this machine: not in Restricted Mode. Trust this folder to serve models.",
     );
     assert.equal(existsSync(`${spyPython}.started`), false);
     assert.equal(await page.locator('.statusbar-item').filter({ hasText: 'Serving' }).count(), 0);
@@ -109,13 +114,10 @@ describe('Restricted Mode in the browser', () => {
   });
 
   it('logs no ONNX folder: Log ONNX Folder as MLflow Model… says why, before asking for a folder', async () => {
-    await runCommand(page, 'Phi-3 MLflow: Log ONNX Folder as MLflow Model…');
-    const toast = page.locator('.notification-toast', { hasText: 'This workspace is not trusted' });
-    await toast.waitFor({ timeout: 30_000 });
-    assert.ok(
-      ((await toast.textContent()) ?? '').includes(
-        'This workspace is not trusted, so Phi-3 MLflow uploads none of its files to an MLflow server (as its notebook cells do not run). Trust the workspace (Manage Workspace Trust) to log the folder.',
-      ),
+    await expectRefusal(
+      page,
+      'Phi-3 MLflow: Log ONNX Folder as MLflow Model…',
+      'This workspace is not trusted, so Phi-3 MLflow uploads none of its files to an MLflow server (as its notebook cells do not run). Trust the workspace (Manage Workspace Trust) to log the folder.',
     );
     // No folder picker, no form: nothing was asked and nothing opened.
     assert.equal(await page.locator('.quick-input-widget:visible').count(), 0);

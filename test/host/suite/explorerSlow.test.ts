@@ -9,6 +9,7 @@ import { ExplorerTreeDataProvider } from '../../../src/views/explorerTreeDataPro
 import { json, type StubServer, startStubServer } from '../../harness/stubServer';
 import { activatedApi } from './activation.test';
 import { childrenOf, connected, contextOf, descriptionOf, labelOf, serverUrl } from './explorerHelpers';
+import { until } from '../../harness/until';
 
 const wireExperiment = {
   experiment_id: '7',
@@ -51,14 +52,6 @@ async function slowServer(options: { lateMs?: number } = {}) {
     });
   });
   return { stub, held };
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** The next change event of a provider (the node it names, undefined for the whole tree). */

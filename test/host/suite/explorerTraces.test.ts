@@ -9,6 +9,7 @@ import { hasBidiControl } from '../../../src/views/displayName';
 import type { ExplorerNode } from '../../../src/views/explorerNode';
 import type { TracesNode } from '../../../src/views/traceNodes';
 import { child, childrenOf, connected, contextOf, descriptionOf, labelOf, serverUrl, tooltipOf } from './explorerHelpers';
+import { tracedAgentPython } from '../../harness/tracedAgentPython';
 
 const chatExperiment = 'Chat traces';
 const pagingExperiment = 'Trace paging';
@@ -95,30 +96,7 @@ ARGS = json.loads(sys.argv[1])
 experiment = mlflow.create_experiment(ARGS["name"])
 mlflow.set_experiment(experiment_id=experiment)
 
-@mlflow.trace(span_type="TOOL")
-def lookup(q):
-    return {"hits": [q, 2]}
-
-@mlflow.trace(name="agent", span_type="AGENT")
-def agent(question):
-    with mlflow.start_span("plan", span_type="CHAIN") as span:
-        span.set_inputs({"question": question})
-        span.set_outputs(["lookup"])
-        span.set_attribute("steps", 1)
-    return lookup(question)
-
-agent("why")
-agent_id = mlflow.get_last_active_trace_id()
-
-@mlflow.trace
-def broken():
-    raise ValueError("boom")
-
-try:
-    broken()
-except ValueError:
-    pass
-broken_id = mlflow.get_last_active_trace_id()
+${tracedAgentPython}
 
 with mlflow.start_span(name=ARGS["hostile"], span_type="TOOL") as span:
     span.set_inputs({"text": ARGS["hostile"]})

@@ -5,6 +5,7 @@ import type { ConversationSnapshot } from '../../../src/chat/conversation';
 import { venvPython } from '../../harness/paths';
 import { type LoggedScoringModel, logScoringModels } from '../../harness/scoringModels';
 import { child, connected, serverUrl } from './explorerHelpers';
+import { until } from '../../harness/until';
 
 /** What Serve This Model answers (the suite runs from out/, the command from dist/: read, not instanceof). */
 interface Served {
@@ -27,14 +28,6 @@ function groupAlive(pgid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
   }
 }
 

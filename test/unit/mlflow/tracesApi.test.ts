@@ -9,6 +9,7 @@ import type { SpanNode } from '../../../src/mlflow/traces/traceEntities';
 import type { TraceIdSource } from '../../../src/mlflow/traces/traceIds';
 import { runMlflowPython } from '../../harness/mlflowPython';
 import { type MlflowServer, startMlflowServer } from '../../harness/mlflowServer';
+import { tracedAgentPython } from '../../harness/tracedAgentPython';
 
 /** Ids counted up from a prefix, so every id in a test is known in advance and all differ. */
 function countingIds(prefix: string): TraceIdSource {
@@ -358,31 +359,9 @@ describe("TracesApi against a real MLflow 3 server, read back by MLflow's own Py
 import mlflow
 mlflow.set_experiment(experiment_id=ARGS["experiment"])
 
-@mlflow.trace(span_type="TOOL")
-def lookup(q):
-    return {"hits": [q, 2]}
-
-@mlflow.trace(name="agent", span_type="AGENT")
-def agent(question):
-    with mlflow.start_span("plan", span_type="CHAIN") as span:
-        span.set_inputs({"question": question})
-        span.set_outputs(["lookup"])
-        span.set_attribute("steps", 1)
-    return lookup(question)
-
-agent("why")
-ok = mlflow.get_last_active_trace_id()
+${tracedAgentPython}
+ok, failed = agent_id, broken_id
 mlflow.MlflowClient().set_trace_tag(ok, "phi3.source", "python")
-
-@mlflow.trace
-def broken():
-    raise ValueError("boom")
-
-try:
-    broken()
-except ValueError:
-    pass
-failed = mlflow.get_last_active_trace_id()
 spans = mlflow.get_trace(ok).data.spans
 emit({"ok": ok, "failed": failed, "spans": [{"name": s.name, "span_id": s.span_id, "parent_id": s.parent_id, "start_ns": str(s.start_time_ns), "end_ns": str(s.end_time_ns)} for s in spans]})
 `),

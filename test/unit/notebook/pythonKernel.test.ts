@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { describeExit, type KernelOutput, PythonKernel } from '../../../src/notebook/pythonKernel';
 import { repoRoot, venvPython } from '../../harness/paths';
+import { until } from '../../harness/until';
 
 const python = existsSync(venvPython) ? venvPython : 'python3';
 const driverDir = join(repoRoot, 'media', 'python');
@@ -66,15 +67,6 @@ async function within<T>(promise: Promise<T>, what: string, timeoutMs = 20_000):
     return await Promise.race([promise, late]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** Polls `condition` until it holds, failing after `timeoutMs` with what it waited for. */
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
@@ -195,7 +187,7 @@ Card()`,
     await run(kernel, 'kept = "yes"');
     const running = start(kernel, 'import time\nprint("sleeping", flush=True)\ntime.sleep(60)');
     await running.printed('sleeping\n');
-    await until(() => mainThreadSleeps(kernel.pid!), 'the cell to sleep');
+    await until('the cell to sleep', () => mainThreadSleeps(kernel.pid!), 20_000, 10);
     assert.equal(await kernel.interrupt(5000), true);
     const result = await running.done;
     assert.deepEqual(result.end, { status: 'interrupted' });
@@ -218,7 +210,7 @@ Card()`,
     const queued = run(kernel, 'print("queued")');
     // Interrupted before its try (still in the print), the cell would end at once.
     await stubborn.printed('start\n');
-    await until(() => mainThreadSleeps(kernel.pid!), 'the cell to sleep');
+    await until('the cell to sleep', () => mainThreadSleeps(kernel.pid!), 20_000, 10);
     const pid = kernel.pid!;
     assert.equal(await kernel.interrupt(700), false);
     await kernel.restart();
@@ -241,7 +233,7 @@ Card()`,
     const queued = run(kernel, 'print("after")');
     // Wait until the process holds the block, then until the kernel's memory sampler has seen it.
     await running.printed('allocated\n');
-    await until(() => (kernel.peakRssBytes ?? 0) >= 300 * 1024 * 1024, 'a memory sample with the block');
+    await until('a memory sample with the block', () => (kernel.peakRssBytes ?? 0) >= 300 * 1024 * 1024, 20_000, 10);
     const pid = kernel.pid!;
     process.kill(pid, 'SIGKILL');
     const result = await running.done;
