@@ -24,7 +24,7 @@ import { type ModelServer, startModelServer } from '../harness/modelServer';
 import { repoRoot } from '../harness/paths';
 import { saveScoringModels } from '../harness/scoringModels';
 import { lastFigures, send } from './chatPage';
-import { activeWebview, builtVsix, chooseInFileDialog, endSuite, runCommand } from './workbenchPage';
+import { activeWebview, builtVsix, chooseInFileDialog, chooseMenuItem, endSuite, runCommand } from './workbenchPage';
 
 const modelName = 'phi3-tiny-genai-int4';
 
@@ -372,10 +372,7 @@ describe('the chat panel in the browser, on a local test model', () => {
     if ((await models.getAttribute('aria-expanded')) !== 'true') await models.click();
     const folder = row(modelName);
     await folder.click({ button: 'right', timeout: 30_000 });
-    // Hover the entry, then Enter: a click can land while the menu is still settling and be taken as a hover.
-    const entry = page.locator('.monaco-menu .action-item', { hasText: 'Test in Chat' }).first();
-    await entry.hover({ timeout: 15_000 });
-    await page.keyboard.press('Enter');
+    await chooseMenuItem(page, 'Test in Chat');
     await chat.locator('h1', { hasText: modelName }).waitFor({ timeout: 60_000 });
     await chat.locator('.context .label', { hasText: /^Context: \d+ of 4096 tokens$/ }).waitFor({ timeout: 120_000 });
     // Not on other folders.

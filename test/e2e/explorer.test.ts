@@ -17,7 +17,7 @@ import { explorerSeed, hostileModelNameShown, hostileNameShown, markupRunName } 
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { seedExplorer } from '../harness/seedExplorer';
 import { builtVsix, clearHovers, clickRow, contextMenu, expand, openMlflowContainer, revealRow, row, runCommand } from './explorerPage';
-import { activeWebview, endSuite } from './workbenchPage';
+import { activeWebview, chooseMenuItem, endSuite } from './workbenchPage';
 
 describe('the MLflow explorer in the browser', () => {
   let scratch: string;
@@ -152,10 +152,7 @@ describe('the MLflow explorer in the browser', () => {
     await runRow.waitFor({ timeout: 30_000 });
     await clearHovers(page);
     await runRow.click({ button: 'right' });
-    const entry = page.locator('.monaco-menu .action-item').filter({ hasText: 'Show Metric Charts' }).first();
-    await entry.waitFor({ timeout: 15_000 });
-    await page.waitForTimeout(500);
-    await entry.click();
+    await chooseMenuItem(page, 'Show Metric Charts');
     const frame = activeWebview(page);
     // The chart page it replaces said "1 metric from 1 run" too, and can still be the one found while
     // this one loads: first this run's page.

@@ -3,9 +3,9 @@
  * by their exact label, clicks that no leftover tooltip can take, and context menu items.
  */
 import type { Locator, Page } from 'playwright-core';
-import { clearHovers } from './workbenchPage';
+import { chooseMenuItem, clearHovers } from './workbenchPage';
 
-export { builtVsix, clearHovers, runCommand } from './workbenchPage';
+export { builtVsix, chooseMenuItem, clearHovers, runCommand } from './workbenchPage';
 
 export type View = 'Experiments' | 'Models' | 'Prompts';
 
@@ -69,18 +69,7 @@ export async function expand(page: Page, label: string | RegExp, view: View = 'E
 
 export async function contextMenu(page: Page, label: string, item: string, view: View = 'Experiments'): Promise<void> {
   await clickRow(page, label, view, { button: 'right' });
-  const entry = page.locator('.monaco-menu .action-item').filter({ hasText: item }).first();
-  await entry.waitFor({ timeout: 15_000 });
-  // VS Code's menus ignore a click that comes right after they open (the right-click's own mouse-up):
-  // give it a moment, and if the menu is still open after the click, choose the item with the keyboard.
-  await page.waitForTimeout(500);
-  await entry.hover();
-  await entry.click();
-  const menu = page.locator('.monaco-menu').first();
-  if (await menu.isVisible().catch(() => false)) {
-    await page.waitForTimeout(500);
-    if (await menu.isVisible().catch(() => false)) await page.keyboard.press('Enter');
-  }
+  await chooseMenuItem(page, item);
 }
 
 /** Opens the MLflow container in the activity bar and waits for its Experiments view. */

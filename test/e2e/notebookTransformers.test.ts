@@ -139,7 +139,8 @@ describe('a Transformers-pipeline wrapper notebook in the browser', () => {
       await page.keyboard.press('Control+End');
       await page.keyboard.press('ArrowUp');
       await page.keyboard.press('ArrowUp');
-      await page.waitForTimeout(2_000);
+      // Then the card, for as long as a cell takes to show its output (most of the time, it is there at once).
+      await showInExplorer.waitFor({ timeout: 2_000 }).catch(() => undefined);
     }
     await showInExplorer.scrollIntoViewIfNeeded();
     const status = (await showInExplorer.textContent()) ?? '';

@@ -14,7 +14,7 @@ import { launchChromium, openWorkbench, saveScreenshot } from '../harness/browse
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
 import { type MlflowServer, startMlflowServer } from '../harness/mlflowServer';
 import { repoRoot } from '../harness/paths';
-import { activeWebview, builtVsix, endSuite, runCommand } from './workbenchPage';
+import { activeWebview, builtVsix, chooseMenuItem, endSuite, runCommand } from './workbenchPage';
 
 const modelName = 'phi3-tiny-genai-int4';
 const fixtureModel = join(repoRoot, 'test', 'fixtures', 'models', modelName);
@@ -79,9 +79,7 @@ describe('the ONNX folder log form in the browser', () => {
       assert.ok(attempt < 12, 'the context menu of the model folder never offered Log ONNX Folder as MLflow Model…');
       await page.keyboard.press('Escape');
     }
-    // Hover the entry, then Enter: a click can land while the menu is still settling and be taken as a hover.
-    await entry.hover({ timeout: 15_000 });
-    await page.keyboard.press('Enter');
+    await chooseMenuItem(page, 'Log ONNX Folder as MLflow Model…');
 
     const form = activeWebview(page);
     await form.locator('h1', { hasText: 'Log ONNX Folder as MLflow Model' }).waitFor({ timeout: 60_000 });

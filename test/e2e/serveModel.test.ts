@@ -20,7 +20,7 @@ import { venvPython } from '../harness/paths';
 import { type LoggedScoringModel, logScoringModels } from '../harness/scoringModels';
 import { send } from './chatPage';
 import { clickRow, expand, openMlflowContainer, row } from './explorerPage';
-import { activeWebview, builtVsix, endSuite, runCommand } from './workbenchPage';
+import { activeWebview, builtVsix, chooseMenuItem, endSuite, runCommand } from './workbenchPage';
 
 /** The process groups of `mlflow models serve` processes serving `modelUri` now. */
 function serveGroups(modelUri: string): number[] {
@@ -86,10 +86,7 @@ describe('Serve This Model in the browser', () => {
     await openMlflowContainer(page);
     await expand(page, chat.name, 'Models');
     await clickRow(page, 'Version 1', 'Models', { button: 'right' });
-    const entry = page.locator('.monaco-menu .action-item').filter({ hasText: 'Serve This Model' }).first();
-    await entry.waitFor({ timeout: 15_000 });
-    await page.waitForTimeout(500); // a click right after the menu opens is ignored (see explorerPage.contextMenu)
-    await entry.click();
+    await chooseMenuItem(page, 'Serve This Model');
 
     const uri = `models:/${chat.name}/1`;
     const status = page

@@ -91,10 +91,25 @@ export async function runCommand(page: Page, title: string): Promise<void> {
     } catch (error) {
       if (attempt === 20) throw error;
       await page.keyboard.press('Escape');
-      await page.waitForTimeout(1000);
+      await input.waitFor({ state: 'hidden', timeout: 3000 }).catch(() => undefined);
     }
   }
   await entry.click();
+}
+
+/**
+ * Chooses an item of the open context menu. VS Code's menu items take a click only 100 ms after they
+ * are drawn (so that the right-click's own mouse-up chooses nothing), and nothing on the page says
+ * when that has passed; the keyboard has no such wait. So: hover the item, wait until the menu has
+ * focused it, press Enter, and wait for the menu to close.
+ */
+export async function chooseMenuItem(page: Page, item: string): Promise<void> {
+  const entry = page.locator('.monaco-menu .action-item').filter({ hasText: item }).first();
+  await entry.waitFor({ timeout: 15_000 });
+  await entry.hover();
+  await page.locator('.monaco-menu .action-item.focused').filter({ hasText: item }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 15_000 });
 }
 
 /**
